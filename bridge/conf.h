@@ -1,0 +1,86 @@
+#ifndef BR_CONF_H
+#define BR_CONF_H
+/*
+ * The validated configuration. br_conf_load() reads a YAML file; every problem is reported as
+ * "file:line:col: key: message" and stops start-up. The reference is docs/configuration.md.
+ */
+#include <regex.h>
+#include <stddef.h>
+
+enum br_topic_format { BR_FORMAT_CONFLUENT, BR_FORMAT_AVRO };
+enum br_snapshot_mode { BR_SNAPSHOT_SKIP, BR_SNAPSHOT_CREATED };
+enum br_method { BR_METHOD_POST, BR_METHOD_GET };
+
+struct br_kv {
+    char *key;
+    char *value;
+};
+
+struct br_conf_topic {
+    char *name;               /* exact topic name, or NULL when pattern is set */
+    char *pattern;            /* POSIX extended regex source, or NULL */
+    regex_t regex;            /* compiled pattern, anchored (valid when pattern != NULL) */
+    char *resource;           /* resource name, or NULL: derive from the topic's table name */
+    enum br_topic_format format;
+    char *schema_path;        /* format avro: path of the Avro schema file (resolved) */
+    char *schema_json;        /* format avro: contents of that file */
+    enum br_snapshot_mode snapshot;
+};
+
+struct br_conf_hook {
+    char *name;
+    char *url;
+    enum br_method method;
+    char *secret;             /* bytes as written, ${VAR} expanded, or read from secret_file */
+    size_t secret_len;
+    char **events;            /* patterns as written: "rankrecord.created", "rankrecord.*", "*" */
+    size_t event_count;
+    long timeout_ms;          /* default 3000 */
+    struct br_kv *headers;    /* extra request headers */
+    size_t header_count;
+};
+
+struct br_conf {
+    char *path;               /* the file it came from */
+
+    /* kafka */
+    char *brokers;            /* required */
+    char *group_id;           /* required, no default */
+    struct br_kv *kafka_props; /* passed through to librdkafka as written */
+    size_t kafka_prop_count;
+
+    /* schema_registry (optional; required when any topic has format confluent) */
+    char *registry_url;
+    char *registry_username;
+    char *registry_password;
+    char *registry_ca_file;
+
+    struct br_conf_topic *topics;
+    size_t topic_count;
+
+    struct br_conf_hook *hooks;
+    size_t hook_count;
+
+    /* delivery */
+    long backoff_initial_ms;  /* default 500 */
+    long backoff_max_ms;      /* default 60000 */
+    long max_in_flight;       /* curl transfers at once; default 64 */
+    long commit_interval_ms;  /* default 1000 */
+    long shutdown_grace_ms;   /* default 10000 */
+    long partition_window;    /* undelivered messages held per partition; default 1000 */
+
+    /* admin (optional) */
+    char *log_level;          /* "error", "warn", "info" (default), "debug" */
+};
+
+/*
+ * Loads and validates path. On failure returns NULL and writes every diagnostic, one per line,
+ * "file:line:col: key: message", into errstr (truncated to errstr_size).
+ */
+struct br_conf *br_conf_load(const char *path, char *errstr, size_t errstr_size);
+void br_conf_destroy(struct br_conf *conf);
+
+/* The topic entry that matches topic_name (exact names first, then patterns), or NULL. */
+const struct br_conf_topic *br_conf_topic_for(const struct br_conf *conf, const char *topic_name);
+
+#endif

@@ -1,0 +1,28 @@
+#ifndef BR_REGISTRY_H
+#define BR_REGISTRY_H
+/* Confluent Schema Registry client (GET /schemas/ids/{id}) with a cache of writer schemas. */
+#include <stddef.h>
+#include <stdint.h>
+
+struct br_registry;
+
+enum br_registry_status {
+    BR_REGISTRY_OK,
+    BR_REGISTRY_NOT_FOUND,   /* the registry answered 404: the id does not exist (permanent) */
+    BR_REGISTRY_UNAVAILABLE  /* connection error, timeout, 5xx, bad answer: retry later */
+};
+
+/* url is the registry's base URL; username/password/ca_file may be NULL. */
+struct br_registry *br_registry_create(const char *url, const char *username,
+                                       const char *password, const char *ca_file);
+void br_registry_destroy(struct br_registry *registry);
+
+/*
+ * The schema JSON text of id. The returned string belongs to the registry's cache and lives
+ * as long as the registry. Blocks for at most a few seconds on a cache miss.
+ */
+enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t id,
+                                           const char **schema_json, char *errstr,
+                                           size_t errstr_size);
+
+#endif

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything the build, the demo, the tests and the benchmark need:
+# Debian packages (apt-get), the Apache Kafka broker jars (Maven), Python test packages (pip).
+# Idempotent: a second run only checks.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+DEBS=(build-essential cmake pkg-config
+      librdkafka-dev libavro-dev libcurl4-openssl-dev libssl-dev libyaml-dev libjansson-dev
+      libcmocka-dev php-cli wrk)
+
+missing=()
+for p in "${DEBS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Python test packages (Avro encoding by an implementation other than avro-c; Kafka client).
+python3 -m pip install -q --disable-pip-version-check -r "$here/tests/requirements.txt"
+
+# Apache Kafka broker jars for the integration tests, fetched with Maven.
+"$here/tests/kafka/fetch.sh"
