@@ -13,4 +13,12 @@
  */
 int br_json_encode(const json_t *value, struct br_buf *out, char *errstr, size_t errstr_size);
 
+/*
+ * Writes a float as PHP does: precision 0 gives json_encode's form (serialize_precision -1,
+ * shortest round-trip digits, "1.0e+25"); precision > 0 gives "%.*G", PHP's form in a string
+ * context such as http_build_query() (precision 14: "1.0E+25").
+ */
+#define BR_JSON_DOUBLE_MAX 40
+void br_json_format_double(double value, int precision, char out[BR_JSON_DOUBLE_MAX]);
+
 #endif
