@@ -54,6 +54,7 @@ struct br_partition {
     struct br_lane *lanes;       /* owned array, one per hook */
     size_t lane_count;
     int64_t stored;              /* the last offset handed to the consumer to store, or -1 */
+    int64_t next_offset;         /* one past the last offset taken from Kafka, or -1 */
     bool paused;
     struct br_held *held_head;   /* messages waiting for their decode to be retried */
     struct br_held *held_tail;
