@@ -108,18 +108,31 @@ static void diag_at(struct ctx *ctx, size_t line, size_t col, const char *key, c
     diag_at((ctx), (node) != NULL ? (node)->start_mark.line + 1 : 1,                              \
             (node) != NULL ? (node)->start_mark.column + 1 : 1, (key), __VA_ARGS__)
 
+/* Dotted key paths are capped at PATH_MAX_LEN; a longer one ends in "...". */
+static void mark_cut(char *out, size_t out_size, int len)
+{
+    if ((len < 0 || (size_t)len >= out_size) && out_size > 4) {
+        memcpy(out + out_size - 4, "...", 4);
+    }
+}
+
 static void path_join(char *out, size_t out_size, const char *path, const char *key)
 {
+    int len;
+
     if (path[0] == '\0') {
-        snprintf(out, out_size, "%s", key);
+        len = snprintf(out, out_size, "%s", key);
     } else {
-        snprintf(out, out_size, "%s.%s", path, key);
+        len = snprintf(out, out_size, "%s.%s", path, key);
     }
+    mark_cut(out, out_size, len);
 }
 
 static void path_index(char *out, size_t out_size, const char *path, size_t index)
 {
-    snprintf(out, out_size, "%s[%zu]", path, index);
+    int len = snprintf(out, out_size, "%s[%zu]", path, index);
+
+    mark_cut(out, out_size, len);
 }
 
 static yaml_node_t *node_at(struct ctx *ctx, yaml_node_item_t item)
