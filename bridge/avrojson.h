@@ -1,0 +1,19 @@
+#ifndef BR_AVROJSON_H
+#define BR_AVROJSON_H
+/*
+ * An avro-c value -> a plain jansson value (not Avro's JSON encoding): null, boolean,
+ * int/long -> integer, float/double -> real, string/bytes -> string (valid UTF-8 required,
+ * NUL allowed), enum -> symbol, array -> array, map -> object, record -> object (field order),
+ * fixed -> lowercase hex, union -> its branch.
+ */
+#include <avro.h>
+#include <jansson.h>
+#include <stddef.h>
+
+/* Returns 0 and a new reference in *out, or -1 with the reason in errstr. */
+int br_avrojson_value(avro_value_t *value, json_t **out, char *errstr, size_t errstr_size);
+
+/* 1 when buf[0..len) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+int br_avrojson_utf8_valid(const void *buf, size_t len);
+
+#endif
