@@ -231,9 +231,10 @@ static void on_revoked(void *opaque, const rd_kafka_topic_partition_list_t *list
         if (!lost) {
             partition_store(loop, partition);
         }
-        br_log_info("loop", "revoked %s [%d]: committed up to %lld, %zu message(s) left to "
-                    "the next owner", partition->topic, partition->id,
-                    (long long)partition->stored, br_partition_window_use(partition));
+        br_log_info("loop", "revoked %s [%d]: done up to offset %lld, %zu undelivered message(s) "
+                    "left to the next owner", partition->topic, partition->id,
+                    (long long)br_offsets_committable(&partition->offsets),
+                    br_partition_window_use(partition));
         for (link = &loop->partitions; *link; link = &(*link)->next) {
             if (*link == partition) {
                 *link = partition->next;
