@@ -300,7 +300,8 @@ static int encode_value(const json_t *value, int depth, struct br_buf *out, char
 {
     char num[BR_JSON_DOUBLE_MAX];
 
-    if (depth > MAX_DEPTH) {
+    if ((json_is_object(value) || json_is_array(value)) && depth >= MAX_DEPTH) {
+        /* PHP allows 512 nested arrays and objects, not 513 */
         snprintf(errstr, errstr_size, "maximum nesting depth %d exceeded", MAX_DEPTH);
         return -1;
     }
@@ -368,6 +369,7 @@ static int encode_value(const json_t *value, int depth, struct br_buf *out, char
 int br_json_encode(const json_t *value, struct br_buf *out, char *errstr, size_t errstr_size)
 {
     size_t start = out->len;
+    int overflow = out->overflow;
 
     if (!value) {
         snprintf(errstr, errstr_size, "no value to encode");
@@ -380,6 +382,7 @@ int br_json_encode(const json_t *value, struct br_buf *out, char *errstr, size_t
         }
         /* leave out as it was */
         out->len = start;
+        out->overflow = overflow;
         if (out->data) {
             out->data[start] = '\0';
         }
