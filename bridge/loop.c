@@ -496,17 +496,6 @@ static void store_and_commit(struct br_loop *loop, int64_t now, bool force)
     }
 }
 
-static bool work_left(const struct br_loop *loop)
-{
-    for (const struct br_partition *partition = loop->partitions; partition;
-         partition = partition->next) {
-        if (br_partition_window_use(partition) > 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* ---- lifecycle ---- */
 
 struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *errstr,
@@ -565,8 +554,9 @@ int br_loop_run(struct br_loop *loop)
         if (!loop->stopping && stop_requested(loop)) {
             loop->stopping = true;
             loop->stop_deadline_ms = now + loop->conf->shutdown_grace_ms;
-            br_log_info("loop", "stopping: finishing in-flight deliveries for up to %ld ms",
-                        loop->conf->shutdown_grace_ms);
+            br_log_info("loop", "stopping: no new deliveries; waiting up to %ld ms for %zu in "
+                        "flight", loop->conf->shutdown_grace_ms,
+                        br_sender_in_flight(loop->sender));
         }
         more = !loop->stopping && !loop->fatal && drain_consumer(loop);
         next = retry_held(loop, now);
@@ -574,15 +564,20 @@ int br_loop_run(struct br_loop *loop)
         if (next < wait) {
             wait = next;
         }
-        start_ready(loop);
+        if (!loop->stopping) {
+            start_ready(loop);
+        }
         br_sender_perform(loop->sender, on_done, loop);
-        start_ready(loop);
+        if (!loop->stopping) {
+            start_ready(loop);
+        }
         store_and_commit(loop, now, false);
 
         if (loop->fatal) {
             break;
         }
-        if (loop->stopping && (!work_left(loop) || now >= loop->stop_deadline_ms)) {
+        if (loop->stopping &&
+            (br_sender_in_flight(loop->sender) == 0 || now >= loop->stop_deadline_ms)) {
             break;
         }
         if (wait > IDLE_WAIT_MS) {
@@ -606,7 +601,8 @@ int br_loop_run(struct br_loop *loop)
         br_sender_wait(loop->sender, fds, loop->stopping ? 0 : 2, (int)wait);
     }
 
-    /* Shutdown: abandon what is still in flight, commit the done prefix, leave the group. */
+    /* Shutdown: abandon what is still in flight after the grace period, commit the done
+     * prefix, leave the group. */
     for (struct br_partition *partition = loop->partitions; partition;
          partition = partition->next) {
         unschedule_partition(loop, partition);
