@@ -953,9 +953,142 @@ static void test_confluent(void **state)
     br_decoder_destroy(no_registry);
 }
 
+/* ---- fixtures written by fastavro (decode/make_fixtures.py) ---- */
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *file = fopen(path, "rb");
+    char *data;
+    long size;
+
+    assert_non_null(file);
+    assert_int_equal(fseek(file, 0, SEEK_END), 0);
+    size = ftell(file);
+    assert_true(size > 0);
+    rewind(file);
+    data = malloc((size_t)size);
+    assert_non_null(data);
+    assert_int_equal(fread(data, 1, (size_t)size, file), (size_t)size);
+    fclose(file);
+    *len = (size_t)size;
+    return data;
+}
+
+static void expect_time(const struct br_row *row, const char *name, int64_t us)
+{
+    const struct br_field *f = br_row_find(row, name);
+
+    assert_non_null(f);
+    assert_int_equal(f->kind, BR_FIELD_TIME);
+    assert_int_equal(f->time_us, us);
+}
+
+static void expect_int(const struct br_row *row, const char *name, int64_t want)
+{
+    const struct br_field *f = br_row_find(row, name);
+
+    assert_non_null(f);
+    assert_int_equal(f->kind, BR_FIELD_VALUE);
+    assert_true(json_is_integer(f->value));
+    assert_int_equal(json_integer_value(f->value), want);
+}
+
+static void expect_null(const struct br_row *row, const char *name)
+{
+    const struct br_field *f = br_row_find(row, name);
+
+    assert_non_null(f);
+    assert_int_equal(f->kind, BR_FIELD_VALUE);
+    assert_true(json_is_null(f->value));
+}
+
+static void test_fastavro_ranks(void **state)
+{
+    static const char text[] = "Promoted \xc3\xa9\xe2\x98\x83\xf0\x9f\x8e\x96 a\0b </p>";
+    char *schema_json = table_schema("records_ranks");
+    struct br_conf_topic topic = avro_topic(schema_json);
+    struct br_decoder *decoder = br_decoder_create(NULL);
+    struct br_change change;
+    const struct br_field *f;
+    char errstr[256];
+    size_t len;
+    char *data = read_file("decode/ranks_update.bin", &len);
+    (void)state;
+
+    if (decode(decoder, &topic, data, len, &change, errstr) != BR_DECODE_OK) {
+        fail_msg("%s", errstr);
+    }
+    assert_int_equal(change.op, BR_OP_UPDATE);
+    assert_int_equal(change.ts_us, INT64_C(1777629600123000)); /* source.ts_ms */
+    assert_int_equal(change.after->count, 10);
+    expect_int(change.after, "id", 12);
+    expect_int(change.after, "user_id", 3);
+    expect_int(change.after, "rank_id", 5);
+    expect_null(change.after, "document_id");
+    expect_int(change.after, "author_id", 1);
+    f = br_row_find(change.after, "text");
+    assert_int_equal(json_string_length(f->value), sizeof(text) - 1);
+    assert_memory_equal(json_string_value(f->value), text, sizeof(text) - 1);
+    expect_int(change.after, "type", 0);
+    expect_time(change.after, "created_at", INT64_C(1735732800000000));
+    expect_time(change.after, "updated_at", TS_BASE);
+    assert_string_equal(json_string_value(br_row_find(change.after, "data")->value),
+                        "{\"reason\":\"merit\"}");
+    expect_null(change.before, "text");
+    expect_int(change.before, "type", 1);
+    expect_null(change.before, "updated_at");
+    expect_time(change.before, "created_at", INT64_C(1735732800000000));
+    br_change_finish(&change);
+    free(data);
+    br_decoder_destroy(decoder);
+    free(schema_json);
+}
+
+static void test_fastavro_debezium(void **state)
+{
+    char *schema_json = read_text("decode/debezium_users.avsc");
+    struct br_conf_topic topic = avro_topic(schema_json);
+    struct br_decoder *decoder = br_decoder_create(NULL);
+    struct br_change change;
+    char errstr[256];
+    size_t len;
+    char *data = read_file("decode/debezium_users.bin", &len);
+    static const char *const order[] = {
+        "id",           "name",       "email",      "email_verified_at", "password",
+        "approved",     "last_seen_at", "created_at", "updated_at",      "data",
+    };
+    (void)state;
+
+    if (decode(decoder, &topic, data, len, &change, errstr) != BR_DECODE_OK) {
+        fail_msg("%s", errstr);
+    }
+    assert_int_equal(change.op, BR_OP_CREATE);
+    assert_int_equal(change.ts_us, INT64_C(1777629600000000));
+    assert_null(change.before);
+    assert_int_equal(change.after->count, 10);
+    for (size_t i = 0; i < 10; i++) {
+        assert_string_equal(change.after->fields[i].name, order[i]);
+    }
+    expect_int(change.after, "id", 3);
+    assert_string_equal(json_string_value(br_row_find(change.after, "email")->value),
+                        "jane@example.com");
+    expect_time(change.after, "email_verified_at", INT64_C(1735732800000000));
+    assert_string_equal(json_string_value(br_row_find(change.after, "password")->value),
+                        "$2y$10$hash");
+    assert_true(json_is_true(br_row_find(change.after, "approved")->value));
+    expect_time(change.after, "last_seen_at", TS_BASE);
+    expect_time(change.after, "created_at", TS_BASE);
+    expect_time(change.after, "updated_at", TS_BASE);
+    expect_null(change.after, "data");
+    br_change_finish(&change);
+    free(data);
+    br_decoder_destroy(decoder);
+    free(schema_json);
+}
+
 int main(void)
 {
-    struct CMUnitTest tests[sizeof(tables) / sizeof(tables[0]) + 10];
+    struct CMUnitTest tests[sizeof(tables) / sizeof(tables[0]) + 12];
     size_t n = 0;
 
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
@@ -973,5 +1106,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hostile);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_not_envelope);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_confluent);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_fastavro_ranks);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_fastavro_debezium);
     return _cmocka_run_group_tests("decode", tests, n, NULL, NULL);
 }
