@@ -10,8 +10,8 @@ struct br_row *br_row_create(size_t capacity)
     if (!row) {
         abort();
     }
-    /* capacity is a hint; fields grow by doubling */
-    row->fields = calloc(capacity ? capacity : 8, sizeof(*row->fields));
+    row->capacity = capacity < 8 ? 8 : capacity;
+    row->fields = calloc(row->capacity, sizeof(*row->fields));
     if (!row->fields) {
         abort();
     }
@@ -21,15 +21,14 @@ struct br_row *br_row_create(size_t capacity)
 static struct br_field *push(struct br_row *row, const char *name)
 {
     struct br_field *field;
-    size_t count = row->count;
 
-    /* grow when count reaches a power of two at or above 8 */
-    if (count >= 8 && (count & (count - 1)) == 0) {
-        struct br_field *grown = realloc(row->fields, 2 * count * sizeof(*grown));
+    if (row->count == row->capacity) {
+        struct br_field *grown = realloc(row->fields, 2 * row->capacity * sizeof(*grown));
         if (!grown) {
             abort();
         }
         row->fields = grown;
+        row->capacity *= 2;
     }
     field = &row->fields[row->count++];
     memset(field, 0, sizeof(*field));

@@ -24,6 +24,7 @@ struct br_field {
 /* One row image, columns in schema (table) order. */
 struct br_row {
     size_t count;
+    size_t capacity;         /* allocated fields */
     struct br_field *fields; /* owned array of count fields */
 };
 
