@@ -66,8 +66,9 @@ def compare(expected, got):
         body_e, body_g = expected['body'], got['body']
         at = next((k for k in range(min(len(body_e), len(body_g))) if body_e[k] != body_g[k]),
                   min(len(body_e), len(body_g)))
-        problems.append(f'body differs at char {at}:\n  expected ...{body_e[max(0, at - 60):at + 60]}'
-                        f'\n  got      ...{body_g[max(0, at - 60):at + 60]}')
+        lo, hi = max(0, at - 60), at + 60
+        problems.append(f'body differs at char {at}:\n  expected ...{body_e[lo:hi]}'
+                        f'\n  got      ...{body_g[lo:hi]}')
     return problems
 
 

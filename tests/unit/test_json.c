@@ -28,7 +28,8 @@ static const struct value_case value_cases[] = {
     {"\"\\b\\f\\n\\r\\t\"", "\"\\b\\f\\n\\r\\t\""},
     {"\"\\u0001\\u001f\\u007f\\u0010\"", "\"\\u0001\\u001f\177\\u0010\""},
     {"\"caf\\u00e9 \\u20ac \\u00a0\"", "\"caf\\u00e9 \\u20ac \\u00a0\""},
-    {"\"\\ud83d\\ude00 \\udbff\\udfff \\ud800\\udc00\"", "\"\\ud83d\\ude00 \\udbff\\udfff \\ud800\\udc00\""},
+    {"\"\\ud83d\\ude00 \\udbff\\udfff \\ud800\\udc00\"",
+        "\"\\ud83d\\ude00 \\udbff\\udfff \\ud800\\udc00\""},
     {"\"\\u2028\\u2029\\ufeff\\uffff\"", "\"\\u2028\\u2029\\ufeff\\uffff\""},
     {"\"<tag attr='x'>&amp;</tag>\"", "\"<tag attr='x'>&amp;<\\/tag>\""},
     {"0", "0"},
@@ -43,7 +44,8 @@ static const struct value_case value_cases[] = {
     {"[{}]", "[{}]"},
     {"{\"a\":[]}", "{\"a\":[]}"},
     {"[1,\"two\",3.5,null,true,false]", "[1,\"two\",3.5,null,true,false]"},
-    {"{\"k/\\u00e9\":{\"n\":[[],{}]},\"\":1,\"x\":{\"y\":{\"z\":null}}}", "{\"k\\/\\u00e9\":{\"n\":[[],{}]},\"\":1,\"x\":{\"y\":{\"z\":null}}}"},
+    {"{\"k/\\u00e9\":{\"n\":[[],{}]},\"\":1,\"x\":{\"y\":{\"z\":null}}}",
+        "{\"k\\/\\u00e9\":{\"n\":[[],{}]},\"\":1,\"x\":{\"y\":{\"z\":null}}}"},
     {"{\"b\":1,\"a\":2,\"c\":3}", "{\"b\":1,\"a\":2,\"c\":3}"},
 };
 
