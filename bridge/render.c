@@ -225,10 +225,10 @@ static json_t *build_data(const struct br_resource *resource, const struct br_ro
     json_t *data = json_object();
     json_t *custom = NULL;
     const struct br_field *id;
-    char *label = NULL;
-    size_t label_len = 0;
-    FILE *label_out = NULL;
+    struct br_buf label;
     json_t *label_value;
+
+    br_buf_init(&label, 0);
 
     for (size_t i = 0; i < row->count; i++) {
         const struct br_field *field = &row->fields[i];
@@ -268,30 +268,24 @@ static json_t *build_data(const struct br_resource *resource, const struct br_ro
         }
     }
 
-    label_out = open_memstream(&label, &label_len);
-    if (!label_out) {
-        abort();
-    }
-    fprintf(label_out, "%s: ", resource->label_prefix);
+    br_buf_printf(&label, "%s: ", resource->label_prefix);
     id = br_row_find(row, "id");
     if (id && id->kind == BR_FIELD_VALUE && json_is_integer(id->value)) {
-        fprintf(label_out, "%" JSON_INTEGER_FORMAT, json_integer_value(id->value));
+        br_buf_printf(&label, "%" JSON_INTEGER_FORMAT, json_integer_value(id->value));
     } else if (id && id->kind == BR_FIELD_VALUE && json_is_string(id->value)) {
-        fwrite(json_string_value(id->value), 1, json_string_length(id->value), label_out);
+        br_buf_append(&label, json_string_value(id->value), json_string_length(id->value));
     }
-    fclose(label_out);
-    label_out = NULL;
-    label_value = json_stringn(label, label_len);
+    label_value = label.overflow ? NULL : json_stringn(label.data, label.len);
     if (!label_value) {
         snprintf(errstr, errstr_size, "the id is not valid UTF-8");
         goto fail;
     }
     json_object_set_new(data, LABEL_KEY, label_value);
-    free(label);
+    br_buf_finish(&label);
     json_decref(custom);
     return data;
 fail:
-    free(label);
+    br_buf_finish(&label);
     json_decref(custom);
     json_decref(data);
     return NULL;
