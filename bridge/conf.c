@@ -720,19 +720,30 @@ static void parse_kv(struct ctx *ctx, yaml_node_t *node, const char *path,
     }
 }
 
+/* The item count of a non-empty list; 0 (with a diagnostic) for anything else. */
+static size_t list_length(struct ctx *ctx, yaml_node_t *node, const char *path)
+{
+    size_t total;
+
+    if (node->type != YAML_SEQUENCE_NODE) {
+        diag(ctx, node, path, "expected a list, got %s", node_kind(node));
+        return 0;
+    }
+    total = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    if (total == 0) {
+        diag(ctx, node, path, "must not be empty");
+    }
+    return total;
+}
+
 static void parse_events(struct ctx *ctx, yaml_node_t *node, const char *path,
                          const struct key_spec *spec, void *base)
 {
     char ***events = AT(base, spec->offset, char **);
     size_t *count = AT(base, spec->count_offset, size_t);
 
-    if (node->type != YAML_SEQUENCE_NODE) {
-        diag(ctx, node, path, "expected a list, got %s", node_kind(node));
-        return;
-    }
-    size_t total = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    size_t total = list_length(ctx, node, path);
     if (total == 0) {
-        diag(ctx, node, path, "must not be empty");
         return;
     }
     *events = xcalloc(total, sizeof(**events));
@@ -763,13 +774,8 @@ static void parse_list(struct ctx *ctx, yaml_node_t *node, const char *path,
     char **array = AT(base, spec->offset, char *);
     size_t *count = AT(base, spec->count_offset, size_t);
 
-    if (node->type != YAML_SEQUENCE_NODE) {
-        diag(ctx, node, path, "expected a list, got %s", node_kind(node));
-        return;
-    }
-    size_t total = (size_t)(node->data.sequence.items.top - node->data.sequence.items.start);
+    size_t total = list_length(ctx, node, path);
     if (total == 0) {
-        diag(ctx, node, path, "must not be empty");
         return;
     }
     /* published before the walk so that destroy frees whatever the items hold */
