@@ -1,0 +1,3 @@
+module perscom-bridge/bench/receiver
+
+go 1.19
