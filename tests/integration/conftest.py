@@ -1,0 +1,89 @@
+"""Fixtures of the integration tests: a real Kafka broker (one per session), a Schema Registry
+stand-in, a webhook receiver, and bridge processes.
+
+The broker never skips: if it does not come up, every test that needs it errors with the
+broker's log tail.
+"""
+import itertools
+import os
+import tempfile
+import uuid
+
+import pytest
+
+from .bridge import Bridge, make_config
+from .kafka_broker import Broker
+from .receiver import Receiver
+from .registry import SchemaRegistry
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, 'rep_' + rep.when, rep)
+
+
+@pytest.fixture(scope='session')
+def workdir():
+    keep = os.environ.get('IT_WORKDIR')
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+        return keep
+    return tempfile.mkdtemp(prefix='perscom-it-')
+
+
+@pytest.fixture(scope='session')
+def kafka(workdir):
+    broker = Broker(os.path.join(workdir, 'kafka'))
+    try:
+        broker.start()
+    except Exception as e:  # fail loudly, never skip
+        pytest.fail('Kafka broker did not start: %s' % e, pytrace=False)
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope='session')
+def registry():
+    reg = SchemaRegistry().start()
+    yield reg
+    reg.stop()
+
+
+@pytest.fixture
+def receiver():
+    rec = Receiver().start()
+    yield rec
+    rec.stop()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def uniq(request):
+    """A short name unique to this test, usable in topic and group names."""
+    return 't%d%s' % (next(_counter), uuid.uuid4().hex[:6])
+
+
+@pytest.fixture
+def bridges(request, workdir, kafka):
+    """Factory: bridges(name, **make_config kwargs without brokers) -> Bridge (not started).
+    Every bridge is stopped at teardown; a failed test prints their log tails."""
+    made = []
+
+    def factory(name, group_id, topics, hooks, **kw):
+        conf = make_config(kafka.bootstrap, group_id, topics, hooks, **kw)
+        b = Bridge(os.path.join(workdir, request.node.name, name), conf)
+        made.append(b)
+        return b
+
+    yield factory
+    for b in made:
+        b.stop()
+    rep = getattr(request.node, 'rep_call', None)
+    if rep is not None and rep.failed:
+        for b in made:
+            print(b.log_tail(120))
+        print(kafka.log_tail(20))

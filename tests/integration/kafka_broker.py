@@ -1,0 +1,241 @@
+"""A real Apache Kafka broker (KRaft, broker+controller in one JVM) for tests and the demo.
+
+The jars come from tests/kafka/lib (tests/kafka/fetch.sh). The broker listens on 127.0.0.1 only,
+on free ports, with its data and log in a directory of the caller's choosing.
+"""
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+KAFKA_DIR = os.path.join(REPO, 'tests', 'kafka')
+LIB_DIR = os.path.join(KAFKA_DIR, 'lib')
+LOG4J_CONF = os.path.join(KAFKA_DIR, 'log4j2.properties')
+START_TIMEOUT_S = 60
+
+
+class BrokerError(RuntimeError):
+    pass
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _java():
+    java_home = os.environ.get('JAVA_HOME')
+    if java_home and os.path.exists(os.path.join(java_home, 'bin', 'java')):
+        return os.path.join(java_home, 'bin', 'java')
+    java = shutil.which('java')
+    if not java:
+        raise BrokerError('java not found (scripts/setup.sh installs the JDK)')
+    return java
+
+
+class Broker:
+    """One KRaft broker. start() formats the storage and waits until clients can connect."""
+
+    def __init__(self, workdir, port=None, controller_port=None, num_partitions=8):
+        self.workdir = os.path.abspath(workdir)
+        self.port = port or free_port()
+        self.controller_port = controller_port or free_port()
+        while self.controller_port == self.port:
+            self.controller_port = free_port()
+        self.num_partitions = num_partitions
+        self.data_dir = os.path.join(self.workdir, 'data')
+        self.log_path = os.path.join(self.workdir, 'server.log')
+        self.stdout_path = os.path.join(self.workdir, 'stdout.log')
+        self.props_path = os.path.join(self.workdir, 'server.properties')
+        self.proc = None
+
+    @property
+    def bootstrap(self):
+        return '127.0.0.1:%d' % self.port
+
+    def _classpath(self):
+        jars = glob.glob(os.path.join(LIB_DIR, '*.jar'))
+        if not any(os.path.basename(j).startswith('kafka_2.13-') for j in jars):
+            raise BrokerError('no Kafka broker jar in %s: run tests/kafka/fetch.sh '
+                              '(scripts/setup.sh does)' % LIB_DIR)
+        return os.path.join(LIB_DIR, '*')
+
+    def _write_properties(self):
+        props = {
+            'process.roles': 'broker,controller',
+            'node.id': '1',
+            'listeners': 'PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d'
+                         % (self.port, self.controller_port),
+            'advertised.listeners': 'PLAINTEXT://127.0.0.1:%d' % self.port,
+            'controller.listener.names': 'CONTROLLER',
+            'inter.broker.listener.name': 'PLAINTEXT',
+            'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+            'controller.quorum.bootstrap.servers': '127.0.0.1:%d' % self.controller_port,
+            'log.dirs': self.data_dir,
+            'num.partitions': str(self.num_partitions),
+            'auto.create.topics.enable': 'false',
+            'offsets.topic.replication.factor': '1',
+            'offsets.topic.num.partitions': '4',
+            'transaction.state.log.replication.factor': '1',
+            'transaction.state.log.min.isr': '1',
+            'share.coordinator.state.topic.replication.factor': '1',
+            'share.coordinator.state.topic.min.isr': '1',
+            'group.initial.rebalance.delay.ms': '0',
+            'log.flush.interval.messages': '1000000',
+        }
+        with open(self.props_path, 'w') as f:
+            for k, v in props.items():
+                f.write('%s=%s\n' % (k, v))
+
+    def _jvm(self, main, *args, heap='-Xmx512m'):
+        return [_java(), heap, '-Xms64m', '-XX:+UseSerialGC', '-Djava.awt.headless=true',
+                '-Dkafka.logs.dir=%s' % self.workdir,
+                '-Dlog4j2.configurationFile=%s' % LOG4J_CONF,
+                '-cp', self._classpath(), main] + list(args)
+
+    def start(self, timeout=START_TIMEOUT_S):
+        os.makedirs(self.workdir, exist_ok=True)
+        self._write_properties()
+        if not os.path.exists(os.path.join(self.data_dir, 'meta.properties')):
+            cluster_id = self._cluster_id()
+            fmt = subprocess.run(
+                self._jvm('kafka.tools.StorageTool', 'format', '--standalone', '-t', cluster_id,
+                          '-c', self.props_path, heap='-Xmx256m'),
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+            if fmt.returncode != 0:
+                raise BrokerError('formatting the broker storage failed (exit %d):\n%s'
+                                  % (fmt.returncode, fmt.stdout.decode(errors='replace')))
+        out = open(self.stdout_path, 'ab')
+        self.proc = subprocess.Popen(self._jvm('kafka.Kafka', self.props_path),
+                                     stdout=out, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=self.workdir,
+                                     start_new_session=True)
+        out.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BrokerError('the Kafka broker exited with %d while starting\n%s'
+                                  % (self.proc.returncode, self.log_tail()))
+            if self._started() and self._reachable():
+                return self
+            time.sleep(0.25)
+        self.stop()
+        raise BrokerError('the Kafka broker did not come up within %d s\n%s'
+                          % (timeout, self.log_tail()))
+
+    def _cluster_id(self):
+        # A Kafka cluster id is a UUID in URL-safe base64 without padding (22 characters).
+        import base64
+        return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip('=')
+
+    def _started(self):
+        try:
+            with open(self.log_path, 'rb') as f:
+                return b'Kafka Server started' in f.read()
+        except FileNotFoundError:
+            return False
+
+    def _reachable(self):
+        try:
+            with socket.create_connection(('127.0.0.1', self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def log_tail(self, lines=60):
+        parts = []
+        for path in (self.stdout_path, self.log_path):
+            try:
+                with open(path, 'rb') as f:
+                    text = f.read().decode(errors='replace').splitlines()
+            except FileNotFoundError:
+                continue
+            parts.append('--- %s (last %d lines) ---\n%s'
+                         % (path, lines, '\n'.join(text[-lines:])))
+        return '\n'.join(parts) or '(no broker log written)'
+
+    def stop(self, timeout=20):
+        if not self.proc or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    # --- client-side helpers (confluent-kafka) -------------------------------------------
+
+    def admin(self):
+        from confluent_kafka.admin import AdminClient
+        return AdminClient({'bootstrap.servers': self.bootstrap})
+
+    def create_topics(self, names, partitions=8, timeout=30):
+        """Creates the topics and waits until their metadata shows every partition's leader."""
+        from confluent_kafka.admin import NewTopic
+        admin = self.admin()
+        futures = admin.create_topics([NewTopic(n, num_partitions=partitions,
+                                                replication_factor=1) for n in names],
+                                      operation_timeout=timeout)
+        for name, fut in futures.items():
+            fut.result(timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            md = admin.list_topics(timeout=10)
+            ready = all(n in md.topics and md.topics[n].error is None
+                        and len(md.topics[n].partitions) == partitions
+                        and all(p.leader >= 0 for p in md.topics[n].partitions.values())
+                        for n in names)
+            if ready:
+                return
+            if time.monotonic() > deadline:
+                raise BrokerError('topics %s not ready within %d s' % (names, timeout))
+            time.sleep(0.2)
+
+    def end_offsets(self, topics):
+        """{(topic, partition): high watermark} of every partition of the topics."""
+        from confluent_kafka import Consumer, TopicPartition
+        c = Consumer({'bootstrap.servers': self.bootstrap, 'group.id': 'it-offset-reader',
+                      'enable.auto.commit': False})
+        try:
+            md = c.list_topics(timeout=10)
+            result = {}
+            for t in topics:
+                for p in md.topics[t].partitions:
+                    lo, hi = c.get_watermark_offsets(TopicPartition(t, p), timeout=10)
+                    result[(t, p)] = hi
+            return result
+        finally:
+            c.close()
+
+    def fully_committed(self, group_id, topics):
+        """True when the group's committed offset of every partition is its end offset
+        (an empty partition counts when nothing is committed)."""
+        ends = self.end_offsets(topics)
+        committed = self.committed_offsets(group_id, topics)
+        return all((committed.get(tp) or 0) == end for tp, end in ends.items())
+
+    def committed_offsets(self, group_id, topics):
+        """{(topic, partition): committed offset or None} for the group, without joining it."""
+        from confluent_kafka import Consumer, TopicPartition
+        c = Consumer({'bootstrap.servers': self.bootstrap, 'group.id': group_id,
+                      'enable.auto.commit': False})
+        try:
+            md = c.list_topics(timeout=10)
+            tps = [TopicPartition(t, p) for t in topics for p in md.topics[t].partitions]
+            result = {}
+            for tp in c.committed(tps, timeout=10):
+                result[(tp.topic, tp.partition)] = tp.offset if tp.offset >= 0 else None
+            return result
+        finally:
+            c.close()

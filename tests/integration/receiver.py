@@ -1,0 +1,189 @@
+"""A local webhook receiver: records every request and checks its Signature.
+
+HTTP/1.1 with keep-alive (ThreadingHTTPServer, one thread per connection). Every request is
+recorded, failed attempts too: path, method, query, headers, body bytes, arrival time, the
+status it was answered with, and whether the Signature matched. A POST's Signature must be the
+lowercase hex HMAC-SHA256 of the body with the hook's secret; a GET carries the HMAC of the JSON
+payload, which the query string does not let a receiver rebuild, so for GET only its form
+(64 lowercase hex digits) is checked.
+
+Behaviour per path: answer a given status (default 204), optionally after a delay, optionally
+only after the first N requests were answered 2xx ("ok_first").
+"""
+import hashlib
+import hmac
+import http.server
+import json
+import re
+import threading
+import time
+import urllib.parse
+
+SIG_RE = re.compile(r'^[0-9a-f]{64}$')
+
+
+class Request:
+    __slots__ = ('path', 'method', 'query', 'headers', 'body', 'time', 'status', 'sig_ok',
+                 'hook', 'seq')
+
+    def __init__(self, **kw):
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+    @property
+    def ok(self):
+        return 200 <= self.status < 300
+
+    @property
+    def signature(self):
+        return self.headers.get('signature')
+
+    def payload(self):
+        """The decoded payload: the JSON body (POST) or the parsed query string (GET, flat:
+        {'event': ..., 'data[id]': ...})."""
+        if self.method == 'GET':
+            return {k: v[0] for k, v in urllib.parse.parse_qs(self.query,
+                                                              keep_blank_values=True).items()}
+        return json.loads(self.body)
+
+    @property
+    def event(self):
+        return self.payload().get('event')
+
+    @property
+    def record_id(self):
+        p = self.payload()
+        if self.method == 'GET':
+            return int(p['data[id]'])
+        return p['data']['id']
+
+
+class Behaviour:
+    def __init__(self, status=204, delay=0.0, ok_first=None, body=b''):
+        self.status = status
+        self.delay = delay
+        self.ok_first = ok_first
+        self.body = body
+
+
+class Receiver:
+    def __init__(self, hooks=None, host='127.0.0.1', port=0):
+        """hooks: {name: secret}; a hook is served at /<name>."""
+        self.secrets = {}
+        self.behaviours = {}
+        self.requests = []
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.listeners = []  # callables(Request), e.g. the demo's printer
+        for name, secret in (hooks or {}).items():
+            self.add_hook(name, secret)
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = 'HTTP/1.1'
+
+            def log_message(self, fmt, *args):
+                pass
+
+            def _handle(self):
+                length = int(self.headers.get('Content-Length') or 0)
+                body = self.rfile.read(length) if length else b''
+                receiver._serve(self, body)
+
+            do_POST = _handle
+            do_GET = _handle
+            do_PUT = _handle
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 512  # the default 5 drops SYNs when many lanes connect at once
+
+        self.server = Server((host, port), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = None
+
+    def add_hook(self, name, secret):
+        self.secrets[name] = secret.encode() if isinstance(secret, str) else secret
+
+    def url(self, name):
+        return 'http://127.0.0.1:%d/%s' % (self.port, name)
+
+    def set_behaviour(self, name, **kw):
+        with self.lock:
+            self.behaviours[name] = Behaviour(**kw)
+
+    def start(self):
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
+                                       name='receiver')
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _serve(self, handler, body):
+        split = urllib.parse.urlsplit(handler.path)
+        hook = split.path.strip('/')
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        secret = self.secrets.get(hook)
+        sig = headers.get('signature', '')
+        if handler.command == 'POST' and secret is not None:
+            expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
+            sig_ok = hmac.compare_digest(expected, sig)
+        else:
+            sig_ok = bool(SIG_RE.match(sig)) and secret is not None
+        arrived = time.time()
+        with self.lock:
+            b = self.behaviours.get(hook, Behaviour())
+        if b.delay:
+            time.sleep(b.delay)
+        req = Request(path=split.path, method=handler.command, query=split.query,
+                      headers=headers, body=body, time=arrived, status=0, sig_ok=sig_ok,
+                      hook=hook, seq=0)
+        # Recorded before the answer is sent, so whatever the bridge saw as delivered is
+        # already in the record when the bridge acts on it (commits).
+        with self.cond:
+            status = b.status
+            if b.ok_first is not None:
+                done = sum(1 for r in self.requests if r.hook == hook and r.ok)
+                status = 204 if done < b.ok_first else b.status
+            if not sig_ok:
+                status = 401
+            req.status = status
+            req.seq = len(self.requests)
+            self.requests.append(req)
+            self.cond.notify_all()
+        reply = b.body if status != 204 else b''
+        try:
+            handler.send_response(status)
+            handler.send_header('Content-Length', str(len(reply)))
+            handler.end_headers()
+            if reply:
+                handler.wfile.write(reply)
+            handler.wfile.flush()
+        except OSError:
+            with self.cond:
+                req.status = -1  # the client went away: not delivered
+        for listener in list(self.listeners):
+            listener(req)
+
+    # --- queries ---------------------------------------------------------------------------
+
+    def snapshot(self, hook=None):
+        with self.lock:
+            return [r for r in self.requests if hook is None or r.hook == hook]
+
+    def delivered(self, hook=None):
+        return [r for r in self.snapshot(hook) if r.ok]
+
+    def wait_for(self, predicate, timeout, what):
+        """Waits until predicate(list of all requests) is true; AssertionError after timeout."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not predicate(list(self.requests)):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError('timed out after %.0f s waiting for %s (%d requests '
+                                         'received)' % (timeout, what, len(self.requests)))
+                self.cond.wait(min(left, 0.5))

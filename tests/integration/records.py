@@ -1,0 +1,186 @@
+"""Record-change messages for the tests: rows made from schemas/<table>.avsc, Debezium-style
+envelopes, Avro encoding with fastavro (not avro-c, which the bridge uses), plain or Confluent
+framing, and a producer that reports where each message landed.
+"""
+import io
+import json
+import os
+import struct
+import time
+
+import fastavro
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCHEMA_DIR = os.path.join(REPO, 'schemas')
+
+# table -> resource, as in docs/perscom-wire.md
+TABLES = {
+    'records_assignments': 'assignmentrecord',
+    'records_awards': 'awardrecord',
+    'calendars': 'calendar',
+    'records_combat': 'combatrecord',
+    'events': 'event',
+    'records_qualifications': 'qualificationrecord',
+    'records_ranks': 'rankrecord',
+    'records_service': 'servicerecord',
+    'submissions': 'submission',
+    'users': 'user',
+}
+RESOURCES = {v: k for k, v in TABLES.items()}
+ACTIONS = ('created', 'updated', 'deleted')
+OPS = {'created': 'c', 'updated': 'u', 'deleted': 'd'}
+ALL_EVENTS = ['%s.%s' % (r, a) for r in TABLES.values() for a in ACTIONS]
+
+BASE_US = 1767225600 * 1000000  # 2026-01-01T00:00:00Z
+
+
+def schema_path(table):
+    return os.path.join(SCHEMA_DIR, table + '.avsc')
+
+
+def schema_text(table):
+    with open(schema_path(table)) as f:
+        return f.read()
+
+
+_parsed = {}
+
+
+def parsed_schema(table):
+    if table not in _parsed:
+        _parsed[table] = fastavro.parse_schema(json.loads(schema_text(table)))
+    return _parsed[table]
+
+
+def value_fields(table):
+    """The column list (Avro fields of the row record) of the table's schema."""
+    env = json.loads(schema_text(table))
+    before = next(f for f in env['fields'] if f['name'] == 'before')
+    row = next(t for t in before['type'] if isinstance(t, dict))
+    return row['fields']
+
+
+def _non_null(t):
+    if isinstance(t, list):
+        rest = [x for x in t if x != 'null']
+        return rest[0] if rest else 'null'
+    return t
+
+
+def _column_value(name, t, seq, variant):
+    t = _non_null(t)
+    kind = t if isinstance(t, str) else t.get('type')
+    logical = None if isinstance(t, str) else t.get('logicalType')
+    if logical in ('timestamp-micros', 'timestamp-millis'):
+        us = BASE_US + seq * 1000000 + variant * 3600 * 1000000
+        return us if logical == 'timestamp-micros' else us // 1000
+    if kind in ('long', 'int'):
+        if name == 'type':
+            return (seq + variant) % 4
+        return (seq * 7 + variant) % 1000 + 1
+    if kind == 'boolean':
+        return (seq + variant) % 2 == 0
+    if kind == 'string':
+        if name == 'data':
+            return json.dumps({'note': 'custom %d/%d' % (seq, variant), 'rating': seq % 5})
+        if name == 'email':
+            return 'user%d@example.test' % seq
+        if name in ('password', 'remember_token', 'discord_private_channel_id'):
+            return 'hidden-%d' % seq
+        return '%s %d v%d: caf\u00e9 / <b>&</b>' % (name, seq, variant)
+    if kind == 'array':
+        return ['pt15m', 'pt1h'] if 'interval' in name else ['mail']
+    if kind == 'null':
+        return None
+    raise ValueError('no test value for column %s of type %r' % (name, t))
+
+
+def make_row(table, record_id, seq=None, variant=0):
+    """A row of the table with every column set; record_id goes into `id`."""
+    seq = record_id if seq is None else seq
+    row = {}
+    for f in value_fields(table):
+        if f['name'] == 'id':
+            row['id'] = record_id
+        else:
+            row[f['name']] = _column_value(f['name'], f['type'], seq, variant)
+    return row
+
+
+def envelope(table, action, record_id, seq=None, ts_ms=None):
+    """A Debezium-style envelope for one change of one row."""
+    op = OPS[action]
+    before = make_row(table, record_id, seq, 0) if op in ('u', 'd') else None
+    after = make_row(table, record_id, seq, 1 if op == 'u' else 0) if op in ('c', 'u') else None
+    ts_ms = ts_ms if ts_ms is not None else BASE_US // 1000 + (seq or record_id)
+    return {
+        'before': before,
+        'after': after,
+        'source': {'connector': 'mysql', 'db': 'perscom', 'table': table, 'ts_ms': ts_ms,
+                   'ts_us': ts_ms * 1000 + 123},
+        'op': op,
+        'ts_ms': ts_ms + 5,
+        'ts_us': None,
+    }
+
+
+def encode(table, record, schema_id=None):
+    """Avro binary of record with the table's schema; Confluent framing when schema_id is
+    given (magic byte 0, big-endian 4-byte id)."""
+    out = io.BytesIO()
+    if schema_id is not None:
+        out.write(struct.pack('>bI', 0, schema_id))
+    fastavro.schemaless_writer(out, parsed_schema(table), record)
+    return out.getvalue()
+
+
+class Producer:
+    """confluent-kafka producer that remembers where every message landed."""
+
+    def __init__(self, bootstrap):
+        from confluent_kafka import Producer as KProducer
+        self.p = KProducer({'bootstrap.servers': bootstrap, 'linger.ms': 5,
+                            'enable.idempotence': True})
+        self.sent = []  # dicts: topic, partition, offset, key, value, meta
+        self.errors = []
+
+    def send(self, topic, value, key=None, partition=None, headers=None, meta=None):
+        def report(err, msg, meta=meta):
+            if err is not None:
+                self.errors.append(err)
+                return
+            self.sent.append({'topic': msg.topic(), 'partition': msg.partition(),
+                              'offset': msg.offset(), 'key': msg.key(), 'value': msg.value(),
+                              'meta': meta})
+        kw = {'key': key, 'value': value, 'on_delivery': report}
+        if partition is not None:
+            kw['partition'] = partition
+        if headers:
+            kw['headers'] = headers
+        while True:
+            try:
+                self.p.produce(topic, **kw)
+                break
+            except BufferError:
+                self.p.poll(0.1)
+        self.p.poll(0)
+
+    def flush(self, timeout=30):
+        left = self.p.flush(timeout)
+        if left or self.errors:
+            raise AssertionError('producing failed: %d not delivered, errors %s'
+                                 % (left, self.errors[:5]))
+        return list(self.sent)
+
+
+def wait_until(predicate, timeout, what, interval=0.2):
+    """Polls predicate() until it returns a true value; AssertionError naming `what` after
+    timeout seconds. Returns the value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError('timed out after %.0f s waiting for %s' % (timeout, what))
+        time.sleep(interval)

@@ -1,0 +1,306 @@
+"""End-to-end delivery: a real Kafka broker, the perscom-bridge binary, a local receiver.
+
+Each test makes its own topics (it.<unique>.<table>) and consumer group, creates the topics
+before the bridge starts (librdkafka sees topics created after a pattern subscription only at
+its next metadata refresh), and bounds every wait.
+"""
+import collections
+import json
+import time
+
+import pytest
+
+from . import records
+from .records import ALL_EVENTS, RESOURCES, TABLES, wait_until
+
+pytestmark = pytest.mark.timeout(300)
+
+SECRET = 's3cret-\u00e9'  # non-ASCII: the key is the secret's UTF-8 bytes
+
+
+def hook(receiver, name, events, method='POST', secret=None, timeout_ms=3000):
+    secret = secret or '%s-%s' % (SECRET, name)
+    receiver.add_hook(name, secret)
+    return {'name': name, 'url': receiver.url(name), 'method': method, 'secret': secret,
+            'events': list(events), 'timeout_ms': timeout_ms}
+
+
+def matches(pattern, event):
+    if pattern == '*':
+        return True
+    pr, pa = pattern.split('.')
+    er, ea = event.split('.')
+    return (pr == '*' or pr == er) and (pa == '*' or pa == ea)
+
+
+def subscribed(hook_conf, event):
+    return any(matches(p, event) for p in hook_conf['events'])
+
+
+def produce_creates(kafka, topic, table, n, schema_id=None, first_id=1):
+    """n `created` changes of rows first_id.., keyed so they spread over the partitions.
+    Returns {record id: producer report (topic, partition, offset, ...)}."""
+    prod = records.Producer(kafka.bootstrap)
+    for i in range(n):
+        rid = first_id + i
+        value = records.encode(table, records.envelope(table, 'created', rid), schema_id)
+        prod.send(topic, value, key=b'k%d' % rid, meta=rid)
+    sent = prod.flush()
+    return {m['meta']: m for m in sent}
+
+
+def by_partition(placed):
+    """{partition: [record ids in offset order]} from produce_creates' result."""
+    parts = collections.defaultdict(list)
+    for rid, m in sorted(placed.items(), key=lambda kv: (kv[1]['partition'], kv[1]['offset'])):
+        parts[m['partition']].append(rid)
+    return parts
+
+
+def ok_ids(receiver, hook_name):
+    return {r.record_id for r in receiver.delivered(hook_name)}
+
+
+def done_prefix(placed, done_ids, topic, partitions):
+    """{(topic, p): offset of the first message of p not done (end offset when all are)}."""
+    result = {}
+    for p in range(partitions):
+        offs = sorted(m['offset'] for m in placed.values() if m['partition'] == p)
+        done_offs = {m['offset'] for rid, m in placed.items()
+                     if m['partition'] == p and rid in done_ids}
+        first = offs[-1] + 1 if offs else 0
+        for o in offs:
+            if o not in done_offs:
+                first = o
+                break
+        result[(topic, p)] = first
+    return result
+
+
+def assert_not_beyond(committed, prefix, when):
+    over = {tp: (c, prefix[tp]) for tp, c in committed.items()
+            if c is not None and c > prefix[tp]}
+    assert not over, ('%s: committed offsets pass undelivered messages '
+                      '{partition: (committed, first undelivered)}: %s' % (when, over))
+
+
+# --------------------------------------------------------------------------------------------
+# (a) every event reaches exactly the hooks subscribed to it
+# --------------------------------------------------------------------------------------------
+
+def test_every_event_reaches_exactly_the_subscribed_hooks(kafka, registry, receiver, bridges,
+                                                          uniq):
+    prefix = 'it.%s' % uniq
+    topics = ['%s.%s' % (prefix, t) for t in TABLES]
+    kafka.create_topics(topics, partitions=2)
+    hooks = [
+        hook(receiver, 'all', ['*']),
+        hook(receiver, 'rank', ['rankrecord.*']),
+        hook(receiver, 'deleted', ['*.deleted']),
+        hook(receiver, 'two', ['user.created', 'calendar.updated']),
+        hook(receiver, 'overlap', ['submission.*', '*.deleted', 'submission.deleted']),
+        hook(receiver, 'getcreated', ['*.created'], method='GET'),
+    ]
+    # The 30 events: per table, create, update and delete of one row (same key, in order).
+    prod = records.Producer(kafka.bootstrap)
+    for n, table in enumerate(TABLES):
+        sid = registry.register(records.schema_text(table))
+        for action in records.ACTIONS:
+            rid = 100 + n
+            value = records.encode(table, records.envelope(table, action, rid), sid)
+            prod.send('%s.%s' % (prefix, table), value, key=b'row-%d' % rid,
+                      meta='%s.%s' % (TABLES[table], action))
+    prod.flush()
+    assert sorted(m['meta'] for m in prod.sent) == sorted(ALL_EVENTS)
+
+    expected = {h['name']: sorted(e for e in ALL_EVENTS if subscribed(h, e)) for h in hooks}
+    assert expected['all'] == sorted(ALL_EVENTS) and len(expected['two']) == 2
+    b = bridges('b', 'g-' + uniq, [{'pattern': prefix.replace('.', r'\.') + r'\..*',
+                                    'format': 'confluent'}], hooks, registry_url=registry.url)
+    b.start()
+
+    def all_arrived():
+        b.assert_running()
+        return all(len(receiver.delivered(h)) >= len(ev) for h, ev in expected.items())
+    wait_until(all_arrived, 60, 'every subscribed hook to receive its events')
+    time.sleep(1.5)  # anything extra would arrive now
+    for name, events in expected.items():
+        got = receiver.snapshot(name)
+        assert all(r.sig_ok for r in got), 'bad signature at hook %s' % name
+        assert all(r.ok for r in got), 'hook %s answered non-2xx: %s' % (
+            name, [(r.status, r.body[:80]) for r in got if not r.ok])
+        assert sorted(r.event for r in got) == events, 'hook %s' % name
+    for r in receiver.snapshot():
+        assert r.headers.get('content-type', '').startswith('application/json')
+        ev = r.event
+        resource, action = ev.split('.')
+        if r.method == 'POST':
+            body = json.loads(r.body)
+            assert list(body) == ['event', 'created', 'request_id', 'trace_id', 'data',
+                                  'changes']
+            assert body['data']['id'] == 100 + list(TABLES).index(RESOURCES[resource])
+            if action == 'updated':
+                assert isinstance(body['changes'], dict) and body['changes'], body
+            else:
+                assert body['changes'] == [], body
+        else:
+            assert action == 'created'
+            assert r.body == b''
+            q = r.payload()
+            assert q['event'] == ev and 'data[id]' in q
+    # Everything delivered: committed offsets reach the end of every partition.
+    wait_until(lambda: kafka.fully_committed('g-' + uniq, topics), 20,
+               'committed offsets == end offsets')
+
+
+# --------------------------------------------------------------------------------------------
+# (b) 8 partitions, 3 hooks: each hook gets each partition's messages in offset order
+# --------------------------------------------------------------------------------------------
+
+def test_each_hook_receives_each_partition_in_offset_order(kafka, receiver, bridges, uniq):
+    table = 'records_ranks'
+    topic = 'it.%s.%s' % (uniq, table)
+    kafka.create_topics([topic], partitions=8)
+    n = 400
+    placed = produce_creates(kafka, topic, table, n)
+    parts = by_partition(placed)
+    assert len(parts) == 8, 'keys did not spread over all partitions: %s' % sorted(parts)
+
+    hooks = [hook(receiver, 'h1', ['*']),
+             hook(receiver, 'h2', ['rankrecord.created']),
+             hook(receiver, 'h3', ['rankrecord.*'], method='GET')]
+    receiver.set_behaviour('h1', delay=0.002)
+    receiver.set_behaviour('h3', delay=0.004)
+    b = bridges('b', 'g-' + uniq, [{'name': topic, 'format': 'avro',
+                                    'schema': records.schema_path(table)}], hooks)
+    b.start()
+
+    def all_arrived():
+        b.assert_running()
+        return all(len(receiver.delivered(h['name'])) >= n for h in hooks)
+    wait_until(all_arrived, 90, '%d deliveries to each of 3 hooks' % n)
+    time.sleep(1)
+    for h in hooks:
+        got = receiver.snapshot(h['name'])
+        assert all(r.ok and r.sig_ok for r in got), 'hook %s: failed or unsigned' % h['name']
+        ids = [r.record_id for r in got]
+        assert sorted(ids) == sorted(placed), 'hook %s: missing or duplicate deliveries' % (
+            h['name'])
+        for p, expect in parts.items():
+            seen = [rid for rid in ids if placed[rid]['partition'] == p]
+            assert seen == expect, 'hook %s, partition %d: out of offset order' % (h['name'], p)
+    wait_until(lambda: kafka.fully_committed('g-' + uniq, [topic]), 20,
+               'committed offsets == end offsets')
+
+
+# --------------------------------------------------------------------------------------------
+# (c) a failing hook holds back the committed offset; kill -9; identical redelivery
+# --------------------------------------------------------------------------------------------
+
+def test_failing_hook_holds_offsets_and_redelivery_is_byte_identical(kafka, registry, receiver,
+                                                                     bridges, uniq):
+    table = 'records_service'
+    topic = 'it.%s.%s' % (uniq, table)
+    partitions = 4
+    kafka.create_topics([topic], partitions=partitions)
+    n = 40
+    sid = registry.register(records.schema_text(table))
+    placed = produce_creates(kafka, topic, table, n, schema_id=sid)
+    group = 'g-' + uniq
+
+    hooks = [hook(receiver, 'flaky', ['*']), hook(receiver, 'healthy', ['servicerecord.*'])]
+    receiver.set_behaviour('flaky', status=500, ok_first=10, body=b'{"error":"boom"}')
+    # A short session: after kill -9 the dead member leaves the group in 6 s, not 45 s.
+    b = bridges('b', group, [{'name': topic, 'format': 'confluent'}], hooks,
+                registry_url=registry.url,
+                properties={'session.timeout.ms': 6000, 'heartbeat.interval.ms': 1000})
+    b.start()
+
+    # The healthy hook gets everything while the flaky one is failing and retried.
+    def progressed():
+        b.assert_running()
+        flaky = receiver.snapshot('flaky')
+        return (len(ok_ids(receiver, 'healthy')) == n
+                and sum(1 for r in flaky if r.status == 500) >= 3 * partitions)
+    wait_until(progressed, 60, 'healthy hook complete and flaky hook retried')
+    time.sleep(1.5)  # a few commit intervals
+    done = ok_ids(receiver, 'flaky') & ok_ids(receiver, 'healthy')
+    assert len(done) < n
+    committed = kafka.committed_offsets(group, [topic])
+    assert_not_beyond(committed, done_prefix(placed, done, topic, partitions), 'while failing')
+
+    b.kill9()
+    committed = kafka.committed_offsets(group, [topic])
+    done = ok_ids(receiver, 'flaky') & ok_ids(receiver, 'healthy')
+    assert_not_beyond(committed, done_prefix(placed, done, topic, partitions), 'after kill -9')
+
+    receiver.set_behaviour('flaky', status=204)
+    b.start()
+
+    def all_delivered():
+        b.assert_running()
+        return ok_ids(receiver, 'flaky') == set(placed) == ok_ids(receiver, 'healthy')
+    wait_until(all_delivered, 60, 'every message delivered to both hooks after restart')
+    wait_until(lambda: kafka.fully_committed(group, [topic]), 20,
+               'committed offsets == end offsets')
+
+    # Every attempt of one message to one hook: the same body and signature, byte for byte.
+    for name in ('flaky', 'healthy'):
+        attempts = collections.defaultdict(list)
+        for r in receiver.snapshot(name):
+            assert r.sig_ok, 'bad signature at %s' % name
+            attempts[r.record_id].append(r)
+        retried = 0
+        for rid, reqs in attempts.items():
+            bodies = {r.body for r in reqs}
+            sigs = {r.signature for r in reqs}
+            assert len(bodies) == 1 and len(sigs) == 1, (
+                'hook %s, record %d: %d attempts with %d different bodies, %d signatures'
+                % (name, rid, len(reqs), len(bodies), len(sigs)))
+            retried += len(reqs) > 1
+        if name == 'flaky':
+            assert retried > 0, 'expected redeliveries to the flaky hook'
+
+
+# --------------------------------------------------------------------------------------------
+# (d) SIGTERM under load: exit 0 within the grace period, commits cover what was delivered
+# --------------------------------------------------------------------------------------------
+
+def test_sigterm_under_load_exits_cleanly_and_commits_what_was_delivered(kafka, receiver,
+                                                                          bridges, uniq):
+    table = 'users'
+    topic = 'it.%s.%s' % (uniq, table)
+    partitions = 8
+    kafka.create_topics([topic], partitions=partitions)
+    n = 300
+    placed = produce_creates(kafka, topic, table, n)
+    group = 'g-' + uniq
+    grace_ms = 3000
+
+    hooks = [hook(receiver, 'slow', ['*']), hook(receiver, 'slower', ['user.*'])]
+    receiver.set_behaviour('slow', delay=0.1)
+    receiver.set_behaviour('slower', delay=0.2)
+    b = bridges('b', group, [{'name': topic, 'format': 'avro',
+                              'schema': records.schema_path(table)}], hooks,
+                delivery={'shutdown_grace_ms': grace_ms})
+    b.start()
+
+    def under_way():
+        b.assert_running()
+        return len(receiver.delivered('slower')) >= 40
+    wait_until(under_way, 60, 'deliveries under way')
+    assert len(receiver.delivered('slower')) < n, 'too fast: no load left to interrupt'
+    bound = grace_ms / 1000.0 + 5
+    rc, took = b.terminate(timeout=bound + 10)
+    assert rc == 0, 'exit code %d after SIGTERM\n%s' % (rc, b.log_tail())
+    assert took <= bound, 'took %.1f s to stop after SIGTERM (bound %.1f s)' % (took, bound)
+    time.sleep(0.5)  # let the receiver finish recording
+
+    done = ok_ids(receiver, 'slow') & ok_ids(receiver, 'slower')
+    prefix = done_prefix(placed, done, topic, partitions)
+    committed = kafka.committed_offsets(group, [topic])
+    assert_not_beyond(committed, prefix, 'after SIGTERM')
+    short = {tp: (c, prefix[tp]) for tp, c in committed.items() if (c or 0) < prefix[tp]}
+    assert not short, ('committed offsets do not cover delivered messages '
+                       '{partition: (committed, 1 + highest delivered)}: %s' % short)
+    assert sum(prefix.values()) < n, 'everything was delivered: SIGTERM came too late'
