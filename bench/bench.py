@@ -223,17 +223,23 @@ def wait_committed(bootstrap, group, topic, partitions, total, proc, timeout):
 
 def concurrency(trace, partitions):
     """From the receiver's trace: over 10 ms windows, the mean number of partitions (lanes)
-    and of connections that delivered at least one request."""
+    and of connections that delivered at least one request; and the pauses longer than
+    20 ms in which the receiver got nothing at all (count, total seconds)."""
     buckets = {}
+    times = []
     for line in trace.splitlines():
         ns, conn, _lat, row = (int(x) for x in line.split())
+        times.append(ns)
         b = buckets.setdefault(ns // 10000000, (set(), set()))
         b[0].add((row - 1000000) % partitions)
         b[1].add(conn)
     if not buckets:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0, 0.0
+    times.sort()
+    gaps = [b - a for a, b in zip(times, times[1:]) if b - a > 20000000]
     return (sum(len(b[0]) for b in buckets.values()) / len(buckets),
-            sum(len(b[1]) for b in buckets.values()) / len(buckets))
+            sum(len(b[1]) for b in buckets.values()) / len(buckets),
+            len(gaps), sum(gaps) / 1e9)
 
 
 def lua_long_string(s):
@@ -279,6 +285,7 @@ def main():
                     help="delivery.partition_window (default: the bridge's default)")
     ap.add_argument("--kafka-property", action="append", default=[], metavar="KEY=VALUE",
                     help="extra kafka.properties entry for the bridge (repeatable)")
+    ap.add_argument("--log-level", default="info", help="the bridge's log_level")
     ap.add_argument("--rate", type=int, default=0,
                     help="produce at most this many msgs/s (default: as fast as possible)")
     ap.add_argument("--commit-interval-ms", type=int, default=100)
@@ -347,7 +354,7 @@ hooks:
 delivery:
   max_in_flight: {args.max_in_flight}
   commit_interval_ms: {args.commit_interval_ms}
-{window}log_level: info
+{window}log_level: {args.log_level}
 """)
         bridge_log = open(os.path.join(args.workdir, "bridge.log"), "w")
         bridge = subprocess.Popen([args.bridge, "run", "--config", conf_path],
@@ -430,6 +437,8 @@ delivery:
             "bridge_connections_peak": st["connections_peak"],
             "mean_partitions_per_10ms": round(conc[0], 2),
             "mean_connections_per_10ms": round(conc[1], 2),
+            "idle_gaps_over_20ms": conc[2],
+            "idle_gap_seconds": round(conc[3], 2),
             "wrk_connections": conns,
             "wrk_threads": min(args.wrk_threads, conns),
             "wrk_seconds": args.wrk_seconds,
@@ -456,7 +465,8 @@ delivery:
         print("  bridge connections       %d opened, %d at once at most"
               % (st["connections_opened"], st["connections_peak"]))
         print("  lanes busy per 10 ms     %.1f partitions, %.1f connections (mean)"
-              % conc)
+              % conc[:2])
+        print("  receiver idle > 20 ms    %d time(s), %.2f s in all" % conc[2:])
         print("  wrk ceiling              %8.0f req/s  (%d connection(s), %d thread(s), %d s)"
               % (wrk_rps, conns, min(args.wrk_threads, conns), args.wrk_seconds))
         print("  bridge / wrk             %8.3f" % (tput / wrk_rps))
