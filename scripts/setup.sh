@@ -8,6 +8,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 DEBS=(build-essential cmake pkg-config
       librdkafka-dev libavro-dev libcurl4-openssl-dev libssl-dev libyaml-dev libjansson-dev
       libcmocka-dev php-cli wrk)
+# The test broker (Apache Kafka 4.x) needs Java 17+; its jars come with Maven.
+command -v java >/dev/null 2>&1 || DEBS+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || DEBS+=(maven)
 
 missing=()
 for p in "${DEBS[@]}"; do

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, and runs every test suite.
+#
+#   scripts/test.sh
+#
+# 1. scripts/setup.sh (Debian packages, Python packages, the Kafka broker jars)
+# 2. cmake configure + build into build/
+# 3. unit tests (ctest)
+# 4. golden tests against PHP (tests/golden/run_golden.py), when present
+# 5. integration tests (pytest tests/integration: a real Kafka broker, the bridge binary, a
+#    local webhook receiver)
+#
+# Every part runs even when an earlier test part failed (a failed setup or build stops it);
+# the exit code is non-zero when any part failed, and the last line sums up.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+declare -a names=() results=()
+failed=0
+start=$(date +%s)
+
+step() {
+    local name=$1
+    shift
+    echo
+    echo "=== test.sh: $name: $* ==="
+    local t0=$SECONDS
+    "$@"
+    local rc=$?
+    names+=("$name")
+    if [ "$rc" -eq 0 ]; then
+        results+=("ok")
+    else
+        results+=("FAILED($rc)")
+        failed=1
+    fi
+    echo "=== test.sh: $name: $([ "$rc" -eq 0 ] && echo ok || echo "FAILED (exit $rc)")" \
+         "in $((SECONDS - t0)) s ==="
+    return "$rc"
+}
+
+summary() {
+    local line="test.sh:"
+    for i in "${!names[@]}"; do
+        line+=" ${names[$i]} ${results[$i]},"
+    done
+    line=${line%,}
+    if [ "$failed" -eq 0 ]; then
+        line+=" => PASS"
+    else
+        line+=" => FAIL"
+    fi
+    echo
+    echo "$line ($(( $(date +%s) - start )) s)"
+}
+
+if ! step setup "$root/scripts/setup.sh"; then
+    summary
+    exit 1
+fi
+if ! step build bash -c "cmake -S '$root' -B '$root/build' && cmake --build '$root/build' -j2"
+then
+    summary
+    exit 1
+fi
+
+step unit bash -c "cd '$root/build' && ctest --output-on-failure"
+
+if [ -f "$root/tests/golden/run_golden.py" ]; then
+    step golden python3 "$root/tests/golden/run_golden.py" "$root/build/perscom-bridge"
+fi
+
+export PERSCOM_BRIDGE_BIN="$root/build/perscom-bridge"
+step integration python3 -m pytest -v -p no:cacheprovider "$root/tests/integration"
+
+summary
+exit "$failed"
