@@ -43,7 +43,7 @@ class Bridge:
     def __init__(self, workdir, config, binary=None):
         self.workdir = workdir
         self.config = config
-        self.binary = binary or bridge_bin()
+        self.binary = os.path.abspath(binary or bridge_bin())
         self.config_path = os.path.join(workdir, 'bridge.yaml')
         self.proc = None
         self.runs = 0

@@ -74,7 +74,7 @@ class Receiver:
         self.requests = []
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
-        self.listeners = []  # callables(Request), e.g. the demo's printer
+        self.listeners = []  # callables(Request), called as each request is answered
         for name, secret in (hooks or {}).items():
             self.add_hook(name, secret)
         receiver = self
@@ -154,6 +154,8 @@ class Receiver:
             req.seq = len(self.requests)
             self.requests.append(req)
             self.cond.notify_all()
+        for listener in list(self.listeners):
+            listener(req)  # before answering: the order of calls is the order of arrival
         reply = b.body if status != 204 else b''
         try:
             handler.send_response(status)
@@ -165,8 +167,6 @@ class Receiver:
         except OSError:
             with self.cond:
                 req.status = -1  # the client went away: not delivered
-        for listener in list(self.listeners):
-            listener(req)
 
     # --- queries ---------------------------------------------------------------------------
 

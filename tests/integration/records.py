@@ -107,12 +107,15 @@ def make_row(table, record_id, seq=None, variant=0):
     return row
 
 
-def envelope(table, action, record_id, seq=None, ts_ms=None):
-    """A Debezium-style envelope for one change of one row."""
+def envelope(table, action, record_id, seq=None, ts_ms=None, before=None, after=None):
+    """A Debezium-style envelope for one change of one row. before/after: column values
+    that replace the generated ones."""
     op = OPS[action]
-    before = make_row(table, record_id, seq, 0) if op in ('u', 'd') else None
-    after = make_row(table, record_id, seq, 1 if op == 'u' else 0) if op in ('c', 'u') else None
-    ts_ms = ts_ms if ts_ms is not None else BASE_US // 1000 + (seq or record_id)
+    old = dict(make_row(table, record_id, seq, 0), **(before or {}))
+    new = dict(make_row(table, record_id, seq, 1 if op == 'u' else 0), **(after or {}))
+    before = old if op in ('u', 'd') else None
+    after = new if op in ('c', 'u') else None
+    ts_ms = ts_ms if ts_ms is not None else BASE_US // 1000 + (seq or record_id) * 1000
     return {
         'before': before,
         'after': after,
@@ -139,8 +142,10 @@ class Producer:
 
     def __init__(self, bootstrap):
         from confluent_kafka import Producer as KProducer
+        # Idempotence keeps each partition in produce order across retries; log_level 3
+        # hides the warning a fresh broker causes ("Coordinator load in progress: retrying").
         self.p = KProducer({'bootstrap.servers': bootstrap, 'linger.ms': 5,
-                            'enable.idempotence': True})
+                            'enable.idempotence': True, 'log_level': 3})
         self.sent = []  # dicts: topic, partition, offset, key, value, meta
         self.errors = []
 
@@ -171,6 +176,16 @@ class Producer:
             raise AssertionError('producing failed: %d not delivered, errors %s'
                                  % (left, self.errors[:5]))
         return list(self.sent)
+
+
+def event_matches(pattern, event):
+    """True when a hook's event pattern ("rankrecord.created", "rankrecord.*", "*.deleted",
+    "*") matches the event name."""
+    if pattern == '*':
+        return True
+    pr, pa = pattern.split('.')
+    er, ea = event.split('.')
+    return (pr == '*' or pr == er) and (pa == '*' or pa == ea)
 
 
 def wait_until(predicate, timeout, what, interval=0.2):

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from . import records
-from .records import ALL_EVENTS, RESOURCES, TABLES, wait_until
+from .records import ALL_EVENTS, RESOURCES, TABLES, event_matches, wait_until
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -25,16 +25,8 @@ def hook(receiver, name, events, method='POST', secret=None, timeout_ms=3000):
             'events': list(events), 'timeout_ms': timeout_ms}
 
 
-def matches(pattern, event):
-    if pattern == '*':
-        return True
-    pr, pa = pattern.split('.')
-    er, ea = event.split('.')
-    return (pr == '*' or pr == er) and (pa == '*' or pa == ea)
-
-
 def subscribed(hook_conf, event):
-    return any(matches(p, event) for p in hook_conf['events'])
+    return any(event_matches(p, event) for p in hook_conf['events'])
 
 
 def produce_creates(kafka, topic, table, n, schema_id=None, first_id=1):
