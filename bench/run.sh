@@ -4,7 +4,8 @@
 # Figures and how to read them: docs/performance.md.
 #
 #   bench/run.sh [--bootstrap HOST:PORT] [bench.py options: --messages N --partitions N
-#                 --max-in-flight N --rate MSGS_PER_S --wrk-seconds N --wrk-threads N --json FILE]
+#                 --max-in-flight N --partition-window N --kafka-property K=V --rate MSGS_PER_S
+#                 --wrk-seconds N --wrk-threads N --json FILE --log-level LEVEL]
 #
 # Without --bootstrap a throw-away single-node Kafka broker is started (tests/integration) and
 # stopped afterwards. Needs what scripts/setup.sh installs, plus Go for the receiver.
