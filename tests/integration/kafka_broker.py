@@ -100,7 +100,24 @@ class Broker:
                 '-Dlog4j2.configurationFile=%s' % LOG4J_CONF,
                 '-cp', self._classpath(), main] + list(args)
 
-    def start(self, timeout=START_TIMEOUT_S):
+    def start(self, timeout=START_TIMEOUT_S, attempts=3):
+        """Starts the broker; when a port was taken meanwhile, retries on new free ports."""
+        for attempt in range(attempts):
+            try:
+                return self._start_once(timeout)
+            except BrokerError:
+                if attempt + 1 == attempts or 'BindException' not in self.log_tail(200):
+                    raise
+                self.stop()
+                shutil.rmtree(self.data_dir, ignore_errors=True)
+                for path in (self.log_path, self.stdout_path):
+                    if os.path.exists(path):
+                        os.rename(path, '%s.%d' % (path, attempt))
+                self.port, self.controller_port = free_port(), free_port()
+                while self.controller_port == self.port:
+                    self.controller_port = free_port()
+
+    def _start_once(self, timeout):
         os.makedirs(self.workdir, exist_ok=True)
         self._write_properties()
         if not os.path.exists(os.path.join(self.data_dir, 'meta.properties')):
