@@ -515,7 +515,7 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
                                             conf->registry_password, conf->registry_ca_file);
     }
     loop->decoder = br_decoder_create(loop->registry);
-    loop->sender = br_sender_create(errstr, errstr_size);
+    loop->sender = br_sender_create(conf->max_in_flight, errstr, errstr_size);
     if (!loop->sender) {
         goto fail;
     }

@@ -23,7 +23,7 @@ struct br_sender {
     size_t in_flight;
 };
 
-struct br_sender *br_sender_create(char *errstr, size_t errstr_size)
+struct br_sender *br_sender_create(long max_connections, char *errstr, size_t errstr_size)
 {
     struct br_sender *sender = calloc(1, sizeof(*sender));
 
@@ -38,6 +38,9 @@ struct br_sender *br_sender_create(char *errstr, size_t errstr_size)
     }
     /* HTTP/1.1 connections are reused, never multiplexed. */
     curl_multi_setopt(sender->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
+    /* libcurl's default cache follows the transfers added at the moment (4 per transfer) and
+     * closes connections when few are in flight; keep one per possible transfer instead. */
+    curl_multi_setopt(sender->multi, CURLMOPT_MAXCONNECTS, max_connections);
     return sender;
 }
 

@@ -23,7 +23,8 @@ struct br_transfer_result {
 typedef void (*br_sender_done_fn)(void *opaque, struct br_delivery *delivery,
                                   const struct br_transfer_result *result);
 
-struct br_sender *br_sender_create(char *errstr, size_t errstr_size);
+/* max_connections: idle kept-alive connections to keep (at least the requests in flight). */
+struct br_sender *br_sender_create(long max_connections, char *errstr, size_t errstr_size);
 /* Cancels whatever is in flight (the deliveries stay with their lanes). */
 void br_sender_destroy(struct br_sender *sender);
 
