@@ -35,11 +35,13 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         br_log_info("consumer", "assigned %d partition(s)", partitions->cnt);
-        consumer->events.assigned(consumer->events.opaque, partitions);
         if (cooperative) {
             error = rd_kafka_incremental_assign(rk, partitions);
         } else {
             result = rd_kafka_assign(rk, partitions);
+        }
+        if (!error && result == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            consumer->events.assigned(consumer->events.opaque, partitions);
         }
     } else {
         bool lost = rd_kafka_assignment_lost(rk) != 0;
@@ -92,7 +94,9 @@ static int build_conf(const struct br_conf *conf, struct br_consumer *consumer,
         set(kconf, "auto.offset.reset", "earliest", errstr, errstr_size) != 0 ||
         set(kconf, "partition.assignment.strategy", "cooperative-sticky", errstr,
             errstr_size) != 0 ||
-        set(kconf, "client.id", "perscom-bridge", errstr, errstr_size) != 0) {
+        set(kconf, "client.id", "perscom-bridge", errstr, errstr_size) != 0 ||
+        /* prefetch bound per partition (separate partition queues make it per partition) */
+        set(kconf, "queued.max.messages.kbytes", "4096", errstr, errstr_size) != 0) {
         return -1;
     }
     if (instance && *instance && set(kconf, "group.instance.id", instance, errstr,
@@ -270,36 +274,58 @@ rd_kafka_message_t *br_consumer_poll(struct br_consumer *consumer, bool *fatal)
     return NULL;
 }
 
-static rd_kafka_topic_partition_list_t *one(const char *topic, int32_t partition)
+rd_kafka_queue_t *br_consumer_partition_queue(struct br_consumer *consumer, const char *topic,
+                                              int32_t partition)
 {
-    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_queue_t *queue = rd_kafka_queue_get_partition(consumer->rk, topic, partition);
 
-    rd_kafka_topic_partition_list_add(list, topic, partition);
-    return list;
+    if (!queue) {
+        return NULL;
+    }
+    /* assign() forwarded the partition to the consumer queue; take it back */
+    rd_kafka_queue_forward(queue, NULL);
+    rd_kafka_queue_io_event_enable(queue, consumer->wake[1], "w", 1);
+    return queue;
 }
 
-void br_consumer_pause(struct br_consumer *consumer, const char *topic, int32_t partition,
-                       bool pause)
+void br_consumer_queue_release(rd_kafka_queue_t *queue)
 {
-    rd_kafka_topic_partition_list_t *list = one(topic, partition);
-    rd_kafka_resp_err_t err = pause ? rd_kafka_pause_partitions(consumer->rk, list)
-                                    : rd_kafka_resume_partitions(consumer->rk, list);
-
-    if (err) {
-        br_log_warn("consumer", "%s %s [%d]: %s", pause ? "pause" : "resume", topic, partition,
-                    rd_kafka_err2str(err));
+    if (!queue) {
+        return;
     }
-    rd_kafka_topic_partition_list_destroy(list);
+    rd_kafka_queue_io_event_enable(queue, -1, NULL, 0);
+    rd_kafka_queue_destroy(queue);
+}
+
+size_t br_consumer_read(rd_kafka_queue_t *queue, rd_kafka_message_t **messages, size_t max)
+{
+    ssize_t got = rd_kafka_consume_batch_queue(queue, 0, messages, max);
+    size_t kept = 0;
+
+    for (ssize_t i = 0; i < got; i++) {
+        rd_kafka_message_t *message = messages[i];
+        if (!message->err) {
+            messages[kept++] = message;
+            continue;
+        }
+        if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            br_log_warn("consumer", "%s [%d]: %s",
+                        message->rkt ? rd_kafka_topic_name(message->rkt) : "?",
+                        message->partition, rd_kafka_message_errstr(message));
+        }
+        rd_kafka_message_destroy(message);
+    }
+    return kept;
 }
 
 int br_consumer_store(struct br_consumer *consumer, const char *topic, int32_t partition,
                       int64_t offset)
 {
     /* librdkafka 2.0.2 has no rd_kafka_offset_store_message: a fresh list each time */
-    rd_kafka_topic_partition_list_t *list = one(topic, partition);
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
     rd_kafka_resp_err_t err;
 
-    list->elems[0].offset = offset;
+    rd_kafka_topic_partition_list_add(list, topic, partition)->offset = offset;
     err = rd_kafka_offsets_store(consumer->rk, list);
     if (!err) {
         err = list->elems[0].err;

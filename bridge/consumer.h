@@ -1,8 +1,14 @@
 #ifndef BR_CONSUMER_H
 #define BR_CONSUMER_H
 /*
- * The librdkafka high-level consumer: subscription, rebalances, pause/resume, offset store and
- * commit. Auto-commit and auto-store are off: offsets move only through br_consumer_store.
+ * The librdkafka high-level consumer: subscription, rebalances, per-partition queues, offset
+ * store and commit. Auto-commit and auto-store are off: offsets move only through
+ * br_consumer_store.
+ *
+ * Each assigned partition's messages stay in a queue of its own (detached from the consumer
+ * queue), so the loop reads a partition only while its window has room. A partition that is not
+ * read is not paused: librdkafka keeps what it prefetched (up to queued.max.messages.kbytes)
+ * and simply stops fetching more, so reading resumes without a refetch.
  */
 #include <librdkafka/rdkafka.h>
 #include <stdbool.h>
@@ -14,10 +20,11 @@
 struct br_consumer;
 
 /*
- * Called from inside br_consumer_poll / br_consumer_close, on the loop's thread. revoked runs
- * before the partitions are given up: it must cancel their work and store their done offsets;
- * the consumer then commits synchronously. lost is true when the partitions were already lost
- * (nothing may be committed for them).
+ * Called from inside br_consumer_poll / br_consumer_close, on the loop's thread. assigned runs
+ * once the partitions are assigned (br_consumer_partition_queue works then). revoked runs
+ * before the partitions are given up: it must cancel their work, release their queues and store
+ * their done offsets; the consumer then commits synchronously. lost is true when the partitions
+ * were already lost (nothing may be committed for them).
  */
 struct br_consumer_events {
     void (*assigned)(void *opaque, const rd_kafka_topic_partition_list_t *partitions);
@@ -42,8 +49,18 @@ void br_consumer_clear_wake(struct br_consumer *consumer);
  */
 rd_kafka_message_t *br_consumer_poll(struct br_consumer *consumer, bool *fatal);
 
-void br_consumer_pause(struct br_consumer *consumer, const char *topic, int32_t partition,
-                       bool pause);
+/*
+ * The assigned partition's own queue, detached from the consumer queue; it wakes the same
+ * descriptor. Release it with br_consumer_queue_release before the partition is given up.
+ */
+rd_kafka_queue_t *br_consumer_partition_queue(struct br_consumer *consumer, const char *topic,
+                                              int32_t partition);
+void br_consumer_queue_release(rd_kafka_queue_t *queue);
+/*
+ * Up to max messages from queue, without waiting; error events are logged and dropped.
+ * Returns how many were written to messages (the caller owns them).
+ */
+size_t br_consumer_read(rd_kafka_queue_t *queue, rd_kafka_message_t **messages, size_t max);
 /* Stores offset (the next offset to consume) for topic/partition. */
 int br_consumer_store(struct br_consumer *consumer, const char *topic, int32_t partition,
                       int64_t offset);

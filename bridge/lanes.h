@@ -55,7 +55,7 @@ struct br_partition {
     size_t lane_count;
     int64_t stored;              /* the last offset handed to the consumer to store, or -1 */
     int64_t next_offset;         /* one past the last offset taken from Kafka, or -1 */
-    bool paused;
+    rd_kafka_queue_t *queue;     /* the partition's own consumer queue; the loop releases it */
     struct br_held *held_head;   /* messages waiting for their decode to be retried */
     struct br_held *held_tail;
     size_t held_count;

@@ -16,7 +16,8 @@
 #include "retry.h"
 #include "sender.h"
 
-#define DRAIN_BUDGET 512          /* messages taken from Kafka per turn */
+#define DRAIN_BUDGET 512          /* events and stray messages taken from the consumer queue */
+#define READ_BATCH 256            /* messages read from one partition queue per turn */
 #define HELD_RETRY_MS 2000        /* wait before decoding a held message again */
 #define IDLE_WAIT_MS 1000
 
@@ -195,6 +196,26 @@ static void partition_store(struct br_loop *loop, struct br_partition *partition
     }
 }
 
+/* Unlinks partition from the loop and frees it, with its queue and whatever it still holds. */
+static void partition_drop(struct br_loop *loop, struct br_partition *partition)
+{
+    struct br_partition **link;
+
+    unschedule_partition(loop, partition);
+    for (link = &loop->partitions; *link; link = &(*link)->next) {
+        if (*link == partition) {
+            *link = partition->next;
+            break;
+        }
+    }
+    if (loop->last_hit == partition) {
+        loop->last_hit = NULL;
+    }
+    br_consumer_queue_release(partition->queue);
+    partition->queue = NULL;
+    br_partition_destroy(partition);
+}
+
 static void on_assigned(void *opaque, const rd_kafka_topic_partition_list_t *list)
 {
     struct br_loop *loop = opaque;
@@ -209,6 +230,7 @@ static void on_assigned(void *opaque, const rd_kafka_topic_partition_list_t *lis
         }
         partition = br_partition_create(topic, id, br_conf_topic_for(loop->conf, topic),
                                         loop->conf->hook_count);
+        partition->queue = br_consumer_partition_queue(loop->consumer, topic, id);
         partition->next = loop->partitions;
         loop->partitions = partition;
         br_log_debug("loop", "assigned %s [%d]", topic, id);
@@ -222,7 +244,6 @@ static void on_revoked(void *opaque, const rd_kafka_topic_partition_list_t *list
     for (int i = 0; i < list->cnt; i++) {
         struct br_partition *partition =
             partition_find(loop, list->elems[i].topic, list->elems[i].partition);
-        struct br_partition **link;
 
         if (!partition) {
             continue;
@@ -235,16 +256,7 @@ static void on_revoked(void *opaque, const rd_kafka_topic_partition_list_t *list
                     "left to the next owner", partition->topic, partition->id,
                     (long long)br_offsets_committable(&partition->offsets),
                     br_partition_window_use(partition));
-        for (link = &loop->partitions; *link; link = &(*link)->next) {
-            if (*link == partition) {
-                *link = partition->next;
-                break;
-            }
-        }
-        if (loop->last_hit == partition) {
-            loop->last_hit = NULL;
-        }
-        br_partition_destroy(partition);
+        partition_drop(loop, partition);
     }
 }
 
@@ -350,25 +362,51 @@ static void take_message(struct br_loop *loop, rd_kafka_message_t *message)
     } else {
         rd_kafka_message_destroy(message);
     }
-    if (!partition->paused &&
-        br_partition_window_use(partition) >= (size_t)loop->conf->partition_window) {
-        partition->paused = true;
-        br_consumer_pause(loop->consumer, partition->topic, partition->id, true);
-    }
 }
 
-/* Takes messages from the consumer queue; returns true when it stopped on its budget. */
+/*
+ * Serves the consumer queue (rebalances, errors, any message not in a partition queue), then
+ * reads each partition's queue while its window has room and nothing is held. Returns true when
+ * more may be waiting (a budget or batch ran out).
+ */
 static bool drain_consumer(struct br_loop *loop)
 {
+    rd_kafka_message_t *batch[READ_BATCH];
+    bool more = false;
+    int i;
+
     br_consumer_clear_wake(loop->consumer);
-    for (int i = 0; i < DRAIN_BUDGET; i++) {
+    for (i = 0; i < DRAIN_BUDGET; i++) {
         rd_kafka_message_t *message = br_consumer_poll(loop->consumer, &loop->fatal);
         if (!message) {
-            return false;
+            break;
         }
         take_message(loop, message);
     }
-    return true;
+    more = i == DRAIN_BUDGET;
+    for (struct br_partition *partition = loop->partitions; partition;
+         partition = partition->next) {
+        size_t use = br_partition_window_use(partition);
+        size_t room;
+        size_t got;
+
+        if (!partition->queue || partition->held_count > 0 ||
+            use >= (size_t)loop->conf->partition_window) {
+            continue;
+        }
+        room = (size_t)loop->conf->partition_window - use;
+        if (room > READ_BATCH) {
+            room = READ_BATCH;
+        }
+        got = br_consumer_read(partition->queue, batch, room);
+        for (size_t j = 0; j < got; j++) {
+            take_message(loop, batch[j]);
+        }
+        if (got == room) {
+            more = true;
+        }
+    }
+    return more;
 }
 
 /* Decodes held messages again once their time has come; returns ms to the next try. */
@@ -482,11 +520,6 @@ static void store_and_commit(struct br_loop *loop, int64_t now, bool force)
     for (struct br_partition *partition = loop->partitions; partition;
          partition = partition->next) {
         partition_store(loop, partition);
-        if (partition->paused &&
-            br_partition_window_use(partition) <= (size_t)loop->conf->partition_window / 2) {
-            partition->paused = false;
-            br_consumer_pause(loop->consumer, partition->topic, partition->id, false);
-        }
     }
     if (loop->uncommitted && (force || now >= loop->next_commit_ms)) {
         if (br_consumer_commit(loop->consumer, force) == 0) {
@@ -629,14 +662,15 @@ void br_loop_destroy(struct br_loop *loop)
     if (!loop) {
         return;
     }
-    /* the consumer's close revokes (and frees) every partition still assigned */
-    br_consumer_destroy(loop->consumer);
-    while (loop->partitions) {
-        struct br_partition *partition = loop->partitions;
-        loop->partitions = partition->next;
-        unschedule_partition(loop, partition);
-        br_partition_destroy(partition);
+    /* leaving the group revokes (and drops) every partition still assigned; drop any left
+     * before the consumer that their queues belong to goes away */
+    if (loop->consumer) {
+        br_consumer_close(loop->consumer);
     }
+    while (loop->partitions) {
+        partition_drop(loop, loop->partitions);
+    }
+    br_consumer_destroy(loop->consumer);
     br_sender_destroy(loop->sender);
     br_decoder_destroy(loop->decoder);
     br_registry_destroy(loop->registry);
