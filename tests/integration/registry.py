@@ -16,6 +16,7 @@ class SchemaRegistry:
         self.schemas = {}
         self.by_text = {}
         self.lookups = []
+        self.fail_status = None  # when set, every lookup is answered with this status
         self.lock = threading.Lock()
         registry = self
 
@@ -30,7 +31,11 @@ class SchemaRegistry:
                 with registry.lock:
                     registry.lookups.append(self.path)
                     schema = registry.schemas.get(int(m.group(1))) if m else None
-                if schema is None:
+                    fail = registry.fail_status
+                if fail is not None:
+                    status = fail
+                    body = json.dumps({'error_code': fail * 100, 'message': 'unavailable'})
+                elif schema is None:
                     status = 404
                     body = json.dumps({'error_code': 40403, 'message': 'Schema not found'})
                 else:

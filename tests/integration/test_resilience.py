@@ -1,0 +1,125 @@
+"""Delivery through trouble: a second bridge joining and the first leaving (rebalance), and a
+Schema Registry that is down for a while."""
+import collections
+import threading
+import time
+
+import pytest
+
+from . import records
+from .records import wait_until
+from .registry import SchemaRegistry
+from .test_delivery import by_partition, hook, ok_ids, produce_creates
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def assert_identical_attempts(receiver, name):
+    attempts = collections.defaultdict(list)
+    for r in receiver.snapshot(name):
+        assert r.sig_ok, 'bad signature at %s' % name
+        attempts[r.record_id].append(r)
+    for rid, reqs in attempts.items():
+        assert len({r.body for r in reqs}) == 1 and len({r.signature for r in reqs}) == 1, (
+            'hook %s, record %d: attempts differ' % (name, rid))
+    return attempts
+
+
+@pytest.mark.parametrize('strategy', ['default', 'range'])
+def test_rebalance_between_two_bridges_loses_nothing(kafka, receiver, bridges, uniq, strategy):
+    """Bridge A consumes; bridge B joins the group (partitions move); A stops with SIGTERM
+    (its partitions move to B). Every message reaches every hook, duplicates are identical,
+    each hook's first deliveries of a partition come in offset order, and the group ends
+    fully committed."""
+    table = 'records_combat'
+    topic = 'it.%s.%s' % (uniq, table)
+    partitions = 8
+    kafka.create_topics([topic], partitions=partitions)
+    group = 'g-' + uniq
+    hooks = [hook(receiver, 'h1', ['*']), hook(receiver, 'h2', ['combatrecord.created'])]
+    receiver.set_behaviour('h1', delay=0.01)
+    receiver.set_behaviour('h2', delay=0.02)
+    topics = [{'name': topic, 'format': 'avro', 'schema': records.schema_path(table)}]
+    props = {'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500}
+    if strategy != 'default':
+        props['partition.assignment.strategy'] = strategy
+    a = bridges('a', group, topics, hooks, properties=props)
+    b = bridges('b', group, topics, hooks, properties=props)
+
+    placed = {}
+    done_producing = threading.Event()
+    n_batches, per_batch = 6, 50
+
+    def produce():
+        for i in range(n_batches):
+            placed.update(produce_creates(kafka, topic, table, per_batch,
+                                          first_id=1 + i * per_batch))
+            time.sleep(0.5)
+        done_producing.set()
+
+    a.start()
+    producer = threading.Thread(target=produce, daemon=True)
+    producer.start()
+    wait_until(lambda: a.assert_running() or len(receiver.delivered('h1')) >= 20, 60,
+               'bridge A delivering')
+    b.start()
+    wait_until(lambda: b.assert_running() or 'assigned' in open(b.log_path).read().lower()
+               or len(receiver.delivered('h1')) > 150, 30, 'bridge B joining')
+    time.sleep(1)
+    rc, took = a.terminate(timeout=20)
+    assert rc == 0, 'bridge A exit code %d\n%s' % (rc, a.log_tail())
+    assert done_producing.wait(30), 'producer did not finish'
+    producer.join(10)
+    n = n_batches * per_batch
+    assert len(placed) == n
+
+    def all_delivered():
+        b.assert_running()
+        return ok_ids(receiver, 'h1') == set(placed) == ok_ids(receiver, 'h2')
+    wait_until(all_delivered, 90, 'every message delivered to both hooks')
+    wait_until(lambda: kafka.fully_committed(group, [topic]), 30, 'group fully committed')
+
+    parts = by_partition(placed)
+    for name in ('h1', 'h2'):
+        assert_identical_attempts(receiver, name)
+        first_seen = []
+        seen = set()
+        for r in receiver.delivered(name):
+            if r.record_id not in seen:
+                seen.add(r.record_id)
+                first_seen.append(r.record_id)
+        for p, expect in parts.items():
+            got = [rid for rid in first_seen if placed[rid]['partition'] == p]
+            assert got == expect, 'hook %s, partition %d: first deliveries out of order' % (
+                name, p)
+
+
+def test_registry_outage_delays_but_never_drops(kafka, receiver, bridges, uniq):
+    """The Schema Registry answers 503 at first: the bridge retries the lookups and delivers
+    everything once the registry is back; nothing is skipped or dead-lettered."""
+    reg = SchemaRegistry().start()
+    try:
+        table = 'calendars'
+        topic = 'it.%s.%s' % (uniq, table)
+        kafka.create_topics([topic], partitions=2)
+        sid = reg.register(records.schema_text(table))
+        n = 20
+        placed = produce_creates(kafka, topic, table, n, schema_id=sid)
+        group = 'g-' + uniq
+        reg.fail_status = 503
+        b = bridges('b', group, [{'name': topic, 'format': 'confluent'}],
+                    [hook(receiver, 'h1', ['*'])], registry_url=reg.url)
+        b.start()
+        wait_until(lambda: b.assert_running() or len(reg.lookups) >= 3, 30,
+                   'the bridge retrying schema lookups')
+        time.sleep(1)
+        assert receiver.snapshot() == [], 'delivered without a schema?'
+        committed = kafka.committed_offsets(group, [topic])
+        assert all(not c for c in committed.values()), committed
+        reg.fail_status = None
+        wait_until(lambda: b.assert_running() or ok_ids(receiver, 'h1') == set(placed), 60,
+                   'every message delivered after the registry recovered')
+        wait_until(lambda: kafka.fully_committed(group, [topic]), 20, 'group fully committed')
+        assert_identical_attempts(receiver, 'h1')
+    finally:
+        reg.stop()
