@@ -9,7 +9,11 @@ if [ -f "$here/lib/kafka_2.13-$version.jar" ] && ls "$here"/lib/log4j-core-*.jar
     exit 0
 fi
 echo "fetch: downloading Kafka $version and its dependencies with Maven"
-mkdir -p "$here/lib"
-(cd "$here" && mvn -q -B dependency:copy-dependencies)
+mkdir -p "$here/lib" "$here/target"
+if ! (cd "$here" && mvn -q -B dependency:copy-dependencies) >"$here/target/mvn.log" 2>&1; then
+    cat "$here/target/mvn.log" >&2
+    echo "fetch: Maven failed (log above, also in $here/target/mvn.log)" >&2
+    exit 1
+fi
 test -f "$here/lib/kafka_2.13-$version.jar"
 echo "fetch: $(ls "$here/lib" | wc -l) jars in $here/lib"
