@@ -25,7 +25,12 @@ def assert_identical_attempts(receiver, name):
     return attempts
 
 
-@pytest.mark.parametrize('strategy', ['default', 'range'])
+@pytest.mark.parametrize('strategy', [
+    'default',
+    pytest.param('cooperative-sticky', marks=pytest.mark.xfail(
+        strict=True, reason='librdkafka 2.0.2 declares the cooperative assignment lost when a '
+        'commit races the rejoin; the partitions then wait for session.timeout.ms')),
+])
 def test_rebalance_between_two_bridges_loses_nothing(kafka, receiver, bridges, uniq, strategy):
     """Bridge A consumes; bridge B joins the group (partitions move); A stops with SIGTERM
     (its partitions move to B). Every message reaches every hook, duplicates are identical,
@@ -68,6 +73,10 @@ def test_rebalance_between_two_bridges_loses_nothing(kafka, receiver, bridges, u
     time.sleep(1)
     rc, took = a.terminate(timeout=20)
     assert rc == 0, 'bridge A exit code %d\n%s' % (rc, a.log_tail())
+    # A prompt handover: A never loses its assignment (which would leave its partitions idle
+    # until the broker expires it after session.timeout.ms).
+    a_log = open(a.log_path).read()
+    assert '(lost)' not in a_log, 'bridge A lost its assignment\n%s' % a.log_tail()
     assert done_producing.wait(30), 'producer did not finish'
     producer.join(10)
     n = n_batches * per_batch
