@@ -98,7 +98,7 @@ static int build_conf(const struct br_conf *conf, struct br_consumer *consumer,
         set(kconf, "partition.assignment.strategy", "range", errstr, errstr_size) != 0 ||
         set(kconf, "client.id", "perscom-bridge", errstr, errstr_size) != 0 ||
         /* prefetch bound per partition (separate partition queues make it per partition) */
-        set(kconf, "queued.max.messages.kbytes", "4096", errstr, errstr_size) != 0) {
+        set(kconf, "queued.max.messages.kbytes", "1024", errstr, errstr_size) != 0) {
         return -1;
     }
     if (instance && *instance && set(kconf, "group.instance.id", instance, errstr,
