@@ -11,6 +11,8 @@ DEBS=(build-essential cmake pkg-config
 # The test broker (Apache Kafka 4.x) needs Java 17+; its jars come with Maven.
 command -v java >/dev/null 2>&1 || DEBS+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || DEBS+=(maven)
+# The benchmark's receiver (bench/receiver) is Go, standard library only.
+command -v go >/dev/null 2>&1 || DEBS+=(golang-go)
 
 missing=()
 for p in "${DEBS[@]}"; do
