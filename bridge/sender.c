@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 
@@ -11,6 +12,7 @@ struct transfer {
     struct curl_slist *headers;
     struct br_delivery *delivery;
     char error[CURL_ERROR_SIZE];
+    char retry_after[64];
     struct transfer *next_idle;
     struct transfer *prev_active; /* the in-flight list */
     struct transfer *next_active;
@@ -100,6 +102,35 @@ static size_t discard_body(char *data, size_t size, size_t count, void *opaque)
     return size * count;
 }
 
+/* Keeps the Retry-After header of the final response; every other header is ignored. */
+static size_t keep_retry_after(char *line, size_t size, size_t count, void *opaque)
+{
+    struct transfer *transfer = opaque;
+    size_t len = size * count;
+    static const char name[] = "retry-after:";
+
+    if (len > sizeof(name) - 1 && strncasecmp(line, name, sizeof(name) - 1) == 0) {
+        const char *value = line + sizeof(name) - 1;
+        size_t value_len = len - (sizeof(name) - 1);
+        while (value_len > 0 && (*value == ' ' || *value == '\t')) {
+            value++;
+            value_len--;
+        }
+        while (value_len > 0 && (value[value_len - 1] == '\r' || value[value_len - 1] == '\n' ||
+                                 value[value_len - 1] == ' ')) {
+            value_len--;
+        }
+        if (value_len >= sizeof(transfer->retry_after)) {
+            value_len = sizeof(transfer->retry_after) - 1;
+        }
+        memcpy(transfer->retry_after, value, value_len);
+        transfer->retry_after[value_len] = '\0';
+    } else if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+        transfer->retry_after[0] = '\0'; /* a new response (after 1xx): forget the old one */
+    }
+    return len;
+}
+
 static struct transfer *transfer_take(struct br_sender *sender)
 {
     struct transfer *transfer = sender->idle;
@@ -153,6 +184,7 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     /* No "Expect: 100-continue" round trip before larger bodies. */
     transfer->headers = curl_slist_append(transfer->headers, "Expect:");
     transfer->error[0] = '\0';
+    transfer->retry_after[0] = '\0';
 
     curl_easy_setopt(easy, CURLOPT_URL, request->url);
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
@@ -165,6 +197,8 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard_body);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, keep_retry_after);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
     curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)transfer);
     if (request->method == BR_METHOD_POST) {
@@ -244,6 +278,7 @@ void br_sender_perform(struct br_sender *sender, br_sender_done_fn done, void *o
             snprintf(result.error, sizeof(result.error), "%s",
                      transfer->error[0] ? transfer->error : curl_easy_strerror(msg->data.result));
         }
+        memcpy(result.retry_after, transfer->retry_after, sizeof(result.retry_after));
         delivery = transfer->delivery;
         transfer_release(sender, transfer);
         if (delivery) {

@@ -17,6 +17,7 @@ struct br_transfer_result {
     bool transport_ok;  /* the exchange completed; http_status is valid */
     long http_status;
     char error[CURL_ERROR_SIZE]; /* curl's message when !transport_ok */
+    char retry_after[64];        /* the response's Retry-After value, or empty */
     double seconds;     /* total time of the request */
 };
 
