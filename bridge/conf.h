@@ -7,9 +7,15 @@
 #include <regex.h>
 #include <stddef.h>
 
+#include "retry.h"
+
 enum br_topic_format { BR_FORMAT_CONFLUENT, BR_FORMAT_AVRO };
 enum br_snapshot_mode { BR_SNAPSHOT_SKIP, BR_SNAPSHOT_CREATED };
 enum br_method { BR_METHOD_POST, BR_METHOD_GET };
+enum br_dead_letter_policy {
+    BR_DEAD_LETTER_BLOCK, /* no dead-letter topic: retry forever (the default) */
+    BR_DEAD_LETTER_DROP   /* no dead-letter topic: log, count and pass over */
+};
 
 struct br_kv {
     char *key;
@@ -38,6 +44,7 @@ struct br_conf_hook {
     long timeout_ms;          /* default 3000 */
     struct br_kv *headers;    /* extra request headers */
     size_t header_count;
+    struct br_retry_policy retry; /* delivery.* defaults, overridden by the hook's retry: keys */
 };
 
 struct br_conf {
@@ -68,6 +75,14 @@ struct br_conf {
     long commit_interval_ms;  /* default 1000 */
     long shutdown_grace_ms;   /* default 10000 */
     long partition_window;    /* undelivered messages held per partition; default 1000 */
+    long long partition_window_bytes; /* bytes held per partition; 0 = no limit */
+    long long max_buffered_bytes;     /* bytes held over all partitions; 0 = no limit */
+    long probe_after_failures; /* consecutive failures that put a hook behind one probe; 0 = never */
+
+    /* dead_letter, delivery_report (optional) */
+    char *dead_letter_topic;  /* NULL: dead_letter_policy applies */
+    enum br_dead_letter_policy dead_letter_policy;
+    char *delivery_report_topic; /* NULL: no reports */
 
     /* admin (optional) */
     char *log_level;          /* "error", "warn", "info" (default), "debug" */

@@ -7,46 +7,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "consumer.h"
-#include "decode.h"
-#include "lanes.h"
 #include "log.h"
+#include "loopstate.h"
 #include "message.h"
-#include "registry.h"
 #include "retry.h"
-#include "sender.h"
 
 #define DRAIN_BUDGET 512          /* events and stray messages taken from the consumer queue */
 #define READ_BATCH 256            /* messages read from one partition queue per turn */
-#define HELD_RETRY_MS 2000        /* wait before decoding a held message again */
 #define IDLE_WAIT_MS 1000
 
-struct br_loop {
-    const struct br_conf *conf;
-    struct br_registry *registry;
-    struct br_decoder *decoder;
-    struct br_sender *sender;
-    struct br_consumer *consumer;
-    int stop_fd;
-
-    struct br_partition *partitions; /* assigned partitions */
-    struct br_partition *last_hit;   /* lookup cache */
-    struct br_lane *ready_head;      /* lanes whose head may start now */
-    struct br_lane *ready_tail;
-    struct br_lane **backoff;        /* lanes waiting for their retry time */
-    size_t backoff_count;
-    size_t backoff_cap;
-
-    bool stopping;
-    bool fatal;
-    int64_t stop_deadline_ms;
-    int64_t next_commit_ms;
-    bool uncommitted;                /* offsets stored since the last commit */
-    uint64_t rng;
-    struct br_loop_stats stats;
-};
-
-static int64_t now_ms(void)
+int64_t br_loop_now_ms(void)
 {
     struct timespec ts;
 
@@ -54,7 +24,15 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static uint64_t next_random(struct br_loop *loop)
+int64_t br_loop_wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t br_loop_random(struct br_loop *loop)
 {
     /* xorshift64*: jitter only, not security */
     loop->rng ^= loop->rng >> 12;
@@ -65,9 +43,9 @@ static uint64_t next_random(struct br_loop *loop)
 
 /* ---- lane scheduling ---- */
 
-static void ready_push(struct br_loop *loop, struct br_lane *lane)
+void br_loop_ready(struct br_loop *loop, struct br_lane *lane)
 {
-    if (lane->queued || lane->in_flight || !lane->head) {
+    if (lane->queued || lane->in_flight || !lane->head || lane->partition->revoked) {
         return;
     }
     lane->queued = true;
@@ -95,8 +73,9 @@ static struct br_lane *ready_pop(struct br_loop *loop)
     return lane;
 }
 
-static void backoff_push(struct br_loop *loop, struct br_lane *lane)
+void br_loop_backoff(struct br_loop *loop, struct br_lane *lane, int64_t delay_ms)
 {
+    lane->due_ms = br_loop_now_ms() + delay_ms;
     if (loop->backoff_count == loop->backoff_cap) {
         size_t cap = loop->backoff_cap ? loop->backoff_cap * 2 : 16;
         struct br_lane **grown = realloc(loop->backoff, cap * sizeof(*grown));
@@ -118,7 +97,7 @@ static int64_t backoff_fire(struct br_loop *loop, int64_t now)
     for (size_t i = 0; i < loop->backoff_count; i++) {
         struct br_lane *lane = loop->backoff[i];
         if (lane->due_ms <= now) {
-            ready_push(loop, lane);
+            br_loop_ready(loop, lane);
         } else {
             loop->backoff[kept++] = lane;
             if (lane->due_ms - now < next) {
@@ -130,7 +109,7 @@ static int64_t backoff_fire(struct br_loop *loop, int64_t now)
     return next;
 }
 
-/* Forgets every scheduling reference to partition's lanes (before it is destroyed). */
+/* Forgets every scheduling reference to partition's lanes and cancels their transfers. */
 static void unschedule_partition(struct br_loop *loop, struct br_partition *partition)
 {
     struct br_lane *keep_head = NULL;
@@ -142,7 +121,6 @@ static void unschedule_partition(struct br_loop *loop, struct br_partition *part
         if (lane->partition == partition) {
             continue;
         }
-        lane->ready_next = NULL;
         if (keep_tail) {
             keep_tail->ready_next = lane;
         } else {
@@ -160,8 +138,19 @@ static void unschedule_partition(struct br_loop *loop, struct br_partition *part
     }
     loop->backoff_count = kept;
     for (size_t i = 0; i < partition->lane_count; i++) {
+        struct br_health *health = &loop->health[i];
+        bool was_probe = health->probe == &partition->lanes[i];
+
         if (partition->lanes[i].head) {
             br_sender_cancel(loop->sender, partition->lanes[i].head);
+        }
+        partition->lanes[i].in_flight = false;
+        br_health_forget(health, &partition->lanes[i]);
+        if (was_probe && health->open) {
+            struct br_lane *next = br_health_unpark(health);
+            if (next) {
+                br_loop_ready(loop, next);
+            }
         }
     }
 }
@@ -196,7 +185,7 @@ static void partition_store(struct br_loop *loop, struct br_partition *partition
     }
 }
 
-/* Unlinks partition from the loop and frees it, with its queue and whatever it still holds. */
+/* Unlinks partition from the loop and revokes it (late completions for it are discarded). */
 static void partition_drop(struct br_loop *loop, struct br_partition *partition)
 {
     struct br_partition **link;
@@ -213,7 +202,7 @@ static void partition_drop(struct br_loop *loop, struct br_partition *partition)
     }
     br_consumer_queue_release(partition->queue);
     partition->queue = NULL;
-    br_partition_destroy(partition);
+    br_partition_revoke(partition);
 }
 
 static void on_assigned(void *opaque, const rd_kafka_topic_partition_list_t *list)
@@ -241,6 +230,10 @@ static void on_revoked(void *opaque, const rd_kafka_topic_partition_list_t *list
 {
     struct br_loop *loop = opaque;
 
+    /* let dead letters already on their way land, so their messages count as done */
+    if (!lost && loop->deadletter && br_deadletter_pending_dead(loop->deadletter) > 0) {
+        br_deadletter_flush(loop->deadletter, 2000);
+    }
     for (int i = 0; i < list->cnt; i++) {
         struct br_partition *partition =
             partition_find(loop, list->elems[i].topic, list->elems[i].partition);
@@ -280,9 +273,38 @@ static const char *header_value(rd_kafka_message_t *message, const char *name, c
     return buf;
 }
 
-/* Turns message into deliveries on partition's lanes. false: hold it and retry later. */
+/* Puts one delivery per request on the partition's lanes; the requests move into them. */
+static void enqueue_deliveries(struct br_loop *loop, struct br_message *message,
+                               struct br_prepared *prepared)
+{
+    struct br_partition *partition = message->partition;
+
+    for (size_t i = 0; i < prepared->count; i++) {
+        struct br_delivery *delivery = calloc(1, sizeof(*delivery));
+        size_t hook_index = (size_t)(prepared->requests[i].hook - loop->conf->hooks);
+        struct br_lane *lane = &partition->lanes[hook_index];
+        size_t bytes;
+
+        if (!delivery) {
+            abort();
+        }
+        delivery->message = br_message_ref(message);
+        delivery->request = prepared->requests[i];
+        bytes = sizeof(*delivery) + delivery->request.body_len + strlen(delivery->request.url);
+        message->bytes += bytes;
+        partition->bytes += bytes;
+        if (br_lane_push(lane, delivery)) {
+            br_loop_ready(loop, lane);
+        }
+    }
+    free(prepared->requests); /* the requests themselves now belong to deliveries */
+    prepared->requests = NULL;
+    prepared->count = 0;
+}
+
+/* Turns kafka into deliveries on partition's lanes. false: hold it and try again later. */
 static bool accept_message(struct br_loop *loop, struct br_partition *partition,
-                           rd_kafka_message_t *message)
+                           rd_kafka_message_t *kafka)
 {
     char request_id[128];
     char trace_id[128];
@@ -291,88 +313,108 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     struct br_message_in in = {
         .topic = partition->topic,
         .partition = partition->id,
-        .offset = message->offset,
-        .value = message->payload,
-        .len = message->len,
-        .request_id = header_value(message, "request_id", request_id, sizeof(request_id)),
-        .trace_id = header_value(message, "trace_id", trace_id, sizeof(trace_id)),
+        .offset = kafka->offset,
+        .value = kafka->payload,
+        .len = kafka->len,
+        .request_id = header_value(kafka, "request_id", request_id, sizeof(request_id)),
+        .trace_id = header_value(kafka, "trace_id", trace_id, sizeof(trace_id)),
     };
     enum br_prepare_status status;
-    uint64_t seq;
+    struct br_message *message;
 
     errstr[0] = '\0';
     status = br_message_prepare(loop->conf, loop->decoder, &in, NULL, &prepared, errstr,
                                 sizeof(errstr));
-    switch (status) {
-    case BR_PREPARE_RETRY:
+    if (status == BR_PREPARE_RETRY) {
         br_log_warn("loop", "%s [%d] @%lld: %s; holding the partition and retrying",
-                    partition->topic, partition->id, (long long)message->offset, errstr);
+                    partition->topic, partition->id, (long long)kafka->offset, errstr);
         return false;
-    case BR_PREPARE_BAD:
-        /* Until the dead-letter topic exists, an undeliverable message is logged, counted and
-         * passed over: it can never become a request. */
+    }
+    if (status == BR_PREPARE_SKIP || (status == BR_PREPARE_OK && prepared.count == 0)) {
+        loop->stats.skipped += status == BR_PREPARE_SKIP;
+        br_offsets_add(&partition->offsets, kafka->offset, 0);
+        br_prepared_finish(&prepared);
+        return true;
+    }
+    if (status == BR_PREPARE_BAD && !loop->conf->dead_letter_topic &&
+        loop->conf->dead_letter_policy == BR_DEAD_LETTER_BLOCK) {
+        br_log_error("loop", "%s [%d] @%lld: undeliverable (%s); the partition waits for it "
+                     "(policy block; set dead_letter.topic to pass it over)", partition->topic,
+                     partition->id, (long long)kafka->offset, errstr);
+        br_prepared_finish(&prepared);
+        return false;
+    }
+    message = br_message_create(partition, kafka, br_loop_now_ms());
+    snprintf(message->event, sizeof(message->event), "%s", prepared.event);
+    snprintf(message->request_id, sizeof(message->request_id), "%s", prepared.request_id);
+    if (status == BR_PREPARE_BAD) {
         loop->stats.undeliverable++;
-        br_log_error("loop", "%s [%d] @%lld: undeliverable: %s", partition->topic,
-                     partition->id, (long long)message->offset, errstr);
-        br_offsets_add(&partition->offsets, message->offset, 0);
-        return true;
-    case BR_PREPARE_SKIP:
-        loop->stats.skipped++;
-        br_offsets_add(&partition->offsets, message->offset, 0);
-        return true;
-    case BR_PREPARE_OK:
-        break;
+        message->seq = br_offsets_add(&partition->offsets, kafka->offset, 1);
+        br_finish_undecodable(loop, message, errstr);
+    } else {
+        message->seq = br_offsets_add(&partition->offsets, kafka->offset,
+                                      (uint32_t)prepared.count);
+        enqueue_deliveries(loop, message, &prepared);
     }
-    seq = br_offsets_add(&partition->offsets, message->offset, (uint32_t)prepared.count);
-    for (size_t i = 0; i < prepared.count; i++) {
-        struct br_delivery *delivery = calloc(1, sizeof(*delivery));
-        size_t hook_index = (size_t)(prepared.requests[i].hook - loop->conf->hooks);
-        struct br_lane *lane = &partition->lanes[hook_index];
-        if (!delivery) {
-            abort();
-        }
-        delivery->seq = seq;
-        delivery->offset = message->offset;
-        delivery->request = prepared.requests[i]; /* ownership moves to the delivery */
-        if (br_lane_push(lane, delivery)) {
-            ready_push(loop, lane);
-        }
-    }
-    free(prepared.requests); /* the requests themselves now belong to deliveries */
+    br_message_release(message);
+    br_prepared_finish(&prepared);
     return true;
 }
 
-static void take_message(struct br_loop *loop, rd_kafka_message_t *message)
+/* When the held messages of partition are tried again: backoff over its failed tries. */
+static void hold_later(struct br_loop *loop, struct br_partition *partition, int64_t now)
 {
-    const char *topic = rd_kafka_topic_name(message->rkt);
-    struct br_partition *partition = partition_find(loop, topic, message->partition);
+    partition->held_attempts++;
+    partition->held_due_ms =
+        now + br_retry_backoff_ms(loop->conf->backoff_initial_ms, loop->conf->backoff_max_ms,
+                                  partition->held_attempts, br_loop_random(loop)) +
+        loop->conf->backoff_initial_ms;
+}
 
-    if (!partition || message->offset < partition->next_offset) {
+static void take_message(struct br_loop *loop, rd_kafka_message_t *kafka)
+{
+    const char *topic = rd_kafka_topic_name(kafka->rkt);
+    struct br_partition *partition = partition_find(loop, topic, kafka->partition);
+
+    if (!partition || kafka->offset < partition->next_offset) {
         /* not ours (any more), or seen already: the owner of the partition gets it */
-        rd_kafka_message_destroy(message);
+        rd_kafka_message_destroy(kafka);
         return;
     }
     loop->stats.messages++;
-    partition->next_offset = message->offset + 1;
-    if (partition->held_count > 0 || !accept_message(loop, partition, message)) {
-        if (partition->held_count == 0) {
-            partition->held_due_ms = now_ms() + HELD_RETRY_MS;
-        }
-        br_partition_hold(partition, message);
+    partition->next_offset = kafka->offset + 1;
+    if (partition->held_count > 0) {
+        br_partition_hold(partition, kafka);
+    } else if (!accept_message(loop, partition, kafka)) {
+        partition->held_attempts = 0;
+        hold_later(loop, partition, br_loop_now_ms());
+        br_partition_hold(partition, kafka);
     } else {
-        rd_kafka_message_destroy(message);
+        rd_kafka_message_destroy(kafka);
     }
+}
+
+static bool has_room(const struct br_loop *loop, const struct br_partition *partition,
+                     size_t total_bytes)
+{
+    const struct br_conf *conf = loop->conf;
+
+    return br_partition_window_use(partition) < (size_t)conf->partition_window &&
+           (conf->partition_window_bytes <= 0 ||
+            partition->bytes < (size_t)conf->partition_window_bytes) &&
+           (conf->max_buffered_bytes <= 0 || total_bytes < (size_t)conf->max_buffered_bytes);
 }
 
 /*
  * Serves the consumer queue (rebalances, errors, any message not in a partition queue), then
- * reads each partition's queue while its window has room and nothing is held. Returns true when
- * more may be waiting (a budget or batch ran out).
+ * reads each partition's queue while its windows have room and nothing is held. Returns true
+ * when more may be waiting (a budget or batch ran out).
  */
 static bool drain_consumer(struct br_loop *loop)
 {
     rd_kafka_message_t *batch[READ_BATCH];
-    bool more = false;
+    size_t total_bytes = 0;
+    bool more;
     int i;
 
     br_consumer_clear_wake(loop->consumer);
@@ -386,15 +428,19 @@ static bool drain_consumer(struct br_loop *loop)
     more = i == DRAIN_BUDGET;
     for (struct br_partition *partition = loop->partitions; partition;
          partition = partition->next) {
-        size_t use = br_partition_window_use(partition);
+        total_bytes += partition->bytes;
+    }
+    for (struct br_partition *partition = loop->partitions; partition;
+         partition = partition->next) {
         size_t room;
         size_t got;
+        size_t before = partition->bytes;
 
         if (!partition->queue || partition->held_count > 0 ||
-            use >= (size_t)loop->conf->partition_window) {
+            !has_room(loop, partition, total_bytes)) {
             continue;
         }
-        room = (size_t)loop->conf->partition_window - use;
+        room = (size_t)loop->conf->partition_window - br_partition_window_use(partition);
         if (room > READ_BATCH) {
             room = READ_BATCH;
         }
@@ -402,6 +448,7 @@ static bool drain_consumer(struct br_loop *loop)
         for (size_t j = 0; j < got; j++) {
             take_message(loop, batch[j]);
         }
+        total_bytes += partition->bytes - before;
         if (got == room) {
             more = true;
         }
@@ -419,19 +466,17 @@ static int64_t retry_held(struct br_loop *loop, int64_t now)
         if (partition->held_count == 0) {
             continue;
         }
-        if (partition->held_due_ms > now) {
-            if (partition->held_due_ms - now < next) {
-                next = partition->held_due_ms - now;
+        if (partition->held_due_ms <= now) {
+            while (partition->held_head) {
+                if (!accept_message(loop, partition, partition->held_head->message)) {
+                    hold_later(loop, partition, now);
+                    break;
+                }
+                rd_kafka_message_destroy(br_partition_unhold(partition));
             }
-            continue;
         }
-        while (partition->held_head) {
-            if (!accept_message(loop, partition, partition->held_head->message)) {
-                partition->held_due_ms = now + HELD_RETRY_MS;
-                next = next < HELD_RETRY_MS ? next : HELD_RETRY_MS;
-                break;
-            }
-            rd_kafka_message_destroy(br_partition_unhold(partition));
+        if (partition->held_count > 0 && partition->held_due_ms - now < next) {
+            next = partition->held_due_ms - now;
         }
     }
     return next;
@@ -449,68 +494,24 @@ static void start_ready(struct br_loop *loop)
         const struct br_conf_hook *hook = &loop->conf->hooks[lane->hook_index];
         char errstr[256];
 
-        if (!delivery || lane->in_flight) {
+        if (!delivery || lane->in_flight || lane->due_ms > br_loop_now_ms()) {
             continue;
         }
+        if (!br_health_may_start(&loop->health[lane->hook_index], lane)) {
+            continue; /* parked until the hook's probe succeeds */
+        }
         if (delivery->attempts == 0) {
-            delivery->first_attempt_ms = now_ms();
+            delivery->first_attempt_ms = br_loop_now_ms();
+            delivery->first_attempt_wall_ms = br_loop_wall_ms();
         }
         if (br_sender_start(loop->sender, delivery, hook->timeout_ms, errstr, sizeof(errstr)) !=
             0) {
             br_log_error("loop", "hook %s: %s", hook->name, errstr);
-            lane->due_ms = now_ms() + loop->conf->backoff_initial_ms;
-            backoff_push(loop, lane);
+            br_loop_backoff(loop, lane, loop->conf->backoff_initial_ms);
             continue;
         }
         lane->in_flight = true;
     }
-}
-
-static void on_done(void *opaque, struct br_delivery *delivery,
-                    const struct br_transfer_result *result)
-{
-    struct br_loop *loop = opaque;
-    struct br_lane *lane = delivery->lane;
-    struct br_partition *partition = lane->partition;
-    const struct br_conf_hook *hook = &loop->conf->hooks[lane->hook_index];
-    enum br_outcome outcome = br_retry_classify(result->transport_ok, result->http_status);
-    int64_t delay;
-
-    lane->in_flight = false;
-    delivery->attempts++;
-    if (outcome == BR_OUTCOME_OK) {
-        loop->stats.delivered++;
-        br_log_debug("loop", "%s [%d] @%lld -> %s: %ld in %.3f s", partition->topic,
-                     partition->id, (long long)delivery->offset, hook->name,
-                     result->http_status, result->seconds);
-        br_lane_pop(lane);
-        br_offsets_done(&partition->offsets, delivery->seq);
-        br_delivery_destroy(delivery);
-        ready_push(loop, lane);
-        return;
-    }
-    loop->stats.attempts_failed++;
-    if (outcome == BR_OUTCOME_RETRY) {
-        delay = br_retry_backoff_ms(loop->conf->backoff_initial_ms, loop->conf->backoff_max_ms,
-                                    delivery->attempts, next_random(loop));
-    } else {
-        /* No dead-letter topic yet: a refused delivery blocks its lane and is retried at the
-         * longest backoff, so nothing is lost and the operator sees it in the log. */
-        delay = br_retry_backoff_ms(loop->conf->backoff_max_ms, loop->conf->backoff_max_ms, 1,
-                                    next_random(loop));
-    }
-    if (result->transport_ok) {
-        br_log_warn("loop", "%s [%d] @%lld -> %s: HTTP %ld (%s), attempt %u, next in %lld ms",
-                    partition->topic, partition->id, (long long)delivery->offset, hook->name,
-                    result->http_status, br_retry_outcome_name(outcome), delivery->attempts,
-                    (long long)delay);
-    } else {
-        br_log_warn("loop", "%s [%d] @%lld -> %s: %s, attempt %u, next in %lld ms",
-                    partition->topic, partition->id, (long long)delivery->offset, hook->name,
-                    result->error, delivery->attempts, (long long)delay);
-    }
-    lane->due_ms = now_ms() + delay;
-    backoff_push(loop, lane);
 }
 
 /* ---- offsets ---- */
@@ -543,6 +544,13 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
     loop->conf = conf;
     loop->stop_fd = stop_fd;
     loop->rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
+    loop->health = calloc(conf->hook_count ? conf->hook_count : 1, sizeof(*loop->health));
+    if (!loop->health) {
+        abort();
+    }
+    for (size_t i = 0; i < conf->hook_count; i++) {
+        br_health_init(&loop->health[i]);
+    }
     if (conf->registry_url) {
         loop->registry = br_registry_create(conf->registry_url, conf->registry_username,
                                             conf->registry_password, conf->registry_ca_file);
@@ -551,6 +559,12 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
     loop->sender = br_sender_create(conf->max_in_flight, errstr, errstr_size);
     if (!loop->sender) {
         goto fail;
+    }
+    if (conf->dead_letter_topic || conf->delivery_report_topic) {
+        loop->deadletter = br_deadletter_create(conf, -1, errstr, errstr_size);
+        if (!loop->deadletter) {
+            goto fail;
+        }
     }
     events.opaque = loop;
     loop->consumer = br_consumer_create(conf, &events, errstr, errstr_size);
@@ -571,16 +585,28 @@ static bool stop_requested(struct br_loop *loop)
     return read(loop->stop_fd, sink, sizeof(sink)) > 0;
 }
 
+static bool producer_failed(struct br_loop *loop)
+{
+    char errstr[512];
+
+    if (loop->deadletter && br_deadletter_fatal(loop->deadletter, errstr, sizeof(errstr))) {
+        br_log_error("loop", "dead-letter producer: %s", errstr);
+        return true;
+    }
+    return false;
+}
+
 int br_loop_run(struct br_loop *loop)
 {
-    struct curl_waitfd fds[2];
+    struct curl_waitfd fds[3];
+    unsigned fd_count;
     bool more = false;
 
-    loop->next_commit_ms = now_ms() + loop->conf->commit_interval_ms;
+    loop->next_commit_ms = br_loop_now_ms() + loop->conf->commit_interval_ms;
     br_log_info("loop", "running: %zu topic entr%s, %zu hook(s)", loop->conf->topic_count,
                 loop->conf->topic_count == 1 ? "y" : "ies", loop->conf->hook_count);
     for (;;) {
-        int64_t now = now_ms();
+        int64_t now = br_loop_now_ms();
         int64_t wait;
         int64_t next;
 
@@ -591,16 +617,22 @@ int br_loop_run(struct br_loop *loop)
                         "flight", loop->conf->shutdown_grace_ms,
                         br_sender_in_flight(loop->sender));
         }
+        if (loop->deadletter) {
+            br_deadletter_serve(loop->deadletter);
+            loop->fatal = loop->fatal || producer_failed(loop);
+        }
         more = !loop->stopping && !loop->fatal && drain_consumer(loop);
-        next = retry_held(loop, now);
-        wait = backoff_fire(loop, now);
-        if (next < wait) {
-            wait = next;
+        wait = retry_held(loop, now);
+        next = backoff_fire(loop, now);
+        wait = next < wait ? next : wait;
+        if (loop->deadletter) {
+            next = br_finish_retry_dead(loop, now);
+            wait = next < wait ? next : wait;
         }
         if (!loop->stopping) {
             start_ready(loop);
         }
-        br_sender_perform(loop->sender, on_done, loop);
+        br_sender_perform(loop->sender, br_finish_attempt, loop);
         if (!loop->stopping) {
             start_ready(loop);
         }
@@ -625,30 +657,46 @@ int br_loop_run(struct br_loop *loop)
         if (more || wait < 0) {
             wait = 0;
         }
-        fds[0].fd = br_consumer_wake_fd(loop->consumer);
-        fds[0].events = CURL_WAIT_POLLIN;
-        fds[0].revents = 0;
-        fds[1].fd = loop->stop_fd;
-        fds[1].events = CURL_WAIT_POLLIN;
-        fds[1].revents = 0;
-        br_sender_wait(loop->sender, fds, loop->stopping ? 0 : 2, (int)wait);
+        fd_count = 0;
+        fds[fd_count].fd = br_consumer_wake_fd(loop->consumer);
+        fds[fd_count].events = CURL_WAIT_POLLIN;
+        fds[fd_count++].revents = 0;
+        fds[fd_count].fd = loop->stop_fd;
+        fds[fd_count].events = CURL_WAIT_POLLIN;
+        fds[fd_count++].revents = 0;
+        if (loop->deadletter) {
+            fds[fd_count].fd = br_deadletter_wake_fd(loop->deadletter);
+            fds[fd_count].events = CURL_WAIT_POLLIN;
+            fds[fd_count++].revents = 0;
+        }
+        if (loop->stopping) {
+            /* only transfers (and dead letters) matter now */
+            fds[1] = fds[fd_count - 1];
+            fd_count = loop->deadletter ? 1 : 0;
+        }
+        br_sender_wait(loop->sender, fds, fd_count, (int)wait);
     }
 
-    /* Shutdown: abandon what is still in flight after the grace period, commit the done
-     * prefix, leave the group. */
+    /* Shutdown: abandon what is still in flight after the grace period, let dead letters on
+     * their way land, commit the done prefix, leave the group. */
     for (struct br_partition *partition = loop->partitions; partition;
          partition = partition->next) {
         unschedule_partition(loop, partition);
     }
-    store_and_commit(loop, now_ms(), true);
+    if (loop->deadletter && br_deadletter_pending_dead(loop->deadletter) > 0) {
+        br_deadletter_flush(loop->deadletter, 2000);
+    }
+    store_and_commit(loop, br_loop_now_ms(), true);
     br_consumer_close(loop->consumer);
     br_log_info("loop", "stopped: %llu message(s), %llu delivered, %llu failed attempt(s), "
-                "%llu skipped, %llu undeliverable",
+                "%llu skipped, %llu undeliverable, %llu dead-lettered, %llu dropped",
                 (unsigned long long)loop->stats.messages,
                 (unsigned long long)loop->stats.delivered,
                 (unsigned long long)loop->stats.attempts_failed,
                 (unsigned long long)loop->stats.skipped,
-                (unsigned long long)loop->stats.undeliverable);
+                (unsigned long long)loop->stats.undeliverable,
+                (unsigned long long)loop->stats.dead_lettered,
+                (unsigned long long)loop->stats.dropped);
     return loop->fatal ? -1 : 0;
 }
 
@@ -671,9 +719,16 @@ void br_loop_destroy(struct br_loop *loop)
         partition_drop(loop, loop->partitions);
     }
     br_consumer_destroy(loop->consumer);
+    /* dead letters still on their way end here (their partitions are revoked: discarded) */
+    br_deadletter_destroy(loop->deadletter);
+    br_finish_discard_dead(loop);
     br_sender_destroy(loop->sender);
     br_decoder_destroy(loop->decoder);
     br_registry_destroy(loop->registry);
+    for (size_t i = 0; i < loop->conf->hook_count; i++) {
+        br_health_finish(&loop->health[i]);
+    }
+    free(loop->health);
     free(loop->backoff);
     free(loop);
 }

@@ -18,7 +18,9 @@ struct br_loop_stats {
     uint64_t delivered;     /* deliveries finished with 2xx */
     uint64_t attempts_failed;
     uint64_t skipped;       /* not events: tombstones, truncates, skipped snapshot reads */
-    uint64_t undeliverable; /* messages that cannot be decoded or rendered (logged) */
+    uint64_t undeliverable; /* messages that cannot be decoded or rendered */
+    uint64_t dead_lettered; /* dead letters acknowledged by the brokers */
+    uint64_t dropped;       /* passed over by policy drop */
 };
 
 /* stop_fd: readable when the loop must shut down (written by the signal handler). */

@@ -81,11 +81,16 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
         goto done;
     }
 
+    if (in->request_id) {
+        snprintf(out->request_id, sizeof(out->request_id), "%s", in->request_id);
+    } else {
+        br_render_derived_uuid(in->topic, in->partition, in->offset, out->request_id);
+    }
     struct br_render_input input = {
         .resource = resource,
         .action = action,
         .change = &change,
-        .request_id = in->request_id,
+        .request_id = out->request_id,
         .trace_id = in->trace_id,
         .topic = in->topic,
         .partition = in->partition,

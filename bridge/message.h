@@ -29,7 +29,8 @@ struct br_message_in {
 };
 
 struct br_prepared {
-    char event[64];              /* "rankrecord.created"; empty when skipped */
+    char event[64];              /* "rankrecord.created"; empty when not known */
+    char request_id[128];        /* the payload's request_id (header or derived); empty if none */
     struct br_request *requests; /* owned array */
     size_t count;
 };
