@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Writes the committed seed corpora of the fuzz targets (tests/fuzz/corpus/*).
+
+  decode/  one selector byte + a Kafka message value: plain Avro messages of every table written
+           by fastavro (tests/golden/gen_cases.py), the same with Confluent framing (selector
+           0x80, magic 0, schema id = schema index + 1), and the fixtures of tests/unit/decode;
+  render/  one selector byte (resource + 10 * action) + a JSON change (fuzz_render.c): the golden
+           cases with datetimes as "Y-m-d H:i:s.u" strings or {"$t": microseconds};
+  conf/    the YAML files of tests/unit/conf, examples/ and tests/golden.
+
+Deterministic; run from anywhere: python3 tests/fuzz/make_seeds.py (needs fastavro).
+"""
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import datetime
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
+CORPUS = os.path.join(HERE, 'corpus')
+TABLES = [
+    'records_assignments', 'records_awards', 'calendars', 'records_combat', 'events',
+    'records_qualifications', 'records_ranks', 'records_service', 'submissions', 'users',
+]
+ACTIONS = {'c': 0, 'u': 1, 'd': 2}
+
+
+def fresh(name):
+    path = os.path.join(CORPUS, name)
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def write(path, data):
+    with open(path, 'wb') as f:
+        f.write(data)
+
+
+def iso(us, sep):
+    t = datetime.datetime(1970, 1, 1) + datetime.timedelta(microseconds=us)
+    return t.strftime('%Y-%m-%d' + sep + '%H:%M:%S.%f')
+
+
+def json_row(row, n):
+    if row is None:
+        return None
+    out = {}
+    for name, kind, value in row:
+        if kind == 'time' and value is not None:
+            out[name] = {'$t': value} if n % 3 == 0 else iso(value, ' ' if n % 3 == 1 else 'T')
+        else:
+            out[name] = value
+    return out
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, os.path.join(ROOT, 'tests', 'golden', 'gen_cases.py'),
+                        tmp, '--seed', '7', '--per-table', '3'], check=True)
+        with open(os.path.join(tmp, 'cases.json'), encoding='utf-8') as f:
+            cases = json.load(f)['cases']
+        decode = fresh('decode')
+        render = fresh('render')
+        for n, case in enumerate(cases):
+            index = TABLES.index(case['table'])
+            with open(os.path.join(tmp, case['message']), 'rb') as f:
+                avro = f.read()
+            stem = f"{case['table']}-{case['kind']}-{case['id']}"
+            write(os.path.join(decode, stem + '.bin'), bytes([index]) + avro)
+            if n % 3 == 0:
+                framed = b'\x00' + struct.pack('>i', index + 1) + avro
+                write(os.path.join(decode, stem + '-confluent.bin'), bytes([0x80]) + framed)
+            change = {'before': json_row(case['before'], n), 'after': json_row(case['after'], n)}
+            env = case['envelope']
+            change['ts_us'] = env['source']['ts_us'] or env['source']['ts_ms'] * 1000
+            for key in ('request_id', 'trace_id'):
+                if key in case['headers']:
+                    change[key] = case['headers'][key]
+            change['topic'] = case['topic']
+            change['partition'] = case['partition']
+            change['offset'] = case['offset']
+            selector = index + 10 * ACTIONS[case['envelope']['op']]
+            text = json.dumps(change, ensure_ascii=(n % 2 == 0), separators=(',', ':'))
+            write(os.path.join(render, stem + '.json'), bytes([selector]) + text.encode())
+        fixtures = os.path.join(ROOT, 'tests', 'unit', 'decode')
+        with open(os.path.join(fixtures, 'ranks_update.bin'), 'rb') as f:
+            write(os.path.join(decode, 'fixture-ranks_update.bin'), bytes([6]) + f.read())
+        with open(os.path.join(fixtures, 'debezium_users.bin'), 'rb') as f:
+            dbz = f.read()
+        write(os.path.join(decode, 'fixture-debezium_users.bin'), bytes([10]) + dbz)
+        write(os.path.join(decode, 'fixture-debezium_users-confluent.bin'),
+              bytes([0x80]) + b'\x00' + struct.pack('>i', 11) + dbz)
+        write(os.path.join(decode, 'unknown-schema-id.bin'),
+              bytes([0x80]) + b'\x00' + struct.pack('>i', 404) + dbz)
+
+    conf = fresh('conf')
+    sources = [os.path.join(ROOT, 'tests', 'unit', 'conf'), os.path.join(ROOT, 'examples'),
+               os.path.join(ROOT, 'tests', 'golden')]
+    for d in sources:
+        for name in sorted(os.listdir(d)):
+            if name.endswith('.yaml'):
+                prefix = os.path.basename(d)
+                shutil.copyfile(os.path.join(d, name), os.path.join(conf, prefix + '-' + name))
+    for name in ('decode', 'render', 'conf'):
+        print(f'{name}: {len(os.listdir(os.path.join(CORPUS, name)))} seeds', file=sys.stderr)
+
+
+if __name__ == '__main__':
+    main()
