@@ -15,11 +15,12 @@ def bridge_bin():
 
 
 def make_config(brokers, group_id, topics, hooks, registry_url=None, delivery=None,
-                properties=None, log_level='debug'):
+                properties=None, log_level='debug', extra=None):
     """The configuration mapping (see docs/configuration.md).
 
     topics: list of dicts as in the file ({'pattern': ..., 'format': ...} or {'name': ...});
-    hooks: list of dicts {name, url, secret, events, [method, timeout_ms]}.
+    hooks: list of dicts {name, url, secret, events, [method, timeout_ms, retry]};
+    extra: further top-level sections, e.g. {'dead_letter': {'topic': ...}}.
     """
     props = {'auto.offset.reset': 'earliest'}
     props.update(properties or {})
@@ -34,15 +35,17 @@ def make_config(brokers, group_id, topics, hooks, registry_url=None, delivery=No
     }
     if registry_url:
         conf['schema_registry'] = {'url': registry_url}
+    conf.update(extra or {})
     return conf
 
 
 class Bridge:
     """One bridge process. Its stdout and stderr go to <workdir>/bridge-<n>.log."""
 
-    def __init__(self, workdir, config, binary=None):
+    def __init__(self, workdir, config, binary=None, env=None):
         self.workdir = workdir
         self.config = config
+        self.env = dict(env or {})  # added to the environment, e.g. {'POD_NAME': 'a'}
         self.binary = os.path.abspath(binary or bridge_bin())
         self.config_path = os.path.join(workdir, 'bridge.yaml')
         self.proc = None
@@ -60,9 +63,10 @@ class Bridge:
         self.runs += 1
         self.log_path = os.path.join(self.workdir, 'bridge-%d.log' % self.runs)
         log = open(self.log_path, 'wb')
+        env = dict(os.environ, **self.env) if self.env else None
         self.proc = subprocess.Popen([self.binary, 'run', '--config', self.config_path],
                                      stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, cwd=self.workdir)
+                                     stdin=subprocess.DEVNULL, cwd=self.workdir, env=env)
         log.close()
         self.started_at = time.monotonic()
         return self
@@ -103,6 +107,28 @@ class Bridge:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.kill9()
+
+    def proc_status(self, field):
+        """A field of /proc/<pid>/status in KiB (VmHWM: peak resident set, VmRSS: now), or
+        None when the process is gone."""
+        try:
+            with open('/proc/%d/status' % self.proc.pid) as f:
+                for line in f:
+                    if line.startswith(field + ':'):
+                        return int(line.split()[1])
+        except (FileNotFoundError, ProcessLookupError, AttributeError):
+            return None
+        return None
+
+    def log_text(self):
+        """Everything this bridge logged, over all its runs."""
+        parts = []
+        for run in range(1, self.runs + 1):
+            path = os.path.join(self.workdir, 'bridge-%d.log' % run)
+            if os.path.exists(path):
+                with open(path, 'rb') as f:
+                    parts.append(f.read().decode(errors='replace'))
+        return '\n'.join(parts)
 
     def log_tail(self, lines=80):
         if not self.log_path or not os.path.exists(self.log_path):

@@ -51,6 +51,33 @@ def registry():
     reg.stop()
 
 
+@pytest.fixture(scope='session')
+def faults_summary(request, workdir):
+    """add(line): prints one `FAULTS <scenario>: ...` line and appends it to
+    <workdir>/faults-summary.txt ($IT_WORKDIR when set); the terminal summary repeats them."""
+    path = os.path.join(workdir, 'faults-summary.txt')
+    open(path, 'w').close()
+    lines = []
+    request.config._faults_summary = (path, lines)
+
+    def add(line):
+        print(line)
+        lines.append(line)
+        with open(path, 'a') as f:
+            f.write(line + '\n')
+    return add
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    info = getattr(config, '_faults_summary', None)
+    if not info:
+        return
+    path, lines = info
+    terminalreporter.section('fault-injection summary (%s)' % path)
+    for line in lines:
+        terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def receiver():
     rec = Receiver().start()
@@ -73,9 +100,9 @@ def bridges(request, workdir, kafka):
     Every bridge is stopped at teardown; a failed test prints their log tails."""
     made = []
 
-    def factory(name, group_id, topics, hooks, **kw):
+    def factory(name, group_id, topics, hooks, env=None, **kw):
         conf = make_config(kafka.bootstrap, group_id, topics, hooks, **kw)
-        b = Bridge(os.path.join(workdir, request.node.name, name), conf)
+        b = Bridge(os.path.join(workdir, request.node.name, name), conf, env=env)
         made.append(b)
         return b
 

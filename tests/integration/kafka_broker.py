@@ -55,6 +55,7 @@ class Broker:
         self.stdout_path = os.path.join(self.workdir, 'stdout.log')
         self.props_path = os.path.join(self.workdir, 'server.properties')
         self.proc = None
+        self._log_mark = 0  # where this run's part of server.log begins (restarts append)
 
     @property
     def bootstrap(self):
@@ -119,6 +120,7 @@ class Broker:
 
     def _start_once(self, timeout):
         os.makedirs(self.workdir, exist_ok=True)
+        self._log_mark = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
         self._write_properties()
         if not os.path.exists(os.path.join(self.data_dir, 'meta.properties')):
             cluster_id = self._cluster_id()
@@ -155,6 +157,7 @@ class Broker:
     def _started(self):
         try:
             with open(self.log_path, 'rb') as f:
+                f.seek(self._log_mark)
                 return b'Kafka Server started' in f.read()
         except FileNotFoundError:
             return False
@@ -190,6 +193,40 @@ class Broker:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
+
+    def kill9(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=10)
+
+    def restart(self, down_s=0.0, kill=False, timeout=START_TIMEOUT_S, attempts=10):
+        """Stops the broker (SIGTERM: controlled shutdown; kill: SIGKILL) and starts it again
+        on the same ports with the same data directory, so clients reconnect to the address
+        they know. A port still held by the old process is retried for a while, never moved.
+        Returns (seconds down, seconds to come back)."""
+        t0 = time.monotonic()
+        if kill:
+            self.kill9()
+        else:
+            self.stop(timeout=60)
+        stopped = time.monotonic()
+        time.sleep(down_s)
+        for attempt in range(attempts):
+            try:
+                self._start_once(timeout)
+                break
+            except BrokerError:
+                with open(self.log_path, 'rb') as f:
+                    f.seek(self._log_mark)
+                    bind = b'BindException' in f.read()
+                if not bind or attempt + 1 == attempts:
+                    raise
+                self.stop()
+                time.sleep(2)
+        return stopped - t0, time.monotonic() - stopped
 
     # --- client-side helpers (confluent-kafka) -------------------------------------------
 

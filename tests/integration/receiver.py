@@ -8,7 +8,9 @@ payload, which the query string does not let a receiver rebuild, so for GET only
 (64 lowercase hex digits) is checked.
 
 Behaviour per path: answer a given status (default 204), optionally after a delay, optionally
-only after the first N requests were answered 2xx ("ok_first").
+only after the first N requests were answered 2xx ("ok_first"), with extra response headers
+(e.g. Retry-After), and optionally only until a given time ("until": a request arriving at or
+after it is answered 204 at once, so a fault can end on schedule).
 """
 import hashlib
 import hmac
@@ -59,11 +61,14 @@ class Request:
 
 
 class Behaviour:
-    def __init__(self, status=204, delay=0.0, ok_first=None, body=b''):
+    def __init__(self, status=204, delay=0.0, ok_first=None, body=b'', headers=None,
+                 until=None):
         self.status = status
         self.delay = delay
         self.ok_first = ok_first
         self.body = body
+        self.headers = dict(headers or {})  # extra response headers
+        self.until = until  # time.time() after which the fault is over (204, no delay)
 
 
 class Receiver:
@@ -136,6 +141,8 @@ class Receiver:
         arrived = time.time()
         with self.lock:
             b = self.behaviours.get(hook, Behaviour())
+        if b.until is not None and arrived >= b.until:
+            b = Behaviour()
         if b.delay:
             time.sleep(b.delay)
         req = Request(path=split.path, method=handler.command, query=split.query,
@@ -160,6 +167,9 @@ class Receiver:
         try:
             handler.send_response(status)
             handler.send_header('Content-Length', str(len(reply)))
+            if not 200 <= status < 300:
+                for name, value in b.headers.items():
+                    handler.send_header(name, value)
             handler.end_headers()
             if reply:
                 handler.wfile.write(reply)
