@@ -3,11 +3,13 @@
  * the renderer, the PHP-compatible JSON writer and the query builder (fuzz_check.h).
  *
  * Input: the first byte selects the path, the rest is the message value.
- *   byte < 0x80: format avro with schema (byte % 11): the ten schemas/<table>.avsc in TABLES
- *                order, then tests/unit/decode/debezium_users.avsc (io.debezium.time columns);
+ *   byte < 0x80: format avro with schema (byte % 12): the ten schemas/<table>.avsc in
+ *                gen_cases.py's TABLES order, then tests/unit/decode/debezium_users.avsc
+ *                (io.debezium.time columns) and tests/fuzz/schemas/kitchen_sink.avsc (every
+ *                Avro type; rendered as rankrecord);
  *   byte >= 0x80: format confluent; the value carries its own framing (magic byte, schema id).
  *                A stub registry (br_registry_schema below, linked instead of registry.c)
- *                answers ids 1..11 with the schemas above, 404 with "not found" and every
+ *                answers ids 1..12 with the schemas above, 404 with "not found" and every
  *                other id with "unavailable".
  * Each input gets a fresh decoder (destroyed after it), so that LeakSanitizer's per-input check
  * sees exactly what one message allocates: avro-c's generic values kept in a long-lived schema
@@ -29,7 +31,7 @@
 #error "BR_FUZZ_SOURCE_DIR (the source tree) must be defined"
 #endif
 
-#define SCHEMA_COUNT 11
+#define SCHEMA_COUNT 12
 
 static const char *const schema_files[SCHEMA_COUNT] = {
     "schemas/records_assignments.avsc", "schemas/records_awards.avsc",
@@ -37,12 +39,13 @@ static const char *const schema_files[SCHEMA_COUNT] = {
     "schemas/events.avsc",              "schemas/records_qualifications.avsc",
     "schemas/records_ranks.avsc",       "schemas/records_service.avsc",
     "schemas/submissions.avsc",         "schemas/users.avsc",
-    "tests/unit/decode/debezium_users.avsc",
+    "tests/unit/decode/debezium_users.avsc", "tests/fuzz/schemas/kitchen_sink.avsc",
 };
 /* The resource each schema's rows belong to. */
 static const char *const resources[SCHEMA_COUNT] = {
     "assignmentrecord", "awardrecord", "calendar",   "combatrecord", "event",
     "qualificationrecord", "rankrecord", "servicerecord", "submission", "user", "user",
+    "rankrecord",
 };
 
 static char *schema_texts[SCHEMA_COUNT];

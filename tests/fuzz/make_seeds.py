@@ -10,6 +10,8 @@
 
 Deterministic; run from anywhere: python3 tests/fuzz/make_seeds.py (needs fastavro).
 """
+import datetime
+import io
 import json
 import os
 import shutil
@@ -17,7 +19,8 @@ import struct
 import subprocess
 import sys
 import tempfile
-import datetime
+
+import fastavro
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, '..', '..'))
@@ -27,6 +30,7 @@ TABLES = [
     'records_qualifications', 'records_ranks', 'records_service', 'submissions', 'users',
 ]
 ACTIONS = {'c': 0, 'u': 1, 'd': 2}
+UTC = datetime.timezone.utc
 
 
 def fresh(name):
@@ -56,6 +60,34 @@ def json_row(row, n):
         else:
             out[name] = value
     return out
+
+
+def kitchen_seeds(decode):
+    """Messages of tests/fuzz/schemas/kitchen_sink.avsc (selector 11, registry id 12)."""
+    with open(os.path.join(HERE, 'schemas', 'kitchen_sink.avsc'), encoding='utf-8') as f:
+        parsed = fastavro.parse_schema(json.load(f))
+    row = {
+        'id': 1, 'i': -7, 'f': 1.5, 'd': -2.5e300, 'b': b'bytes \xc3\xa9\x00',
+        'fx': b'\x01\x02\x03\x04',
+        'e': 'B', 'm': {'a': None, 'b': 'text \u00e9\U0001f600', 'c': -(2 ** 63)},
+        'a': [{'k': 'x', 'v': None}, {'k': 'y/z', 'v': 0.1}], 'flag': True,
+        'created_at': datetime.datetime(2025, 1, 1, 12, 0, 0, 123000, tzinfo=UTC),
+        'updated_at': datetime.datetime(2026, 5, 1, 10, 0, 0, 123456, tzinfo=UTC),
+        'last_seen_at': '2026-05-01T12:00:00.123456+02:00',
+        'data': '{"rank":"Sgt","n":[1,2.5,{"x":null}]}',
+    }
+    changed = dict(row, f=2.0, m={}, a=[], e='C', last_seen_at=None, data=None, i=None)
+    envelopes = {
+        'c': {'before': None, 'after': row, 'op': 'c', 'ts_ms': 1777629600123},
+        'u': {'before': row, 'after': changed, 'op': 'u', 'ts_ms': 1777629600124},
+        'd': {'before': changed, 'after': None, 'op': 'd', 'ts_ms': 1777629600125},
+    }
+    for op, record in envelopes.items():
+        out = io.BytesIO()
+        fastavro.schemaless_writer(out, parsed, record)
+        write(os.path.join(decode, f'kitchen_sink-{op}.bin'), bytes([11]) + out.getvalue())
+        write(os.path.join(decode, f'kitchen_sink-{op}-confluent.bin'),
+              bytes([0x80]) + b'\x00' + struct.pack('>i', 12) + out.getvalue())
 
 
 def main():
@@ -95,6 +127,7 @@ def main():
         write(os.path.join(decode, 'fixture-debezium_users.bin'), bytes([10]) + dbz)
         write(os.path.join(decode, 'fixture-debezium_users-confluent.bin'),
               bytes([0x80]) + b'\x00' + struct.pack('>i', 11) + dbz)
+        kitchen_seeds(decode)
         write(os.path.join(decode, 'unknown-schema-id.bin'),
               bytes([0x80]) + b'\x00' + struct.pack('>i', 404) + dbz)
 
