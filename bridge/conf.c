@@ -32,6 +32,8 @@ static const struct br_yamlconf_choice snapshot_choices[] = {
     {"skip", BR_SNAPSHOT_SKIP}, {"created", BR_SNAPSHOT_CREATED}, {NULL, 0}};
 static const struct br_yamlconf_choice method_choices[] = {
     {"POST", BR_METHOD_POST}, {"GET", BR_METHOD_GET}, {NULL, 0}};
+static const struct br_yamlconf_choice policy_choices[] = {
+    {"block", BR_DEAD_LETTER_BLOCK}, {"drop", BR_DEAD_LETTER_DROP}, {NULL, 0}};
 static const struct br_yamlconf_choice level_choices[] = {
     {"error", 0}, {"warn", 1}, {"info", 2}, {"debug", 3}, {NULL, 0}};
 
@@ -47,6 +49,10 @@ static void hook_check(struct br_yamlconf *ctx, yaml_node_t *map, const char *pa
                        yaml_node_t **seen, size_t index);
 static void delivery_check(struct br_yamlconf *ctx, yaml_node_t *map, const char *path,
                            void *base, yaml_node_t **seen, size_t index);
+static void hook_retry_check(struct br_yamlconf *ctx, yaml_node_t *map, const char *path,
+                             void *base, yaml_node_t **seen, size_t index);
+static void dead_letter_check(struct br_yamlconf *ctx, yaml_node_t *map, const char *path,
+                              void *base, yaml_node_t **seen, size_t index);
 static void root_check(struct br_yamlconf *ctx, yaml_node_t *map, const char *path, void *base,
                        yaml_node_t **seen, size_t index);
 
@@ -101,6 +107,25 @@ static const struct br_yamlconf_key topic_keys[] = {
 static const struct br_yamlconf_section topic_section = {topic_keys, COUNT(topic_keys),
                                                          topic_check};
 
+enum { RETRY_BACKOFF_INITIAL, RETRY_BACKOFF_MAX };
+static const struct br_yamlconf_key hook_retry_keys[] = {
+    [RETRY_BACKOFF_INITIAL] = {.key = "backoff_initial_ms", .kind = BR_YAMLCONF_INT,
+                               .offset = FIELD(struct br_conf_hook, retry_backoff_initial_ms),
+                               .def = -1, .min = 1, .max = 3600000,
+                               .doc = "first retry delay of this hook"},
+    [RETRY_BACKOFF_MAX] = {.key = "backoff_max_ms", .kind = BR_YAMLCONF_INT,
+                           .offset = FIELD(struct br_conf_hook, retry_backoff_max_ms), .def = -1,
+                           .min = 1, .max = 86400000, .doc = "longest retry delay of this hook"},
+    {.key = "max_attempts", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf_hook, retry_max_attempts), .def = -1, .min = 0,
+     .max = 1000000, .doc = "attempts per delivery; 0 = unlimited"},
+    {.key = "max_age_ms", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf_hook, retry_max_age_ms), .def = -1, .min = 0,
+     .max = 2592000000L, .doc = "give up this long after the message was read; 0 = never"},
+};
+static const struct br_yamlconf_section hook_retry_section = {
+    hook_retry_keys, COUNT(hook_retry_keys), hook_retry_check};
+
 enum { HOOK_NAME, HOOK_URL, HOOK_METHOD, HOOK_SECRET, HOOK_SECRET_FILE, HOOK_EVENTS };
 static const struct br_yamlconf_key hook_keys[] = {
     [HOOK_NAME] = {.key = "name", .kind = BR_YAMLCONF_STRING,
@@ -125,6 +150,8 @@ static const struct br_yamlconf_key hook_keys[] = {
     {.key = "headers", .kind = BR_YAMLCONF_KV, .offset = FIELD(struct br_conf_hook, headers),
      .count_offset = FIELD(struct br_conf_hook, header_count), .kv_check = header_check,
      .doc = "extra request headers"},
+    {.key = "retry", .kind = BR_YAMLCONF_SECTION, .sub = &hook_retry_section,
+     .doc = "this hook's retry policy (defaults: delivery.*)"},
 };
 static const struct br_yamlconf_section hook_section = {hook_keys, COUNT(hook_keys), hook_check};
 
@@ -149,9 +176,46 @@ static const struct br_yamlconf_key delivery_keys[] = {
     {.key = "partition_window", .kind = BR_YAMLCONF_INT,
      .offset = FIELD(struct br_conf, partition_window), .def = 1000, .min = 1, .max = 1000000,
      .doc = "undelivered messages per partition"},
+    {.key = "partition_window_bytes", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, partition_window_bytes), .def = 16L * 1024 * 1024,
+     .min = 0, .max = 1L << 40, .doc = "bytes held per partition; 0 = no limit"},
+    {.key = "max_buffered_bytes", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, max_buffered_bytes), .def = 256L * 1024 * 1024, .min = 0,
+     .max = 1L << 40, .doc = "bytes held over all partitions; 0 = no limit"},
+    {.key = "max_attempts", .kind = BR_YAMLCONF_INT, .offset = FIELD(struct br_conf, max_attempts),
+     .def = 0, .min = 0, .max = 1000000, .doc = "attempts per delivery; 0 = unlimited"},
+    {.key = "max_age_ms", .kind = BR_YAMLCONF_INT, .offset = FIELD(struct br_conf, max_age_ms),
+     .def = 0, .min = 0, .max = 2592000000L,
+     .doc = "give up this long after the message was read; 0 = never"},
+    {.key = "retry_after_max_ms", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, retry_after_max_ms), .def = 300000, .min = 0,
+     .max = 86400000, .doc = "cap on a receiver's Retry-After; 0 ignores it"},
+    {.key = "probe_after_failures", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, probe_after_failures), .def = 5, .min = 0, .max = 1000000,
+     .doc = "consecutive failures before a hook's lanes wait behind one probe; 0 = never"},
 };
 static const struct br_yamlconf_section delivery_section = {delivery_keys, COUNT(delivery_keys),
                                                             delivery_check};
+
+enum { DEAD_LETTER_TOPIC, DEAD_LETTER_POLICY };
+static const struct br_yamlconf_key dead_letter_keys[] = {
+    [DEAD_LETTER_TOPIC] = {.key = "topic", .kind = BR_YAMLCONF_STRING,
+                           .offset = FIELD(struct br_conf, dead_letter_topic),
+                           .doc = "where undeliverable messages go"},
+    [DEAD_LETTER_POLICY] = {.key = "policy", .kind = BR_YAMLCONF_ENUM,
+                            .offset = FIELD(struct br_conf, dead_letter_policy),
+                            .def = BR_DEAD_LETTER_BLOCK, .choices = policy_choices,
+                            .doc = "without a topic: block (retry forever) or drop"},
+};
+static const struct br_yamlconf_section dead_letter_section = {
+    dead_letter_keys, COUNT(dead_letter_keys), dead_letter_check};
+
+static const struct br_yamlconf_key report_keys[] = {
+    {.key = "topic", .kind = BR_YAMLCONF_STRING,
+     .offset = FIELD(struct br_conf, delivery_report_topic), .required = true,
+     .doc = "one record per finished delivery"},
+};
+static const struct br_yamlconf_section report_section = {report_keys, COUNT(report_keys), NULL};
 
 enum { ROOT_KAFKA, ROOT_REGISTRY, ROOT_TOPICS, ROOT_HOOKS, ROOT_DELIVERY, ROOT_LOG_LEVEL };
 static const struct br_yamlconf_key root_keys[] = {
@@ -174,6 +238,10 @@ static const struct br_yamlconf_key root_keys[] = {
     [ROOT_LOG_LEVEL] = {.key = "log_level", .kind = BR_YAMLCONF_LEVEL,
                         .offset = FIELD(struct br_conf, log_level), .def_str = "info",
                         .choices = level_choices, .doc = "log verbosity"},
+    {.key = "dead_letter", .kind = BR_YAMLCONF_SECTION, .sub = &dead_letter_section,
+     .doc = "where deliveries that cannot succeed go"},
+    {.key = "delivery_report", .kind = BR_YAMLCONF_SECTION, .sub = &report_section,
+     .doc = "a record per finished delivery"},
 };
 static const struct br_yamlconf_section root_section = {root_keys, COUNT(root_keys), root_check};
 
@@ -370,6 +438,49 @@ static void delivery_check(struct br_yamlconf *ctx, yaml_node_t *map, const char
     }
 }
 
+static void hook_retry_check(struct br_yamlconf *ctx, yaml_node_t *map, const char *path,
+                             void *base, yaml_node_t **seen, size_t index)
+{
+    struct br_conf_hook *hook = base;
+
+    if (seen[RETRY_BACKOFF_INITIAL] != NULL && seen[RETRY_BACKOFF_MAX] != NULL &&
+        hook->retry_backoff_max_ms < hook->retry_backoff_initial_ms) {
+        char sub[BR_YAMLCONF_PATH_MAX];
+
+        br_yamlconf_path_join(sub, sizeof(sub), path, "backoff_max_ms");
+        br_yamlconf_diag(ctx, seen[RETRY_BACKOFF_MAX], sub,
+                         "backoff_max_ms (%ld) must be at least backoff_initial_ms (%ld)",
+                         hook->retry_backoff_max_ms, hook->retry_backoff_initial_ms);
+    }
+}
+
+static void dead_letter_check(struct br_yamlconf *ctx, yaml_node_t *map, const char *path,
+                              void *base, yaml_node_t **seen, size_t index)
+{
+    if (seen[DEAD_LETTER_TOPIC] != NULL && seen[DEAD_LETTER_POLICY] != NULL) {
+        char sub[BR_YAMLCONF_PATH_MAX];
+
+        br_yamlconf_path_join(sub, sizeof(sub), path, "policy");
+        br_yamlconf_diag(ctx, seen[DEAD_LETTER_POLICY], sub,
+                         "applies only without topic (with a topic, everything that cannot be "
+                         "delivered goes there)");
+    }
+}
+
+/* A hook's retry policy: its own retry: keys where set, delivery.* elsewhere. */
+static void resolve_retry(const struct br_conf *conf, struct br_conf_hook *hook)
+{
+    hook->retry.initial_ms = hook->retry_backoff_initial_ms >= 0 ? hook->retry_backoff_initial_ms
+                                                                 : conf->backoff_initial_ms;
+    hook->retry.max_ms =
+        hook->retry_backoff_max_ms >= 0 ? hook->retry_backoff_max_ms : conf->backoff_max_ms;
+    hook->retry.max_attempts = (unsigned)(hook->retry_max_attempts >= 0 ? hook->retry_max_attempts
+                                                                        : conf->max_attempts);
+    hook->retry.max_age_ms =
+        hook->retry_max_age_ms >= 0 ? hook->retry_max_age_ms : conf->max_age_ms;
+    hook->retry.retry_after_max_ms = conf->retry_after_max_ms;
+}
+
 static void root_check(struct br_yamlconf *ctx, yaml_node_t *map, const char *path, void *base,
                        yaml_node_t **seen, size_t index)
 {
@@ -413,6 +524,9 @@ struct br_conf *br_conf_load(const char *path, char *errstr, size_t errstr_size)
         /* conf owns whatever the walk stored before it failed */
         br_conf_destroy(conf);
         return NULL;
+    }
+    for (size_t i = 0; i < conf->hook_count; i++) {
+        resolve_retry(conf, &conf->hooks[i]);
     }
     return conf;
 }
@@ -473,6 +587,8 @@ void br_conf_destroy(struct br_conf *conf)
         free_kv(hook->headers, hook->header_count);
     }
     free(conf->hooks);
+    free(conf->dead_letter_topic);
+    free(conf->delivery_report_topic);
     free(conf->log_level);
     free(conf);
 }

@@ -45,6 +45,10 @@ struct br_conf_hook {
     struct br_kv *headers;    /* extra request headers */
     size_t header_count;
     struct br_retry_policy retry; /* delivery.* defaults, overridden by the hook's retry: keys */
+    long retry_backoff_initial_ms; /* retry: overrides as written; -1 = not set */
+    long retry_backoff_max_ms;
+    long retry_max_attempts;
+    long retry_max_age_ms;
 };
 
 struct br_conf {
@@ -75,9 +79,12 @@ struct br_conf {
     long commit_interval_ms;  /* default 1000 */
     long shutdown_grace_ms;   /* default 10000 */
     long partition_window;    /* undelivered messages held per partition; default 1000 */
-    long long partition_window_bytes; /* bytes held per partition; 0 = no limit */
-    long long max_buffered_bytes;     /* bytes held over all partitions; 0 = no limit */
-    long probe_after_failures; /* consecutive failures that put a hook behind one probe; 0 = never */
+    long partition_window_bytes; /* bytes held per partition; 0 = no limit; default 16 MiB */
+    long max_buffered_bytes;     /* bytes held over all partitions; 0 = no limit; default 256 MiB */
+    long max_attempts;           /* attempts per delivery; 0 = unlimited (default) */
+    long max_age_ms;             /* since the bridge read the message; 0 = unlimited (default) */
+    long retry_after_max_ms;     /* cap on Retry-After; default 300000 */
+    long probe_after_failures;   /* failures that put a hook behind one probe; 0 = never; 5 */
 
     /* dead_letter, delivery_report (optional) */
     char *dead_letter_topic;  /* NULL: dead_letter_policy applies */

@@ -128,6 +128,23 @@ static void test_good(void **state)
     assert_int_equal(conf->commit_interval_ms, 2000);
     assert_int_equal(conf->shutdown_grace_ms, 0);
     assert_int_equal(conf->partition_window, 5000);
+    assert_int_equal(conf->partition_window_bytes, 1048576);
+    assert_int_equal(conf->max_buffered_bytes, 0);
+    assert_int_equal(conf->max_attempts, 10);
+    assert_int_equal(conf->max_age_ms, 3600000);
+    assert_int_equal(conf->retry_after_max_ms, 60000);
+    assert_int_equal(conf->probe_after_failures, 0);
+    assert_string_equal(conf->dead_letter_topic, "perscom.bridge.dead-letter");
+    assert_string_equal(conf->delivery_report_topic, "perscom.bridge.deliveries");
+    /* the first hook overrides two retry keys, the second inherits delivery.* */
+    assert_int_equal(conf->hooks[0].retry.initial_ms, 250);
+    assert_int_equal(conf->hooks[0].retry.max_ms, 5000);
+    assert_int_equal(conf->hooks[0].retry.max_attempts, 3);
+    assert_int_equal(conf->hooks[0].retry.max_age_ms, 3600000);
+    assert_int_equal(conf->hooks[0].retry.retry_after_max_ms, 60000);
+    assert_int_equal(conf->hooks[1].retry.initial_ms, 250);
+    assert_int_equal(conf->hooks[1].retry.max_ms, 30000);
+    assert_int_equal(conf->hooks[1].retry.max_attempts, 10);
     assert_string_equal(conf->log_level, "debug");
     br_conf_destroy(conf);
 }
@@ -155,6 +172,20 @@ static void test_defaults(void **state)
     assert_int_equal(conf->commit_interval_ms, 1000);
     assert_int_equal(conf->shutdown_grace_ms, 10000);
     assert_int_equal(conf->partition_window, 1000);
+    assert_int_equal(conf->partition_window_bytes, 16 * 1024 * 1024);
+    assert_int_equal(conf->max_buffered_bytes, 256 * 1024 * 1024);
+    assert_int_equal(conf->max_attempts, 0);
+    assert_int_equal(conf->max_age_ms, 0);
+    assert_int_equal(conf->retry_after_max_ms, 300000);
+    assert_int_equal(conf->probe_after_failures, 5);
+    assert_null(conf->dead_letter_topic);
+    assert_int_equal(conf->dead_letter_policy, BR_DEAD_LETTER_BLOCK);
+    assert_null(conf->delivery_report_topic);
+    assert_int_equal(conf->hooks[0].retry.initial_ms, 500);
+    assert_int_equal(conf->hooks[0].retry.max_ms, 60000);
+    assert_int_equal(conf->hooks[0].retry.max_attempts, 0);
+    assert_int_equal(conf->hooks[0].retry.max_age_ms, 0);
+    assert_int_equal(conf->hooks[0].retry.retry_after_max_ms, 300000);
     assert_string_equal(conf->log_level, "info");
     br_conf_destroy(conf);
 }
@@ -240,6 +271,17 @@ static const struct bad_case bad_cases[] = {
     {"conf/bad_window.yaml",
      "conf/bad_window.yaml:14:18: delivery.max_in_flight: must be between 1 and 1024, got 2000\n"
      "conf/bad_window.yaml:15:21: delivery.partition_window: expected an integer, got \"12abc\""},
+    {"conf/bad_dead_letter.yaml",
+     "conf/bad_dead_letter.yaml:14:11: dead_letter.policy: applies only without topic (with a "
+     "topic, everything that cannot be delivered goes there)\n"
+     "conf/bad_dead_letter.yaml:17:3: delivery_report.unknown_only: unknown key (expected one of "
+     "topic)\n"
+     "conf/bad_dead_letter.yaml:17:3: delivery_report.topic: required key is missing"},
+    {"conf/bad_hook_retry.yaml",
+     "conf/bad_hook_retry.yaml:15:21: hooks[0].retry.max_attempts: must be between 0 and "
+     "1000000, got -2\n"
+     "conf/bad_hook_retry.yaml:14:23: hooks[0].retry.backoff_max_ms: backoff_max_ms (10) must be "
+     "at least backoff_initial_ms (100)"},
     {"conf/bad_backoff.yaml",
      "conf/bad_backoff.yaml:15:19: delivery.backoff_max_ms: backoff_max_ms (1000) must be at "
      "least backoff_initial_ms (5000)"},
@@ -312,7 +354,8 @@ static const struct bad_case bad_cases[] = {
      "conf/bad_many.yaml:14:5: hooks[1].secret: required key is missing (or set secret_file)\n"
      "conf/bad_many.yaml:17:3: delivery.retries: unknown key (expected one of "
      "backoff_initial_ms, backoff_max_ms, max_in_flight, commit_interval_ms, "
-     "shutdown_grace_ms, partition_window)\n"
+     "shutdown_grace_ms, partition_window, partition_window_bytes, max_buffered_bytes, "
+     "max_attempts, max_age_ms, retry_after_max_ms, probe_after_failures)\n"
      "conf/bad_many.yaml:18:12: log_level: expected a string, got a list"},
 };
 
