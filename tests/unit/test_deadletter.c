@@ -495,7 +495,7 @@ static bool outcome_called(void *arg)
 static void test_broker_down_fails_then_retry(void **state)
 {
     struct cluster cl;
-    struct br_kv props[] = {{"message.timeout.ms", "1500"}};
+    struct br_kv props[] = {{"message.timeout.ms", "1000"}, {"reconnect.backoff.max.ms", "200"}};
     struct br_conf conf = {0};
     struct br_dead_record rec = {.topic = "t", .partition = 0, .offset = 1, .key = "k",
                                  .key_len = 1, .value = value_nul, .value_len = sizeof(value_nul),
@@ -514,7 +514,7 @@ static void test_broker_down_fails_then_retry(void **state)
     cluster_start(&cl);
     conf.brokers = cl.brokers;
     conf.kafka_props = props;
-    conf.kafka_prop_count = 1;
+    conf.kafka_prop_count = sizeof(props) / sizeof(props[0]);
     assert_int_equal(rd_kafka_mock_broker_set_down(cl.mock, 1), 0);
     dl = br_deadletter_create(&conf, -1, errstr, sizeof(errstr));
     if (!dl) {
@@ -542,6 +542,87 @@ static void test_broker_down_fails_then_retry(void **state)
     reader = read_back(cl.brokers, DLQ_TOPIC, &message, 1);
     assert_bytes("value", message->payload, message->len, value_nul, sizeof(value_nul));
     rd_kafka_message_destroy(message);
+    reader_close(reader);
+    cluster_stop(&cl);
+}
+
+/*
+ * The broker refuses a produce for good (message larger than its message.max.bytes, record
+ * refused, topic missing with auto-creation off): done(ok = false) with the broker's reason, and
+ * nothing is lost: the record sent again later lands once.
+ */
+static void test_broker_refusal_reported(void **state)
+{
+    static const struct {
+        rd_kafka_resp_err_t produce_error; /* the broker's answer to the first Produce */
+        const char *topic;
+        const char *want; /* in done's errstr */
+    } cases[] = {
+        {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, DLQ_TOPIC, "Message size too large"},
+        {RD_KAFKA_RESP_ERR_INVALID_RECORD, DLQ_TOPIC, "failed to validate record"},
+        {RD_KAFKA_RESP_ERR_NO_ERROR, "missing", "Unknown topic or partition"},
+    };
+    enum { N = sizeof(cases) / sizeof(cases[0]) };
+    struct cluster cl;
+    struct br_kv props[] = {{"topic.metadata.propagation.max.ms", "500"}};
+    struct br_conf conf = {0};
+    rd_kafka_message_t *messages[N];
+    char errstr[512] = "";
+    struct br_deadletter *dl;
+    rd_kafka_t *reader;
+
+    (void)state;
+    cluster_start(&cl);
+    rd_kafka_mock_topic_set_error(cl.mock, "missing", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+    conf.brokers = cl.brokers;
+    conf.kafka_props = props;
+    conf.kafka_prop_count = 1;
+    dl = br_deadletter_create(&conf, -1, errstr, sizeof(errstr));
+    if (!dl) {
+        fail_msg("create: %s", errstr);
+    }
+    for (size_t i = 0; i < N; i++) {
+        char value[16];
+        struct br_dead_record rec = {.topic = "t", .partition = 0, .offset = (int64_t)i,
+                                     .value = value, .error = "HTTP 400",
+                                     .reason = BR_DEAD_REFUSED};
+        struct outcome first = {0};
+        struct outcome again = {0};
+        rec.value_len = (size_t)snprintf(value, sizeof(value), "record %zu", i);
+        if (cases[i].produce_error) {
+            rd_kafka_mock_push_request_errors(cl.mock, 0 /* Produce */, 1,
+                                              cases[i].produce_error);
+        }
+        if (br_deadletter_send(dl, cases[i].topic, &rec, on_done, &first, errstr,
+                               sizeof(errstr)) != 0) {
+            fail_msg("case %zu: send: %s", i, errstr);
+        }
+        serve_until(dl, br_deadletter_wake_fd(dl), outcome_called, &first, 5000);
+        if (first.calls != 1 || first.ok || !strstr(first.errstr, cases[i].want)) {
+            fail_msg("case %zu: %d call(s), ok %d: '%s', want an error with '%s'", i, first.calls,
+                     first.ok, first.errstr, cases[i].want);
+        }
+        /* later, to the real topic: acknowledged */
+        if (br_deadletter_send(dl, DLQ_TOPIC, &rec, on_done, &again, errstr,
+                               sizeof(errstr)) != 0) {
+            fail_msg("case %zu: send again: %s", i, errstr);
+        }
+        serve_until(dl, br_deadletter_wake_fd(dl), outcome_called, &again, 5000);
+        if (again.calls != 1 || !again.ok) {
+            fail_msg("case %zu: again: %d call(s), ok %d: %s", i, again.calls, again.ok,
+                     again.errstr);
+        }
+    }
+    assert_int_equal(br_deadletter_pending(dl), 0);
+    assert_false(br_deadletter_fatal(dl, errstr, sizeof(errstr)));
+    br_deadletter_destroy(dl);
+    reader = read_back(cl.brokers, DLQ_TOPIC, messages, N);
+    for (size_t i = 0; i < N; i++) {
+        char want[16];
+        size_t len = (size_t)snprintf(want, sizeof(want), "record %zu", i);
+        assert_bytes("value", messages[i]->payload, messages[i]->len, want, len);
+        rd_kafka_message_destroy(messages[i]);
+    }
     reader_close(reader);
     cluster_stop(&cl);
 }
@@ -619,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_delivery_reports_round_trip),
         cmocka_unit_test(test_too_large_refused_at_once),
         cmocka_unit_test(test_broker_down_fails_then_retry),
+        cmocka_unit_test(test_broker_refusal_reported),
         cmocka_unit_test(test_destroy_fails_outstanding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
