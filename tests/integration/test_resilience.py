@@ -25,12 +25,11 @@ def assert_identical_attempts(receiver, name):
     return attempts
 
 
-@pytest.mark.parametrize('strategy', [
-    'default',
-    pytest.param('cooperative-sticky', marks=pytest.mark.xfail(
-        strict=True, reason='librdkafka 2.0.2 declares the cooperative assignment lost when a '
-        'commit races the rejoin; the partitions then wait for session.timeout.ms')),
-])
+# The default (eager range) must also hand over promptly. cooperative-sticky must lose nothing,
+# but librdkafka 2.0.2 sometimes declares its assignment lost (a commit racing the rejoin after
+# an incremental revoke) and the partitions then wait for session.timeout.ms: that variant only
+# reports whether it happened.
+@pytest.mark.parametrize('strategy', ['default', 'cooperative-sticky'])
 def test_rebalance_between_two_bridges_loses_nothing(kafka, receiver, bridges, uniq, strategy):
     """Bridge A consumes; bridge B joins the group (partitions move); A stops with SIGTERM
     (its partitions move to B). Every message reaches every hook, duplicates are identical,
@@ -76,7 +75,11 @@ def test_rebalance_between_two_bridges_loses_nothing(kafka, receiver, bridges, u
     # A prompt handover: A never loses its assignment (which would leave its partitions idle
     # until the broker expires it after session.timeout.ms).
     a_log = open(a.log_path).read()
-    assert '(lost)' not in a_log, 'bridge A lost its assignment\n%s' % a.log_tail()
+    if strategy == 'default':
+        assert '(lost)' not in a_log, 'bridge A lost its assignment\n%s' % a.log_tail()
+    else:
+        print('cooperative-sticky: bridge A %s its assignment' % (
+            'LOST' if '(lost)' in a_log else 'kept'))
     assert done_producing.wait(30), 'producer did not finish'
     producer.join(10)
     n = n_batches * per_batch
