@@ -86,6 +86,9 @@ class Receiver:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = 'HTTP/1.1'
+            # Headers and body go out in two writes: without TCP_NODELAY the body waits for
+            # the client's delayed ACK (40 ms per request with a body).
+            disable_nagle_algorithm = True
 
             def log_message(self, fmt, *args):
                 pass
