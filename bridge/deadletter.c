@@ -35,12 +35,16 @@ struct dl_msg {
 };
 
 struct br_deadletter {
-    rd_kafka_t *rk;
+    rd_kafka_conf_t *kconf; /* kept to start a fresh producer after a fatal error */
+    rd_kafka_t *rk;         /* NULL while a restart failed */
     rd_kafka_queue_t *main_queue;
-    int own_wake[2];      /* pipe made when create got wake_fd = -1 */
+    int64_t restart_ms;     /* monotonic time of the last restart attempt, 0 = none */
+    int wake_fd;            /* written by librdkafka when delivery reports wait */
+    int own_wake[2];        /* pipe made when create got wake_fd = -1 */
     struct dl_msg *head;  /* outstanding records, newest first */
     size_t pending;       /* records in the list */
     size_t pending_dead;  /* of which dead letters (done != NULL) */
+    const char *stop_why; /* while stop() purges: the reason given to the purged records */
 };
 
 /* Set for the producer whatever the configuration says: the records must not be lost. */
@@ -98,6 +102,14 @@ void br_deadletter_format_time(int64_t ms, char out[BR_DEADLETTER_TIME_MAX])
     gmtime_r(&secs, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out, BR_DEADLETTER_TIME_MAX, "%s.%03dZ", stamp, millis);
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *facility, const char *buf)
@@ -181,6 +193,11 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *message, void *o
 
     (void)rk;
     if (!msg) {
+        return;
+    }
+    if (dl->stop_why && (message->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+                         message->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)) {
+        finish_msg(dl, msg, topic, dl->stop_why);
         return;
     }
     /* rd_kafka_message_errstr would return the payload of a failed delivery report */
@@ -335,27 +352,57 @@ fail:
     return rc;
 }
 
+/* Starts a producer from the kept configuration. */
+static int start(struct br_deadletter *dl, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *kconf = rd_kafka_conf_dup(dl->kconf);
+    char reason[512];
+
+    dl->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, reason, sizeof(reason));
+    if (!dl->rk) {
+        rd_kafka_conf_destroy(kconf);
+        snprintf(errstr, errstr_size, "dead-letter producer: %s", reason);
+        return -1;
+    }
+    dl->main_queue = rd_kafka_queue_get_main(dl->rk);
+    rd_kafka_queue_io_event_enable(dl->main_queue, dl->wake_fd, "w", 1);
+    return 0;
+}
+
+/* Purges and destroys the producer; every record still outstanding fails with why. */
+static void stop(struct br_deadletter *dl, const char *why)
+{
+    if (dl->rk) {
+        dl->stop_why = why;
+        rd_kafka_purge(dl->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(dl->rk, 0);
+        dl->stop_why = NULL;
+        rd_kafka_queue_io_event_enable(dl->main_queue, -1, NULL, 0);
+        rd_kafka_queue_destroy(dl->main_queue);
+        rd_kafka_destroy(dl->rk);
+        dl->main_queue = NULL;
+        dl->rk = NULL;
+    }
+    /* no delivery report can come any more: whatever is left failed */
+    while (dl->head) {
+        finish_msg(dl, dl->head, "-", why);
+    }
+}
+
 struct br_deadletter *br_deadletter_create(const struct br_conf *conf, int wake_fd,
                                            char *errstr, size_t errstr_size)
 {
     struct br_deadletter *dl = calloc(1, sizeof(*dl));
-    rd_kafka_conf_t *kconf = rd_kafka_conf_new();
-    char reason[512];
 
-    if (!dl || !kconf) {
+    if (!dl) {
         abort();
     }
     dl->own_wake[0] = -1;
     dl->own_wake[1] = -1;
-    if (build_conf(conf, dl, kconf, errstr, errstr_size) != 0) {
+    dl->kconf = rd_kafka_conf_new();
+    if (build_conf(conf, dl, dl->kconf, errstr, errstr_size) != 0) {
         goto fail;
     }
-    dl->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, reason, sizeof(reason));
-    if (!dl->rk) {
-        snprintf(errstr, errstr_size, "dead-letter producer: %s", reason);
-        goto fail;
-    }
-    kconf = NULL; /* owned by rk now */
     if (wake_fd < 0) {
         if (pipe2(dl->own_wake, O_NONBLOCK | O_CLOEXEC) != 0) {
             snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
@@ -363,14 +410,13 @@ struct br_deadletter *br_deadletter_create(const struct br_conf *conf, int wake_
         }
         wake_fd = dl->own_wake[1];
     }
-    dl->main_queue = rd_kafka_queue_get_main(dl->rk);
-    rd_kafka_queue_io_event_enable(dl->main_queue, wake_fd, "w", 1);
+    dl->wake_fd = wake_fd;
+    if (start(dl, errstr, errstr_size) != 0) {
+        goto fail;
+    }
     return dl;
 
 fail:
-    if (kconf) {
-        rd_kafka_conf_destroy(kconf);
-    }
     br_deadletter_destroy(dl);
     return NULL;
 }
@@ -380,24 +426,14 @@ void br_deadletter_destroy(struct br_deadletter *dl)
     if (!dl) {
         return;
     }
-    if (dl->rk) {
-        if (dl->pending > 0 && rd_kafka_flush(dl->rk, BR_DEADLETTER_DESTROY_FLUSH_MS) != 0) {
-            br_log_warn("deadletter", "%zu record(s) not acknowledged at shutdown: purged",
-                        dl->pending);
-        }
-        rd_kafka_purge(dl->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-        rd_kafka_poll(dl->rk, 0);
+    if (dl->rk && dl->pending > 0 &&
+        rd_kafka_flush(dl->rk, BR_DEADLETTER_DESTROY_FLUSH_MS) != 0) {
+        br_log_warn("deadletter", "%zu record(s) not acknowledged at shutdown: purged",
+                    dl->pending);
     }
-    if (dl->main_queue) {
-        rd_kafka_queue_io_event_enable(dl->main_queue, -1, NULL, 0);
-        rd_kafka_queue_destroy(dl->main_queue);
-    }
-    if (dl->rk) {
-        rd_kafka_destroy(dl->rk);
-    }
-    /* no delivery report can come any more: whatever is left failed */
-    while (dl->head) {
-        finish_msg(dl, dl->head, "-", "purged at shutdown");
+    stop(dl, "purged at shutdown");
+    if (dl->kconf) {
+        rd_kafka_conf_destroy(dl->kconf);
     }
     for (int i = 0; i < 2; i++) {
         if (dl->own_wake[i] >= 0) {
@@ -434,7 +470,17 @@ static int produce(struct br_deadletter *dl, const char *topic, const void *key,
                    const void *value, size_t value_len, rd_kafka_headers_t *headers,
                    struct dl_msg *msg, char *errstr, size_t errstr_size)
 {
-    rd_kafka_resp_err_t err = rd_kafka_producev(
+    rd_kafka_resp_err_t err;
+
+    if (!dl->rk) {
+        snprintf(errstr, errstr_size, "topic %s: the producer is restarting", topic);
+        if (headers) {
+            rd_kafka_headers_destroy(headers);
+        }
+        free(msg);
+        return -1;
+    }
+    err = rd_kafka_producev(
         dl->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY((void *)key, key ? key_len : 0),
         RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
@@ -448,7 +494,9 @@ static int produce(struct br_deadletter *dl, const char *topic, const void *key,
         } else {
             snprintf(errstr, errstr_size, "topic %s: %s", topic, rd_kafka_err2str(err));
         }
-        rd_kafka_headers_destroy(headers);
+        if (headers) {
+            rd_kafka_headers_destroy(headers);
+        }
         free(msg);
         return -1;
     }
@@ -570,6 +618,33 @@ int br_deadletter_report(struct br_deadletter *dl, const char *report_topic,
     return rc;
 }
 
+/*
+ * After a fatal error the idempotent producer refuses everything: fail what it holds and start
+ * a fresh one (at most once per BR_DEADLETTER_RESTART_MS, in case the cause persists).
+ */
+static void restart_if_fatal(struct br_deadletter *dl)
+{
+    char reason[512];
+    char why[600];
+    char errstr[512];
+
+    if (dl->rk && rd_kafka_fatal_error(dl->rk, reason, sizeof(reason)) == 0) {
+        return;
+    }
+    if (dl->restart_ms != 0 && monotonic_ms() - dl->restart_ms < BR_DEADLETTER_RESTART_MS) {
+        return;
+    }
+    dl->restart_ms = monotonic_ms();
+    if (dl->rk) {
+        snprintf(why, sizeof(why), "producer fatal error: %s", reason);
+        br_log_error("deadletter", "%s: restarting the producer", why);
+        stop(dl, why);
+    }
+    if (start(dl, errstr, sizeof(errstr)) != 0) {
+        br_log_error("deadletter", "%s", errstr);
+    }
+}
+
 void br_deadletter_serve(struct br_deadletter *dl)
 {
     if (dl->own_wake[0] >= 0) {
@@ -577,9 +652,12 @@ void br_deadletter_serve(struct br_deadletter *dl)
         while (read(dl->own_wake[0], sink, sizeof(sink)) > 0) {
         }
     }
-    /* one call serves everything queued; a few more catch reports that arrive meanwhile */
-    for (int i = 0; i < 4 && rd_kafka_poll(dl->rk, 0) > 0; i++) {
+    if (dl->rk) {
+        /* one call serves everything queued; a few more catch reports arriving meanwhile */
+        for (int i = 0; i < 4 && rd_kafka_poll(dl->rk, 0) > 0; i++) {
+        }
     }
+    restart_if_fatal(dl);
 }
 
 size_t br_deadletter_pending(const struct br_deadletter *dl)
@@ -594,11 +672,22 @@ size_t br_deadletter_pending_dead(const struct br_deadletter *dl)
 
 int br_deadletter_flush(struct br_deadletter *dl, int timeout_ms)
 {
-    rd_kafka_flush(dl->rk, timeout_ms);
+    if (dl->rk) {
+        rd_kafka_flush(dl->rk, timeout_ms);
+    }
     return dl->pending == 0 ? 0 : -1;
 }
 
 bool br_deadletter_fatal(struct br_deadletter *dl, char *errstr, size_t errstr_size)
 {
+    if (!dl->rk) {
+        snprintf(errstr, errstr_size, "producer not running");
+        return true;
+    }
     return rd_kafka_fatal_error(dl->rk, errstr, errstr_size) != RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_t *br_deadletter_handle(struct br_deadletter *dl)
+{
+    return dl->rk;
 }

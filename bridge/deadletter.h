@@ -10,6 +10,7 @@
  * wait in its main queue, which wakes a descriptor the loop polls, and are handed out by
  * br_deadletter_serve (or _flush, _destroy). No callback ever runs on a librdkafka thread.
  */
+#include <librdkafka/rdkafka.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -112,7 +113,13 @@ int br_deadletter_report(struct br_deadletter *dl, const char *report_topic,
 char *br_deadletter_report_json(const struct br_delivery_report *rep, size_t *len, char *errstr,
                                 size_t errstr_size);
 
-/* Serves waiting delivery reports without blocking (done callbacks run here). Each loop turn. */
+/*
+ * Serves waiting delivery reports without blocking (done callbacks run here). Each loop turn.
+ * After a fatal producer error it fails every outstanding record (done with ok = false) and
+ * starts a fresh producer, at most once per BR_DEADLETTER_RESTART_MS. A done callback may call
+ * _send or _report, never _serve, _flush or _destroy.
+ */
+#define BR_DEADLETTER_RESTART_MS 5000
 void br_deadletter_serve(struct br_deadletter *dl);
 
 /* Records (dead letters and reports) produced whose delivery report has not been served yet. */
@@ -127,10 +134,13 @@ size_t br_deadletter_pending_dead(const struct br_deadletter *dl);
 int br_deadletter_flush(struct br_deadletter *dl, int timeout_ms);
 
 /*
- * True once the idempotent producer hit a fatal error (every later send fails): the message is
- * written to errstr. The loop should then stop (a restart makes a fresh producer).
+ * True while the producer is unusable: it hit a fatal error (br_deadletter_serve replaces it) or
+ * could not be restarted. The message is written to errstr. For logs and health checks.
  */
 bool br_deadletter_fatal(struct br_deadletter *dl, char *errstr, size_t errstr_size);
+
+/* The librdkafka handle (NULL while restarting), for tests and statistics only. */
+rd_kafka_t *br_deadletter_handle(struct br_deadletter *dl);
 
 /* "refused", "exhausted", "undecodable" */
 const char *br_deadletter_reason_name(enum br_dead_reason reason);

@@ -18,18 +18,19 @@
 
 #include "deadletter.h"
 
-#define DLQ_TOPIC "perscom.bridge.dead-letter"
-#define REPORT_TOPIC "perscom.bridge.deliveries"
-
-/* An in-process Kafka cluster (librdkafka's mock) with the two output topics. */
+/*
+ * An in-process Kafka cluster (librdkafka's mock), one for all tests (destroying one takes 2 s);
+ * each test produces to topics of its own.
+ */
 struct cluster {
     rd_kafka_t *owner; /* the mock cluster lives in this handle */
     rd_kafka_mock_cluster_t *mock;
     char *brokers;
 };
 
-static void cluster_start(struct cluster *cl)
+static int cluster_start(void **state)
 {
+    struct cluster *cl = calloc(1, sizeof(*cl));
     rd_kafka_conf_t *kconf = rd_kafka_conf_new();
     char reason[512];
 
@@ -40,15 +41,28 @@ static void cluster_start(struct cluster *cl)
     cl->mock = rd_kafka_mock_cluster_new(cl->owner, 1);
     assert_non_null(cl->mock);
     cl->brokers = strdup(rd_kafka_mock_cluster_bootstraps(cl->mock));
-    assert_int_equal(rd_kafka_mock_topic_create(cl->mock, DLQ_TOPIC, 1, 1), 0);
-    assert_int_equal(rd_kafka_mock_topic_create(cl->mock, REPORT_TOPIC, 1, 1), 0);
+    *state = cl;
+    return 0;
 }
 
-static void cluster_stop(struct cluster *cl)
+static int cluster_stop(void **state)
 {
+    struct cluster *cl = *state;
+
     rd_kafka_mock_cluster_destroy(cl->mock);
     rd_kafka_destroy(cl->owner);
     free(cl->brokers);
+    free(cl);
+    return 0;
+}
+
+/* A new single-partition topic, "<prefix>.<n>". */
+static const char *fresh_topic(struct cluster *cl, const char *prefix, char out[64])
+{
+    static int count;
+    snprintf(out, 64, "%s.%d", prefix, ++count);
+    assert_int_equal(rd_kafka_mock_topic_create(cl->mock, out, 1, 1), 0);
+    return out;
 }
 
 static int64_t now_ms(void)
@@ -278,7 +292,8 @@ static const char key_nul[] = {'k', 0x00, 'y'};
 
 static void test_dead_letters_round_trip(void **state)
 {
-    struct cluster cl;
+    struct cluster *cl = *state;
+    char dlq[64];
     /* consumer-only and forced properties must not break the producer */
     struct br_kv props[] = {
         {"session.timeout.ms", "6000"},
@@ -331,8 +346,8 @@ static void test_dead_letters_round_trip(void **state)
 
     (void)state;
     memset(outcomes, 0, sizeof(outcomes));
-    cluster_start(&cl);
-    conf.brokers = cl.brokers;
+    fresh_topic(cl, "dlq", dlq);
+    conf.brokers = cl->brokers;
     conf.kafka_props = props;
     conf.kafka_prop_count = sizeof(props) / sizeof(props[0]);
     dl = br_deadletter_create(&conf, -1, errstr, sizeof(errstr));
@@ -341,7 +356,7 @@ static void test_dead_letters_round_trip(void **state)
     }
     assert_true(br_deadletter_wake_fd(dl) >= 0);
     for (size_t i = 0; i < N; i++) {
-        if (br_deadletter_send(dl, DLQ_TOPIC, &cases[i].rec, on_done, &outcomes[i], errstr,
+        if (br_deadletter_send(dl, dlq, &cases[i].rec, on_done, &outcomes[i], errstr,
                                sizeof(errstr)) != 0) {
             fail_msg("send %zu: %s", i, errstr);
         }
@@ -364,7 +379,7 @@ static void test_dead_letters_round_trip(void **state)
     }
     br_deadletter_destroy(dl);
 
-    reader = read_back(cl.brokers, DLQ_TOPIC, messages, N);
+    reader = read_back(cl->brokers, dlq, messages, N);
     for (size_t i = 0; i < N; i++) {
         const struct br_dead_record *rec = &cases[i].rec;
         char what[64];
@@ -377,12 +392,12 @@ static void test_dead_letters_round_trip(void **state)
         rd_kafka_message_destroy(messages[i]);
     }
     reader_close(reader);
-    cluster_stop(&cl);
 }
 
 static void test_delivery_reports_round_trip(void **state)
 {
-    struct cluster cl;
+    struct cluster *cl = *state;
+    char reports[64];
     struct br_conf conf = {0};
     struct br_delivery_report reps[] = {
         {.topic = "perscom.t1.records_ranks", .partition = 3, .offset = 1234, .key = key_nul,
@@ -400,8 +415,8 @@ static void test_delivery_reports_round_trip(void **state)
     int wake[2];
 
     (void)state;
-    cluster_start(&cl);
-    conf.brokers = cl.brokers;
+    fresh_topic(cl, "reports", reports);
+    conf.brokers = cl->brokers;
     /* the loop's own descriptor */
     assert_int_equal(pipe2(wake, O_NONBLOCK | O_CLOEXEC), 0);
     dl = br_deadletter_create(&conf, wake[1], errstr, sizeof(errstr));
@@ -410,7 +425,7 @@ static void test_delivery_reports_round_trip(void **state)
     }
     assert_int_equal(br_deadletter_wake_fd(dl), -1);
     for (size_t i = 0; i < N; i++) {
-        if (br_deadletter_report(dl, REPORT_TOPIC, &reps[i], errstr, sizeof(errstr)) != 0) {
+        if (br_deadletter_report(dl, reports, &reps[i], errstr, sizeof(errstr)) != 0) {
             fail_msg("report %zu: %s", i, errstr);
         }
     }
@@ -422,7 +437,7 @@ static void test_delivery_reports_round_trip(void **state)
     close(wake[0]);
     close(wake[1]);
 
-    reader = read_back(cl.brokers, REPORT_TOPIC, messages, N);
+    reader = read_back(cl->brokers, reports, messages, N);
     for (size_t i = 0; i < N; i++) {
         size_t len = 0;
         char *want = br_deadletter_report_json(&reps[i], &len, errstr, sizeof(errstr));
@@ -447,13 +462,13 @@ static void test_delivery_reports_round_trip(void **state)
         assert_string_equal(json, want);
         free(json);
     }
-    cluster_stop(&cl);
 }
 
 /* A record larger than message.max.bytes cannot be queued: -1 at once, done never called. */
 static void test_too_large_refused_at_once(void **state)
 {
-    struct cluster cl;
+    struct cluster *cl = *state;
+    char dlq[64];
     struct br_kv props[] = {{"message.max.bytes", "2000"}};
     struct br_conf conf = {0};
     static char big[5000];
@@ -465,22 +480,21 @@ static void test_too_large_refused_at_once(void **state)
     struct br_deadletter *dl;
 
     (void)state;
-    cluster_start(&cl);
-    conf.brokers = cl.brokers;
+    fresh_topic(cl, "dlq", dlq);
+    conf.brokers = cl->brokers;
     conf.kafka_props = props;
     conf.kafka_prop_count = 1;
     dl = br_deadletter_create(&conf, -1, errstr, sizeof(errstr));
     if (!dl) {
         fail_msg("create: %s", errstr);
     }
-    assert_int_equal(br_deadletter_send(dl, DLQ_TOPIC, &rec, on_done, &outcome, errstr,
+    assert_int_equal(br_deadletter_send(dl, dlq, &rec, on_done, &outcome, errstr,
                                         sizeof(errstr)), -1);
     assert_non_null(strstr(errstr, "too large"));
     assert_int_equal(br_deadletter_pending(dl), 0);
     br_deadletter_serve(dl);
     br_deadletter_destroy(dl);
     assert_int_equal(outcome.calls, 0);
-    cluster_stop(&cl);
 }
 
 static bool outcome_called(void *arg)
@@ -494,7 +508,8 @@ static bool outcome_called(void *arg)
  */
 static void test_broker_down_fails_then_retry(void **state)
 {
-    struct cluster cl;
+    struct cluster *cl = *state;
+    char dlq[64];
     struct br_kv props[] = {{"message.timeout.ms", "1000"}, {"reconnect.backoff.max.ms", "200"}};
     struct br_conf conf = {0};
     struct br_dead_record rec = {.topic = "t", .partition = 0, .offset = 1, .key = "k",
@@ -511,26 +526,26 @@ static void test_broker_down_fails_then_retry(void **state)
     struct br_deadletter *dl;
 
     (void)state;
-    cluster_start(&cl);
-    conf.brokers = cl.brokers;
+    fresh_topic(cl, "dlq", dlq);
+    conf.brokers = cl->brokers;
     conf.kafka_props = props;
     conf.kafka_prop_count = sizeof(props) / sizeof(props[0]);
-    assert_int_equal(rd_kafka_mock_broker_set_down(cl.mock, 1), 0);
+    assert_int_equal(rd_kafka_mock_broker_set_down(cl->mock, 1), 0);
     dl = br_deadletter_create(&conf, -1, errstr, sizeof(errstr));
     if (!dl) {
         fail_msg("create: %s", errstr);
     }
-    if (br_deadletter_send(dl, DLQ_TOPIC, &rec, on_done, &first, errstr, sizeof(errstr)) != 0) {
+    if (br_deadletter_send(dl, dlq, &rec, on_done, &first, errstr, sizeof(errstr)) != 0) {
         fail_msg("send: %s", errstr);
     }
     serve_until(dl, br_deadletter_wake_fd(dl), outcome_called, &first, 6000);
     assert_int_equal(first.calls, 1);
     assert_false(first.ok);
-    assert_non_null(strstr(first.errstr, DLQ_TOPIC));
+    assert_non_null(strstr(first.errstr, dlq));
     assert_int_equal(br_deadletter_pending(dl), 0);
 
-    assert_int_equal(rd_kafka_mock_broker_set_up(cl.mock, 1), 0);
-    if (br_deadletter_send(dl, DLQ_TOPIC, &rec, on_done, &second, errstr, sizeof(errstr)) != 0) {
+    assert_int_equal(rd_kafka_mock_broker_set_up(cl->mock, 1), 0);
+    if (br_deadletter_send(dl, dlq, &rec, on_done, &second, errstr, sizeof(errstr)) != 0) {
         fail_msg("send again: %s", errstr);
     }
     serve_until(dl, br_deadletter_wake_fd(dl), outcome_called, &second, 8000);
@@ -539,11 +554,10 @@ static void test_broker_down_fails_then_retry(void **state)
     }
     assert_int_equal(first.calls, 1);
     br_deadletter_destroy(dl);
-    reader = read_back(cl.brokers, DLQ_TOPIC, &message, 1);
+    reader = read_back(cl->brokers, dlq, &message, 1);
     assert_bytes("value", message->payload, message->len, value_nul, sizeof(value_nul));
     rd_kafka_message_destroy(message);
     reader_close(reader);
-    cluster_stop(&cl);
 }
 
 /*
@@ -555,15 +569,16 @@ static void test_broker_refusal_reported(void **state)
 {
     static const struct {
         rd_kafka_resp_err_t produce_error; /* the broker's answer to the first Produce */
-        const char *topic;
+        bool missing_topic;
         const char *want; /* in done's errstr */
     } cases[] = {
-        {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, DLQ_TOPIC, "Message size too large"},
-        {RD_KAFKA_RESP_ERR_INVALID_RECORD, DLQ_TOPIC, "failed to validate record"},
-        {RD_KAFKA_RESP_ERR_NO_ERROR, "missing", "Unknown topic or partition"},
+        {RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, false, "Message size too large"},
+        {RD_KAFKA_RESP_ERR_INVALID_RECORD, false, "failed to validate record"},
+        {RD_KAFKA_RESP_ERR_NO_ERROR, true, "Unknown topic or partition"},
     };
     enum { N = sizeof(cases) / sizeof(cases[0]) };
-    struct cluster cl;
+    struct cluster *cl = *state;
+    char dlq[64];
     struct br_kv props[] = {{"topic.metadata.propagation.max.ms", "500"}};
     struct br_conf conf = {0};
     rd_kafka_message_t *messages[N];
@@ -572,9 +587,9 @@ static void test_broker_refusal_reported(void **state)
     rd_kafka_t *reader;
 
     (void)state;
-    cluster_start(&cl);
-    rd_kafka_mock_topic_set_error(cl.mock, "missing", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
-    conf.brokers = cl.brokers;
+    fresh_topic(cl, "dlq", dlq);
+    rd_kafka_mock_topic_set_error(cl->mock, "missing", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+    conf.brokers = cl->brokers;
     conf.kafka_props = props;
     conf.kafka_prop_count = 1;
     dl = br_deadletter_create(&conf, -1, errstr, sizeof(errstr));
@@ -590,10 +605,10 @@ static void test_broker_refusal_reported(void **state)
         struct outcome again = {0};
         rec.value_len = (size_t)snprintf(value, sizeof(value), "record %zu", i);
         if (cases[i].produce_error) {
-            rd_kafka_mock_push_request_errors(cl.mock, 0 /* Produce */, 1,
+            rd_kafka_mock_push_request_errors(cl->mock, 0 /* Produce */, 1,
                                               cases[i].produce_error);
         }
-        if (br_deadletter_send(dl, cases[i].topic, &rec, on_done, &first, errstr,
+        if (br_deadletter_send(dl, cases[i].missing_topic ? "missing" : dlq, &rec, on_done, &first, errstr,
                                sizeof(errstr)) != 0) {
             fail_msg("case %zu: send: %s", i, errstr);
         }
@@ -603,7 +618,7 @@ static void test_broker_refusal_reported(void **state)
                      first.ok, first.errstr, cases[i].want);
         }
         /* later, to the real topic: acknowledged */
-        if (br_deadletter_send(dl, DLQ_TOPIC, &rec, on_done, &again, errstr,
+        if (br_deadletter_send(dl, dlq, &rec, on_done, &again, errstr,
                                sizeof(errstr)) != 0) {
             fail_msg("case %zu: send again: %s", i, errstr);
         }
@@ -616,7 +631,7 @@ static void test_broker_refusal_reported(void **state)
     assert_int_equal(br_deadletter_pending(dl), 0);
     assert_false(br_deadletter_fatal(dl, errstr, sizeof(errstr)));
     br_deadletter_destroy(dl);
-    reader = read_back(cl.brokers, DLQ_TOPIC, messages, N);
+    reader = read_back(cl->brokers, dlq, messages, N);
     for (size_t i = 0; i < N; i++) {
         char want[16];
         size_t len = (size_t)snprintf(want, sizeof(want), "record %zu", i);
@@ -624,7 +639,72 @@ static void test_broker_refusal_reported(void **state)
         rd_kafka_message_destroy(messages[i]);
     }
     reader_close(reader);
-    cluster_stop(&cl);
+}
+
+/*
+ * A fatal error of the idempotent producer: sends are refused at once, serve fails what the old
+ * producer held (done ok = false) and starts a fresh one that works.
+ */
+static void test_fatal_error_restarts(void **state)
+{
+    struct cluster *cl = *state;
+    char dlq[64];
+    struct br_kv props[] = {{"reconnect.backoff.max.ms", "200"}};
+    struct br_conf conf = {0};
+    struct br_dead_record rec = {.topic = "t", .partition = 0, .offset = 1, .value = "v",
+                                 .value_len = 1, .error = "HTTP 400", .attempts = 1,
+                                 .reason = BR_DEAD_REFUSED};
+    struct outcome held = {0};
+    struct outcome refused = {0};
+    struct outcome fresh = {0};
+    rd_kafka_message_t *message;
+    rd_kafka_t *reader;
+    rd_kafka_t *old;
+    char errstr[512] = "";
+    struct br_deadletter *dl;
+
+    (void)state;
+    fresh_topic(cl, "dlq", dlq);
+    conf.brokers = cl->brokers;
+    conf.kafka_props = props;
+    conf.kafka_prop_count = 1;
+    dl = br_deadletter_create(&conf, -1, errstr, sizeof(errstr));
+    if (!dl) {
+        fail_msg("create: %s", errstr);
+    }
+    assert_false(br_deadletter_fatal(dl, errstr, sizeof(errstr)));
+    assert_int_equal(rd_kafka_mock_broker_set_down(cl->mock, 1), 0);
+    assert_int_equal(br_deadletter_send(dl, dlq, &rec, on_done, &held, errstr,
+                                        sizeof(errstr)), 0);
+    old = br_deadletter_handle(dl);
+    assert_int_equal(rd_kafka_test_fatal_error(old, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                                               "injected by the test"), 0);
+    assert_true(br_deadletter_fatal(dl, errstr, sizeof(errstr)));
+    assert_int_equal(br_deadletter_send(dl, dlq, &rec, on_done, &refused, errstr,
+                                        sizeof(errstr)), -1);
+    assert_non_null(strstr(errstr, "injected by the test"));
+
+    br_deadletter_serve(dl);
+    if (held.calls != 1 || held.ok || !strstr(held.errstr, "injected by the test")) {
+        fail_msg("held record: %d call(s), ok %d: %s", held.calls, held.ok, held.errstr);
+    }
+    assert_int_equal(refused.calls, 0);
+    assert_int_equal(br_deadletter_pending(dl), 0);
+    assert_non_null(br_deadletter_handle(dl));
+    assert_false(br_deadletter_fatal(dl, errstr, sizeof(errstr)));
+
+    assert_int_equal(rd_kafka_mock_broker_set_up(cl->mock, 1), 0);
+    assert_int_equal(br_deadletter_send(dl, dlq, &rec, on_done, &fresh, errstr,
+                                        sizeof(errstr)), 0);
+    serve_until(dl, br_deadletter_wake_fd(dl), outcome_called, &fresh, 6000);
+    if (fresh.calls != 1 || !fresh.ok) {
+        fail_msg("fresh producer: %d call(s), ok %d: %s", fresh.calls, fresh.ok, fresh.errstr);
+    }
+    br_deadletter_destroy(dl);
+    reader = read_back(cl->brokers, dlq, &message, 1);
+    assert_bytes("value", message->payload, message->len, "v", 1);
+    rd_kafka_message_destroy(message);
+    reader_close(reader);
 }
 
 /* Records still outstanding at destroy get done(ok = false) before it returns. */
@@ -639,6 +719,7 @@ static void test_destroy_fails_outstanding(void **state)
     char errstr[512] = "";
     struct br_deadletter *dl;
     int64_t started;
+    const char *dlq = "dead-letter";
 
     (void)state;
     conf.kafka_props = props;
@@ -647,7 +728,7 @@ static void test_destroy_fails_outstanding(void **state)
     if (!dl) {
         fail_msg("create: %s", errstr);
     }
-    assert_int_equal(br_deadletter_send(dl, DLQ_TOPIC, &rec, on_done, &outcome, errstr,
+    assert_int_equal(br_deadletter_send(dl, dlq, &rec, on_done, &outcome, errstr,
                                         sizeof(errstr)), 0);
     assert_int_equal(br_deadletter_flush(dl, 200), -1);
     assert_int_equal(outcome.calls, 0);
@@ -701,7 +782,8 @@ int main(void)
         cmocka_unit_test(test_too_large_refused_at_once),
         cmocka_unit_test(test_broker_down_fails_then_retry),
         cmocka_unit_test(test_broker_refusal_reported),
+        cmocka_unit_test(test_fatal_error_restarts),
         cmocka_unit_test(test_destroy_fails_outstanding),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, cluster_start, cluster_stop);
 }
