@@ -955,6 +955,9 @@ def test_poison_messages_are_dead_lettered_with_their_reason(kafka, registry, re
 
 BACKLOG = int(os.environ.get('FAULTS_BACKLOG', '1000000'))
 BACKLOG_COMPRESSION = os.environ.get('FAULTS_BACKLOG_COMPRESSION', 'lz4')
+# for measurements: extra librdkafka properties and delivery keys of the bridge, as JSON
+BACKLOG_PROPERTIES = json.loads(os.environ.get('FAULTS_BACKLOG_PROPERTIES') or '{}')
+BACKLOG_DELIVERY = json.loads(os.environ.get('FAULTS_BACKLOG_DELIVERY') or '{}')
 RSS_BOUND_MIB = 200
 
 
@@ -997,7 +1000,8 @@ def test_dead_hook_with_a_million_message_backlog_stays_bounded(kafka, receiver,
     assert sum(ends.values()) == BACKLOG, ends
     receiver.set_behaviour('dead', status=503, body=b'{"error":"down"}')
     b = bridges('b', group, avro_topic(topic, table), [hook(receiver, 'dead', ['*'])],
-                delivery={'commit_interval_ms': COMMIT_INTERVAL_MS}, log_level='info')
+                delivery=dict({'commit_interval_ms': COMMIT_INTERVAL_MS}, **BACKLOG_DELIVERY),
+                properties=BACKLOG_PROPERTIES, log_level='info')
     b.start()
     # Read VmHWM until it has not grown for `still` seconds (the windows are full and
     # librdkafka's prefetch is at its bound), at least `least` seconds, at most `most`.
@@ -1034,7 +1038,11 @@ def test_dead_hook_with_a_million_message_backlog_stays_bounded(kafka, receiver,
             peak_rss_mib='%.1f' % hwm_mib, rss_end_mib='%.1f' % (rss / 1024.0),
             bound_mib=RSS_BOUND_MIB, hwm_settled_s='%.1f' % settled_s,
             produce_s='%.1f' % produce_s, value_bytes='%.0f' % avg,
-            compression=BACKLOG_COMPRESSION, attempts=len(got))
+            compression=BACKLOG_COMPRESSION, attempts=len(got),
+            **({'properties': json.dumps(BACKLOG_PROPERTIES, separators=(',', ':'))}
+               if BACKLOG_PROPERTIES else {}),
+            **({'delivery': json.dumps(BACKLOG_DELIVERY, separators=(',', ':'))}
+               if BACKLOG_DELIVERY else {}))
     assert hwm_mib < RSS_BOUND_MIB, ('peak RSS %.1f MiB with a dead hook and a backlog of %d '
                                      '(bound %d MiB)' % (hwm_mib, BACKLOG, RSS_BOUND_MIB))
 
