@@ -191,14 +191,23 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *message, void *o
     struct dl_msg *msg = message->_private;
     const char *topic = message->rkt ? rd_kafka_topic_name(message->rkt) : "?";
 
-    (void)rk;
     if (!msg) {
         return;
     }
-    if (dl->stop_why && (message->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
-                         message->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)) {
-        finish_msg(dl, msg, topic, dl->stop_why);
-        return;
+    if (message->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+        message->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+        char fatal[512];
+        char why[600];
+        /* purged by stop(), or by librdkafka itself after a fatal error: say why */
+        if (dl->stop_why) {
+            finish_msg(dl, msg, topic, dl->stop_why);
+            return;
+        }
+        if (rd_kafka_fatal_error(rk, fatal, sizeof(fatal)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            snprintf(why, sizeof(why), "producer fatal error: %s", fatal);
+            finish_msg(dl, msg, topic, why);
+            return;
+        }
     }
     /* rd_kafka_message_errstr would return the payload of a failed delivery report */
     finish_msg(dl, msg, topic, message->err ? rd_kafka_err2str(message->err) : NULL);
@@ -376,10 +385,11 @@ static void stop(struct br_deadletter *dl, const char *why)
         dl->stop_why = why;
         rd_kafka_purge(dl->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         rd_kafka_poll(dl->rk, 0);
-        dl->stop_why = NULL;
         rd_kafka_queue_io_event_enable(dl->main_queue, -1, NULL, 0);
         rd_kafka_queue_destroy(dl->main_queue);
+        /* serves the purge reports that were still on their way (on this thread) */
         rd_kafka_destroy(dl->rk);
+        dl->stop_why = NULL;
         dl->main_queue = NULL;
         dl->rk = NULL;
     }

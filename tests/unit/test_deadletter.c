@@ -9,6 +9,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@
  * An in-process Kafka cluster (librdkafka's mock), one for all tests (destroying one takes 2 s);
  * each test produces to topics of its own.
  */
+/* done callbacks must run here, never on a librdkafka thread */
+static pthread_t test_thread;
+
 struct cluster {
     rd_kafka_t *owner; /* the mock cluster lives in this handle */
     rd_kafka_mock_cluster_t *mock;
@@ -33,6 +37,8 @@ static int cluster_start(void **state)
     struct cluster *cl = calloc(1, sizeof(*cl));
     rd_kafka_conf_t *kconf = rd_kafka_conf_new();
     char reason[512];
+
+    test_thread = pthread_self();
 
     assert_int_equal(rd_kafka_conf_set(kconf, "log_level", "0", reason, sizeof(reason)),
                      RD_KAFKA_CONF_OK);
@@ -82,6 +88,11 @@ struct outcome {
 static void on_done(void *opaque, bool ok, const char *errstr)
 {
     struct outcome *outcome = opaque;
+    if (!pthread_equal(pthread_self(), test_thread)) {
+        /* a librdkafka thread: the loop's state would be touched concurrently */
+        fprintf(stderr, "done called on another thread\n");
+        abort();
+    }
     outcome->calls++;
     outcome->ok = ok;
     snprintf(outcome->errstr, sizeof(outcome->errstr), "%s", errstr ? errstr : "");
