@@ -98,7 +98,10 @@ static int build_conf(const struct br_conf *conf, struct br_consumer *consumer,
         set(kconf, "partition.assignment.strategy", "range", errstr, errstr_size) != 0 ||
         set(kconf, "client.id", "perscom-bridge", errstr, errstr_size) != 0 ||
         /* prefetch bound per partition (separate partition queues make it per partition) */
-        set(kconf, "queued.max.messages.kbytes", "1024", errstr, errstr_size) != 0) {
+        set(kconf, "queued.max.messages.kbytes", "1024", errstr, errstr_size) != 0 ||
+        /* one fetch per partition is decompressed whole: with lz4 a 1 MiB fetch of small
+         * change events became ~13 MiB per partition (tests/integration/test_faults.py) */
+        set(kconf, "max.partition.fetch.bytes", "262144", errstr, errstr_size) != 0) {
         return -1;
     }
     if (instance && *instance && set(kconf, "group.instance.id", instance, errstr,

@@ -279,9 +279,16 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     verdict = br_retry_decide(&hook->retry, delivery->attempts, message->taken_ms, now, outcome,
                               retry_after, br_loop_random(loop), &delay);
     if (verdict == BR_VERDICT_RETRY) {
-        br_log_warn("finish", "%s [%d] @%lld -> %s: %s, attempt %u, next in %lld ms",
-                    partition->topic, partition->id, (long long)message->offset, hook->name,
-                    delivery->last_error, delivery->attempts, (long long)delay);
+        if (health->open && health->probe != lane) {
+            br_log_warn("finish", "%s [%d] @%lld -> %s: %s, attempt %u; waiting behind the "
+                        "hook's probe", partition->topic, partition->id,
+                        (long long)message->offset, hook->name, delivery->last_error,
+                        delivery->attempts);
+        } else {
+            br_log_warn("finish", "%s [%d] @%lld -> %s: %s, attempt %u, next in %lld ms",
+                        partition->topic, partition->id, (long long)message->offset, hook->name,
+                        delivery->last_error, delivery->attempts, (long long)delay);
+        }
         br_loop_backoff(loop, lane, delay);
         return;
     }
