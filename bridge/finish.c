@@ -269,7 +269,15 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     }
 
     loop->stats.attempts_failed++;
-    br_health_failure(health, lane, (unsigned)loop->conf->probe_after_failures);
+    if (outcome == BR_OUTCOME_RETRY) {
+        br_health_failure(health, lane, (unsigned)loop->conf->probe_after_failures);
+    } else if (br_health_success(health, lane)) {
+        /* a refusal is an answer: the endpoint is up, so its lanes need not wait for a probe */
+        struct br_lane *parked;
+        while ((parked = br_health_unpark(health)) != NULL) {
+            br_loop_ready(loop, parked);
+        }
+    }
     if (result->retry_after[0]) {
         br_retry_after_parse(result->retry_after, strlen(result->retry_after),
                              br_loop_wall_ms() / 1000, hook->retry.retry_after_max_ms,
