@@ -216,6 +216,18 @@ static void lane_next(struct br_loop *loop, struct br_lane *lane)
     br_loop_ready(loop, lane);
 }
 
+/* The hook answered: it is healthy again, and every lane waiting behind its probe may go. */
+static void hook_answered(struct br_loop *loop, struct br_health *health, struct br_lane *lane)
+{
+    struct br_lane *parked;
+
+    if (br_health_success(health, lane)) {
+        while ((parked = br_health_unpark(health)) != NULL) {
+            br_loop_ready(loop, parked);
+        }
+    }
+}
+
 static void describe(const struct br_transfer_result *result, char *out, size_t out_size)
 {
     if (result->transport_ok) {
@@ -253,12 +265,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
         br_log_debug("finish", "%s [%d] @%lld -> %s: %ld in %.3f s", partition->topic,
                      partition->id, (long long)message->offset, hook->name,
                      result->http_status, result->seconds);
-        if (br_health_success(health, lane)) {
-            struct br_lane *parked;
-            while ((parked = br_health_unpark(health)) != NULL) {
-                br_loop_ready(loop, parked);
-            }
-        }
+        hook_answered(loop, health, lane);
         br_lane_pop(lane);
         report(loop, message, hook, result->http_status, BR_REPORT_DELIVERED, delivery->attempts,
                now - delivery->first_attempt_ms);
@@ -271,12 +278,9 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     loop->stats.attempts_failed++;
     if (outcome == BR_OUTCOME_RETRY) {
         br_health_failure(health, lane, (unsigned)loop->conf->probe_after_failures);
-    } else if (br_health_success(health, lane)) {
+    } else {
         /* a refusal is an answer: the endpoint is up, so its lanes need not wait for a probe */
-        struct br_lane *parked;
-        while ((parked = br_health_unpark(health)) != NULL) {
-            br_loop_ready(loop, parked);
-        }
+        hook_answered(loop, health, lane);
     }
     if (result->retry_after[0]) {
         br_retry_after_parse(result->retry_after, strlen(result->retry_after),
