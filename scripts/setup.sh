@@ -8,6 +8,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 DEBS=(build-essential cmake pkg-config
       librdkafka-dev libavro-dev libcurl4-openssl-dev libssl-dev libyaml-dev libjansson-dev
       libcmocka-dev php-cli wrk)
+# The fuzz targets (tests/fuzz) need clang and its libFuzzer and sanitizer runtimes.
+DEBS+=(clang libclang-rt-14-dev)
 # The test broker (Apache Kafka 4.x) needs Java 17+; its jars come with Maven.
 command -v java >/dev/null 2>&1 || DEBS+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || DEBS+=(maven)

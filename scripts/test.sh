@@ -9,6 +9,10 @@
 # 4. golden tests against PHP (tests/golden/run_golden.py), when present
 # 5. integration tests (pytest tests/integration: a real Kafka broker, the bridge binary, a
 #    local webhook receiver)
+# 6. asan: the unit tests built with -DBR_SANITIZE=ON (AddressSanitizer, LeakSanitizer,
+#    UndefinedBehaviorSanitizer, any report fatal) into build-asan/, run by ctest
+# 7. fuzz: the libFuzzer targets (tests/fuzz/run.sh: clang, build-fuzz/), each for a short
+#    bounded pass over its committed seed corpus; a crash or sanitizer report fails it
 #
 # Every part runs even when an earlier test part failed (a failed setup or build stops it);
 # the exit code is non-zero when any part failed, and the last line sums up.
@@ -73,6 +77,14 @@ fi
 
 export PERSCOM_BRIDGE_BIN="$root/build/perscom-bridge"
 step integration python3 -m pytest -v -p no:cacheprovider "$root/tests/integration"
+
+# Sanitizer reports are fatal: UBSan would otherwise print and go on.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+step asan bash -c "cmake -S '$root' -B '$root/build-asan' -DBR_SANITIZE=ON >/dev/null &&
+    cmake --build '$root/build-asan' -j2 && cd '$root/build-asan' && ctest --output-on-failure"
+
+step fuzz "$root/tests/fuzz/run.sh" "${BR_FUZZ_SECONDS:-20}"
 
 summary
 exit "$failed"
