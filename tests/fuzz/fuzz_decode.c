@@ -11,6 +11,9 @@
  *                A stub registry (br_registry_schema below, linked instead of registry.c)
  *                answers ids 1..12 with the schemas above, 404 with "not found" and every
  *                other id with "unavailable".
+ * The value is decoded twice with the same decoder: the second time from its schema cache, into
+ * the avro-c value the first read filled; both results must be equal (status, op, timestamp,
+ * every column's name, kind and value).
  * Each input gets a fresh decoder (destroyed after it), so that LeakSanitizer's per-input check
  * sees exactly what one message allocates: avro-c's generic values kept in a long-lived schema
  * cache grow buffers that LeakSanitizer cannot trace back to the cache and reports as leaks.
@@ -112,6 +115,28 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+static int rows_equal(const struct br_row *a, const struct br_row *b)
+{
+    if (!a || !b) {
+        return a == b;
+    }
+    if (a->count != b->count) {
+        return 0;
+    }
+    for (size_t i = 0; i < a->count; i++) {
+        const struct br_field *x = &a->fields[i];
+        const struct br_field *y = &b->fields[i];
+
+        if (strcmp(x->name, y->name) != 0 || x->kind != y->kind) {
+            return 0;
+        }
+        if (x->kind == BR_FIELD_TIME ? x->time_us != y->time_us : !json_equal(x->value, y->value)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* The resource of a decoded change: from the schema, or for confluent from the registry id. */
 static const struct br_resource *resource_for(const uint8_t *value, size_t len, int confluent,
                                               unsigned selector)
@@ -134,9 +159,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char errstr[512];
     struct br_decoder *decoder;
     struct br_change change;
+    struct br_change second;
     const struct br_conf_topic *topic;
     const struct br_resource *resource;
     enum br_decode_status status;
+    enum br_decode_status again;
     enum br_action action;
     int confluent;
     unsigned selector;
@@ -159,6 +186,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     decoder = br_decoder_create((struct br_registry *)(void *)&registry_dummy);
     status = br_decode(decoder, topic, value, len, &change, errstr, sizeof(errstr));
+    again = br_decode(decoder, topic, value, len, &second, errstr, sizeof(errstr));
+    if (again != status ||
+        (status == BR_DECODE_OK &&
+         (second.op != change.op || second.ts_us != change.ts_us ||
+          !rows_equal(change.before, second.before) || !rows_equal(change.after, second.after)))) {
+        fprintf(stderr, "decoding the same value twice gave different results (%d, %d)\n",
+                (int)status, (int)again);
+        abort();
+    }
+    br_change_finish(&second);
     if (status == BR_DECODE_OK) {
         resource = resource_for(value, len, confluent, selector);
         if (resource && br_catalog_action_for_op(change.op, true, &action)) {
