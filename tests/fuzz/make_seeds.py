@@ -5,7 +5,8 @@
            by fastavro (tests/golden/gen_cases.py), the same with Confluent framing (selector
            0x80, magic 0, schema id = schema index + 1), and the fixtures of tests/unit/decode;
   render/  one selector byte (resource + 10 * action) + a JSON change (fuzz_render.c): the golden
-           cases with datetimes as "Y-m-d H:i:s.u" strings or {"$t": microseconds};
+           cases with datetimes as "Y-m-d H:i:s.u" strings or {"$t": microseconds}, and
+           two changes nested deeper than json_encode's limit of 512;
   conf/    the YAML files of tests/unit/conf, examples/ and tests/golden.
 
 Deterministic; run from anywhere: python3 tests/fuzz/make_seeds.py (needs fastavro).
@@ -119,6 +120,13 @@ def main():
             selector = index + 10 * ACTIONS[case['envelope']['op']]
             text = json.dumps(change, ensure_ascii=(n % 2 == 0), separators=(',', ':'))
             write(os.path.join(render, stem + '.json'), bytes([selector]) + text.encode())
+        # Nesting past json_encode's depth of 512, in a custom field and in a column.
+        deep = '[' * 600 + ']' * 600
+        write(os.path.join(render, 'deep-custom-field.json'),
+              bytes([6]) + json.dumps({'after': {'id': 1, 'data': '{"x":' + deep + '}'},
+                                       'ts_us': 0}).encode())
+        write(os.path.join(render, 'deep-column.json'),
+              bytes([6]) + ('{"after":{"id":1,"text":' + deep + '}}').encode())
         fixtures = os.path.join(ROOT, 'tests', 'unit', 'decode')
         with open(os.path.join(fixtures, 'ranks_update.bin'), 'rb') as f:
             write(os.path.join(decode, 'fixture-ranks_update.bin'), bytes([6]) + f.read())
