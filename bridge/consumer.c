@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -15,6 +16,13 @@ struct br_consumer {
     int wake[2]; /* pipe: librdkafka writes, the loop polls the read end */
     struct br_consumer_events events;
     bool closed;
+    /* With cooperative-sticky (set in kafka.properties), a rebalance goes on after its
+     * callbacks (the member rejoins); a commit that races that rejoin fails with
+     * ILLEGAL_GENERATION and librdkafka 2.0.2 then declares the whole assignment lost.
+     * Periodic commits wait rejoin_quiet_ms after each rebalance callback. */
+    struct timespec last_rebalance;
+    bool cooperative;
+    long rejoin_quiet_ms; /* 2 heartbeats + 1 s: members learn of a rebalance by heartbeat */
 };
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *facility, const char *buf)
@@ -31,6 +39,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     struct br_consumer *consumer = opaque;
     bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     rd_kafka_error_t *error = NULL;
+
+    consumer->cooperative = cooperative;
+    clock_gettime(CLOCK_MONOTONIC, &consumer->last_rebalance);
     rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR_NO_ERROR;
 
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -92,9 +103,9 @@ static int build_conf(const struct br_conf *conf, struct br_consumer *consumer,
     if (set(kconf, "bootstrap.servers", conf->brokers, errstr, errstr_size) != 0 ||
         set(kconf, "group.id", conf->group_id, errstr, errstr_size) != 0 ||
         set(kconf, "auto.offset.reset", "earliest", errstr, errstr_size) != 0 ||
-        /* Eager, not cooperative-sticky: librdkafka 2.0.2 declares a cooperative assignment
-         * lost when a commit races the rejoin that follows an incremental revoke, and the
-         * partitions then wait for session.timeout.ms (tests/integration/test_resilience.py). */
+        /* Eager, not cooperative-sticky: with librdkafka 2.0.2 a cooperative member can lose
+         * its assignment when a commit races its rejoin (mitigated below, not removed), and
+         * the 1 -> 3 -> 1 fault scenario did not settle with it (docs/guarantees.md). */
         set(kconf, "partition.assignment.strategy", "range", errstr, errstr_size) != 0 ||
         set(kconf, "client.id", "perscom-bridge", errstr, errstr_size) != 0 ||
         /* prefetch bound per partition (separate partition queues make it per partition) */
@@ -127,6 +138,14 @@ static int build_conf(const struct br_conf *conf, struct br_consumer *consumer,
             return -1;
         }
     }
+    char heartbeat[32];
+    size_t heartbeat_size = sizeof(heartbeat);
+    long heartbeat_ms = 3000;
+    if (rd_kafka_conf_get(kconf, "heartbeat.interval.ms", heartbeat, &heartbeat_size) ==
+        RD_KAFKA_CONF_OK) {
+        heartbeat_ms = strtol(heartbeat, NULL, 10);
+    }
+    consumer->rejoin_quiet_ms = 2 * heartbeat_ms + 1000;
     rd_kafka_conf_set_log_cb(kconf, log_cb);
     rd_kafka_conf_set_rebalance_cb(kconf, rebalance_cb);
     rd_kafka_conf_set_opaque(kconf, consumer);
@@ -344,10 +363,28 @@ int br_consumer_store(struct br_consumer *consumer, const char *topic, int32_t p
     return 0;
 }
 
+static bool rejoin_may_be_running(const struct br_consumer *consumer)
+{
+    struct timespec now;
+    long elapsed_ms;
+
+    if (!consumer->cooperative) {
+        return false;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    elapsed_ms = (now.tv_sec - consumer->last_rebalance.tv_sec) * 1000 +
+                 (now.tv_nsec - consumer->last_rebalance.tv_nsec) / 1000000;
+    return elapsed_ms < consumer->rejoin_quiet_ms;
+}
+
 int br_consumer_commit(struct br_consumer *consumer, bool sync)
 {
-    rd_kafka_resp_err_t err = rd_kafka_commit(consumer->rk, NULL, sync ? 0 : 1);
+    rd_kafka_resp_err_t err;
 
+    if (!sync && rejoin_may_be_running(consumer)) {
+        return -1; /* stays stored; a later commit takes it */
+    }
+    err = rd_kafka_commit(consumer->rk, NULL, sync ? 0 : 1);
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
         br_log_warn("consumer", "commit: %s", rd_kafka_err2str(err));
         return -1;
