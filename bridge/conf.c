@@ -210,6 +210,12 @@ static const struct br_yamlconf_key dead_letter_keys[] = {
 static const struct br_yamlconf_section dead_letter_section = {
     dead_letter_keys, COUNT(dead_letter_keys), dead_letter_check};
 
+static const struct br_yamlconf_key admin_keys[] = {
+    {.key = "listen", .kind = BR_YAMLCONF_STRING, .offset = FIELD(struct br_conf, admin_listen),
+     .required = true, .doc = "host:port of /healthz, /readyz and /metrics"},
+};
+static const struct br_yamlconf_section admin_section = {admin_keys, COUNT(admin_keys), NULL};
+
 static const struct br_yamlconf_key report_keys[] = {
     {.key = "topic", .kind = BR_YAMLCONF_STRING,
      .offset = FIELD(struct br_conf, delivery_report_topic), .required = true,
@@ -242,6 +248,8 @@ static const struct br_yamlconf_key root_keys[] = {
      .doc = "where deliveries that cannot succeed go"},
     {.key = "delivery_report", .kind = BR_YAMLCONF_SECTION, .sub = &report_section,
      .doc = "a record per finished delivery"},
+    {.key = "admin", .kind = BR_YAMLCONF_SECTION, .sub = &admin_section,
+     .doc = "health and metrics listener"},
 };
 static const struct br_yamlconf_section root_section = {root_keys, COUNT(root_keys), root_check};
 
@@ -589,6 +597,7 @@ void br_conf_destroy(struct br_conf *conf)
     free(conf->hooks);
     free(conf->dead_letter_topic);
     free(conf->delivery_report_topic);
+    free(conf->admin_listen);
     free(conf->log_level);
     free(conf);
 }

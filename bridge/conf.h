@@ -92,6 +92,7 @@ struct br_conf {
     char *delivery_report_topic; /* NULL: no reports */
 
     /* admin (optional) */
+    char *admin_listen;       /* "host:port" of /healthz, /readyz, /metrics; NULL: no listener */
     char *log_level;          /* "error", "warn", "info" (default), "debug" */
 };
 

@@ -126,6 +126,10 @@ static void dead_done(void *opaque, bool ok, const char *errstr)
     }
     if (!message->partition->revoked) {
         loop->stats.dead_lettered++;
+        if (pending->hook) {
+            br_metrics_delivery(loop->metrics, (size_t)(pending->hook - loop->conf->hooks),
+                                BR_METRIC_DEAD_LETTERED);
+        }
         br_log_warn("finish", "%s [%d] @%lld%s%s: dead-lettered to %s (%s: %s)",
                     message->partition->topic, message->partition->id,
                     (long long)message->offset, pending->hook ? " -> " : "",
@@ -260,8 +264,10 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     }
     describe(result, delivery->last_error, sizeof(delivery->last_error));
 
+    br_metrics_observe_latency(loop->metrics, lane->hook_index, result->seconds);
     if (outcome == BR_OUTCOME_OK) {
         loop->stats.delivered++;
+        br_metrics_delivery(loop->metrics, lane->hook_index, BR_METRIC_DELIVERED);
         br_log_debug("finish", "%s [%d] @%lld -> %s: %ld in %.3f s", partition->topic,
                      partition->id, (long long)message->offset, hook->name,
                      result->http_status, result->seconds);
@@ -276,6 +282,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     }
 
     loop->stats.attempts_failed++;
+    br_metrics_attempt_failed(loop->metrics, lane->hook_index);
     if (outcome == BR_OUTCOME_RETRY) {
         br_health_failure(health, lane, (unsigned)loop->conf->probe_after_failures);
     } else {
@@ -331,6 +338,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     }
     if (loop->conf->dead_letter_policy == BR_DEAD_LETTER_DROP) {
         loop->stats.dropped++;
+        br_metrics_delivery(loop->metrics, lane->hook_index, BR_METRIC_DROPPED);
         br_log_error("finish", "%s [%d] @%lld -> %s: dropped (%s; no dead-letter topic, policy "
                      "drop)", partition->topic, partition->id, (long long)message->offset,
                      hook->name, error);

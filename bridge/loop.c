@@ -209,6 +209,7 @@ static void on_assigned(void *opaque, const rd_kafka_topic_partition_list_t *lis
 {
     struct br_loop *loop = opaque;
 
+    loop->joined = true;
     for (int i = 0; i < list->cnt; i++) {
         const char *topic = list->elems[i].topic;
         int32_t id = list->elems[i].partition;
@@ -331,7 +332,10 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
         return false;
     }
     if (status == BR_PREPARE_SKIP || (status == BR_PREPARE_OK && prepared.count == 0)) {
-        loop->stats.skipped += status == BR_PREPARE_SKIP;
+        if (status == BR_PREPARE_SKIP) {
+            loop->stats.skipped++;
+            br_metrics_add(loop->metrics, BR_METRIC_SKIPPED, 1);
+        }
         br_offsets_add(&partition->offsets, kafka->offset, 0);
         br_prepared_finish(&prepared);
         return true;
@@ -349,6 +353,7 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     snprintf(message->request_id, sizeof(message->request_id), "%s", prepared.request_id);
     if (status == BR_PREPARE_BAD) {
         loop->stats.undeliverable++;
+        br_metrics_add(loop->metrics, BR_METRIC_UNDECODABLE, 1);
         message->seq = br_offsets_add(&partition->offsets, kafka->offset, 1);
         br_finish_undecodable(loop, message, errstr);
     } else {
@@ -382,6 +387,7 @@ static void take_message(struct br_loop *loop, rd_kafka_message_t *kafka)
         return;
     }
     loop->stats.messages++;
+    br_metrics_add(loop->metrics, BR_METRIC_MESSAGES, 1);
     partition->next_offset = kafka->offset + 1;
     if (partition->held_count > 0) {
         br_partition_hold(partition, kafka);
@@ -530,6 +536,68 @@ static void store_and_commit(struct br_loop *loop, int64_t now, bool force)
     }
 }
 
+/* ---- health and metrics ---- */
+
+static bool admin_ready(void *opaque, char *reason, size_t reason_size)
+{
+    struct br_loop *loop = opaque;
+    char why[256];
+
+    if (!loop->joined) {
+        snprintf(reason, reason_size, "not in the consumer group yet");
+        return false;
+    }
+    if (loop->deadletter && br_deadletter_fatal(loop->deadletter, why, sizeof(why))) {
+        snprintf(reason, reason_size, "dead-letter producer: %s", why);
+        return false;
+    }
+    if (loop->stopping) {
+        snprintf(reason, reason_size, "stopping");
+        return false;
+    }
+    return true;
+}
+
+static int admin_metrics(void *opaque, struct br_buf *out)
+{
+    struct br_loop *loop = opaque;
+    int64_t bytes = 0;
+    int64_t messages = 0;
+    int64_t partitions = 0;
+
+    for (struct br_partition *partition = loop->partitions; partition;
+         partition = partition->next) {
+        bytes += (int64_t)partition->bytes;
+        messages += (int64_t)br_partition_window_use(partition);
+        partitions++;
+    }
+    br_metrics_set(loop->metrics, BR_METRIC_IN_FLIGHT, (int64_t)br_sender_in_flight(loop->sender));
+    br_metrics_set(loop->metrics, BR_METRIC_BUFFERED_BYTES, bytes);
+    br_metrics_set(loop->metrics, BR_METRIC_BUFFERED_MESSAGES, messages);
+    br_metrics_set(loop->metrics, BR_METRIC_PARTITIONS_ASSIGNED, partitions);
+    for (size_t i = 0; i < loop->conf->hook_count; i++) {
+        br_metrics_set_probing(loop->metrics, i, loop->health[i].open);
+    }
+    return br_metrics_render(loop->metrics, out);
+}
+
+static int admin_start(struct br_loop *loop, char *errstr, size_t errstr_size)
+{
+    struct br_admin_conf admin_conf = {
+        .listen = loop->conf->admin_listen,
+        .ready = admin_ready,
+        .metrics = admin_metrics,
+        .opaque = loop,
+    };
+
+    if (br_admin_create(&admin_conf, &loop->admin, errstr, errstr_size) != BR_ADMIN_OK) {
+        return -1;
+    }
+    br_log_info("loop", "health and metrics on %s (port %d)", loop->conf->admin_listen,
+                br_admin_port(loop->admin));
+    return 0;
+}
+
 /* ---- lifecycle ---- */
 
 struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *errstr,
@@ -556,6 +624,25 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
                                             conf->registry_password, conf->registry_ca_file);
     }
     loop->decoder = br_decoder_create(loop->registry);
+    {
+        const char **names = calloc(conf->hook_count ? conf->hook_count : 1, sizeof(*names));
+        if (!names) {
+            abort();
+        }
+        for (size_t i = 0; i < conf->hook_count; i++) {
+            names[i] = conf->hooks[i].name;
+        }
+        loop->metrics = br_metrics_create(names, conf->hook_count);
+        free(names);
+    }
+    if (conf->admin_listen && admin_start(loop, errstr, errstr_size) != 0) {
+        goto fail;
+    }
+    loop->fd_cap = 3 + (loop->admin ? br_admin_waitfd_max(loop->admin) : 0);
+    loop->fds = calloc(loop->fd_cap, sizeof(*loop->fds));
+    if (!loop->fds) {
+        abort();
+    }
     loop->sender = br_sender_create(conf->max_in_flight, errstr, errstr_size);
     if (!loop->sender) {
         goto fail;
@@ -598,7 +685,7 @@ static bool producer_failed(struct br_loop *loop)
 
 int br_loop_run(struct br_loop *loop)
 {
-    struct curl_waitfd fds[3];
+    struct curl_waitfd *fds;
     unsigned fd_count;
     bool more = false;
 
@@ -658,23 +745,32 @@ int br_loop_run(struct br_loop *loop)
             wait = 0;
         }
         fd_count = 0;
-        fds[fd_count].fd = br_consumer_wake_fd(loop->consumer);
-        fds[fd_count].events = CURL_WAIT_POLLIN;
-        fds[fd_count++].revents = 0;
-        fds[fd_count].fd = loop->stop_fd;
-        fds[fd_count].events = CURL_WAIT_POLLIN;
-        fds[fd_count++].revents = 0;
+        fds = loop->fds;
+        if (!loop->stopping) {
+            fds[fd_count].fd = br_consumer_wake_fd(loop->consumer);
+            fds[fd_count].events = CURL_WAIT_POLLIN;
+            fds[fd_count++].revents = 0;
+            fds[fd_count].fd = loop->stop_fd;
+            fds[fd_count].events = CURL_WAIT_POLLIN;
+            fds[fd_count++].revents = 0;
+        }
         if (loop->deadletter) {
             fds[fd_count].fd = br_deadletter_wake_fd(loop->deadletter);
             fds[fd_count].events = CURL_WAIT_POLLIN;
             fds[fd_count++].revents = 0;
         }
-        if (loop->stopping) {
-            /* only transfers (and dead letters) matter now */
-            fds[1] = fds[fd_count - 1];
-            fd_count = loop->deadletter ? 1 : 0;
+        if (loop->admin) {
+            int admin_wait = br_admin_timeout_ms(loop->admin);
+            fd_count += (unsigned)br_admin_waitfds(loop->admin, fds + fd_count,
+                                                   loop->fd_cap - fd_count);
+            if (admin_wait >= 0 && admin_wait < wait) {
+                wait = admin_wait;
+            }
         }
         br_sender_wait(loop->sender, fds, fd_count, (int)wait);
+        if (loop->admin) {
+            br_admin_serve(loop->admin);
+        }
     }
 
     /* Shutdown: abandon what is still in flight after the grace period, let dead letters on
@@ -729,6 +825,9 @@ void br_loop_destroy(struct br_loop *loop)
         br_health_finish(&loop->health[i]);
     }
     free(loop->health);
+    br_admin_destroy(loop->admin);
+    br_metrics_destroy(loop->metrics);
+    free(loop->fds);
     free(loop->backoff);
     free(loop);
 }

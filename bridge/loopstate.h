@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "admin.h"
 #include "conf.h"
 #include "consumer.h"
 #include "deadletter.h"
@@ -15,6 +16,7 @@
 #include "health.h"
 #include "lanes.h"
 #include "loop.h"
+#include "metrics.h"
 #include "registry.h"
 #include "sender.h"
 
@@ -27,6 +29,11 @@ struct br_loop {
     struct br_sender *sender;
     struct br_consumer *consumer;
     struct br_deadletter *deadletter;  /* NULL when neither dead letters nor reports are on */
+    struct br_metrics *metrics;
+    struct br_admin *admin;            /* NULL without admin.listen */
+    struct curl_waitfd *fds;           /* the descriptors the loop waits on */
+    size_t fd_cap;
+    bool joined;                       /* the consumer has had an assignment */
     int stop_fd;
 
     struct br_partition *partitions; /* assigned partitions */

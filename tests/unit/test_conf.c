@@ -136,6 +136,7 @@ static void test_good(void **state)
     assert_int_equal(conf->probe_after_failures, 0);
     assert_string_equal(conf->dead_letter_topic, "perscom.bridge.dead-letter");
     assert_string_equal(conf->delivery_report_topic, "perscom.bridge.deliveries");
+    assert_string_equal(conf->admin_listen, "0.0.0.0:9400");
     /* the first hook overrides two retry keys, the second inherits delivery.* */
     assert_int_equal(conf->hooks[0].retry.initial_ms, 250);
     assert_int_equal(conf->hooks[0].retry.max_ms, 5000);
@@ -181,6 +182,7 @@ static void test_defaults(void **state)
     assert_null(conf->dead_letter_topic);
     assert_int_equal(conf->dead_letter_policy, BR_DEAD_LETTER_BLOCK);
     assert_null(conf->delivery_report_topic);
+    assert_null(conf->admin_listen);
     assert_int_equal(conf->hooks[0].retry.initial_ms, 500);
     assert_int_equal(conf->hooks[0].retry.max_ms, 60000);
     assert_int_equal(conf->hooks[0].retry.max_attempts, 0);
