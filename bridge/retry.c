@@ -1,5 +1,7 @@
 #include "retry.h"
 
+#include "civil.h"
+
 #include <string.h>
 
 enum br_outcome br_retry_classify(int transport_ok, long http_status)
@@ -116,19 +118,6 @@ static bool take_time(struct cursor *cur, int64_t *seconds)
     return true;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    int64_t era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 static int64_t year_of_days(int64_t z)
 {
     int64_t era, doe, yoe, doy, mp;
@@ -205,7 +194,7 @@ static bool parse_http_date(struct cursor *cur, int64_t now_s, int64_t *date_s)
     if (cur->p != cur->end || !valid_day(full_year, month, day)) {
         return false;
     }
-    *date_s = days_from_civil(full_year, month + 1, day) * 86400 + tod;
+    *date_s = br_civil_days(full_year, month + 1, day) * 86400 + tod;
     return true;
 }
 

@@ -1,5 +1,7 @@
 #include "timecols.h"
 
+#include "civil.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,19 +184,6 @@ done:
     json_decref(root);
     return kinds;
 }
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    int64_t era;
-    int64_t yoe;
-    int64_t doy;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
-
 static int digits(const char **p, const char *end, int n, int *out)
 {
     int v = 0;
@@ -269,7 +258,7 @@ int br_timecols_parse_zoned(const char *s, size_t len, int64_t *out)
     if (p != end) {
         return -1;
     }
-    *out = ((days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
+    *out = ((br_civil_days(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
              offset) *
             1000000) +
            micros;

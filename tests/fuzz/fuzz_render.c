@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "catalog.h"
+#include "civil.h"
 #include "change.h"
 #include "fuzz_check.h"
 
@@ -36,22 +37,6 @@ static int digits(const char *s, int n, int *out)
     }
     *out = v;
     return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    int64_t era;
-    int64_t yoe;
-    int64_t doy;
-    int64_t doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
 }
 
 /* 0 and the time when s is "YYYY-MM-DD[ T]HH:MM:SS[.ffffff][Z]" (fields range-checked). */
@@ -92,7 +77,7 @@ static int parse_time(const char *s, size_t len, int64_t *time_us)
     if (pos != len) {
         return -1;
     }
-    *time_us = ((days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second;
+    *time_us = ((br_civil_days(year, month, day) * 24 + hour) * 60 + minute) * 60 + second;
     *time_us = *time_us * 1000000 + micros;
     return 0;
 }
