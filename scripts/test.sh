@@ -57,6 +57,12 @@ summary() {
     fi
     echo
     echo "$line ($(( $(date +%s) - start )) s)"
+    # the plain closing line: how many steps passed and failed
+    local passed=0 bad=0
+    for r in "${results[@]}"; do
+        if [ "$r" = ok ]; then passed=$((passed + 1)); else bad=$((bad + 1)); fi
+    done
+    echo "steps: $passed passed, $bad failed"
 }
 
 if ! step setup "$root/scripts/setup.sh"; then
