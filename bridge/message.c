@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "json.h"
 #include "render.h"
 
 static bool subscribed(const struct br_conf_hook *hook, const char *event)
@@ -38,9 +39,10 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
     enum br_prepare_status status = BR_PREPARE_BAD;
     enum br_action action;
     json_t *payload = NULL;
-    size_t wanted = 0;
+    struct br_buf json;
 
     memset(out, 0, sizeof(*out));
+    br_buf_init(&json, 0);
     if (!topic_conf) {
         snprintf(errstr, errstr_size, "topic %s matches no entry of topics", in->topic);
         return BR_PREPARE_BAD;
@@ -72,45 +74,38 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
 
     for (size_t i = 0; i < conf->hook_count; i++) {
         const struct br_conf_hook *hook = &conf->hooks[i];
-        if ((!only_hook || strcmp(only_hook, hook->name) == 0) && subscribed(hook, out->event)) {
-            wanted++;
-        }
-    }
-    if (wanted == 0) {
-        status = BR_PREPARE_OK;
-        goto done;
-    }
 
-    if (in->request_id) {
-        snprintf(out->request_id, sizeof(out->request_id), "%s", in->request_id);
-    } else {
-        br_render_derived_uuid(in->topic, in->partition, in->offset, out->request_id);
-    }
-    struct br_render_input input = {
-        .resource = resource,
-        .action = action,
-        .change = &change,
-        .request_id = out->request_id,
-        .trace_id = in->trace_id,
-        .topic = in->topic,
-        .partition = in->partition,
-        .offset = in->offset,
-    };
-    payload = br_render_payload(&input, errstr, errstr_size);
-    if (!payload) {
-        goto done;
-    }
-    out->requests = calloc(wanted, sizeof(*out->requests));
-    if (!out->requests) {
-        abort();
-    }
-    for (size_t i = 0; i < conf->hook_count; i++) {
-        const struct br_conf_hook *hook = &conf->hooks[i];
         if ((only_hook && strcmp(only_hook, hook->name) != 0) || !subscribed(hook, out->event)) {
             continue;
         }
-        if (br_request_build(hook, payload, &out->requests[out->count], errstr, errstr_size) !=
-            0) {
+        if (!payload) {
+            /* rendered and encoded once, for the first subscribed hook */
+            if (in->request_id) {
+                snprintf(out->request_id, sizeof(out->request_id), "%s", in->request_id);
+            } else {
+                br_render_derived_uuid(in->topic, in->partition, in->offset, out->request_id);
+            }
+            struct br_render_input input = {
+                .resource = resource,
+                .action = action,
+                .change = &change,
+                .request_id = out->request_id,
+                .trace_id = in->trace_id,
+                .topic = in->topic,
+                .partition = in->partition,
+                .offset = in->offset,
+            };
+            payload = br_render_payload(&input, errstr, errstr_size);
+            if (!payload || br_json_encode(payload, &json, errstr, errstr_size) != 0) {
+                goto done;
+            }
+            out->requests = calloc(conf->hook_count, sizeof(*out->requests));
+            if (!out->requests) {
+                abort();
+            }
+        }
+        if (br_request_build_encoded(hook, payload, json.data, json.len,
+                                     &out->requests[out->count], errstr, errstr_size) != 0) {
             goto done;
         }
         out->count++;
@@ -118,6 +113,7 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
     status = BR_PREPARE_OK;
 
 done:
+    br_buf_finish(&json);
     json_decref(payload);
     br_change_finish(&change);
     if (status != BR_PREPARE_OK) {

@@ -15,22 +15,34 @@ const char *br_request_user_agent(void)
 int br_request_build(const struct br_conf_hook *hook, const json_t *payload,
                      struct br_request *out, char *errstr, size_t errstr_size)
 {
-    struct br_buf body;
+    struct br_buf json;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    br_buf_init(&json, 0);
+    if (payload && br_json_encode(payload, &json, errstr, errstr_size) == 0) {
+        rc = br_request_build_encoded(hook, payload, json.data, json.len, out, errstr,
+                                      errstr_size);
+    }
+    br_buf_finish(&json);
+    return rc;
+}
+
+int br_request_build_encoded(const struct br_conf_hook *hook, const json_t *payload,
+                             const char *json, size_t json_len, struct br_request *out,
+                             char *errstr, size_t errstr_size)
+{
     struct br_buf url;
     int rc = -1;
 
     memset(out, 0, sizeof(*out));
-    br_buf_init(&body, 0);
     br_buf_init(&url, 0);
-    if (!hook || !hook->url || !payload) {
+    if (!hook || !hook->url || !payload || !json) {
         snprintf(errstr, errstr_size, "incomplete request input");
         goto fail;
     }
-    if (br_json_encode(payload, &body, errstr, errstr_size) != 0) {
-        goto fail;
-    }
     if (br_sign_hex(hook->secret ? hook->secret : "", hook->secret ? hook->secret_len : 0,
-                    body.data, body.len, out->signature, errstr, errstr_size) != 0) {
+                    json, json_len, out->signature, errstr, errstr_size) != 0) {
         goto fail;
     }
     br_buf_append_str(&url, hook->url);
@@ -48,7 +60,13 @@ int br_request_build(const struct br_conf_hook *hook, const json_t *payload,
         }
         br_buf_finish(&query);
     } else {
-        out->body = br_buf_steal(&body, &out->body_len);
+        out->body = malloc(json_len + 1);
+        if (!out->body) {
+            abort();
+        }
+        memcpy(out->body, json, json_len);
+        out->body[json_len] = '\0';
+        out->body_len = json_len;
     }
     if (url.overflow) {
         snprintf(errstr, errstr_size, "request URL passes the buffer limit");
@@ -63,7 +81,6 @@ fail:
         free(out->body);
         memset(out, 0, sizeof(*out));
     }
-    br_buf_finish(&body);
     br_buf_finish(&url);
     return rc;
 }

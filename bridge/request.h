@@ -19,6 +19,13 @@ struct br_request {
 /* Builds the request of hook for payload. Returns 0, or -1 with a message. */
 int br_request_build(const struct br_conf_hook *hook, const json_t *payload,
                      struct br_request *out, char *errstr, size_t errstr_size);
+/*
+ * The same, with payload's JSON encoding (br_json_encode) already made: a message owed to
+ * several hooks is encoded once. json is copied (POST body) and signed, not kept.
+ */
+int br_request_build_encoded(const struct br_conf_hook *hook, const json_t *payload,
+                             const char *json, size_t json_len, struct br_request *out,
+                             char *errstr, size_t errstr_size);
 void br_request_finish(struct br_request *request);
 
 /* The user agent sent with every request: "perscom-bridge/<version>". */

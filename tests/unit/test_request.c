@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "json.h"
 #include "request.h"
 
 #define PAYLOAD                                                                                \
@@ -121,6 +122,58 @@ static void test_empty_query(void **state)
     json_decref(payload);
 }
 
+/* Building from a pre-encoded body gives exactly what the one-shot build gives. */
+static void test_build_encoded_matches(void **state)
+{
+    json_t *payload = json_pack("{s:s, s:{s:i, s:s}}", "event", "user.created", "data", "id", 7,
+                                "name", "J\u00f6 / \"x\"");
+    struct br_conf_hook hooks[2] = {{0}};
+    char errstr[256];
+    char *json;
+    size_t json_len;
+
+    (void)state;
+    hooks[0].name = "p";
+    hooks[0].url = "http://h/post";
+    hooks[0].method = BR_METHOD_POST;
+    hooks[0].secret = "k1";
+    hooks[0].secret_len = 2;
+    hooks[1] = hooks[0];
+    hooks[1].url = "http://h/get?a=1";
+    hooks[1].method = BR_METHOD_GET;
+    json = json_dumps(payload, JSON_COMPACT); /* any bytes: what is signed is what is given */
+    json_len = strlen(json);
+    for (int i = 0; i < 2; i++) {
+        struct br_request one;
+        struct br_request two;
+        struct br_buf body;
+
+        br_buf_init(&body, 0);
+        assert_int_equal(br_json_encode(payload, &body, errstr, sizeof(errstr)), 0);
+        assert_int_equal(br_request_build(&hooks[i], payload, &one, errstr, sizeof(errstr)), 0);
+        assert_int_equal(br_request_build_encoded(&hooks[i], payload, body.data, body.len, &two,
+                                                  errstr, sizeof(errstr)),
+                         0);
+        assert_string_equal(one.url, two.url);
+        assert_string_equal(one.signature, two.signature);
+        assert_int_equal(one.body_len, two.body_len);
+        if (one.body) {
+            assert_memory_equal(one.body, two.body, one.body_len);
+        }
+        br_request_finish(&two);
+        /* signing other bytes gives another signature */
+        assert_int_equal(br_request_build_encoded(&hooks[i], payload, json, json_len, &two,
+                                                  errstr, sizeof(errstr)),
+                         0);
+        assert_string_not_equal(one.signature, two.signature);
+        br_request_finish(&one);
+        br_request_finish(&two);
+        br_buf_finish(&body);
+    }
+    free(json);
+    json_decref(payload);
+}
+
 /* Invalid UTF-8 in the payload: an error and nothing owned. */
 static void test_bad_payload(void **state)
 {
@@ -215,7 +268,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build),     cmocka_unit_test(test_empty_query),
         cmocka_unit_test(test_bad_payload), cmocka_unit_test(test_print),
-        cmocka_unit_test(test_user_agent),
+        cmocka_unit_test(test_user_agent),  cmocka_unit_test(test_build_encoded_matches),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
