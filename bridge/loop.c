@@ -796,11 +796,6 @@ int br_loop_run(struct br_loop *loop)
     return loop->fatal ? -1 : 0;
 }
 
-void br_loop_get_stats(const struct br_loop *loop, struct br_loop_stats *stats)
-{
-    *stats = loop->stats;
-}
-
 void br_loop_destroy(struct br_loop *loop)
 {
     if (!loop) {

@@ -28,7 +28,6 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
                                size_t errstr_size);
 /* Runs until stop_fd fires and the shutdown completes. Returns 0 on a clean shutdown. */
 int br_loop_run(struct br_loop *loop);
-void br_loop_get_stats(const struct br_loop *loop, struct br_loop_stats *stats);
 void br_loop_destroy(struct br_loop *loop);
 
 #endif
