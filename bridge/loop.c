@@ -15,6 +15,7 @@
 #define DRAIN_BUDGET 512          /* events and stray messages taken from the consumer queue */
 #define READ_BATCH 256            /* messages read from one partition queue per turn */
 #define IDLE_WAIT_MS 1000
+#define REGISTRY_POLL_MS 10       /* how often a schema fetch in flight is driven */
 
 int64_t br_loop_now_ms(void)
 {
@@ -327,8 +328,10 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     status = br_message_prepare(loop->conf, loop->decoder, &in, NULL, &prepared, errstr,
                                 sizeof(errstr));
     if (status == BR_PREPARE_RETRY) {
-        br_log_warn("loop", "%s [%d] @%lld: %s; holding the partition and retrying",
-                    partition->topic, partition->id, (long long)kafka->offset, errstr);
+        /* a fetch in flight is the normal first sight of a schema id; anything else is not */
+        br_log(loop->registry && br_registry_busy(loop->registry) ? BR_LOG_DEBUG : BR_LOG_WARN,
+               "loop", "%s [%d] @%lld: %s; holding the partition and retrying",
+               partition->topic, partition->id, (long long)kafka->offset, errstr);
         return false;
     }
     if (status == BR_PREPARE_SKIP || (status == BR_PREPARE_OK && prepared.count == 0)) {
@@ -622,6 +625,7 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
     if (conf->registry_url) {
         loop->registry = br_registry_create(conf->registry_url, conf->registry_username,
                                             conf->registry_password, conf->registry_ca_file);
+        br_registry_set_async(loop->registry); /* a slow registry must not stall the lanes */
     }
     loop->decoder = br_decoder_create(loop->registry);
     {
@@ -708,6 +712,13 @@ int br_loop_run(struct br_loop *loop)
             br_deadletter_serve(loop->deadletter);
             loop->fatal = loop->fatal || producer_failed(loop);
         }
+        if (loop->registry && br_registry_perform(loop->registry)) {
+            /* a schema fetch finished: held partitions may go on now */
+            for (struct br_partition *partition = loop->partitions; partition;
+                 partition = partition->next) {
+                partition->held_due_ms = now;
+            }
+        }
         more = !loop->stopping && !loop->fatal && drain_consumer(loop);
         wait = retry_held(loop, now);
         next = backoff_fire(loop, now);
@@ -740,6 +751,9 @@ int br_loop_run(struct br_loop *loop)
         }
         if (loop->stopping && loop->stop_deadline_ms - now < wait) {
             wait = loop->stop_deadline_ms - now;
+        }
+        if (loop->registry && br_registry_busy(loop->registry) && wait > REGISTRY_POLL_MS) {
+            wait = REGISTRY_POLL_MS;
         }
         if (more || wait < 0) {
             wait = 0;

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,20 +15,34 @@ struct cached {
     char *schema_json;
 };
 
+struct answer {
+    char *data;
+    size_t len;
+    int too_big;
+};
+
+/* The one lookup of the asynchronous mode: in flight, or finished and not yet collected. */
+struct fetch {
+    bool active;          /* the transfer is in the multi handle */
+    bool finished;        /* result and message wait for the next call for id */
+    int32_t id;
+    char url[2048];
+    struct answer answer;
+    struct curl_slist *headers;
+    enum br_registry_status result;
+    char message[512];
+};
+
 struct br_registry {
     char *url; /* without trailing slashes */
     char *username;
     char *password;
     char *ca_file;
     CURL *curl; /* kept for connection reuse */
+    CURLM *multi; /* asynchronous mode only */
+    struct fetch fetch;
     struct cached *cache;
     size_t count;
-};
-
-struct answer {
-    char *data;
-    size_t len;
-    int too_big;
 };
 
 static char *dup_or_null(const char *s)
@@ -73,8 +88,16 @@ void br_registry_destroy(struct br_registry *registry)
         free(registry->cache[i].schema_json);
     }
     free(registry->cache);
+    if (registry->multi && registry->fetch.active) {
+        curl_multi_remove_handle(registry->multi, registry->curl);
+    }
+    curl_slist_free_all(registry->fetch.headers);
+    free(registry->fetch.answer.data);
     if (registry->curl) {
         curl_easy_cleanup(registry->curl);
+    }
+    if (registry->multi) {
+        curl_multi_cleanup(registry->multi);
     }
     free(registry->url);
     free(registry->username);
@@ -155,79 +178,201 @@ fail:
     return copy;
 }
 
-enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t id,
-                                           const char **schema_json, char *errstr,
-                                           size_t errstr_size)
+static const char *cache_find(const struct br_registry *registry, int32_t id)
 {
-    char url[2048];
-    struct answer answer = {0};
-    struct curl_slist *headers = NULL;
-    enum br_registry_status status = BR_REGISTRY_UNAVAILABLE;
-    CURLcode code;
-    long http = 0;
-    char *text;
-    struct cached *grown;
-
     for (size_t i = 0; i < registry->count; i++) {
         if (registry->cache[i].id == id) {
-            *schema_json = registry->cache[i].schema_json;
-            return BR_REGISTRY_OK;
+            return registry->cache[i].schema_json;
         }
     }
+    return NULL;
+}
+
+/* Sets up the GET of schema id on the reused handle; headers are kept in fetch. */
+static int start(struct br_registry *registry, int32_t id, char *errstr, size_t errstr_size)
+{
+    struct fetch *fetch = &registry->fetch;
+
     if (!registry->curl) {
         registry->curl = curl_easy_init();
         if (!registry->curl) {
             snprintf(errstr, errstr_size, "schema registry: cannot create a curl handle");
-            goto fail;
+            return -1;
         }
     }
-    snprintf(url, sizeof(url), "%s/schemas/ids/%d", registry->url, (int)id);
-    headers = curl_slist_append(NULL, "Accept: application/vnd.schemaregistry.v1+json");
-    if (!headers) {
+    free(fetch->answer.data);
+    memset(&fetch->answer, 0, sizeof(fetch->answer));
+    curl_slist_free_all(fetch->headers);
+    fetch->headers = curl_slist_append(NULL, "Accept: application/vnd.schemaregistry.v1+json");
+    if (!fetch->headers) {
         abort();
     }
-    if (prepare(registry, url, &answer, headers) != 0) {
+    fetch->id = id;
+    snprintf(fetch->url, sizeof(fetch->url), "%s/schemas/ids/%d", registry->url, (int)id);
+    if (prepare(registry, fetch->url, &fetch->answer, fetch->headers) != 0) {
         snprintf(errstr, errstr_size, "schema registry: cannot set up the request");
-        goto fail;
+        return -1;
     }
-    code = curl_easy_perform(registry->curl);
+    return 0;
+}
+
+/* The outcome of a finished transfer: caches the schema, or says why not. */
+static enum br_registry_status conclude(struct br_registry *registry, CURLcode code,
+                                        const char **schema_json, char *errstr,
+                                        size_t errstr_size)
+{
+    struct fetch *fetch = &registry->fetch;
+    long http = 0;
+    char *text;
+    struct cached *grown;
+
     if (code != CURLE_OK) {
-        snprintf(errstr, errstr_size, "schema registry: %s: %s", url,
-                 answer.too_big ? "answer too large" : curl_easy_strerror(code));
-        goto fail;
+        snprintf(errstr, errstr_size, "schema registry: %s: %s", fetch->url,
+                 fetch->answer.too_big ? "answer too large" : curl_easy_strerror(code));
+        return BR_REGISTRY_UNAVAILABLE;
     }
     curl_easy_getinfo(registry->curl, CURLINFO_RESPONSE_CODE, &http);
     if (http == 404) {
-        snprintf(errstr, errstr_size, "schema registry: %s: schema id %d not found", url,
-                 (int)id);
-        status = BR_REGISTRY_NOT_FOUND;
-        goto fail;
+        snprintf(errstr, errstr_size, "schema registry: %s: schema id %d not found", fetch->url,
+                 (int)fetch->id);
+        return BR_REGISTRY_NOT_FOUND;
     }
     if (http != 200) {
-        snprintf(errstr, errstr_size, "schema registry: %s: HTTP status %ld", url, http);
-        goto fail;
+        snprintf(errstr, errstr_size, "schema registry: %s: HTTP status %ld", fetch->url, http);
+        return BR_REGISTRY_UNAVAILABLE;
     }
-    text = schema_of(answer.data ? answer.data : "", answer.len, errstr, errstr_size);
+    text = schema_of(fetch->answer.data ? fetch->answer.data : "", fetch->answer.len, errstr,
+                     errstr_size);
     if (!text) {
-        goto fail;
+        return BR_REGISTRY_UNAVAILABLE;
     }
     grown = realloc(registry->cache, (registry->count + 1) * sizeof(*grown));
     if (!grown) {
         abort();
     }
     registry->cache = grown;
-    registry->cache[registry->count].id = id;
+    registry->cache[registry->count].id = fetch->id;
     registry->cache[registry->count].schema_json = text;
     registry->count++;
     *schema_json = text;
-    status = BR_REGISTRY_OK;
-fail:
+    return BR_REGISTRY_OK;
+}
+
+static void release_call_state(struct br_registry *registry)
+{
+    struct fetch *fetch = &registry->fetch;
+
     if (registry->curl) {
-        /* the handle must not keep pointers to this call's locals */
+        /* the handle must not keep pointers to this lookup's buffers */
         curl_easy_setopt(registry->curl, CURLOPT_HTTPHEADER, NULL);
         curl_easy_setopt(registry->curl, CURLOPT_WRITEDATA, NULL);
     }
-    curl_slist_free_all(headers);
-    free(answer.data);
+    curl_slist_free_all(fetch->headers);
+    fetch->headers = NULL;
+    free(fetch->answer.data);
+    memset(&fetch->answer, 0, sizeof(fetch->answer));
+}
+
+void br_registry_set_async(struct br_registry *registry)
+{
+    if (!registry->multi) {
+        registry->multi = curl_multi_init();
+        if (!registry->multi) {
+            abort();
+        }
+    }
+}
+
+bool br_registry_perform(struct br_registry *registry)
+{
+    struct fetch *fetch = &registry->fetch;
+    int running = 0;
+    int queued = 0;
+    CURLMsg *msg;
+    const char *ignored;
+
+    if (!registry->multi || !fetch->active) {
+        return false;
+    }
+    curl_multi_perform(registry->multi, &running);
+    while ((msg = curl_multi_info_read(registry->multi, &queued)) != NULL) {
+        if (msg->msg != CURLMSG_DONE) {
+            continue;
+        }
+        curl_multi_remove_handle(registry->multi, registry->curl);
+        fetch->active = false;
+        fetch->finished = true;
+        fetch->message[0] = '\0';
+        fetch->result = conclude(registry, msg->data.result, &ignored, fetch->message,
+                                 sizeof(fetch->message));
+        release_call_state(registry);
+        return true;
+    }
+    return false;
+}
+
+bool br_registry_busy(const struct br_registry *registry)
+{
+    return registry->multi && registry->fetch.active;
+}
+
+/* Asynchronous lookup: never blocks; a miss starts a fetch and answers UNAVAILABLE. */
+static enum br_registry_status lookup_async(struct br_registry *registry, int32_t id,
+                                            const char **schema_json, char *errstr,
+                                            size_t errstr_size)
+{
+    struct fetch *fetch = &registry->fetch;
+
+    br_registry_perform(registry);
+    if (fetch->finished && fetch->id == id) {
+        fetch->finished = false; /* collected: a later miss fetches again */
+        if (fetch->result == BR_REGISTRY_OK) {
+            *schema_json = cache_find(registry, id);
+            return BR_REGISTRY_OK;
+        }
+        snprintf(errstr, errstr_size, "%s", fetch->message);
+        return fetch->result;
+    }
+    if (fetch->active) {
+        snprintf(errstr, errstr_size, "schema registry: fetching schema id %d",
+                 (int)fetch->id);
+        return BR_REGISTRY_UNAVAILABLE;
+    }
+    fetch->finished = false;
+    if (start(registry, id, errstr, errstr_size) != 0) {
+        release_call_state(registry);
+        return BR_REGISTRY_UNAVAILABLE;
+    }
+    if (curl_multi_add_handle(registry->multi, registry->curl) != CURLM_OK) {
+        snprintf(errstr, errstr_size, "schema registry: cannot start the request");
+        release_call_state(registry);
+        return BR_REGISTRY_UNAVAILABLE;
+    }
+    fetch->active = true;
+    br_registry_perform(registry);
+    snprintf(errstr, errstr_size, "schema registry: fetching schema id %d", (int)id);
+    return BR_REGISTRY_UNAVAILABLE;
+}
+
+enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t id,
+                                           const char **schema_json, char *errstr,
+                                           size_t errstr_size)
+{
+    enum br_registry_status status;
+    const char *cached = cache_find(registry, id);
+
+    if (cached) {
+        *schema_json = cached;
+        return BR_REGISTRY_OK;
+    }
+    if (registry->multi) {
+        return lookup_async(registry, id, schema_json, errstr, errstr_size);
+    }
+    status = BR_REGISTRY_UNAVAILABLE;
+    if (start(registry, id, errstr, errstr_size) == 0) {
+        status = conclude(registry, curl_easy_perform(registry->curl), schema_json, errstr,
+                          errstr_size);
+    }
+    release_call_state(registry);
     return status;
 }

@@ -1,6 +1,7 @@
 #ifndef BR_REGISTRY_H
 #define BR_REGISTRY_H
 /* Confluent Schema Registry client (GET /schemas/ids/{id}) with a cache of writer schemas. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,10 +20,20 @@ void br_registry_destroy(struct br_registry *registry);
 
 /*
  * The schema JSON text of id. The returned string belongs to the registry's cache and lives
- * as long as the registry. Blocks for at most a few seconds on a cache miss.
+ * as long as the registry. By default a cache miss blocks for at most a few seconds (the
+ * render command). In asynchronous mode a miss never blocks: it starts a fetch and answers
+ * UNAVAILABLE ("fetching"); once br_registry_perform has finished it, the next call for the
+ * same id answers with its result.
  */
 enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t id,
                                            const char **schema_json, char *errstr,
                                            size_t errstr_size);
+
+/* Switches to the asynchronous mode (the run loop's): one fetch at a time, never blocking. */
+void br_registry_set_async(struct br_registry *registry);
+/* Drives the fetch in flight without waiting; true when one has just finished. */
+bool br_registry_perform(struct br_registry *registry);
+/* True while a fetch is in flight (the loop then polls it every few milliseconds). */
+bool br_registry_busy(const struct br_registry *registry);
 
 #endif

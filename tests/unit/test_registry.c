@@ -246,12 +246,67 @@ static void test_refused(void **state)
     br_registry_destroy(NULL);
 }
 
+/* Drives the asynchronous lookup of id to its end; returns what the call after it answers. */
+static enum br_registry_status lookup_async(struct br_registry *registry, int32_t id,
+                                            const char **schema, char *errstr, size_t size)
+{
+    enum br_registry_status status = br_registry_schema(registry, id, schema, errstr, size);
+
+    /* a miss never blocks: it starts a fetch and says so */
+    assert_int_equal(status, BR_REGISTRY_UNAVAILABLE);
+    assert_non_null(strstr(errstr, "fetching schema id"));
+    assert_true(br_registry_busy(registry));
+    for (int i = 0; i < 5000 && !br_registry_perform(registry); i++) {
+        usleep(1000);
+    }
+    assert_false(br_registry_busy(registry));
+    return br_registry_schema(registry, id, schema, errstr, size);
+}
+
+static void test_async(void **state)
+{
+    struct server server;
+    struct br_registry *registry;
+    const char *schema = NULL;
+    char url[64];
+    char errstr[256];
+    (void)state;
+
+    server_start(&server);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", server.port);
+    registry = br_registry_create(url, NULL, NULL, NULL);
+    br_registry_set_async(registry);
+    assert_false(br_registry_perform(registry)); /* nothing in flight */
+
+    assert_int_equal(lookup_async(registry, 1, &schema, errstr, sizeof(errstr)), BR_REGISTRY_OK);
+    assert_non_null(strstr(schema, "\"record\""));
+    /* a cache hit answers at once, without a request */
+    int before = requests(&server, NULL, 0);
+    assert_int_equal(br_registry_schema(registry, 1, &schema, errstr, sizeof(errstr)),
+                     BR_REGISTRY_OK);
+    assert_int_equal(requests(&server, NULL, 0), before);
+
+    assert_int_equal(lookup_async(registry, 2, &schema, errstr, sizeof(errstr)),
+                     BR_REGISTRY_NOT_FOUND);
+    assert_non_null(strstr(errstr, "not found"));
+    assert_int_equal(lookup_async(registry, 3, &schema, errstr, sizeof(errstr)),
+                     BR_REGISTRY_UNAVAILABLE);
+    assert_non_null(strstr(errstr, "HTTP status 500"));
+    /* a failure is not cached: the next call fetches again */
+    assert_int_equal(br_registry_schema(registry, 3, &schema, errstr, sizeof(errstr)),
+                     BR_REGISTRY_UNAVAILABLE);
+    assert_true(br_registry_busy(registry));
+    br_registry_destroy(registry); /* with a fetch in flight */
+    server_stop(&server);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_answers),
         cmocka_unit_test(test_basic_auth),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_async),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
