@@ -11,13 +11,13 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "buf.h"
-#include "conf.h"
-#include "decode.h"
-#include "log.h"
-#include "loop.h"
-#include "message.h"
-#include "registry.h"
+#include "core/buf.h"
+#include "config/conf.h"
+#include "avro/decode.h"
+#include "core/log.h"
+#include "loop/loop.h"
+#include "loop/message.h"
+#include "avro/registry.h"
 
 enum { EXIT_USAGE = 2, EXIT_CONFIG = 3, EXIT_RUNTIME = 1 };
 

@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "catalog.h"
-#include "change.h"
-#include "json.h"
-#include "query.h"
-#include "render.h"
+#include "core/buf.h"
+#include "perscom/catalog.h"
+#include "perscom/change.h"
+#include "perscom/json.h"
+#include "perscom/query.h"
+#include "perscom/render.h"
 
 static void fuzz_fail(const char *what, const char *bytes, size_t len)
 {

@@ -2,8 +2,8 @@
  * libFuzzer target: the input as a YAML configuration file given to br_conf_load.
  *
  * The file is written to a private temporary directory in which "schemas", "secret.txt" and
- * "secret-two-newlines.txt" link to the unit-test fixtures (tests/unit/conf), so the seeds taken
- * from tests/unit/conf load as they do in test_conf.c and the fuzzer gets past file loading.
+ * "secret-two-newlines.txt" link to the unit-test fixtures (tests/unit/fixtures/conf), so the seeds taken
+ * from tests/unit/fixtures/conf load as they do in test_conf.c and the fuzzer gets past file loading.
  * On success the loaded configuration is also asked for a few topic names
  * (br_conf_topic_for: exact names and compiled patterns). Checked: a failed load always
  * explains itself (a non-empty message).
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "config/conf.h"
 
 #ifndef BR_FUZZ_SOURCE_DIR
 #error "BR_FUZZ_SOURCE_DIR (the source tree) must be defined"
@@ -29,7 +29,7 @@ static void link_fixture(const char *name)
     char target[1024];
     char link[512];
 
-    snprintf(target, sizeof(target), "%s/tests/unit/conf/%s", BR_FUZZ_SOURCE_DIR, name);
+    snprintf(target, sizeof(target), "%s/tests/unit/fixtures/conf/%s", BR_FUZZ_SOURCE_DIR, name);
     snprintf(link, sizeof(link), "%s/%s", dir, name);
     if (symlink(target, link) != 0) {
         perror("fuzz_conf: symlink");
@@ -67,7 +67,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     link_fixture("secret-two-newlines.txt");
     snprintf(conf_path, sizeof(conf_path), "%s/bridge.yaml", dir);
 
-    /* The variables the seeds (tests/unit/conf, examples) expand. */
+    /* The variables the seeds (tests/unit/fixtures/conf, examples) expand. */
     setenv("CONF_TEST_SASL", "sasl-pw", 1);
     setenv("CONF_TEST_SR_PASSWORD", "sr-pw", 1);
     setenv("CONF_TEST_SECRET", "tail", 1);

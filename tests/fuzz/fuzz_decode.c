@@ -4,7 +4,7 @@
  *
  * Input: the first byte selects the path, the rest is the message value.
  *   byte < 0x80: format avro with schema (byte % 12): the ten schemas/<table>.avsc in
- *                gen_cases.py's TABLES order, then tests/unit/decode/debezium_users.avsc
+ *                gen_cases.py's TABLES order, then tests/unit/fixtures/decode/debezium_users.avsc
  *                (io.debezium.time columns) and tests/fuzz/schemas/kitchen_sink.avsc (every
  *                Avro type; rendered as rankrecord);
  *   byte >= 0x80: format confluent; the value carries its own framing (magic byte, schema id).
@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
-#include "conf.h"
-#include "decode.h"
-#include "registry.h"
+#include "perscom/catalog.h"
+#include "config/conf.h"
+#include "avro/decode.h"
+#include "avro/registry.h"
 #include "fuzz_check.h"
 
 #ifndef BR_FUZZ_SOURCE_DIR
@@ -42,7 +42,7 @@ static const char *const schema_files[SCHEMA_COUNT] = {
     "schemas/events.avsc",              "schemas/records_qualifications.avsc",
     "schemas/records_ranks.avsc",       "schemas/records_service.avsc",
     "schemas/submissions.avsc",         "schemas/users.avsc",
-    "tests/unit/decode/debezium_users.avsc", "tests/fuzz/schemas/kitchen_sink.avsc",
+    "tests/unit/fixtures/decode/debezium_users.avsc", "tests/fuzz/schemas/kitchen_sink.avsc",
 };
 /* The resource each schema's rows belong to. */
 static const char *const resources[SCHEMA_COUNT] = {

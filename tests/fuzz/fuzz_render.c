@@ -20,9 +20,9 @@
 
 #include <jansson.h>
 
-#include "catalog.h"
-#include "civil.h"
-#include "change.h"
+#include "perscom/catalog.h"
+#include "core/civil.h"
+#include "perscom/change.h"
 #include "fuzz_check.h"
 
 static int digits(const char *s, int n, int *out)

@@ -3,11 +3,11 @@
 
   decode/  one selector byte + a Kafka message value: plain Avro messages of every table written
            by fastavro (tests/golden/gen_cases.py), the same with Confluent framing (selector
-           0x80, magic 0, schema id = schema index + 1), and the fixtures of tests/unit/decode;
+           0x80, magic 0, schema id = schema index + 1), and the fixtures of tests/unit/fixtures/decode;
   render/  one selector byte (resource + 10 * action) + a JSON change (fuzz_render.c): the golden
            cases with datetimes as "Y-m-d H:i:s.u" strings or {"$t": microseconds}, and
            two changes nested deeper than json_encode's limit of 512;
-  conf/    the YAML files of tests/unit/conf, examples/ and tests/golden.
+  conf/    the YAML files of tests/unit/fixtures/conf, examples/ and tests/golden.
 
 Deterministic; run from anywhere: python3 tests/fuzz/make_seeds.py (needs fastavro).
 """
@@ -127,7 +127,7 @@ def main():
                                        'ts_us': 0}).encode())
         write(os.path.join(render, 'deep-column.json'),
               bytes([6]) + ('{"after":{"id":1,"text":' + deep + '}}').encode())
-        fixtures = os.path.join(ROOT, 'tests', 'unit', 'decode')
+        fixtures = os.path.join(ROOT, 'tests', 'unit', 'fixtures', 'decode')
         with open(os.path.join(fixtures, 'ranks_update.bin'), 'rb') as f:
             write(os.path.join(decode, 'fixture-ranks_update.bin'), bytes([6]) + f.read())
         with open(os.path.join(fixtures, 'debezium_users.bin'), 'rb') as f:
@@ -140,7 +140,7 @@ def main():
               bytes([0x80]) + b'\x00' + struct.pack('>i', 404) + dbz)
 
     conf = fresh('conf')
-    sources = [os.path.join(ROOT, 'tests', 'unit', 'conf'), os.path.join(ROOT, 'examples'),
+    sources = [os.path.join(ROOT, 'tests', 'unit', 'fixtures', 'conf'), os.path.join(ROOT, 'examples'),
                os.path.join(ROOT, 'tests', 'golden')]
     for d in sources:
         for name in sorted(os.listdir(d)):

@@ -1,0 +1,31 @@
+#ifndef BR_DECODE_H
+#define BR_DECODE_H
+/*
+ * Avro bytes -> change record. Confluent framing (magic 0, 4-byte big-endian schema id, Avro
+ * binary; writer schema from the registry) or plain Avro binary with the topic's schema file.
+ * Reads with the writer schema, fields by name; never uses avro-c's schema resolution.
+ */
+#include <stddef.h>
+
+#include "perscom/change.h"
+#include "config/conf.h"
+#include "avro/registry.h"
+
+struct br_decoder;
+
+enum br_decode_status {
+    BR_DECODE_OK,     /* out holds the change */
+    BR_DECODE_SKIP,   /* not an event: tombstone (empty value), truncate ('t'), heartbeat */
+    BR_DECODE_RETRY,  /* the registry is unavailable: try the same message again later */
+    BR_DECODE_BAD     /* permanent: bad framing, unknown schema id, corrupt Avro, unknown op */
+};
+
+/* registry may be NULL when no topic uses the confluent format. Not owned. */
+struct br_decoder *br_decoder_create(struct br_registry *registry);
+void br_decoder_destroy(struct br_decoder *decoder);
+
+enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf_topic *topic,
+                                const void *value, size_t len, struct br_change *out,
+                                char *errstr, size_t errstr_size);
+
+#endif

@@ -1,0 +1,129 @@
+#ifndef BR_LANES_H
+#define BR_LANES_H
+/*
+ * Partitions, their messages and their lanes. A partition owns one lane per hook: a FIFO of
+ * the deliveries that hook is owed from that partition, whose head alone is in flight, so each
+ * hook sees each partition in offset order. The partition also owns its done-prefix tracker,
+ * its window use, and the Kafka messages held back while they cannot be decoded yet.
+ *
+ * Messages and partitions are reference-counted: a message lives while a delivery or a pending
+ * dead-letter record needs its bytes, and keeps its partition's memory alive (not its
+ * ownership: a revoked partition is marked so, and whatever completes for it later is
+ * discarded).
+ */
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/conf.h"
+#include "delivery/offsets.h"
+#include "delivery/request.h"
+
+struct br_partition;
+struct br_lane;
+
+/* One Kafka message taken by the bridge, shared by the deliveries it owes. */
+struct br_message {
+    unsigned refs;
+    struct br_partition *partition; /* holds a reference */
+    uint64_t seq;                   /* in the partition's offset tracker */
+    int64_t offset;
+    int64_t taken_ms;               /* monotonic time it was taken from Kafka */
+    char event[64];                 /* the event name, or empty when it could not be named */
+    char request_id[128];           /* the payload's request_id, or empty */
+    char *key;                      /* owned copy of the Kafka key, or NULL */
+    size_t key_len;
+    char *value;                    /* owned copy of the Kafka value */
+    size_t value_len;
+    size_t bytes;                   /* counted in the partition's window while it lives */
+};
+
+struct br_delivery {
+    struct br_lane *lane;      /* the lane it waits in */
+    struct br_message *message; /* holds a reference */
+    struct br_request request; /* owned */
+    unsigned attempts;
+    int64_t first_attempt_ms;  /* monotonic */
+    int64_t first_attempt_wall_ms;
+    int64_t last_attempt_wall_ms;
+    long last_status;          /* last HTTP status received, 0 when none */
+    char last_error[128];      /* what went wrong last time */
+    void *transfer;            /* the sender's handle while in flight, else NULL */
+    struct br_delivery *next;
+};
+
+struct br_lane {
+    struct br_partition *partition;
+    size_t hook_index;
+    struct br_delivery *head; /* owned list */
+    struct br_delivery *tail;
+    size_t count;
+    bool in_flight;     /* head is being sent */
+    bool queued;        /* on the loop's ready queue */
+    int64_t due_ms;     /* head may start at or after this monotonic time (retry backoff) */
+    struct br_lane *ready_next;
+};
+
+struct br_held {
+    rd_kafka_message_t *message; /* owned */
+    struct br_held *next;
+};
+
+struct br_partition {
+    unsigned refs;               /* the loop's (until revoked) + one per live message */
+    bool revoked;
+    char *topic;                 /* owned */
+    int32_t id;
+    const struct br_conf_topic *topic_conf; /* NULL when no topic entry matches */
+    struct br_offsets offsets;
+    struct br_lane *lanes;       /* owned array, one per hook */
+    size_t lane_count;
+    size_t bytes;                /* bytes of its live messages */
+    int64_t stored;              /* the last offset handed to the consumer to store, or -1 */
+    int64_t next_offset;         /* one past the last offset taken from Kafka, or -1 */
+    rd_kafka_queue_t *queue;     /* the partition's own consumer queue; the loop releases it */
+    struct br_held *held_head;   /* messages waiting for their decode to be retried */
+    struct br_held *held_tail;
+    size_t held_count;
+    int64_t held_due_ms;
+    unsigned held_attempts;      /* failed tries of the oldest held message */
+    struct br_partition *next;   /* the loop's list */
+};
+
+/* A new partition with one reference (the caller's). */
+struct br_partition *br_partition_create(const char *topic, int32_t id,
+                                         const struct br_conf_topic *topic_conf,
+                                         size_t hook_count);
+/*
+ * Gives up the loop's hold: marks it revoked and frees every queued delivery and held message
+ * (the caller has cancelled their transfers first), then drops the caller's reference.
+ */
+void br_partition_revoke(struct br_partition *partition);
+
+/* Messages taken from Kafka and not yet done: decoded ones and held ones. */
+size_t br_partition_window_use(const struct br_partition *partition);
+
+/*
+ * A new message of partition (one reference, the caller's), copying the Kafka key and value.
+ */
+struct br_message *br_message_create(struct br_partition *partition,
+                                     const rd_kafka_message_t *kafka, int64_t now_ms);
+struct br_message *br_message_ref(struct br_message *message);
+/* Drops a reference; the last one frees the message and returns its bytes to the window. */
+void br_message_release(struct br_message *message);
+
+/* Appends delivery (ownership passes to the lane). Returns true when it became the head. */
+bool br_lane_push(struct br_lane *lane, struct br_delivery *delivery);
+/* Removes and returns the head (ownership passes to the caller), or NULL. */
+struct br_delivery *br_lane_pop(struct br_lane *lane);
+
+/* Frees the request and releases the message. */
+void br_delivery_destroy(struct br_delivery *delivery);
+
+/* Holds a message back (ownership passes to the partition). */
+void br_partition_hold(struct br_partition *partition, rd_kafka_message_t *message);
+/* Takes the oldest held message back (ownership passes to the caller), or NULL. */
+rd_kafka_message_t *br_partition_unhold(struct br_partition *partition);
+
+#endif

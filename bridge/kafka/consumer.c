@@ -1,0 +1,393 @@
+#include "kafka/consumer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+struct br_consumer {
+    rd_kafka_t *rk;
+    rd_kafka_queue_t *queue;
+    int wake[2]; /* pipe: librdkafka writes, the loop polls the read end */
+    struct br_consumer_events events;
+    bool closed;
+    /* With cooperative-sticky (set in kafka.properties), a rebalance goes on after its
+     * callbacks (the member rejoins); a commit that races that rejoin fails with
+     * ILLEGAL_GENERATION and librdkafka 2.0.2 then declares the whole assignment lost.
+     * Periodic commits wait rejoin_quiet_ms after each rebalance callback. */
+    struct timespec last_rebalance;
+    bool cooperative;
+    long rejoin_quiet_ms; /* 2 heartbeats + 1 s: members learn of a rebalance by heartbeat */
+};
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *facility, const char *buf)
+{
+    enum br_log_level ours = level <= 3 ? BR_LOG_ERROR : level <= 4 ? BR_LOG_WARN
+                           : level <= 6 ? BR_LOG_INFO : BR_LOG_DEBUG;
+    (void)rk;
+    br_log(ours, "kafka", "%s: %s", facility, buf);
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *partitions, void *opaque)
+{
+    struct br_consumer *consumer = opaque;
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    rd_kafka_error_t *error = NULL;
+
+    consumer->cooperative = cooperative;
+    clock_gettime(CLOCK_MONOTONIC, &consumer->last_rebalance);
+    rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        br_log_info("consumer", "assigned %d partition(s)", partitions->cnt);
+        if (cooperative) {
+            error = rd_kafka_incremental_assign(rk, partitions);
+        } else {
+            result = rd_kafka_assign(rk, partitions);
+        }
+        if (!error && result == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            consumer->events.assigned(consumer->events.opaque, partitions);
+        }
+    } else {
+        bool lost = rd_kafka_assignment_lost(rk) != 0;
+        br_log_info("consumer", "revoking %d partition(s)%s", partitions->cnt,
+                    lost ? " (lost)" : "");
+        consumer->events.revoked(consumer->events.opaque, partitions, lost);
+        if (!lost) {
+            br_consumer_commit(consumer, true);
+        }
+        if (cooperative) {
+            error = rd_kafka_incremental_unassign(rk, partitions);
+        } else {
+            result = rd_kafka_assign(rk, NULL);
+        }
+    }
+    if (error) {
+        br_log_error("consumer", "rebalance: %s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    } else if (result != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        br_log_error("consumer", "rebalance: %s", rd_kafka_err2str(result));
+    }
+}
+
+static int set(rd_kafka_conf_t *kconf, const char *key, const char *value, char *errstr,
+               size_t errstr_size)
+{
+    char reason[512];
+
+    if (rd_kafka_conf_set(kconf, key, value, reason, sizeof(reason)) != RD_KAFKA_CONF_OK) {
+        snprintf(errstr, errstr_size, "kafka property %s: %s", key, reason);
+        return -1;
+    }
+    return 0;
+}
+
+/* Properties the delivery guarantee depends on: the config file cannot change them. */
+static const char *const fixed_props[][2] = {
+    {"enable.auto.commit", "false"},
+    {"enable.auto.offset.store", "false"},
+    {"enable.partition.eof", "false"},
+};
+
+static int build_conf(const struct br_conf *conf, struct br_consumer *consumer,
+                      rd_kafka_conf_t *kconf, char *errstr, size_t errstr_size)
+{
+    const char *instance = getenv("POD_NAME");
+
+    if (set(kconf, "bootstrap.servers", conf->brokers, errstr, errstr_size) != 0 ||
+        set(kconf, "group.id", conf->group_id, errstr, errstr_size) != 0 ||
+        set(kconf, "auto.offset.reset", "earliest", errstr, errstr_size) != 0 ||
+        /* Eager, not cooperative-sticky: with librdkafka 2.0.2 a cooperative member can lose
+         * its assignment when a commit races its rejoin (mitigated below, not removed), and
+         * the 1 -> 3 -> 1 fault scenario did not settle with it (docs/guarantees.md). */
+        set(kconf, "partition.assignment.strategy", "range", errstr, errstr_size) != 0 ||
+        set(kconf, "client.id", "perscom-bridge", errstr, errstr_size) != 0 ||
+        /* prefetch bound per partition (separate partition queues make it per partition) */
+        set(kconf, "queued.max.messages.kbytes", "1024", errstr, errstr_size) != 0 ||
+        /* one fetch per partition is decompressed whole: with lz4 a 1 MiB fetch of small
+         * change events became ~13 MiB per partition (tests/integration/test_faults.py) */
+        set(kconf, "max.partition.fetch.bytes", "262144", errstr, errstr_size) != 0) {
+        return -1;
+    }
+    if (instance && *instance && set(kconf, "group.instance.id", instance, errstr,
+                                     errstr_size) != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < conf->kafka_prop_count; i++) {
+        const struct br_kv *prop = &conf->kafka_props[i];
+        for (size_t j = 0; j < sizeof(fixed_props) / sizeof(fixed_props[0]); j++) {
+            if (strcmp(prop->key, fixed_props[j][0]) == 0) {
+                snprintf(errstr, errstr_size,
+                         "kafka property %s cannot be set: the bridge manages offsets itself",
+                         prop->key);
+                return -1;
+            }
+        }
+        if (set(kconf, prop->key, prop->value, errstr, errstr_size) != 0) {
+            return -1;
+        }
+    }
+    for (size_t j = 0; j < sizeof(fixed_props) / sizeof(fixed_props[0]); j++) {
+        if (set(kconf, fixed_props[j][0], fixed_props[j][1], errstr, errstr_size) != 0) {
+            return -1;
+        }
+    }
+    char heartbeat[32];
+    size_t heartbeat_size = sizeof(heartbeat);
+    long heartbeat_ms = 3000;
+    if (rd_kafka_conf_get(kconf, "heartbeat.interval.ms", heartbeat, &heartbeat_size) ==
+        RD_KAFKA_CONF_OK) {
+        heartbeat_ms = strtol(heartbeat, NULL, 10);
+    }
+    consumer->rejoin_quiet_ms = 2 * heartbeat_ms + 1000;
+    rd_kafka_conf_set_log_cb(kconf, log_cb);
+    rd_kafka_conf_set_rebalance_cb(kconf, rebalance_cb);
+    rd_kafka_conf_set_opaque(kconf, consumer);
+    return 0;
+}
+
+static int subscribe(const struct br_conf *conf, rd_kafka_t *rk, char *errstr,
+                     size_t errstr_size)
+{
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(
+        (int)conf->topic_count);
+    rd_kafka_resp_err_t err;
+
+    for (size_t i = 0; i < conf->topic_count; i++) {
+        const struct br_conf_topic *topic = &conf->topics[i];
+        if (topic->name) {
+            rd_kafka_topic_partition_list_add(topics, topic->name, RD_KAFKA_PARTITION_UA);
+        } else {
+            /* librdkafka treats a leading '^' as a regex subscription */
+            size_t len = strlen(topic->pattern) + 8;
+            char *regex = malloc(len);
+            if (!regex) {
+                abort();
+            }
+            snprintf(regex, len, "^(%s)$", topic->pattern);
+            rd_kafka_topic_partition_list_add(topics, regex, RD_KAFKA_PARTITION_UA);
+            free(regex);
+        }
+    }
+    err = rd_kafka_subscribe(rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (err) {
+        snprintf(errstr, errstr_size, "subscribe: %s", rd_kafka_err2str(err));
+        return -1;
+    }
+    return 0;
+}
+
+struct br_consumer *br_consumer_create(const struct br_conf *conf,
+                                       const struct br_consumer_events *events, char *errstr,
+                                       size_t errstr_size)
+{
+    struct br_consumer *consumer = calloc(1, sizeof(*consumer));
+    rd_kafka_conf_t *kconf = rd_kafka_conf_new();
+    char reason[512];
+
+    if (!consumer) {
+        abort();
+    }
+    consumer->events = *events;
+    consumer->wake[0] = -1;
+    consumer->wake[1] = -1;
+    if (build_conf(conf, consumer, kconf, errstr, errstr_size) != 0) {
+        goto fail;
+    }
+    consumer->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, reason, sizeof(reason));
+    if (!consumer->rk) {
+        snprintf(errstr, errstr_size, "kafka consumer: %s", reason);
+        goto fail;
+    }
+    kconf = NULL; /* owned by rk now */
+    rd_kafka_poll_set_consumer(consumer->rk);
+    consumer->queue = rd_kafka_queue_get_consumer(consumer->rk);
+    if (pipe2(consumer->wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+        snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
+        goto fail;
+    }
+    rd_kafka_queue_io_event_enable(consumer->queue, consumer->wake[1], "w", 1);
+    if (subscribe(conf, consumer->rk, errstr, errstr_size) != 0) {
+        goto fail;
+    }
+    return consumer;
+
+fail:
+    if (kconf) {
+        rd_kafka_conf_destroy(kconf);
+    }
+    consumer->closed = true;
+    br_consumer_destroy(consumer);
+    return NULL;
+}
+
+void br_consumer_close(struct br_consumer *consumer)
+{
+    rd_kafka_resp_err_t err;
+
+    if (consumer->closed) {
+        return;
+    }
+    consumer->closed = true;
+    err = rd_kafka_consumer_close(consumer->rk);
+    if (err) {
+        br_log_warn("consumer", "close: %s", rd_kafka_err2str(err));
+    }
+}
+
+void br_consumer_destroy(struct br_consumer *consumer)
+{
+    if (!consumer) {
+        return;
+    }
+    if (consumer->rk && !consumer->closed) {
+        br_consumer_close(consumer);
+    }
+    if (consumer->queue) {
+        rd_kafka_queue_io_event_enable(consumer->queue, -1, NULL, 0);
+        rd_kafka_queue_destroy(consumer->queue);
+    }
+    if (consumer->rk) {
+        rd_kafka_destroy(consumer->rk);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (consumer->wake[i] >= 0) {
+            close(consumer->wake[i]);
+        }
+    }
+    free(consumer);
+}
+
+int br_consumer_wake_fd(const struct br_consumer *consumer)
+{
+    return consumer->wake[0];
+}
+
+void br_consumer_clear_wake(struct br_consumer *consumer)
+{
+    char sink[64];
+
+    while (read(consumer->wake[0], sink, sizeof(sink)) > 0) {
+    }
+}
+
+rd_kafka_message_t *br_consumer_poll(struct br_consumer *consumer, bool *fatal)
+{
+    rd_kafka_message_t *message = rd_kafka_consumer_poll(consumer->rk, 0);
+
+    if (!message || !message->err) {
+        return message;
+    }
+    if (message->err == RD_KAFKA_RESP_ERR__FATAL) {
+        char reason[512];
+        rd_kafka_fatal_error(consumer->rk, reason, sizeof(reason));
+        br_log_error("consumer", "fatal: %s", reason);
+        *fatal = true;
+    } else if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        br_log_warn("consumer", "%s%s%s", message->rkt ? rd_kafka_topic_name(message->rkt) : "",
+                    message->rkt ? ": " : "", rd_kafka_message_errstr(message));
+    }
+    rd_kafka_message_destroy(message);
+    return NULL;
+}
+
+rd_kafka_queue_t *br_consumer_partition_queue(struct br_consumer *consumer, const char *topic,
+                                              int32_t partition)
+{
+    rd_kafka_queue_t *queue = rd_kafka_queue_get_partition(consumer->rk, topic, partition);
+
+    if (!queue) {
+        return NULL;
+    }
+    /* assign() forwarded the partition to the consumer queue; take it back */
+    rd_kafka_queue_forward(queue, NULL);
+    rd_kafka_queue_io_event_enable(queue, consumer->wake[1], "w", 1);
+    return queue;
+}
+
+void br_consumer_queue_release(rd_kafka_queue_t *queue)
+{
+    if (!queue) {
+        return;
+    }
+    rd_kafka_queue_io_event_enable(queue, -1, NULL, 0);
+    rd_kafka_queue_destroy(queue);
+}
+
+size_t br_consumer_read(rd_kafka_queue_t *queue, rd_kafka_message_t **messages, size_t max)
+{
+    ssize_t got = rd_kafka_consume_batch_queue(queue, 0, messages, max);
+    size_t kept = 0;
+
+    for (ssize_t i = 0; i < got; i++) {
+        rd_kafka_message_t *message = messages[i];
+        if (!message->err) {
+            messages[kept++] = message;
+            continue;
+        }
+        if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            br_log_warn("consumer", "%s [%d]: %s",
+                        message->rkt ? rd_kafka_topic_name(message->rkt) : "?",
+                        message->partition, rd_kafka_message_errstr(message));
+        }
+        rd_kafka_message_destroy(message);
+    }
+    return kept;
+}
+
+int br_consumer_store(struct br_consumer *consumer, const char *topic, int32_t partition,
+                      int64_t offset)
+{
+    /* librdkafka 2.0.2 has no rd_kafka_offset_store_message: a fresh list each time */
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_resp_err_t err;
+
+    rd_kafka_topic_partition_list_add(list, topic, partition)->offset = offset;
+    err = rd_kafka_offsets_store(consumer->rk, list);
+    if (!err) {
+        err = list->elems[0].err;
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err) {
+        br_log_warn("consumer", "store %s [%d] @%lld: %s", topic, partition, (long long)offset,
+                    rd_kafka_err2str(err));
+        return -1;
+    }
+    return 0;
+}
+
+static bool rejoin_may_be_running(const struct br_consumer *consumer)
+{
+    struct timespec now;
+    long elapsed_ms;
+
+    if (!consumer->cooperative) {
+        return false;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    elapsed_ms = (now.tv_sec - consumer->last_rebalance.tv_sec) * 1000 +
+                 (now.tv_nsec - consumer->last_rebalance.tv_nsec) / 1000000;
+    return elapsed_ms < consumer->rejoin_quiet_ms;
+}
+
+int br_consumer_commit(struct br_consumer *consumer, bool sync)
+{
+    rd_kafka_resp_err_t err;
+
+    if (!sync && rejoin_may_be_running(consumer)) {
+        return -1; /* stays stored; a later commit takes it */
+    }
+    err = rd_kafka_commit(consumer->rk, NULL, sync ? 0 : 1);
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        br_log_warn("consumer", "commit: %s", rd_kafka_err2str(err));
+        return -1;
+    }
+    return 0;
+}

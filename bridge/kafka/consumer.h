@@ -1,0 +1,72 @@
+#ifndef BR_CONSUMER_H
+#define BR_CONSUMER_H
+/*
+ * The librdkafka high-level consumer: subscription, rebalances, per-partition queues, offset
+ * store and commit. Auto-commit and auto-store are off: offsets move only through
+ * br_consumer_store.
+ *
+ * Each assigned partition's messages stay in a queue of its own (detached from the consumer
+ * queue), so the loop reads a partition only while its window has room. A partition that is not
+ * read is not paused: librdkafka keeps what it prefetched (up to queued.max.messages.kbytes)
+ * and simply stops fetching more, so reading resumes without a refetch.
+ */
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/conf.h"
+
+struct br_consumer;
+
+/*
+ * Called from inside br_consumer_poll / br_consumer_close, on the loop's thread. assigned runs
+ * once the partitions are assigned (br_consumer_partition_queue works then). revoked runs
+ * before the partitions are given up: it must cancel their work, release their queues and store
+ * their done offsets; the consumer then commits synchronously. lost is true when the partitions
+ * were already lost (nothing may be committed for them).
+ */
+struct br_consumer_events {
+    void (*assigned)(void *opaque, const rd_kafka_topic_partition_list_t *partitions);
+    void (*revoked)(void *opaque, const rd_kafka_topic_partition_list_t *partitions, bool lost);
+    void *opaque;
+};
+
+struct br_consumer *br_consumer_create(const struct br_conf *conf,
+                                       const struct br_consumer_events *events, char *errstr,
+                                       size_t errstr_size);
+/* Leaves the group (revoking everything through events.revoked) if not done yet, then frees. */
+void br_consumer_destroy(struct br_consumer *consumer);
+
+/* A descriptor that becomes readable when messages or events wait in the consumer queue. */
+int br_consumer_wake_fd(const struct br_consumer *consumer);
+/* Empties the wake-up descriptor; call before draining the queue. */
+void br_consumer_clear_wake(struct br_consumer *consumer);
+
+/*
+ * The next message, without waiting, or NULL. Errors are logged and not returned; a fatal
+ * consumer error sets *fatal.
+ */
+rd_kafka_message_t *br_consumer_poll(struct br_consumer *consumer, bool *fatal);
+
+/*
+ * The assigned partition's own queue, detached from the consumer queue; it wakes the same
+ * descriptor. Release it with br_consumer_queue_release before the partition is given up.
+ */
+rd_kafka_queue_t *br_consumer_partition_queue(struct br_consumer *consumer, const char *topic,
+                                              int32_t partition);
+void br_consumer_queue_release(rd_kafka_queue_t *queue);
+/*
+ * Up to max messages from queue, without waiting; error events are logged and dropped.
+ * Returns how many were written to messages (the caller owns them).
+ */
+size_t br_consumer_read(rd_kafka_queue_t *queue, rd_kafka_message_t **messages, size_t max);
+/* Stores offset (the next offset to consume) for topic/partition. */
+int br_consumer_store(struct br_consumer *consumer, const char *topic, int32_t partition,
+                      int64_t offset);
+/* Commits the stored offsets; sync waits for the broker's answer. */
+int br_consumer_commit(struct br_consumer *consumer, bool sync);
+/* Leaves the group: revokes everything through events.revoked and commits. */
+void br_consumer_close(struct br_consumer *consumer);
+
+#endif

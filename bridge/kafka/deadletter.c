@@ -1,0 +1,703 @@
+#include "kafka/deadletter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+/*
+ * Dead-letter record (contract of issue 3): key and value are the original bytes, unchanged;
+ * headers, all UTF-8 text: perscom.topic, perscom.partition, perscom.offset, perscom.hook
+ * (absent when undecodable), perscom.event (absent when not known), perscom.status (absent when
+ * no response), perscom.error, perscom.attempts, perscom.first_attempt and perscom.last_attempt
+ * (ISO-8601 UTC with milliseconds, absent with 0 attempts), perscom.reason.
+ *
+ * Delivery report record: key = the original key; value =
+ * {"event":...,"hook":...,"status":204|null,"outcome":"delivered"|"dead_lettered"|"dropped",
+ *  "attempts":1,"latency_ms":12,"topic":"...","partition":3,"offset":1234,"request_id":...}
+ */
+
+/* One produced record until its delivery report is served. */
+struct dl_msg {
+    struct dl_msg *prev;
+    struct dl_msg *next;
+    br_deadletter_done_fn done; /* NULL: a delivery report */
+    void *opaque;
+    char what[];                /* "topic [partition] @offset" of the original message */
+};
+
+struct br_deadletter {
+    rd_kafka_conf_t *kconf; /* kept to start a fresh producer after a fatal error */
+    rd_kafka_t *rk;         /* NULL while a restart failed */
+    rd_kafka_queue_t *main_queue;
+    int64_t restart_ms;     /* monotonic time of the last restart attempt, 0 = none */
+    int wake_fd;            /* written by librdkafka when delivery reports wait */
+    int own_wake[2];        /* pipe made when create got wake_fd = -1 */
+    struct dl_msg *head;  /* outstanding records, newest first */
+    size_t pending;       /* records in the list */
+    size_t pending_dead;  /* of which dead letters (done != NULL) */
+    const char *stop_why; /* while stop() purges: the reason given to the purged records */
+};
+
+/* Set for the producer whatever the configuration says: the records must not be lost. */
+static const char *const fixed_props[][2] = {
+    {"enable.idempotence", "true"},
+    {"acks", "all"},
+};
+
+/* Producer properties the bridge cannot honour: skipped with a warning. */
+static const char *const refused_props[] = {"transactional.id"};
+
+/* Defaults the configuration may change: a bounded local queue (memory stays bounded). */
+static const char *const default_props[][2] = {
+    {"client.id", "perscom-bridge"},
+    {"queue.buffering.max.kbytes", "65536"},
+};
+
+const char *br_deadletter_reason_name(enum br_dead_reason reason)
+{
+    switch (reason) {
+    case BR_DEAD_REFUSED:
+        return "refused";
+    case BR_DEAD_EXHAUSTED:
+        return "exhausted";
+    case BR_DEAD_UNDECODABLE:
+        return "undecodable";
+    }
+    return "unknown";
+}
+
+const char *br_deadletter_outcome_name(enum br_report_outcome outcome)
+{
+    switch (outcome) {
+    case BR_REPORT_DELIVERED:
+        return "delivered";
+    case BR_REPORT_DEAD_LETTERED:
+        return "dead_lettered";
+    case BR_REPORT_DROPPED:
+        return "dropped";
+    }
+    return "unknown";
+}
+
+void br_deadletter_format_time(int64_t ms, char out[BR_DEADLETTER_TIME_MAX])
+{
+    time_t secs = (time_t)(ms / 1000);
+    int millis = (int)(ms % 1000);
+    struct tm tm;
+    char stamp[24];
+
+    if (millis < 0) {
+        millis += 1000;
+        secs -= 1;
+    }
+    gmtime_r(&secs, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, BR_DEADLETTER_TIME_MAX, "%s.%03dZ", stamp, millis);
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *facility, const char *buf)
+{
+    enum br_log_level ours = level <= 3 ? BR_LOG_ERROR : level <= 4 ? BR_LOG_WARN
+                           : level <= 6 ? BR_LOG_INFO : BR_LOG_DEBUG;
+    (void)rk;
+    br_log(ours, "deadletter", "kafka %s: %s", facility, buf);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    (void)opaque;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char fatal[512];
+        rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+        br_log_error("deadletter", "producer fatal error: %s", fatal);
+        return;
+    }
+    br_log_warn("deadletter", "producer: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err),
+                reason);
+}
+
+static void unlink_msg(struct br_deadletter *dl, struct dl_msg *msg)
+{
+    if (msg->prev) {
+        msg->prev->next = msg->next;
+    } else {
+        dl->head = msg->next;
+    }
+    if (msg->next) {
+        msg->next->prev = msg->prev;
+    }
+    msg->prev = NULL;
+    msg->next = NULL;
+    dl->pending--;
+    if (msg->done) {
+        dl->pending_dead--;
+    }
+}
+
+static void link_msg(struct br_deadletter *dl, struct dl_msg *msg)
+{
+    msg->prev = NULL;
+    msg->next = dl->head;
+    if (dl->head) {
+        dl->head->prev = msg;
+    }
+    dl->head = msg;
+    dl->pending++;
+    if (msg->done) {
+        dl->pending_dead++;
+    }
+}
+
+/* Hands one finished record to its owner: done callback, or a log line for a report. */
+static void finish_msg(struct br_deadletter *dl, struct dl_msg *msg, const char *topic,
+                       const char *error)
+{
+    unlink_msg(dl, msg);
+    if (msg->done) {
+        if (error) {
+            char reason[512];
+            snprintf(reason, sizeof(reason), "dead-letter topic %s: %s", topic, error);
+            msg->done(msg->opaque, false, reason);
+        } else {
+            msg->done(msg->opaque, true, NULL);
+        }
+    } else if (error) {
+        br_log_warn("deadletter", "delivery report for %s lost: topic %s: %s", msg->what, topic,
+                    error);
+    }
+    free(msg);
+}
+
+static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *message, void *opaque)
+{
+    struct br_deadletter *dl = opaque;
+    struct dl_msg *msg = message->_private;
+    const char *topic = message->rkt ? rd_kafka_topic_name(message->rkt) : "?";
+
+    if (!msg) {
+        return;
+    }
+    if (message->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+        message->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+        char fatal[512];
+        char why[600];
+        /* purged by stop(), or by librdkafka itself after a fatal error: say why */
+        if (dl->stop_why) {
+            finish_msg(dl, msg, topic, dl->stop_why);
+            return;
+        }
+        if (rd_kafka_fatal_error(rk, fatal, sizeof(fatal)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            snprintf(why, sizeof(why), "producer fatal error: %s", fatal);
+            finish_msg(dl, msg, topic, why);
+            return;
+        }
+    }
+    /* rd_kafka_message_errstr would return the payload of a failed delivery report */
+    finish_msg(dl, msg, topic, message->err ? rd_kafka_err2str(message->err) : NULL);
+}
+
+/*
+ * Names of the properties librdkafka applies to consumers only ("C" in its property table),
+ * newline-separated, each line "\nname\n"-searchable. malloc'd; NULL if the table is not
+ * available (then nothing is filtered, and librdkafka only warns about such properties).
+ */
+static char *consumer_only_names(void)
+{
+    char *table = NULL;
+    size_t table_len = 0;
+    FILE *file = open_memstream(&table, &table_len);
+    char *names;
+    size_t names_len = 1;
+    char *line;
+    char *save = NULL;
+
+    if (!file) {
+        return NULL;
+    }
+    rd_kafka_conf_properties_show(file);
+    fclose(file);
+    names = malloc(table_len + 2);
+    if (!names) {
+        abort();
+    }
+    names[0] = '\n';
+    names[1] = '\0';
+    for (line = strtok_r(table, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        /* "name   |  C  | range | default | importance | description" */
+        char *bar = strchr(line, '|');
+        size_t name_len;
+        const char *scope;
+        if (!bar || line[0] == ' ' || line[0] == '-') {
+            continue;
+        }
+        name_len = strcspn(line, " |");
+        scope = bar + 1 + strspn(bar + 1, " ");
+        if (scope[0] != 'C' || (scope[1] != ' ' && scope[1] != '|')) {
+            continue;
+        }
+        memcpy(names + names_len, line, name_len);
+        names_len += name_len;
+        names[names_len++] = '\n';
+        names[names_len] = '\0';
+    }
+    free(table);
+    return names;
+}
+
+static bool in_names(const char *names, const char *key)
+{
+    size_t key_len = strlen(key);
+
+    if (key_len == 0) {
+        return false;
+    }
+    /* names starts with '\n', so at[-1] is always inside it */
+    for (const char *at = strstr(names, key); at; at = strstr(at + 1, key)) {
+        if (at[-1] == '\n' && at[key_len] == '\n') {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int set(rd_kafka_conf_t *kconf, const char *key, const char *value, char *errstr,
+               size_t errstr_size)
+{
+    char reason[512];
+
+    if (rd_kafka_conf_set(kconf, key, value, reason, sizeof(reason)) != RD_KAFKA_CONF_OK) {
+        snprintf(errstr, errstr_size, "dead-letter producer: kafka property %s: %s", key, reason);
+        return -1;
+    }
+    return 0;
+}
+
+static bool is_fixed(const char *key)
+{
+    for (size_t i = 0; i < sizeof(fixed_props) / sizeof(fixed_props[0]); i++) {
+        if (strcmp(key, fixed_props[i][0]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool is_refused(const char *key)
+{
+    for (size_t i = 0; i < sizeof(refused_props) / sizeof(refused_props[0]); i++) {
+        if (strcmp(key, refused_props[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int build_conf(const struct br_conf *conf, struct br_deadletter *dl,
+                      rd_kafka_conf_t *kconf, char *errstr, size_t errstr_size)
+{
+    size_t fixed_count = sizeof(fixed_props) / sizeof(fixed_props[0]);
+    char *consumer_only = consumer_only_names();
+    int rc = -1;
+
+    if (set(kconf, "bootstrap.servers", conf->brokers, errstr, errstr_size) != 0) {
+        goto fail;
+    }
+    for (size_t i = 0; i < sizeof(default_props) / sizeof(default_props[0]); i++) {
+        if (set(kconf, default_props[i][0], default_props[i][1], errstr, errstr_size) != 0) {
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < conf->kafka_prop_count; i++) {
+        const struct br_kv *prop = &conf->kafka_props[i];
+        if (consumer_only && in_names(consumer_only, prop->key)) {
+            br_log_debug("deadletter", "kafka property %s is for consumers: not set on the "
+                         "producer", prop->key);
+            continue;
+        }
+        if (is_fixed(prop->key)) {
+            br_log_info("deadletter", "kafka property %s ignored: the dead-letter producer is "
+                        "idempotent with acks=all", prop->key);
+            continue;
+        }
+        if (is_refused(prop->key)) {
+            br_log_warn("deadletter", "kafka property %s ignored by the dead-letter producer",
+                        prop->key);
+            continue;
+        }
+        if (set(kconf, prop->key, prop->value, errstr, errstr_size) != 0) {
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < fixed_count; i++) {
+        if (set(kconf, fixed_props[i][0], fixed_props[i][1], errstr, errstr_size) != 0) {
+            goto fail;
+        }
+    }
+    rd_kafka_conf_set_log_cb(kconf, log_cb);
+    rd_kafka_conf_set_error_cb(kconf, error_cb);
+    rd_kafka_conf_set_dr_msg_cb(kconf, dr_msg_cb);
+    rd_kafka_conf_set_opaque(kconf, dl);
+    rc = 0;
+
+fail:
+    free(consumer_only);
+    return rc;
+}
+
+/* Starts a producer from the kept configuration. */
+static int start(struct br_deadletter *dl, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *kconf = rd_kafka_conf_dup(dl->kconf);
+    char reason[512];
+
+    dl->rk = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, reason, sizeof(reason));
+    if (!dl->rk) {
+        rd_kafka_conf_destroy(kconf);
+        snprintf(errstr, errstr_size, "dead-letter producer: %s", reason);
+        return -1;
+    }
+    dl->main_queue = rd_kafka_queue_get_main(dl->rk);
+    rd_kafka_queue_io_event_enable(dl->main_queue, dl->wake_fd, "w", 1);
+    return 0;
+}
+
+/* Purges and destroys the producer; every record still outstanding fails with why. */
+static void stop(struct br_deadletter *dl, const char *why)
+{
+    if (dl->rk) {
+        dl->stop_why = why;
+        rd_kafka_purge(dl->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(dl->rk, 0);
+        rd_kafka_queue_io_event_enable(dl->main_queue, -1, NULL, 0);
+        rd_kafka_queue_destroy(dl->main_queue);
+        /* serves the purge reports that were still on their way (on this thread) */
+        rd_kafka_destroy(dl->rk);
+        dl->stop_why = NULL;
+        dl->main_queue = NULL;
+        dl->rk = NULL;
+    }
+    /* no delivery report can come any more: whatever is left failed */
+    while (dl->head) {
+        finish_msg(dl, dl->head, "-", why);
+    }
+}
+
+struct br_deadletter *br_deadletter_create(const struct br_conf *conf, int wake_fd,
+                                           char *errstr, size_t errstr_size)
+{
+    struct br_deadletter *dl = calloc(1, sizeof(*dl));
+
+    if (!dl) {
+        abort();
+    }
+    dl->own_wake[0] = -1;
+    dl->own_wake[1] = -1;
+    dl->kconf = rd_kafka_conf_new();
+    if (build_conf(conf, dl, dl->kconf, errstr, errstr_size) != 0) {
+        goto fail;
+    }
+    if (wake_fd < 0) {
+        if (pipe2(dl->own_wake, O_NONBLOCK | O_CLOEXEC) != 0) {
+            snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
+            goto fail;
+        }
+        wake_fd = dl->own_wake[1];
+    }
+    dl->wake_fd = wake_fd;
+    if (start(dl, errstr, errstr_size) != 0) {
+        goto fail;
+    }
+    return dl;
+
+fail:
+    br_deadletter_destroy(dl);
+    return NULL;
+}
+
+void br_deadletter_destroy(struct br_deadletter *dl)
+{
+    if (!dl) {
+        return;
+    }
+    if (dl->rk && dl->pending > 0 &&
+        rd_kafka_flush(dl->rk, BR_DEADLETTER_DESTROY_FLUSH_MS) != 0) {
+        br_log_warn("deadletter", "%zu record(s) not acknowledged at shutdown: purged",
+                    dl->pending);
+    }
+    stop(dl, "purged at shutdown");
+    if (dl->kconf) {
+        rd_kafka_conf_destroy(dl->kconf);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (dl->own_wake[i] >= 0) {
+            close(dl->own_wake[i]);
+        }
+    }
+    free(dl);
+}
+
+int br_deadletter_wake_fd(const struct br_deadletter *dl)
+{
+    return dl->own_wake[0];
+}
+
+static struct dl_msg *new_msg(br_deadletter_done_fn done, void *opaque, const char *topic,
+                              int32_t partition, int64_t offset)
+{
+    int len = snprintf(NULL, 0, "%s [%" PRId32 "] @%" PRId64, topic, partition, offset);
+    struct dl_msg *msg = malloc(sizeof(*msg) + (size_t)len + 1);
+
+    if (!msg) {
+        abort();
+    }
+    msg->prev = NULL;
+    msg->next = NULL;
+    msg->done = done;
+    msg->opaque = opaque;
+    snprintf(msg->what, (size_t)len + 1, "%s [%" PRId32 "] @%" PRId64, topic, partition, offset);
+    return msg;
+}
+
+/* Queues one record; takes headers (destroyed here on failure). */
+static int produce(struct br_deadletter *dl, const char *topic, const void *key, size_t key_len,
+                   const void *value, size_t value_len, rd_kafka_headers_t *headers,
+                   struct dl_msg *msg, char *errstr, size_t errstr_size)
+{
+    rd_kafka_resp_err_t err;
+
+    if (!dl->rk) {
+        snprintf(errstr, errstr_size, "topic %s: the producer is restarting", topic);
+        if (headers) {
+            rd_kafka_headers_destroy(headers);
+        }
+        free(msg);
+        return -1;
+    }
+    err = rd_kafka_producev(
+        dl->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY((void *)key, key ? key_len : 0),
+        RD_KAFKA_V_VALUE((void *)value, value ? value_len : 0),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+        RD_KAFKA_V_OPAQUE(msg), RD_KAFKA_V_END);
+
+    if (err) {
+        if (err == RD_KAFKA_RESP_ERR__FATAL) {
+            char fatal[512];
+            rd_kafka_fatal_error(dl->rk, fatal, sizeof(fatal));
+            snprintf(errstr, errstr_size, "topic %s: producer fatal error: %s", topic, fatal);
+        } else {
+            snprintf(errstr, errstr_size, "topic %s: %s", topic, rd_kafka_err2str(err));
+        }
+        if (headers) {
+            rd_kafka_headers_destroy(headers);
+        }
+        free(msg);
+        return -1;
+    }
+    link_msg(dl, msg);
+    return 0;
+}
+
+static void add_header(rd_kafka_headers_t *headers, const char *name, const char *value)
+{
+    rd_kafka_header_add(headers, name, -1, value, -1);
+}
+
+int br_deadletter_send(struct br_deadletter *dl, const char *dlq_topic,
+                       const struct br_dead_record *rec, br_deadletter_done_fn done, void *opaque,
+                       char *errstr, size_t errstr_size)
+{
+    rd_kafka_headers_t *headers = rd_kafka_headers_new(11);
+    char text[BR_DEADLETTER_TIME_MAX];
+
+    add_header(headers, "perscom.topic", rec->topic);
+    snprintf(text, sizeof(text), "%" PRId32, rec->partition);
+    add_header(headers, "perscom.partition", text);
+    snprintf(text, sizeof(text), "%" PRId64, rec->offset);
+    add_header(headers, "perscom.offset", text);
+    if (rec->hook) {
+        add_header(headers, "perscom.hook", rec->hook);
+    }
+    if (rec->event) {
+        add_header(headers, "perscom.event", rec->event);
+    }
+    if (rec->http_status > 0) {
+        snprintf(text, sizeof(text), "%ld", rec->http_status);
+        add_header(headers, "perscom.status", text);
+    }
+    add_header(headers, "perscom.error", rec->error ? rec->error : "");
+    snprintf(text, sizeof(text), "%u", rec->attempts);
+    add_header(headers, "perscom.attempts", text);
+    if (rec->attempts > 0 && rec->first_attempt_ms > 0) {
+        br_deadletter_format_time(rec->first_attempt_ms, text);
+        add_header(headers, "perscom.first_attempt", text);
+    }
+    if (rec->attempts > 0 && rec->last_attempt_ms > 0) {
+        br_deadletter_format_time(rec->last_attempt_ms, text);
+        add_header(headers, "perscom.last_attempt", text);
+    }
+    add_header(headers, "perscom.reason", br_deadletter_reason_name(rec->reason));
+    return produce(dl, dlq_topic, rec->key, rec->key_len, rec->value, rec->value_len, headers,
+                   new_msg(done, opaque, rec->topic, rec->partition, rec->offset), errstr,
+                   errstr_size);
+}
+
+static json_t *string_or_null(const char *value)
+{
+    return value ? json_string(value) : json_null();
+}
+
+char *br_deadletter_report_json(const struct br_delivery_report *rep, size_t *len, char *errstr,
+                                size_t errstr_size)
+{
+    json_t *obj = json_object();
+    char *text = NULL;
+    const char *bad = NULL;
+    struct {
+        const char *name;
+        json_t *value;
+    } fields[] = {
+        {"event", string_or_null(rep->event)},
+        {"hook", string_or_null(rep->hook)},
+        {"status", rep->http_status > 0 ? json_integer(rep->http_status) : json_null()},
+        {"outcome", json_string(br_deadletter_outcome_name(rep->outcome))},
+        {"attempts", json_integer((json_int_t)rep->attempts)},
+        {"latency_ms", json_integer(rep->latency_ms)},
+        {"topic", string_or_null(rep->topic)},
+        {"partition", json_integer(rep->partition)},
+        {"offset", json_integer(rep->offset)},
+        {"request_id", string_or_null(rep->request_id)},
+    };
+
+    if (!obj) {
+        abort();
+    }
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (!fields[i].value) {
+            bad = bad ? bad : fields[i].name; /* json_string refuses invalid UTF-8 */
+            continue;
+        }
+        json_object_set_new(obj, fields[i].name, fields[i].value);
+    }
+    if (bad) {
+        snprintf(errstr, errstr_size, "delivery report: %s is not valid UTF-8", bad);
+        goto fail;
+    }
+    text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text) {
+        snprintf(errstr, errstr_size, "delivery report: cannot encode JSON");
+        goto fail;
+    }
+    *len = strlen(text);
+
+fail:
+    json_decref(obj);
+    return text;
+}
+
+int br_deadletter_report(struct br_deadletter *dl, const char *report_topic,
+                         const struct br_delivery_report *rep, char *errstr, size_t errstr_size)
+{
+    size_t len = 0;
+    char *json = br_deadletter_report_json(rep, &len, errstr, errstr_size);
+    int rc;
+
+    if (!json) {
+        return -1;
+    }
+    rc = produce(dl, report_topic, rep->key, rep->key_len, json, len, NULL,
+                 new_msg(NULL, NULL, rep->topic, rep->partition, rep->offset), errstr,
+                 errstr_size);
+    free(json);
+    return rc;
+}
+
+/*
+ * After a fatal error the idempotent producer refuses everything: fail what it holds and start
+ * a fresh one (at most once per BR_DEADLETTER_RESTART_MS, in case the cause persists).
+ */
+static void restart_if_fatal(struct br_deadletter *dl)
+{
+    char reason[512];
+    char why[600];
+    char errstr[512];
+
+    if (dl->rk && rd_kafka_fatal_error(dl->rk, reason, sizeof(reason)) == 0) {
+        return;
+    }
+    if (dl->restart_ms != 0 && monotonic_ms() - dl->restart_ms < BR_DEADLETTER_RESTART_MS) {
+        return;
+    }
+    dl->restart_ms = monotonic_ms();
+    if (dl->rk) {
+        snprintf(why, sizeof(why), "producer fatal error: %s", reason);
+        br_log_error("deadletter", "%s: restarting the producer", why);
+        stop(dl, why);
+    }
+    if (start(dl, errstr, sizeof(errstr)) != 0) {
+        br_log_error("deadletter", "%s", errstr);
+    }
+}
+
+void br_deadletter_serve(struct br_deadletter *dl)
+{
+    if (dl->own_wake[0] >= 0) {
+        char sink[64];
+        while (read(dl->own_wake[0], sink, sizeof(sink)) > 0) {
+        }
+    }
+    if (dl->rk) {
+        /* one call serves everything queued; a few more catch reports arriving meanwhile */
+        for (int i = 0; i < 4 && rd_kafka_poll(dl->rk, 0) > 0; i++) {
+        }
+    }
+    restart_if_fatal(dl);
+}
+
+size_t br_deadletter_pending(const struct br_deadletter *dl)
+{
+    return dl->pending;
+}
+
+size_t br_deadletter_pending_dead(const struct br_deadletter *dl)
+{
+    return dl->pending_dead;
+}
+
+int br_deadletter_flush(struct br_deadletter *dl, int timeout_ms)
+{
+    if (dl->rk) {
+        rd_kafka_flush(dl->rk, timeout_ms);
+    }
+    return dl->pending == 0 ? 0 : -1;
+}
+
+bool br_deadletter_fatal(struct br_deadletter *dl, char *errstr, size_t errstr_size)
+{
+    if (!dl->rk) {
+        snprintf(errstr, errstr_size, "producer not running");
+        return true;
+    }
+    return rd_kafka_fatal_error(dl->rk, errstr, errstr_size) != RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_t *br_deadletter_handle(struct br_deadletter *dl)
+{
+    return dl->rk;
+}

@@ -1,0 +1,362 @@
+/*
+ * What happens when a request or a message is finished: delivered, retried later, dead-lettered,
+ * dropped by policy, or kept retrying (policy block); and the delivery reports.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "loop/loopstate.h"
+#include "delivery/retry.h"
+
+#define DEAD_RETRY_MS 1000 /* wait before sending a dead letter again */
+
+/* A dead letter on its way to the brokers; holds a reference to its message. */
+struct br_dead_pending {
+    struct br_loop *loop;
+    struct br_message *message;
+    const struct br_conf_hook *hook; /* NULL for undecodable messages */
+    long http_status;
+    char error[256];
+    unsigned attempts;
+    int64_t first_attempt_wall_ms;
+    int64_t last_attempt_wall_ms;
+    int64_t latency_ms;
+    enum br_dead_reason reason;
+    int64_t due_ms;
+    struct br_dead_pending *next;
+};
+
+static void report(struct br_loop *loop, const struct br_message *message,
+                   const struct br_conf_hook *hook, long status, enum br_report_outcome outcome,
+                   unsigned attempts, int64_t latency_ms)
+{
+    char errstr[256];
+    struct br_delivery_report rep = {
+        .topic = message->partition->topic,
+        .partition = message->partition->id,
+        .offset = message->offset,
+        .key = message->key,
+        .key_len = message->key_len,
+        .event = message->event[0] ? message->event : NULL,
+        .hook = hook ? hook->name : NULL,
+        .http_status = status,
+        .outcome = outcome,
+        .attempts = attempts,
+        .latency_ms = latency_ms,
+        .request_id = message->request_id[0] ? message->request_id : NULL,
+    };
+
+    if (!loop->conf->delivery_report_topic || !loop->deadletter) {
+        return;
+    }
+    if (br_deadletter_report(loop->deadletter, loop->conf->delivery_report_topic, &rep, errstr,
+                             sizeof(errstr)) != 0) {
+        br_log_warn("finish", "delivery report not sent: %s", errstr);
+    }
+}
+
+/* One completion of message is settled: the partition's done prefix may move. */
+static void settle(struct br_message *message)
+{
+    if (!message->partition->revoked) {
+        br_offsets_done(&message->partition->offsets, message->seq);
+    }
+}
+
+static void dead_free(struct br_dead_pending *pending)
+{
+    br_message_release(pending->message);
+    free(pending);
+}
+
+static void dead_done(void *opaque, bool ok, const char *errstr);
+
+static void dead_send(struct br_loop *loop, struct br_dead_pending *pending)
+{
+    const struct br_message *message = pending->message;
+    char errstr[256];
+    struct br_dead_record rec = {
+        .topic = message->partition->topic,
+        .partition = message->partition->id,
+        .offset = message->offset,
+        .key = message->key,
+        .key_len = message->key_len,
+        .value = message->value,
+        .value_len = message->value_len,
+        .hook = pending->hook ? pending->hook->name : NULL,
+        .event = message->event[0] ? message->event : NULL,
+        .http_status = pending->http_status,
+        .error = pending->error,
+        .attempts = pending->attempts,
+        .first_attempt_ms = pending->first_attempt_wall_ms,
+        .last_attempt_ms = pending->last_attempt_wall_ms,
+        .reason = pending->reason,
+    };
+
+    if (message->partition->revoked) {
+        dead_free(pending); /* the next owner of the partition deals with it */
+        return;
+    }
+    if (br_deadletter_send(loop->deadletter, loop->conf->dead_letter_topic, &rec, dead_done,
+                           pending, errstr, sizeof(errstr)) != 0) {
+        br_log_warn("finish", "%s [%d] @%lld: dead letter not queued (%s); trying again",
+                    rec.topic, rec.partition, (long long)rec.offset, errstr);
+        pending->due_ms = br_loop_now_ms() + DEAD_RETRY_MS;
+        pending->next = loop->dead_retry;
+        loop->dead_retry = pending;
+    }
+}
+
+static void dead_done(void *opaque, bool ok, const char *errstr)
+{
+    struct br_dead_pending *pending = opaque;
+    struct br_loop *loop = pending->loop;
+    struct br_message *message = pending->message;
+
+    if (!ok) {
+        br_log_warn("finish", "%s [%d] @%lld: dead letter failed (%s); trying again",
+                    message->partition->topic, message->partition->id,
+                    (long long)message->offset, errstr ? errstr : "unknown error");
+        pending->due_ms = br_loop_now_ms() + DEAD_RETRY_MS;
+        pending->next = loop->dead_retry;
+        loop->dead_retry = pending;
+        return;
+    }
+    if (!message->partition->revoked) {
+        loop->stats.dead_lettered++;
+        if (pending->hook) {
+            br_metrics_delivery(loop->metrics, (size_t)(pending->hook - loop->conf->hooks),
+                                BR_METRIC_DEAD_LETTERED);
+        }
+        br_log_warn("finish", "%s [%d] @%lld%s%s: dead-lettered to %s (%s: %s)",
+                    message->partition->topic, message->partition->id,
+                    (long long)message->offset, pending->hook ? " -> " : "",
+                    pending->hook ? pending->hook->name : "", loop->conf->dead_letter_topic,
+                    br_deadletter_reason_name(pending->reason), pending->error);
+        report(loop, message, pending->hook, pending->http_status, BR_REPORT_DEAD_LETTERED,
+               pending->attempts, pending->latency_ms);
+        settle(message);
+    }
+    dead_free(pending);
+}
+
+int64_t br_finish_retry_dead(struct br_loop *loop, int64_t now_ms)
+{
+    struct br_dead_pending *due = NULL;
+    struct br_dead_pending **link = &loop->dead_retry;
+    int64_t next = INT64_MAX;
+
+    while (*link) {
+        struct br_dead_pending *pending = *link;
+        if (pending->due_ms <= now_ms) {
+            *link = pending->next;
+            pending->next = due;
+            due = pending;
+        } else {
+            if (pending->due_ms - now_ms < next) {
+                next = pending->due_ms - now_ms;
+            }
+            link = &pending->next;
+        }
+    }
+    while (due) {
+        struct br_dead_pending *pending = due;
+        due = pending->next;
+        pending->next = NULL;
+        dead_send(loop, pending);
+    }
+    return next;
+}
+
+void br_finish_discard_dead(struct br_loop *loop)
+{
+    while (loop->dead_retry) {
+        struct br_dead_pending *pending = loop->dead_retry;
+        loop->dead_retry = pending->next;
+        dead_free(pending);
+    }
+}
+
+static struct br_dead_pending *dead_new(struct br_loop *loop, struct br_message *message,
+                                        enum br_dead_reason reason, const char *error)
+{
+    struct br_dead_pending *pending = calloc(1, sizeof(*pending));
+
+    if (!pending) {
+        abort();
+    }
+    pending->loop = loop;
+    pending->message = br_message_ref(message);
+    pending->reason = reason;
+    snprintf(pending->error, sizeof(pending->error), "%s", error);
+    return pending;
+}
+
+void br_finish_undecodable(struct br_loop *loop, struct br_message *message, const char *errstr)
+{
+    struct br_partition *partition = message->partition;
+
+    if (loop->conf->dead_letter_topic) {
+        dead_send(loop, dead_new(loop, message, BR_DEAD_UNDECODABLE, errstr));
+        return;
+    }
+    loop->stats.dropped++;
+    br_log_error("finish", "%s [%d] @%lld: dropped (no dead-letter topic, policy drop): %s",
+                 partition->topic, partition->id, (long long)message->offset, errstr);
+    report(loop, message, NULL, 0, BR_REPORT_DROPPED, 0, 0);
+    settle(message);
+}
+
+/* The lane's head is finished one way or another: the lane moves on. */
+static void lane_next(struct br_loop *loop, struct br_lane *lane)
+{
+    struct br_lane *probe = br_health_release(&loop->health[lane->hook_index], lane);
+
+    if (probe) {
+        br_loop_ready(loop, probe);
+    }
+    br_loop_ready(loop, lane);
+}
+
+/* The hook answered: it is healthy again, and every lane waiting behind its probe may go. */
+static void hook_answered(struct br_loop *loop, struct br_health *health, struct br_lane *lane)
+{
+    struct br_lane *parked;
+
+    if (br_health_success(health, lane)) {
+        while ((parked = br_health_unpark(health)) != NULL) {
+            br_loop_ready(loop, parked);
+        }
+    }
+}
+
+static void describe(const struct br_transfer_result *result, char *out, size_t out_size)
+{
+    if (result->transport_ok) {
+        snprintf(out, out_size, "HTTP %ld", result->http_status);
+    } else {
+        snprintf(out, out_size, "%.120s", result->error);
+    }
+}
+
+void br_finish_attempt(void *opaque, struct br_delivery *delivery,
+                       const struct br_transfer_result *result)
+{
+    struct br_loop *loop = opaque;
+    struct br_lane *lane = delivery->lane;
+    struct br_partition *partition = lane->partition;
+    struct br_message *message = delivery->message;
+    const struct br_conf_hook *hook = &loop->conf->hooks[lane->hook_index];
+    struct br_health *health = &loop->health[lane->hook_index];
+    enum br_outcome outcome = br_retry_classify(result->transport_ok, result->http_status);
+    int64_t now = br_loop_now_ms();
+    int64_t retry_after = BR_RETRY_AFTER_NONE;
+    int64_t delay = 0;
+    enum br_retry_verdict verdict;
+
+    lane->in_flight = false;
+    delivery->attempts++;
+    delivery->last_attempt_wall_ms = br_loop_wall_ms();
+    if (result->transport_ok) {
+        delivery->last_status = result->http_status;
+    }
+    describe(result, delivery->last_error, sizeof(delivery->last_error));
+
+    br_metrics_observe_latency(loop->metrics, lane->hook_index, result->seconds);
+    if (outcome == BR_OUTCOME_OK) {
+        loop->stats.delivered++;
+        br_metrics_delivery(loop->metrics, lane->hook_index, BR_METRIC_DELIVERED);
+        br_log_debug("finish", "%s [%d] @%lld -> %s: %ld in %.3f s", partition->topic,
+                     partition->id, (long long)message->offset, hook->name,
+                     result->http_status, result->seconds);
+        hook_answered(loop, health, lane);
+        br_lane_pop(lane);
+        report(loop, message, hook, result->http_status, BR_REPORT_DELIVERED, delivery->attempts,
+               now - delivery->first_attempt_ms);
+        settle(message);
+        br_delivery_destroy(delivery);
+        lane_next(loop, lane);
+        return;
+    }
+
+    loop->stats.attempts_failed++;
+    br_metrics_attempt_failed(loop->metrics, lane->hook_index);
+    if (outcome == BR_OUTCOME_RETRY) {
+        br_health_failure(health, lane, (unsigned)loop->conf->probe_after_failures);
+    } else {
+        /* a refusal is an answer: the endpoint is up, so its lanes need not wait for a probe */
+        hook_answered(loop, health, lane);
+    }
+    if (result->retry_after[0]) {
+        br_retry_after_parse(result->retry_after, strlen(result->retry_after),
+                             br_loop_wall_ms() / 1000, hook->retry.retry_after_max_ms,
+                             &retry_after);
+    }
+    /* the age limit counts from when the bridge took the message from Kafka */
+    verdict = br_retry_decide(&hook->retry, delivery->attempts, message->taken_ms, now, outcome,
+                              retry_after, br_loop_random(loop), &delay);
+    if (verdict == BR_VERDICT_RETRY) {
+        if (health->open && health->probe != lane) {
+            br_log_warn("finish", "%s [%d] @%lld -> %s: %s, attempt %u; waiting behind the "
+                        "hook's probe", partition->topic, partition->id,
+                        (long long)message->offset, hook->name, delivery->last_error,
+                        delivery->attempts);
+        } else {
+            br_log_warn("finish", "%s [%d] @%lld -> %s: %s, attempt %u, next in %lld ms",
+                        partition->topic, partition->id, (long long)message->offset, hook->name,
+                        delivery->last_error, delivery->attempts, (long long)delay);
+        }
+        br_loop_backoff(loop, lane, delay);
+        return;
+    }
+
+    /* refused or exhausted */
+    char error[256];
+    enum br_dead_reason reason =
+        verdict == BR_VERDICT_PERMANENT ? BR_DEAD_REFUSED : BR_DEAD_EXHAUSTED;
+    if (reason == BR_DEAD_REFUSED) {
+        snprintf(error, sizeof(error), "%s", delivery->last_error);
+    } else {
+        snprintf(error, sizeof(error), "exhausted after %u attempt(s): %s", delivery->attempts,
+                 delivery->last_error);
+    }
+    if (loop->conf->dead_letter_topic) {
+        struct br_dead_pending *pending = dead_new(loop, message, reason, error);
+        pending->hook = hook;
+        pending->http_status = delivery->last_status;
+        pending->attempts = delivery->attempts;
+        pending->first_attempt_wall_ms = delivery->first_attempt_wall_ms;
+        pending->last_attempt_wall_ms = delivery->last_attempt_wall_ms;
+        pending->latency_ms = now - delivery->first_attempt_ms;
+        br_lane_pop(lane);
+        br_delivery_destroy(delivery);
+        dead_send(loop, pending);
+        lane_next(loop, lane);
+        return;
+    }
+    if (loop->conf->dead_letter_policy == BR_DEAD_LETTER_DROP) {
+        loop->stats.dropped++;
+        br_metrics_delivery(loop->metrics, lane->hook_index, BR_METRIC_DROPPED);
+        br_log_error("finish", "%s [%d] @%lld -> %s: dropped (%s; no dead-letter topic, policy "
+                     "drop)", partition->topic, partition->id, (long long)message->offset,
+                     hook->name, error);
+        br_lane_pop(lane);
+        report(loop, message, hook, delivery->last_status, BR_REPORT_DROPPED, delivery->attempts,
+               now - delivery->first_attempt_ms);
+        settle(message);
+        br_delivery_destroy(delivery);
+        lane_next(loop, lane);
+        return;
+    }
+    /* policy block: nothing is ever lost; keep trying at the longest backoff */
+    delay = br_retry_backoff_ms(hook->retry.max_ms, hook->retry.max_ms, 1, br_loop_random(loop));
+    if (delay < hook->retry.max_ms / 2) {
+        delay = hook->retry.max_ms / 2 + delay / 2;
+    }
+    br_log_error("finish", "%s [%d] @%lld -> %s: %s; no dead-letter topic (policy block): "
+                 "retrying in %lld ms", partition->topic, partition->id,
+                 (long long)message->offset, hook->name, error, (long long)delay);
+    br_loop_backoff(loop, lane, delay);
+}

@@ -1,0 +1,140 @@
+#include "loop/message.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "perscom/catalog.h"
+#include "perscom/json.h"
+#include "perscom/render.h"
+
+static bool subscribed(const struct br_conf_hook *hook, const char *event)
+{
+    for (size_t i = 0; i < hook->event_count; i++) {
+        if (br_catalog_pattern_matches(hook->events[i], event)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static const struct br_resource *resource_of(const struct br_conf_topic *topic_conf,
+                                             const char *topic)
+{
+    if (topic_conf->resource) {
+        return br_catalog_by_name(topic_conf->resource);
+    }
+    return br_catalog_from_topic(topic);
+}
+
+enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_decoder *decoder,
+                                          const struct br_message_in *in, const char *only_hook,
+                                          struct br_prepared *out, char *errstr,
+                                          size_t errstr_size)
+{
+    const struct br_conf_topic *topic_conf = br_conf_topic_for(conf, in->topic);
+    const struct br_resource *resource;
+    struct br_change change = {0};
+    enum br_decode_status decoded;
+    enum br_prepare_status status = BR_PREPARE_BAD;
+    enum br_action action;
+    json_t *payload = NULL;
+    struct br_buf json;
+
+    memset(out, 0, sizeof(*out));
+    br_buf_init(&json, 0);
+    if (!topic_conf) {
+        snprintf(errstr, errstr_size, "topic %s matches no entry of topics", in->topic);
+        return BR_PREPARE_BAD;
+    }
+    resource = resource_of(topic_conf, in->topic);
+    if (!resource) {
+        snprintf(errstr, errstr_size,
+                 "topic %s: its table is not a PERSCOM table; set `resource` in the config",
+                 in->topic);
+        return BR_PREPARE_BAD;
+    }
+    decoded = br_decode(decoder, topic_conf, in->value, in->len, &change, errstr, errstr_size);
+    switch (decoded) {
+    case BR_DECODE_OK:
+        break;
+    case BR_DECODE_SKIP:
+        return BR_PREPARE_SKIP;
+    case BR_DECODE_RETRY:
+        return BR_PREPARE_RETRY;
+    case BR_DECODE_BAD:
+        return BR_PREPARE_BAD;
+    }
+    if (!br_catalog_action_for_op(change.op, topic_conf->snapshot == BR_SNAPSHOT_CREATED,
+                                  &action)) {
+        status = BR_PREPARE_SKIP;
+        goto done;
+    }
+    br_catalog_event_name(resource, action, out->event, sizeof(out->event));
+
+    for (size_t i = 0; i < conf->hook_count; i++) {
+        const struct br_conf_hook *hook = &conf->hooks[i];
+
+        if ((only_hook && strcmp(only_hook, hook->name) != 0) || !subscribed(hook, out->event)) {
+            continue;
+        }
+        if (!payload) {
+            /* rendered and encoded once, for the first subscribed hook */
+            if (in->request_id) {
+                snprintf(out->request_id, sizeof(out->request_id), "%s", in->request_id);
+            } else {
+                br_render_derived_uuid(in->topic, in->partition, in->offset, out->request_id);
+            }
+            struct br_render_input input = {
+                .resource = resource,
+                .action = action,
+                .change = &change,
+                .request_id = out->request_id,
+                .trace_id = in->trace_id,
+                .topic = in->topic,
+                .partition = in->partition,
+                .offset = in->offset,
+            };
+            payload = br_render_payload(&input, errstr, errstr_size);
+            if (!payload || br_json_encode(payload, &json, errstr, errstr_size) != 0) {
+                goto done;
+            }
+            out->requests = calloc(conf->hook_count, sizeof(*out->requests));
+            if (!out->requests) {
+                abort();
+            }
+        }
+        if (br_request_build_encoded(hook, payload, json.data, json.len,
+                                     &out->requests[out->count], errstr, errstr_size) != 0) {
+            goto done;
+        }
+        out->count++;
+    }
+    status = BR_PREPARE_OK;
+
+done:
+    br_buf_finish(&json);
+    json_decref(payload);
+    br_change_finish(&change);
+    if (status != BR_PREPARE_OK) {
+        br_prepared_finish(out);
+    }
+    return status;
+}
+
+void br_prepared_finish(struct br_prepared *prepared)
+{
+    for (size_t i = 0; i < prepared->count; i++) {
+        br_request_finish(&prepared->requests[i]);
+    }
+    free(prepared->requests);
+    prepared->requests = NULL;
+    prepared->count = 0;
+}
+
+const char *br_prepare_status_name(enum br_prepare_status status)
+{
+    static const char *const names[] = {"ok", "skip", "retry", "bad"};
+
+    return (unsigned)status < 4 ? names[status] : "unknown";
+}

@@ -1,0 +1,47 @@
+#ifndef BR_MESSAGE_H
+#define BR_MESSAGE_H
+/*
+ * One Kafka message -> the requests it owes: topic entry, decode, event name, subscribed hooks,
+ * render, sign. Shared by the run loop and the render command, so both give the same bytes.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/conf.h"
+#include "avro/decode.h"
+#include "delivery/request.h"
+
+enum br_prepare_status {
+    BR_PREPARE_OK,    /* requests holds count requests (0 when no hook is subscribed) */
+    BR_PREPARE_SKIP,  /* not an event (tombstone, truncate, skipped snapshot read) */
+    BR_PREPARE_RETRY, /* the schema registry is unavailable: try again later */
+    BR_PREPARE_BAD    /* the message can never be delivered; errstr says why */
+};
+
+struct br_message_in {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    const void *value;
+    size_t len;
+    const char *request_id; /* Kafka header "request_id", or NULL */
+    const char *trace_id;   /* Kafka header "trace_id", or NULL */
+};
+
+struct br_prepared {
+    char event[64];              /* "rankrecord.created"; empty when not known */
+    char request_id[128];        /* the payload's request_id (header or derived); empty if none */
+    struct br_request *requests; /* owned array */
+    size_t count;
+};
+
+/* only_hook: NULL for every subscribed hook, else just the hook of that name. */
+enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_decoder *decoder,
+                                          const struct br_message_in *in, const char *only_hook,
+                                          struct br_prepared *out, char *errstr,
+                                          size_t errstr_size);
+void br_prepared_finish(struct br_prepared *prepared);
+
+const char *br_prepare_status_name(enum br_prepare_status status);
+
+#endif

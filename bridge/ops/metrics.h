@@ -1,0 +1,77 @@
+#ifndef BR_METRICS_H
+#define BR_METRICS_H
+/*
+ * A fixed registry of the bridge's counters, gauges and one histogram, rendered as the
+ * Prometheus text exposition format 0.0.4. Every series exists from creation (value 0): the
+ * label sets are the hooks given to br_metrics_create and, for deliveries, the three outcomes.
+ * Not thread-safe: the loop's thread updates and renders.
+ *
+ * Functions taking a hook index ignore an index >= hook_count (a caller's bug, not worth
+ * stopping the daemon for).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+/* Counters without labels: perscom_bridge_<name>_total. */
+enum br_metric_counter {
+    BR_METRIC_MESSAGES,    /* messages_total: taken from Kafka */
+    BR_METRIC_UNDECODABLE, /* undecodable_total: could not be decoded or rendered */
+    BR_METRIC_SKIPPED,     /* skipped_total: not events (tombstones, truncates, snapshot reads) */
+    BR_METRIC_COUNTER_COUNT
+};
+
+/* Gauges without labels: perscom_bridge_<name>. */
+enum br_metric_gauge {
+    BR_METRIC_IN_FLIGHT,           /* in_flight: requests being sent */
+    BR_METRIC_BUFFERED_BYTES,      /* buffered_bytes: message bytes held by the bridge */
+    BR_METRIC_BUFFERED_MESSAGES,   /* buffered_messages: messages read and not yet done */
+    BR_METRIC_PARTITIONS_ASSIGNED, /* partitions_assigned */
+    BR_METRIC_GAUGE_COUNT
+};
+
+/* The outcome label of deliveries_total{hook,outcome}. */
+enum br_metric_outcome {
+    BR_METRIC_DELIVERED,     /* "delivered" */
+    BR_METRIC_DEAD_LETTERED, /* "dead_lettered" */
+    BR_METRIC_DROPPED,       /* "dropped" */
+    BR_METRIC_OUTCOME_COUNT
+};
+
+/* Upper bounds (seconds) of delivery_latency_seconds, before the implicit +Inf. */
+#define BR_METRICS_LATENCY_BUCKETS 11
+
+struct br_metrics;
+
+/*
+ * hook_names: hook_count names (copied; any bytes, escaped when rendered). Returns NULL only
+ * when hook_names is NULL with hook_count > 0 or a name is NULL; aborts when out of memory.
+ */
+struct br_metrics *br_metrics_create(const char *const *hook_names, size_t hook_count);
+void br_metrics_destroy(struct br_metrics *metrics);
+
+void br_metrics_add(struct br_metrics *metrics, enum br_metric_counter counter, uint64_t n);
+void br_metrics_set(struct br_metrics *metrics, enum br_metric_gauge gauge, int64_t value);
+
+/* deliveries_total{hook,outcome} += 1 */
+void br_metrics_delivery(struct br_metrics *metrics, size_t hook, enum br_metric_outcome outcome);
+/* attempts_failed_total{hook} += 1 */
+void br_metrics_attempt_failed(struct br_metrics *metrics, size_t hook);
+/* hook_probing{hook} = probing ? 1 : 0 */
+void br_metrics_set_probing(struct br_metrics *metrics, size_t hook, bool probing);
+/* delivery_latency_seconds{hook}: one request's duration (per attempt, whatever its outcome);
+ * negative or NaN counts as 0. */
+void br_metrics_observe_latency(struct br_metrics *metrics, size_t hook, double seconds);
+
+/*
+ * Appends the whole exposition to out (it is not reset first). Returns 0, or -1 when out's limit
+ * was reached (out->overflow is set; what was appended is incomplete).
+ */
+int br_metrics_render(const struct br_metrics *metrics, struct br_buf *out);
+
+/* Appends value escaped as a label value (backslash, double quote and newline). */
+int br_metrics_escape_label(struct br_buf *out, const char *value);
+
+#endif

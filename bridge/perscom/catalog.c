@@ -1,0 +1,197 @@
+/*
+ * The event catalog: the ten PERSCOM resources of perscom-wire.md, op -> action, event names
+ * and subscription patterns ("rankrecord.created", "rankrecord.*", "*.deleted", "*").
+ */
+#include "perscom/catalog.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const users_hidden[] = {"password", "remember_token",
+                                           "discord_private_channel_id", NULL};
+static const char *const submissions_raw_time[] = {"read_at", NULL};
+static const char *const none[] = {NULL};
+
+static const struct br_resource resources[BR_RESOURCE_COUNT] = {
+    {"assignmentrecord", "records_assignments", "Assignment Record", true, none, none},
+    {"awardrecord", "records_awards", "Award Record", true, none, none},
+    {"calendar", "calendars", "Calendar", false, none, none},
+    {"combatrecord", "records_combat", "Combat Record", true, none, none},
+    {"event", "events", "Event", false, none, none},
+    {"qualificationrecord", "records_qualifications", "Qualification Record", true, none, none},
+    {"rankrecord", "records_ranks", "Rank Record", true, none, none},
+    {"servicerecord", "records_service", "Service Record", true, none, none},
+    {"submission", "submissions", "Submission", true, none, submissions_raw_time},
+    {"user", "users", "User", true, users_hidden, none},
+};
+
+static const char *const action_names[BR_ACTION_COUNT] = {"created", "updated", "deleted"};
+
+const struct br_resource *br_catalog_resource(size_t index)
+{
+    if (index >= BR_RESOURCE_COUNT) {
+        return NULL;
+    }
+    return &resources[index];
+}
+
+const struct br_resource *br_catalog_by_name(const char *name)
+{
+    if (name == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < BR_RESOURCE_COUNT; i++) {
+        if (strcmp(resources[i].name, name) == 0) {
+            return &resources[i];
+        }
+    }
+    return NULL;
+}
+
+const struct br_resource *br_catalog_by_table(const char *table)
+{
+    if (table == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < BR_RESOURCE_COUNT; i++) {
+        if (strcmp(resources[i].table, table) == 0) {
+            return &resources[i];
+        }
+    }
+    return NULL;
+}
+
+const struct br_resource *br_catalog_from_topic(const char *topic)
+{
+    if (topic == NULL) {
+        return NULL;
+    }
+    const char *dot = strrchr(topic, '.');
+    return br_catalog_by_table(dot != NULL ? dot + 1 : topic);
+}
+
+const char *br_catalog_action_name(enum br_action action)
+{
+    if ((unsigned)action >= BR_ACTION_COUNT) {
+        return NULL;
+    }
+    return action_names[action];
+}
+
+bool br_catalog_action_for_op(enum br_op op, bool snapshot_as_created, enum br_action *action)
+{
+    switch (op) {
+    case BR_OP_CREATE:
+        *action = BR_ACTION_CREATED;
+        return true;
+    case BR_OP_UPDATE:
+        *action = BR_ACTION_UPDATED;
+        return true;
+    case BR_OP_DELETE:
+        *action = BR_ACTION_DELETED;
+        return true;
+    case BR_OP_READ:
+        if (snapshot_as_created) {
+            *action = BR_ACTION_CREATED;
+            return true;
+        }
+        return false;
+    }
+    return false;
+}
+
+const char *br_catalog_event_name(const struct br_resource *resource, enum br_action action,
+                                  char *out, size_t out_size)
+{
+    const char *action_name = br_catalog_action_name(action);
+
+    if (out_size == 0) {
+        return out;
+    }
+    if (resource == NULL || action_name == NULL) {
+        out[0] = '\0';
+        return out;
+    }
+    snprintf(out, out_size, "%s.%s", resource->name, action_name);
+    return out;
+}
+
+static bool action_by_name(const char *name, enum br_action *action)
+{
+    for (size_t i = 0; i < BR_ACTION_COUNT; i++) {
+        if (strcmp(action_names[i], name) == 0) {
+            *action = (enum br_action)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Splits "left.right" at its only dot into resource and action parts (each may be "*").
+ * False when there is not exactly one dot or a part is too long.
+ */
+static bool split_event(const char *text, char *left, size_t left_size, const char **right)
+{
+    const char *dot = strchr(text, '.');
+
+    if (dot == NULL || strchr(dot + 1, '.') != NULL) {
+        return false;
+    }
+    size_t len = (size_t)(dot - text);
+    if (len >= left_size) {
+        return false;
+    }
+    memcpy(left, text, len);
+    left[len] = '\0';
+    *right = dot + 1;
+    return true;
+}
+
+bool br_catalog_pattern_valid(const char *pattern)
+{
+    char left[64];
+    const char *right;
+    enum br_action action;
+
+    if (pattern == NULL) {
+        return false;
+    }
+    if (strcmp(pattern, "*") == 0) {
+        return true;
+    }
+    if (!split_event(pattern, left, sizeof(left), &right)) {
+        return false;
+    }
+    if (strcmp(left, "*") == 0) {
+        /* "*.action"; "*.*" is spelled "*" */
+        return action_by_name(right, &action);
+    }
+    if (br_catalog_by_name(left) == NULL) {
+        return false;
+    }
+    return strcmp(right, "*") == 0 || action_by_name(right, &action);
+}
+
+bool br_catalog_pattern_matches(const char *pattern, const char *event)
+{
+    char pattern_left[64];
+    char event_left[64];
+    const char *pattern_right;
+    const char *event_right;
+
+    if (pattern == NULL || event == NULL) {
+        return false;
+    }
+    if (strcmp(pattern, "*") == 0) {
+        return true;
+    }
+    if (!split_event(pattern, pattern_left, sizeof(pattern_left), &pattern_right) ||
+        !split_event(event, event_left, sizeof(event_left), &event_right)) {
+        return false;
+    }
+    if (strcmp(pattern_left, "*") != 0 && strcmp(pattern_left, event_left) != 0) {
+        return false;
+    }
+    return strcmp(pattern_right, "*") == 0 || strcmp(pattern_right, event_right) == 0;
+}

@@ -1,0 +1,45 @@
+#ifndef BR_CATALOG_H
+#define BR_CATALOG_H
+/* The event catalog: the ten PERSCOM resources, their tables and labels; event-name matching. */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "perscom/change.h"
+
+enum br_action { BR_ACTION_CREATED, BR_ACTION_UPDATED, BR_ACTION_DELETED, BR_ACTION_COUNT };
+
+struct br_resource {
+    const char *name;          /* "rankrecord" */
+    const char *table;         /* "records_ranks" */
+    const char *label_prefix;  /* "Rank Record" */
+    bool custom_fields;        /* the table has the JSON column `data` (flattened) */
+    const char *const *hidden; /* NULL-terminated column names never sent */
+    const char *const *raw_time; /* NULL-terminated datetime columns sent raw ("Y-m-d H:i:s") */
+};
+
+#define BR_RESOURCE_COUNT 10
+#define BR_EVENT_COUNT (BR_RESOURCE_COUNT * BR_ACTION_COUNT)
+
+const struct br_resource *br_catalog_resource(size_t index); /* index < BR_RESOURCE_COUNT */
+const struct br_resource *br_catalog_by_name(const char *name);
+const struct br_resource *br_catalog_by_table(const char *table);
+/*
+ * The resource of a topic name: its last dot-separated part is the table
+ * ("perscom.tenant1.records_ranks" -> rankrecord). NULL when the table is unknown.
+ */
+const struct br_resource *br_catalog_from_topic(const char *topic);
+
+const char *br_catalog_action_name(enum br_action action); /* "created" ... */
+/* Maps a change op to an action; false when the op is not an event (snapshot read skipped). */
+bool br_catalog_action_for_op(enum br_op op, bool snapshot_as_created, enum br_action *action);
+
+/* Writes "<resource>.<action>" into out; returns out. */
+const char *br_catalog_event_name(const struct br_resource *resource, enum br_action action,
+                                  char *out, size_t out_size);
+
+/* True when pattern (exact name, "resource.*", "*.action" or "*") is valid: names a known event. */
+bool br_catalog_pattern_valid(const char *pattern);
+/* True when pattern matches event (a full event name). */
+bool br_catalog_pattern_matches(const char *pattern, const char *event);
+
+#endif

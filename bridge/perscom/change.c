@@ -1,0 +1,87 @@
+#include "perscom/change.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct br_row *br_row_create(size_t capacity)
+{
+    struct br_row *row = calloc(1, sizeof(*row));
+
+    if (!row) {
+        abort();
+    }
+    row->capacity = capacity < 8 ? 8 : capacity;
+    row->fields = calloc(row->capacity, sizeof(*row->fields));
+    if (!row->fields) {
+        abort();
+    }
+    return row;
+}
+
+static struct br_field *push(struct br_row *row, const char *name)
+{
+    struct br_field *field;
+
+    if (row->count == row->capacity) {
+        struct br_field *grown = realloc(row->fields, 2 * row->capacity * sizeof(*grown));
+        if (!grown) {
+            abort();
+        }
+        row->fields = grown;
+        row->capacity *= 2;
+    }
+    field = &row->fields[row->count++];
+    memset(field, 0, sizeof(*field));
+    field->name = strdup(name);
+    if (!field->name) {
+        abort();
+    }
+    return field;
+}
+
+void br_row_add_value(struct br_row *row, const char *name, json_t *value)
+{
+    struct br_field *field = push(row, name);
+
+    field->kind = BR_FIELD_VALUE;
+    field->value = value ? value : json_null();
+}
+
+void br_row_add_time(struct br_row *row, const char *name, int64_t time_us)
+{
+    struct br_field *field = push(row, name);
+
+    field->kind = BR_FIELD_TIME;
+    field->time_us = time_us;
+}
+
+const struct br_field *br_row_find(const struct br_row *row, const char *name)
+{
+    for (size_t i = 0; row && i < row->count; i++) {
+        if (strcmp(row->fields[i].name, name) == 0) {
+            return &row->fields[i];
+        }
+    }
+    return NULL;
+}
+
+void br_row_destroy(struct br_row *row)
+{
+    if (!row) {
+        return;
+    }
+    for (size_t i = 0; i < row->count; i++) {
+        free(row->fields[i].name);
+        json_decref(row->fields[i].value);
+    }
+    free(row->fields);
+    free(row);
+}
+
+void br_change_finish(struct br_change *change)
+{
+    br_row_destroy(change->before);
+    br_row_destroy(change->after);
+    change->before = NULL;
+    change->after = NULL;
+}

@@ -1,0 +1,24 @@
+#ifndef BR_JSON_H
+#define BR_JSON_H
+/* The PHP-compatible JSON writer: byte for byte what PHP's json_encode($value) (no flags) writes. */
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+
+/*
+ * Appends the encoding of value to out. Objects keep insertion order; an empty object is
+ * written "{}" and an empty array "[]". Strings must be valid UTF-8 (json_encode fails on
+ * anything else): returns -1 with a message then, or when out passes its limit.
+ */
+int br_json_encode(const json_t *value, struct br_buf *out, char *errstr, size_t errstr_size);
+
+/*
+ * Writes a float as PHP does: precision 0 gives json_encode's form (serialize_precision -1,
+ * shortest round-trip digits, "1.0e+25"); precision > 0 gives "%.*G", PHP's form in a string
+ * context such as http_build_query() (precision 14: "1.0E+25").
+ */
+#define BR_JSON_DOUBLE_MAX 40
+void br_json_format_double(double value, int precision, char out[BR_JSON_DOUBLE_MAX]);
+
+#endif

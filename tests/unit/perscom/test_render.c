@@ -1,0 +1,324 @@
+/*
+ * Unit tests of render.c. The expected payloads were written by PHP 8.2: json_encode of the
+ * payload built by hand as a PHP array (tests/golden/README.md states the rules), dates by
+ * DateTimeImmutable::format, derived ids by a PHP UUIDv5 (and checked with Python's uuid5).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "perscom/json.h"
+#include "perscom/render.h"
+
+#define T1 1735732800000000LL /* 2025-01-01T12:00:00.000000Z */
+#define T2 1735732800123456LL /* 2025-01-01T12:00:00.123456Z */
+#define TS 1777629600123456LL /* 2026-05-01T10:00:00.123456Z */
+
+/* One column: a datetime (json == NULL) or a value given as JSON text. */
+struct col {
+    const char *name;
+    const char *json;
+    int64_t time_us;
+};
+
+static const char expect_a[] =
+    "{\"event\":\"rankrecord.created\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"requ"
+    "est_id\":\"req-1\",\"trace_id\":null,\"data\":{\"id\":12,\"user_id\":3,\"rank_id\":n"
+    "ull,\"document_id\":9223372036854775807,\"author_id\":-5,\"text\":\"Promoted \\/ \\"
+    "\"well\\\" \\\\ \\u00e9\\ud83d\\ude00\\n\\u0000\",\"type\":0,\"created_at\":\"2025-0"
+    "1-01T12:00:00.000000Z\",\"updated_at\":\"1969-12-31T23:59:59.999999Z\",\"score\":1.5"
+    ",\"tags\":[\"a\"],\"nested\":[],\"list\":[\"a\",\"b\"],\"big\":1.0e+25,\"neg\":-0,\""
+    "u\":\"\\u00e9\\ud83d\\ude00\\/\",\"label\":\"Rank Record: 12\"},\"changes\":[]}";
+static const char expect_b[] =
+    "{\"event\":\"user.updated\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"request_id"
+    "\":\"r\\/2\",\"trace_id\":\"t-2\",\"data\":{\"id\":7,\"name\":\"B\",\"approved\":tru"
+    "e,\"last_seen_at\":\"2025-01-01T12:00:00.123456Z\",\"created_at\":\"2025-01-01T12:00"
+    ":00.000000Z\",\"x\":2,\"label\":\"User: 7\"},\"changes\":{\"name\":\"B\",\"approved"
+    "\":true,\"last_seen_at\":\"2025-01-01 12:00:00\",\"data\":\"{\\\"x\\\":2}\"}}";
+static const char expect_c[] =
+    "{\"event\":\"event.updated\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"request_i"
+    "d\":\"req-3\",\"trace_id\":null,\"data\":{\"id\":5,\"name\":\"Op\",\"starts\":\"2025"
+    "-01-01T12:00:00.000000Z\",\"ends\":\"2025-01-01T12:00:00.123456Z\",\"notifications_c"
+    "hannels\":[\"mail\",\"discord\"],\"extra\":{\"k\":\"v\"},\"label\":\"Event: 5\"},\"c"
+    "hanges\":{\"ends\":\"2025-01-01 12:00:00\",\"notifications_channels\":\"[\\\"mail\\"
+    "\",\\\"discord\\\"]\",\"extra\":\"{\\\"k\\\":\\\"v\\\"}\"}}";
+static const char expect_d[] =
+    "{\"event\":\"submission.deleted\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"requ"
+    "est_id\":\"req-4\",\"trace_id\":null,\"data\":{\"id\":9,\"form_id\":2,\"user_id\":nu"
+    "ll,\"read_at\":\"2025-01-01 12:00:00\",\"created_at\":\"2025-01-01T12:00:00.000000Z"
+    "\",\"label\":\"Submission: 9\"},\"changes\":[]}";
+static const char expect_e[] =
+    "{\"event\":\"calendar.updated\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"reques"
+    "t_id\":\"455667db-5e43-58d0-af59-24c55b1026c3\",\"trace_id\":null,\"data\":{\"id\":1"
+    ",\"name\":\"Ops\",\"data\":\"{\\\"not\\\":\\\"custom\\\"}\",\"updated_at\":\"2025-01"
+    "-01T12:00:00.000000Z\",\"label\":\"Calendar: 1\"},\"changes\":[]}";
+static const char expect_f[] =
+    "{\"event\":\"user.updated\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"request_id"
+    "\":\"req-6\",\"trace_id\":null,\"data\":{\"id\":8,\"name\":\"N\",\"email_verified_at"
+    "\":null,\"label\":\"User: 8\"},\"changes\":{\"id\":8,\"name\":\"N\",\"email_verified"
+    "_at\":null,\"data\":\"[]\"}}";
+static const char expect_g[] =
+    "{\"event\":\"servicerecord.created\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"r"
+    "equest_id\":\"req-7\",\"trace_id\":null,\"data\":{\"id\":null,\"text\":\"\",\"label"
+    "\":\"Service Record: \"},\"changes\":[]}";
+
+#define END {NULL, NULL, 0}
+#define MAX_COLS 16
+
+struct render_case {
+    const char *name;
+    const char *resource;
+    enum br_action action;
+    struct col before[MAX_COLS]; /* first name NULL: no before image */
+    struct col after[MAX_COLS];
+    const char *request_id;
+    const char *trace_id;
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    const char *expect; /* NULL: an error */
+};
+
+static const struct render_case render_cases[] = {
+    {"A: created, custom fields merged after the columns", "rankrecord", BR_ACTION_CREATED,
+     {END},
+     {{"id", "12", 0}, {"user_id", "3", 0}, {"rank_id", "null", 0},
+      {"document_id", "9223372036854775807", 0}, {"author_id", "-5", 0},
+      {"text", "\"Promoted / \\\"well\\\" \\\\ \\u00e9\\ud83d\\ude00\\n\\u0000\"", 0},
+      {"type", "0", 0}, {"created_at", NULL, T1}, {"updated_at", NULL, -1},
+      {"data", "\"{\\\"score\\\":1.5,\\\"id\\\":99,\\\"label\\\":\\\"x\\\",\\\"data\\\":\\\"y\\\","
+               "\\\"tags\\\":[\\\"a\\\"],\\\"nested\\\":{},\\\"list\\\":{\\\"0\\\":\\\"a\\\","
+               "\\\"1\\\":\\\"b\\\"},\\\"big\\\":1e25,\\\"neg\\\":-0.0,"
+               "\\\"u\\\":\\\"\\\\u00e9\\\\ud83d\\\\ude00/\\\"}\"", 0},
+      END},
+     "req-1", NULL, "t", 0, 0, expect_a},
+    {"B: updated, hidden columns skipped, custom column raw in changes", "user",
+     BR_ACTION_UPDATED,
+     {{"id", "7", 0}, {"name", "\"A\"", 0}, {"password", "\"old\"", 0},
+      {"approved", "false", 0}, {"last_seen_at", NULL, T1}, {"created_at", NULL, T1},
+      {"data", "\"{\\\"x\\\":1}\"", 0}, END},
+     {{"id", "7", 0}, {"name", "\"B\"", 0}, {"password", "\"new\"", 0},
+      {"approved", "true", 0}, {"last_seen_at", NULL, T2}, {"created_at", NULL, T1},
+      {"data", "\"{\\\"x\\\":2}\"", 0}, END},
+     "r/2", "t-2", "t", 0, 0, expect_b},
+    {"C: updated, lists and objects raw as their JSON, column absent from before", "event",
+     BR_ACTION_UPDATED,
+     {{"id", "5", 0}, {"name", "\"Op\"", 0}, {"starts", NULL, T1}, {"ends", "null", 0},
+      {"notifications_channels", "[\"mail\"]", 0}, END},
+     {{"id", "5", 0}, {"name", "\"Op\"", 0}, {"starts", NULL, T1}, {"ends", NULL, T2},
+      {"notifications_channels", "[\"mail\",\"discord\"]", 0}, {"extra", "{\"k\":\"v\"}", 0},
+      END},
+     "req-3", NULL, "t", 0, 0, expect_c},
+    {"D: deleted: the before image, raw-time column", "submission", BR_ACTION_DELETED,
+     {{"id", "9", 0}, {"form_id", "2", 0}, {"user_id", "null", 0}, {"read_at", NULL, T2},
+      {"created_at", NULL, T1}, {"data", "\"[]\"", 0}, END},
+     {END},
+     "req-4", NULL, "t", 0, 0, expect_d},
+    {"E: updated without a change, derived request id, a plain column named data", "calendar",
+     BR_ACTION_UPDATED,
+     {{"id", "1", 0}, {"name", "\"Ops\"", 0}, {"data", "\"{\\\"not\\\":\\\"custom\\\"}\"", 0},
+      {"updated_at", NULL, T1}, END},
+     {{"id", "1", 0}, {"name", "\"Ops\"", 0}, {"data", "\"{\\\"not\\\":\\\"custom\\\"}\"", 0},
+      {"updated_at", NULL, T1}, END},
+     NULL, NULL, "perscom.t1.calendars", 3, 42, expect_e},
+    {"F: updated without a before image: every column changed", "user", BR_ACTION_UPDATED,
+     {END},
+     {{"id", "8", 0}, {"name", "\"N\"", 0}, {"remember_token", "\"tok\"", 0},
+      {"email_verified_at", "null", 0}, {"data", "\"[]\"", 0}, END},
+     "req-6", NULL, "t", 0, 0, expect_f},
+    {"G: null id, null custom fields", "servicerecord", BR_ACTION_CREATED, {END},
+     {{"id", "null", 0}, {"text", "\"\"", 0}, {"data", "null", 0}, END},
+     "req-7", NULL, "t", 0, 0, expect_g},
+    {"deleted without a before image", "user", BR_ACTION_DELETED, {END},
+     {{"id", "1", 0}, END}, "r", NULL, "t", 0, 0, NULL},
+    {"created without an after image", "user", BR_ACTION_CREATED, {{"id", "1", 0}, END},
+     {END}, "r", NULL, "t", 0, 0, NULL},
+    {"custom fields a list", "rankrecord", BR_ACTION_CREATED, {END},
+     {{"id", "1", 0}, {"data", "\"[1]\"", 0}, END}, "r", NULL, "t", 0, 0, NULL},
+    {"custom fields a number", "rankrecord", BR_ACTION_CREATED, {END},
+     {{"id", "1", 0}, {"data", "\"5\"", 0}, END}, "r", NULL, "t", 0, 0, NULL},
+    {"custom fields not JSON", "rankrecord", BR_ACTION_CREATED, {END},
+     {{"id", "1", 0}, {"data", "\"{bad\"", 0}, END}, "r", NULL, "t", 0, 0, NULL},
+    {"custom-field column not a string", "rankrecord", BR_ACTION_CREATED, {END},
+     {{"id", "1", 0}, {"data", "{\"a\":1}", 0}, END}, "r", NULL, "t", 0, 0, NULL},
+    {"custom-field column a datetime", "rankrecord", BR_ACTION_CREATED, {END},
+     {{"id", "1", 0}, {"data", NULL, T1}, END}, "r", NULL, "t", 0, 0, NULL},
+};
+
+static struct br_row *make_row(const struct col *cols)
+{
+    struct br_row *row;
+
+    if (!cols[0].name) {
+        return NULL;
+    }
+    row = br_row_create(MAX_COLS);
+    for (size_t i = 0; cols[i].name; i++) {
+        if (!cols[i].json) {
+            br_row_add_time(row, cols[i].name, cols[i].time_us);
+        } else {
+            json_error_t error;
+            json_t *value = json_loads(cols[i].json, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
+            if (!value) {
+                fail_msg("column %s: bad test JSON %s: %s", cols[i].name, cols[i].json,
+                         error.text);
+            }
+            br_row_add_value(row, cols[i].name, value);
+        }
+    }
+    return row;
+}
+
+static void test_payloads(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(render_cases) / sizeof(render_cases[0]); i++) {
+        const struct render_case *c = &render_cases[i];
+        struct br_change change = {0};
+        struct br_render_input in = {0};
+        char errstr[256] = "";
+        json_t *payload;
+
+        change.op = c->action == BR_ACTION_CREATED   ? BR_OP_CREATE
+                    : c->action == BR_ACTION_UPDATED ? BR_OP_UPDATE
+                                                     : BR_OP_DELETE;
+        change.before = make_row(c->before);
+        change.after = make_row(c->after);
+        change.ts_us = TS;
+        in.resource = br_catalog_by_name(c->resource);
+        assert_non_null(in.resource);
+        in.action = c->action;
+        in.change = &change;
+        in.request_id = c->request_id;
+        in.trace_id = c->trace_id;
+        in.topic = c->topic;
+        in.partition = c->partition;
+        in.offset = c->offset;
+        payload = br_render_payload(&in, errstr, sizeof(errstr));
+        if (!c->expect) {
+            if (payload) {
+                fail_msg("%s: rendered, expected an error", c->name);
+            }
+            if (errstr[0] == '\0') {
+                fail_msg("%s: an error without a message", c->name);
+            }
+        } else {
+            struct br_buf out;
+
+            if (!payload) {
+                fail_msg("%s: %s", c->name, errstr);
+            }
+            br_buf_init(&out, 0);
+            assert_int_equal(br_json_encode(payload, &out, errstr, sizeof(errstr)), 0);
+            if (strcmp(out.data, c->expect) != 0) {
+                fail_msg("%s:\n  expected %s\n  got      %s", c->name, c->expect, out.data);
+            }
+            br_buf_finish(&out);
+        }
+        json_decref(payload);
+        br_change_finish(&change);
+    }
+}
+
+static const struct {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    const char *expect;
+} uuid_cases[] = {
+    {"perscom.t1.calendars", 3, 42LL, "455667db-5e43-58d0-af59-24c55b1026c3"},
+    {"", 0, 0LL, "8f3e7157-7697-5d9e-8d5a-ff161d7c78bb"},
+    {"perscom.tenant1.records_ranks", 2147483647, 9223372036854775807LL,
+        "c06e4d32-a607-546a-998f-bb4cb3432e6b"},
+};
+
+static void test_derived_uuid(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(uuid_cases) / sizeof(uuid_cases[0]); i++) {
+        char out[37];
+
+        memset(out, 'x', sizeof(out));
+        br_render_derived_uuid(uuid_cases[i].topic, uuid_cases[i].partition,
+                               uuid_cases[i].offset, out);
+        assert_string_equal(out, uuid_cases[i].expect);
+    }
+}
+
+static const struct {
+    int64_t time_us;
+    const char *iso;
+    const char *raw;
+} time_cases[] = {
+    {-1LL, "1969-12-31T23:59:59.999999Z", "1969-12-31 23:59:59"},
+    {0LL, "1970-01-01T00:00:00.000000Z", "1970-01-01 00:00:00"},
+    {1735732800000000LL, "2025-01-01T12:00:00.000000Z", "2025-01-01 12:00:00"},
+    {1735732800123456LL, "2025-01-01T12:00:00.123456Z", "2025-01-01 12:00:00"},
+    {253402300799999999LL, "9999-12-31T23:59:59.999999Z", "9999-12-31 23:59:59"},
+    {-62135596800000000LL, "0001-01-01T00:00:00.000000Z", "0001-01-01 00:00:00"},
+    {951782400000001LL, "2000-02-29T00:00:00.000001Z", "2000-02-29 00:00:00"},
+};
+
+static void test_times(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(time_cases) / sizeof(time_cases[0]); i++) {
+        char out[32];
+
+        br_render_iso_time(time_cases[i].time_us, out);
+        assert_string_equal(out, time_cases[i].iso);
+        br_render_raw_time(time_cases[i].time_us, out);
+        assert_string_equal(out, time_cases[i].raw);
+    }
+}
+
+/* The same input renders the same bytes, and the input is left as it was. */
+static void test_deterministic(void **state)
+{
+    const struct render_case *c = &render_cases[0];
+    struct br_change change = {0};
+    struct br_render_input in = {0};
+    char errstr[256];
+    struct br_buf first;
+    struct br_buf second;
+
+    (void)state;
+    change.op = BR_OP_CREATE;
+    change.after = make_row(c->after);
+    change.ts_us = TS;
+    in.resource = br_catalog_by_name(c->resource);
+    in.action = c->action;
+    in.change = &change;
+    in.topic = "perscom.t1.records_ranks";
+    br_buf_init(&first, 0);
+    br_buf_init(&second, 0);
+    for (int round = 0; round < 2; round++) {
+        json_t *payload = br_render_payload(&in, errstr, sizeof(errstr));
+        assert_non_null(payload);
+        assert_int_equal(br_json_encode(payload, round ? &second : &first, errstr,
+                                        sizeof(errstr)), 0);
+        json_decref(payload);
+    }
+    assert_string_equal(first.data, second.data);
+    assert_non_null(strstr(first.data, "\"request_id\":\"")); /* derived, not null */
+    br_buf_finish(&first);
+    br_buf_finish(&second);
+    br_change_finish(&change);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_payloads),
+        cmocka_unit_test(test_derived_uuid),
+        cmocka_unit_test(test_times),
+        cmocka_unit_test(test_deterministic),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,112 @@
+/* Unit tests of sign.c: the HMAC-SHA256 vectors of RFC 4231 (test cases 1 to 7). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "perscom/sign.h"
+
+struct sign_case {
+    const char *name;
+    const char *key_hex;
+    const char *data_hex;
+    const char *expect;    /* HMAC-SHA-256 column of RFC 4231 */
+    size_t compare_chars;  /* case 5 is truncated to 128 bits */
+};
+
+#define KEY_AA_131 \
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+static const struct sign_case sign_cases[] = {
+    {"case 1", "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
+     "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", 64},
+    {"case 2", "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+     "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", 64},
+    {"case 3", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+     "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd"
+     "dddddddddd",
+     "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe", 64},
+    {"case 4", "0102030405060708090a0b0c0d0e0f10111213141516171819",
+     "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+     "cdcdcdcdcdcd",
+     "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b", 64},
+    {"case 5", "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c",
+     "546573742057697468205472756e636174696f6e", "a3b6167473100ee06e0c796c2955552b", 32},
+    {"case 6", KEY_AA_131,
+     "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368"
+     "204b6579204669727374",
+     "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54", 64},
+    {"case 7", KEY_AA_131,
+     "5468697320697320612074657374207573696e672061206c6172676572207468616e20626c6f636b2d73697a"
+     "65206b657920616e642061206c6172676572207468616e20626c6f636b2d73697a6520646174612e20546865"
+     "206b6579206e6565647320746f20626520686173686564206265666f7265206265696e672075736564206279"
+     "2074686520484d414320616c676f726974686d2e",
+     "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2", 64},
+    /* the webhook case: hash_hmac('sha256', '{"event":"user.created"}', 'secret') in PHP 8.2 */
+    {"php", "736563726574", "7b226576656e74223a22757365722e63726561746564227d",
+     "e851f51160ef29a5847ccec510a3d5b801d448e9f8d769e8484a75fb4b9f6947", 64},
+};
+
+static size_t unhex(const char *hex, unsigned char *out, size_t out_size)
+{
+    size_t n = strlen(hex) / 2;
+
+    assert_true(n <= out_size);
+    for (size_t i = 0; i < n; i++) {
+        unsigned int byte;
+        assert_int_equal(sscanf(hex + 2 * i, "%2x", &byte), 1);
+        out[i] = (unsigned char)byte;
+    }
+    return n;
+}
+
+static void test_vectors(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(sign_cases) / sizeof(sign_cases[0]); i++) {
+        const struct sign_case *c = &sign_cases[i];
+        unsigned char key[256];
+        unsigned char data[256];
+        size_t key_len = unhex(c->key_hex, key, sizeof(key));
+        size_t data_len = unhex(c->data_hex, data, sizeof(data));
+        char out[BR_SIGN_HEX_LEN + 1];
+        char errstr[256] = "";
+
+        if (br_sign_hex(key, key_len, data, data_len, out, errstr, sizeof(errstr)) != 0) {
+            fail_msg("%s: %s", c->name, errstr);
+        }
+        assert_int_equal(strlen(out), BR_SIGN_HEX_LEN);
+        if (strncmp(out, c->expect, c->compare_chars) != 0) {
+            fail_msg("%s: expected %s, got %s", c->name, c->expect, out);
+        }
+    }
+}
+
+/* An empty secret and an empty message are valid (PHP: hash_hmac('sha256', '', '')). */
+static void test_empty(void **state)
+{
+    char out[BR_SIGN_HEX_LEN + 1];
+    char errstr[256] = "";
+
+    (void)state;
+    assert_int_equal(br_sign_hex("", 0, "", 0, out, errstr, sizeof(errstr)), 0);
+    assert_string_equal(out, "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+    assert_int_equal(br_sign_hex(NULL, 0, NULL, 0, out, errstr, sizeof(errstr)), 0);
+    assert_string_equal(out, "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vectors),
+        cmocka_unit_test(test_empty),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
