@@ -9,6 +9,7 @@
 
 #include "avro/avrocheck.h"
 #include "avro/avrojson.h"
+#include "avro/logical.h"
 #include "avro/timecols.h"
 
 /* Larger values are refused before any parsing. */
@@ -27,6 +28,8 @@ struct schema_entry {
     avro_value_t value; /* reused for every message of this schema */
     enum br_timecol_kind *kinds[2]; /* per column of before/after; NULL when unknown */
     size_t kind_count[2];
+    struct br_logical *logical[2]; /* the same for the other logical types */
+    size_t logical_count[2];
 };
 
 struct br_decoder {
@@ -66,6 +69,8 @@ static void entry_destroy(struct schema_entry *entry)
     }
     free(entry->kinds[0]);
     free(entry->kinds[1]);
+    free(entry->logical[0]);
+    free(entry->logical[1]);
     free(entry->text);
     free(entry);
 }
@@ -102,6 +107,8 @@ static struct schema_entry *entry_create(int32_t id, const char *text, int keep_
     }
     entry->kinds[SIDE_BEFORE] = br_timecols_classify(text, "before", &entry->kind_count[0]);
     entry->kinds[SIDE_AFTER] = br_timecols_classify(text, "after", &entry->kind_count[1]);
+    entry->logical[SIDE_BEFORE] = br_logical_classify(text, "before", &entry->logical_count[0]);
+    entry->logical[SIDE_AFTER] = br_logical_classify(text, "after", &entry->logical_count[1]);
     return entry;
 fail:
     entry_destroy(entry);
@@ -264,9 +271,14 @@ static enum br_decode_status row_from(struct schema_entry *entry, enum side side
         avro_value_t column;
         const char *name = NULL;
         enum br_timecol_kind kind = BR_TIMECOL_NONE;
+        const struct br_logical *logical = NULL;
 
         if (i < entry->kind_count[side]) {
             kind = entry->kinds[side][i];
+        }
+        if (i < entry->logical_count[side] &&
+            entry->logical[side][i].kind != BR_LOGICAL_NONE) {
+            logical = &entry->logical[side][i];
         }
 
         if (avro_value_get_by_index(record, i, &column, &name) != 0 || !name) {
@@ -275,6 +287,11 @@ static enum br_decode_status row_from(struct schema_entry *entry, enum side side
         }
         if (kind != BR_TIMECOL_NONE) {
             if (add_time(row, name, &column, kind, why, sizeof(why)) != 0) {
+                bad(errstr, errstr_size, "%s.%s: %s", side_names[side], name, why);
+                goto fail;
+            }
+        } else if (logical) {
+            if (br_logical_add(row, name, &column, logical, why, sizeof(why)) != 0) {
                 bad(errstr, errstr_size, "%s.%s: %s", side_names[side], name, why);
                 goto fail;
             }

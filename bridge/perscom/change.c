@@ -49,10 +49,27 @@ void br_row_add_value(struct br_row *row, const char *name, json_t *value)
 
 void br_row_add_time(struct br_row *row, const char *name, int64_t time_us)
 {
+    br_row_add_timed(row, name, BR_FIELD_TIME, time_us);
+}
+
+void br_row_add_timed(struct br_row *row, const char *name, enum br_field_kind kind,
+                      int64_t time_us)
+{
     struct br_field *field = push(row, name);
 
-    field->kind = BR_FIELD_TIME;
+    field->kind = kind;
     field->time_us = time_us;
+}
+
+void br_row_add_decimal(struct br_row *row, const char *name, const char *text)
+{
+    struct br_field *field = push(row, name);
+
+    field->kind = BR_FIELD_DECIMAL;
+    field->value = json_string(text);
+    if (!field->value) {
+        abort();
+    }
 }
 
 const struct br_field *br_row_find(const struct br_row *row, const char *name)
@@ -63,6 +80,17 @@ const struct br_field *br_row_find(const struct br_row *row, const char *name)
         }
     }
     return NULL;
+}
+
+bool br_field_equal(const struct br_field *a, const struct br_field *b)
+{
+    if (a->kind != b->kind) {
+        return false;
+    }
+    if (a->kind == BR_FIELD_VALUE || a->kind == BR_FIELD_DECIMAL) {
+        return json_equal(a->value, b->value);
+    }
+    return a->time_us == b->time_us;
 }
 
 void br_row_destroy(struct br_row *row)
