@@ -300,7 +300,7 @@ static int cmd_render(int argc, char **argv)
         rc = 0;
         break;
     case BR_PREPARE_SKIP:
-        printf("# not an event (tombstone, truncate or skipped snapshot read)\n");
+        printf("# not an event (%s): %s\n", br_skip_reason_name(prepared.skip), errstr);
         rc = 0;
         break;
     case BR_PREPARE_RETRY:

@@ -2,6 +2,7 @@
 
 #include <avro.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "avro/avrocheck.h"
 #include "avro/avrojson.h"
+#include "avro/dbzvalue.h"
 #include "avro/logical.h"
 #include "avro/timecols.h"
 
@@ -30,6 +32,8 @@ struct schema_entry {
     size_t kind_count[2];
     struct br_logical *logical[2]; /* the same for the other logical types */
     size_t logical_count[2];
+    bool debezium;                 /* one of Debezium's own messages (dbzvalue.h): */
+    enum br_skip_reason skip;      /* why it is not an event */
 };
 
 struct br_decoder {
@@ -109,6 +113,7 @@ static struct schema_entry *entry_create(int32_t id, const char *text, int keep_
     entry->kinds[SIDE_AFTER] = br_timecols_classify(text, "after", &entry->kind_count[1]);
     entry->logical[SIDE_BEFORE] = br_logical_classify(text, "before", &entry->logical_count[0]);
     entry->logical[SIDE_AFTER] = br_logical_classify(text, "after", &entry->logical_count[1]);
+    entry->debezium = br_dbzvalue_reason(text, &entry->skip);
     return entry;
 fail:
     entry_destroy(entry);
@@ -412,6 +417,7 @@ static enum br_decode_status envelope(struct schema_entry *entry, struct br_chan
     }
     if (op[0] == 't') {
         snprintf(errstr, errstr_size, "truncate");
+        out->skip = BR_SKIP_TRUNCATE;
         return BR_DECODE_SKIP;
     }
     out->op = (enum br_op)op[0];
@@ -438,6 +444,7 @@ enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf
     const uint8_t *bytes = value;
     struct schema_entry *entry = NULL;
     enum br_decode_status status;
+    enum br_skip_reason skip = BR_SKIP_TOMBSTONE;
     avro_reader_t reader = NULL;
     size_t used = 0;
     char why[512];
@@ -445,6 +452,7 @@ enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf
     memset(out, 0, sizeof(*out));
     if (len == 0 || !value) {
         snprintf(errstr, errstr_size, "tombstone");
+        out->skip = BR_SKIP_TOMBSTONE;
         return BR_DECODE_SKIP;
     }
     if (len > MAX_VALUE_BYTES) {
@@ -473,6 +481,11 @@ enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf
     if (status != BR_DECODE_OK) {
         return status;
     }
+    if (entry->debezium) {
+        snprintf(errstr, errstr_size, "Debezium %s message", br_skip_reason_name(entry->skip));
+        out->skip = entry->skip;
+        return BR_DECODE_SKIP;
+    }
     if (br_avrocheck_datum(entry->schema, bytes, len, &used, why, sizeof(why)) != 0) {
         return bad(errstr, errstr_size, "corrupt Avro: %s", why);
     }
@@ -489,11 +502,13 @@ enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf
         goto done;
     }
     status = envelope(entry, out, errstr, errstr_size);
+    skip = out->skip;
 done:
     avro_reader_free(reader);
     if (status != BR_DECODE_OK) {
         br_change_finish(out);
         memset(out, 0, sizeof(*out));
+        out->skip = skip;
     }
     return status;
 }

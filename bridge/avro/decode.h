@@ -15,7 +15,8 @@ struct br_decoder;
 
 enum br_decode_status {
     BR_DECODE_OK,     /* out holds the change */
-    BR_DECODE_SKIP,   /* not an event: tombstone (empty value), truncate ('t'), heartbeat */
+    BR_DECODE_SKIP,   /* not an event (out->skip says why): tombstone (empty value), truncate
+                         ('t'), Debezium's schema-change, transaction and heartbeat messages */
     BR_DECODE_RETRY,  /* the registry is unavailable: try the same message again later */
     BR_DECODE_BAD     /* permanent: bad framing, unknown schema id, corrupt Avro, unknown op */
 };

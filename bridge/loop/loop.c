@@ -275,6 +275,18 @@ static const char *header_value(rd_kafka_message_t *message, const char *name, c
     return buf;
 }
 
+/* Counts a skipped message; a topic that is not a PERSCOM table's is logged once. */
+static void note_skip(struct br_loop *loop, const char *topic, enum br_skip_reason reason,
+                      const char *why)
+{
+    loop->stats.skipped++;
+    br_metrics_skipped(loop->metrics, reason);
+    if (br_skiplog_topic_reason(reason) && br_skiplog_first(loop->skiplog, topic, reason)) {
+        br_log_info("loop", "topic %s: %s; its messages are skipped (skipped_total{reason=\"%s\"})",
+                    topic, why, br_skip_reason_name(reason));
+    }
+}
+
 /* Puts one delivery per request on the partition's lanes; the requests move into them. */
 static void enqueue_deliveries(struct br_loop *loop, struct br_message *message,
                                struct br_prepared *prepared)
@@ -336,8 +348,7 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     }
     if (status == BR_PREPARE_SKIP || (status == BR_PREPARE_OK && prepared.count == 0)) {
         if (status == BR_PREPARE_SKIP) {
-            loop->stats.skipped++;
-            br_metrics_add(loop->metrics, BR_METRIC_SKIPPED, 1);
+            note_skip(loop, partition->topic, prepared.skip, errstr);
         }
         br_offsets_add(&partition->offsets, kafka->offset, 0);
         br_prepared_finish(&prepared);
@@ -628,6 +639,7 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
         br_registry_set_async(loop->registry); /* a slow registry must not stall the lanes */
     }
     loop->decoder = br_decoder_create(loop->registry);
+    loop->skiplog = br_skiplog_create();
     {
         const char **names = calloc(conf->hook_count ? conf->hook_count : 1, sizeof(*names));
         if (!names) {
@@ -836,6 +848,7 @@ void br_loop_destroy(struct br_loop *loop)
     free(loop->health);
     br_admin_destroy(loop->admin);
     br_metrics_destroy(loop->metrics);
+    br_skiplog_destroy(loop->skiplog);
     free(loop->fds);
     free(loop->backoff);
     free(loop);

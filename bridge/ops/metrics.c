@@ -20,6 +20,7 @@ struct hook_series {
 
 struct br_metrics {
     uint64_t counters[BR_METRIC_COUNTER_COUNT];
+    uint64_t skipped[BR_SKIP_REASON_COUNT];
     int64_t gauges[BR_METRIC_GAUGE_COUNT];
     struct hook_series *hooks;
     size_t hook_count;
@@ -34,8 +35,6 @@ static const struct family counter_families[BR_METRIC_COUNTER_COUNT] = {
     [BR_METRIC_MESSAGES] = {"messages_total", "Messages taken from Kafka."},
     [BR_METRIC_UNDECODABLE] = {"undecodable_total",
                                "Messages that could not be decoded or rendered."},
-    [BR_METRIC_SKIPPED] = {"skipped_total",
-                           "Messages that are not events (tombstones, truncates, snapshot reads)."},
 };
 
 static const struct family gauge_families[BR_METRIC_GAUGE_COUNT] = {
@@ -122,6 +121,13 @@ void br_metrics_set(struct br_metrics *metrics, enum br_metric_gauge gauge, int6
 {
     if ((unsigned)gauge < BR_METRIC_GAUGE_COUNT) {
         metrics->gauges[gauge] = value;
+    }
+}
+
+void br_metrics_skipped(struct br_metrics *metrics, enum br_skip_reason reason)
+{
+    if ((unsigned)reason < BR_SKIP_REASON_COUNT) {
+        metrics->skipped[reason]++;
     }
 }
 
@@ -277,6 +283,16 @@ int br_metrics_render(const struct br_metrics *metrics, struct br_buf *out)
         append_header(out, counter_families[i].name, counter_families[i].help, "counter");
         br_buf_printf(out, PREFIX "%s %" PRIu64 "\n", counter_families[i].name,
                       metrics->counters[i]);
+    }
+
+    append_header(out, "skipped_total",
+                  "Messages that are not events, by reason (tombstones, truncates, snapshot reads, "
+                  "topics of other tables, Debezium's schema-change, transaction and heartbeat "
+                  "topics).",
+                  "counter");
+    for (size_t r = 0; r < BR_SKIP_REASON_COUNT; r++) {
+        br_buf_printf(out, PREFIX "skipped_total{reason=\"%s\"} %" PRIu64 "\n",
+                      br_skip_reason_name((enum br_skip_reason)r), metrics->skipped[r]);
     }
 
     append_header(out, "deliveries_total", "Deliveries finished, by hook and outcome.",

@@ -11,6 +11,9 @@ static const char *const users_hidden[] = {"password", "remember_token",
                                            "discord_private_channel_id", NULL};
 static const char *const none[] = {NULL};
 
+/* Debezium's default heartbeat topic prefix (heartbeat.topics.prefix). */
+#define HEARTBEAT_PREFIX "__debezium-heartbeat."
+
 #define INT(name) {name, BR_CAST_INTEGER, 0}
 #define STR(name) {name, BR_CAST_STRING, 0}
 #define BOOL(name) {name, BR_CAST_BOOLEAN, 0}
@@ -136,6 +139,25 @@ const struct br_column *br_catalog_column(const struct br_resource *resource, co
         }
     }
     return NULL;
+}
+
+bool br_catalog_is_heartbeat_topic(const char *topic)
+{
+    return topic != NULL && strncmp(topic, HEARTBEAT_PREFIX, strlen(HEARTBEAT_PREFIX)) == 0;
+}
+
+enum br_skip_reason br_catalog_skip_reason(const char *topic)
+{
+    const char *dot;
+
+    if (br_catalog_is_heartbeat_topic(topic)) {
+        return BR_SKIP_HEARTBEAT;
+    }
+    dot = topic != NULL ? strrchr(topic, '.') : NULL;
+    if (dot != NULL && dot != topic && strcmp(dot + 1, "transaction") == 0) {
+        return BR_SKIP_TRANSACTION;
+    }
+    return BR_SKIP_NOT_PERSCOM_TABLE;
 }
 
 const char *br_catalog_action_name(enum br_action action)

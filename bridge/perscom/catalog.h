@@ -48,6 +48,16 @@ const struct br_resource *br_catalog_by_table(const char *table);
 const struct br_resource *br_catalog_from_topic(const char *topic);
 /* The catalog column of resource named name; NULL for a column PERSCOM's tables lack. */
 const struct br_column *br_catalog_column(const struct br_resource *resource, const char *name);
+/*
+ * Why a topic that names no resource is not an event stream, from its name alone:
+ * BR_SKIP_HEARTBEAT for Debezium's heartbeat topics ("__debezium-heartbeat.<prefix>"),
+ * BR_SKIP_TRANSACTION for its transaction topic ("<prefix>.transaction"), otherwise
+ * BR_SKIP_NOT_PERSCOM_TABLE.
+ */
+enum br_skip_reason br_catalog_skip_reason(const char *topic);
+/* True when topic is one of Debezium's heartbeat topics by name (see above). */
+bool br_catalog_is_heartbeat_topic(const char *topic);
+
 const char *br_catalog_action_name(enum br_action action); /* "created" ... */
 /* Maps a change op to an action; false when the op is not an event (snapshot read skipped). */
 bool br_catalog_action_for_op(enum br_op op, bool snapshot_as_created, enum br_action *action);

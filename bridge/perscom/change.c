@@ -113,3 +113,18 @@ void br_change_finish(struct br_change *change)
     change->before = NULL;
     change->after = NULL;
 }
+
+const char *br_skip_reason_name(enum br_skip_reason reason)
+{
+    static const char *const names[BR_SKIP_REASON_COUNT] = {
+        [BR_SKIP_TOMBSTONE] = "tombstone",
+        [BR_SKIP_TRUNCATE] = "truncate",
+        [BR_SKIP_SNAPSHOT] = "snapshot",
+        [BR_SKIP_NOT_PERSCOM_TABLE] = "not_perscom_table",
+        [BR_SKIP_SCHEMA_CHANGE] = "schema_change",
+        [BR_SKIP_TRANSACTION] = "transaction",
+        [BR_SKIP_HEARTBEAT] = "heartbeat",
+    };
+
+    return (unsigned)reason < BR_SKIP_REASON_COUNT ? names[reason] : NULL;
+}

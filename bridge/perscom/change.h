@@ -43,11 +43,24 @@ enum br_op {
     BR_OP_READ = 'r'  /* Debezium snapshot read */
 };
 
+/* Why a message is not an event (the `reason` label of skipped_total). */
+enum br_skip_reason {
+    BR_SKIP_TOMBSTONE,         /* empty value (Debezium's tombstone after a delete) */
+    BR_SKIP_TRUNCATE,          /* op "t" */
+    BR_SKIP_SNAPSHOT,          /* op "r" with snapshot: skip */
+    BR_SKIP_NOT_PERSCOM_TABLE, /* the topic names no PERSCOM table and has no `resource` */
+    BR_SKIP_SCHEMA_CHANGE,     /* Debezium's schema-change topic */
+    BR_SKIP_TRANSACTION,       /* Debezium's transaction metadata topic */
+    BR_SKIP_HEARTBEAT,         /* Debezium's heartbeat topic */
+    BR_SKIP_REASON_COUNT
+};
+
 struct br_change {
     enum br_op op;
     struct br_row *before;  /* owned; NULL when the envelope has none */
     struct br_row *after;   /* owned; NULL when the envelope has none */
     int64_t ts_us;          /* when the change happened, microseconds since the epoch, UTC */
+    enum br_skip_reason skip; /* why, when br_decode answered BR_DECODE_SKIP */
 };
 
 struct br_row *br_row_create(size_t capacity);
@@ -65,5 +78,9 @@ const struct br_field *br_row_find(const struct br_row *row, const char *name);
 bool br_field_equal(const struct br_field *a, const struct br_field *b);
 
 void br_change_finish(struct br_change *change); /* frees before/after; change itself is the caller's */
+
+/* "tombstone", "truncate", "snapshot", "not_perscom_table", "schema_change", "transaction",
+ * "heartbeat"; NULL out of range. */
+const char *br_skip_reason_name(enum br_skip_reason reason);
 
 #endif

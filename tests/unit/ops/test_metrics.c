@@ -19,17 +19,25 @@
     "# HELP perscom_bridge_messages_total Messages taken from Kafka.\n"                            \
     "# TYPE perscom_bridge_messages_total counter\n"
 
-/* Everything up to the first per-hook family, with the given values. */
-#define FIXED_PART(messages, undecodable, skipped)                                                 \
+/* Everything up to the first per-hook family, with the given values (skipped: by reason, in
+ * the order of enum br_skip_reason). */
+#define FIXED_PART(messages, undecodable, tombstone, truncate, snapshot, table, schema, txn, beat) \
     HEAD_COUNTERS                                                                                  \
     "perscom_bridge_messages_total " messages "\n"                                                 \
     "# HELP perscom_bridge_undecodable_total Messages that could not be decoded or rendered.\n"    \
     "# TYPE perscom_bridge_undecodable_total counter\n"                                            \
     "perscom_bridge_undecodable_total " undecodable "\n"                                           \
-    "# HELP perscom_bridge_skipped_total Messages that are not events (tombstones, truncates, "    \
-    "snapshot reads).\n"                                                                           \
+    "# HELP perscom_bridge_skipped_total Messages that are not events, by reason (tombstones, "    \
+    "truncates, snapshot reads, topics of other tables, Debezium's schema-change, transaction "    \
+    "and heartbeat topics).\n"                                                                     \
     "# TYPE perscom_bridge_skipped_total counter\n"                                                \
-    "perscom_bridge_skipped_total " skipped "\n"
+    "perscom_bridge_skipped_total{reason=\"tombstone\"} " tombstone "\n"                           \
+    "perscom_bridge_skipped_total{reason=\"truncate\"} " truncate "\n"                             \
+    "perscom_bridge_skipped_total{reason=\"snapshot\"} " snapshot "\n"                             \
+    "perscom_bridge_skipped_total{reason=\"not_perscom_table\"} " table "\n"                       \
+    "perscom_bridge_skipped_total{reason=\"schema_change\"} " schema "\n"                          \
+    "perscom_bridge_skipped_total{reason=\"transaction\"} " txn "\n"                               \
+    "perscom_bridge_skipped_total{reason=\"heartbeat\"} " beat "\n"
 
 #define GAUGES(in_flight, bytes, messages, partitions)                                             \
     "# HELP perscom_bridge_in_flight Webhook requests being sent.\n"                               \
@@ -104,8 +112,8 @@ static void test_empty_registry(void **state)
     assert_non_null(metrics);
     text = render(metrics);
     assert_text(text,
-                FIXED_PART("0", "0", "0") DELIVERIES_HEAD ATTEMPTS_HEAD GAUGES("0", "0", "0", "0")
-                    PROBING_HEAD LATENCY_HEAD,
+                FIXED_PART("0", "0", "0", "0", "0", "0", "0", "0", "0") DELIVERIES_HEAD
+                    ATTEMPTS_HEAD GAUGES("0", "0", "0", "0") PROBING_HEAD LATENCY_HEAD,
                 __LINE__);
     free(text);
     br_metrics_destroy(metrics);
@@ -138,7 +146,13 @@ static void test_small_registry_exact(void **state)
     br_metrics_add(metrics, BR_METRIC_MESSAGES, 42);
     br_metrics_add(metrics, BR_METRIC_MESSAGES, 1);
     br_metrics_add(metrics, BR_METRIC_UNDECODABLE, 2);
-    br_metrics_add(metrics, BR_METRIC_SKIPPED, 5);
+    for (int i = 0; i < 5; i++) {
+        br_metrics_skipped(metrics, BR_SKIP_NOT_PERSCOM_TABLE);
+    }
+    br_metrics_skipped(metrics, BR_SKIP_TOMBSTONE);
+    br_metrics_skipped(metrics, BR_SKIP_HEARTBEAT);
+    br_metrics_skipped(metrics, BR_SKIP_HEARTBEAT);
+    br_metrics_skipped(metrics, BR_SKIP_REASON_COUNT); /* out of range: ignored */
     br_metrics_delivery(metrics, 0, BR_METRIC_DELIVERED);
     br_metrics_delivery(metrics, 0, BR_METRIC_DELIVERED);
     br_metrics_delivery(metrics, 0, BR_METRIC_DROPPED);
@@ -166,7 +180,7 @@ static void test_small_registry_exact(void **state)
     text = render(metrics);
     assert_text(
         text,
-        FIXED_PART("43", "2", "5") DELIVERIES_HEAD
+        FIXED_PART("43", "2", "1", "0", "0", "5", "0", "0", "2") DELIVERIES_HEAD
         "perscom_bridge_deliveries_total{hook=\"audit\",outcome=\"delivered\"} 2\n"
         "perscom_bridge_deliveries_total{hook=\"audit\",outcome=\"dead_lettered\"} 0\n"
         "perscom_bridge_deliveries_total{hook=\"audit\",outcome=\"dropped\"} 1\n"

@@ -168,6 +168,40 @@ static void test_columns(void **state)
     assert_null(br_catalog_column(br_catalog_by_name("user"), NULL));
 }
 
+static void test_skip_reason(void **state)
+{
+    static const struct {
+        const char *topic;
+        enum br_skip_reason reason;
+        bool heartbeat;
+    } cases[] = {
+        {"__debezium-heartbeat.perscom", BR_SKIP_HEARTBEAT, true},
+        {"__debezium-heartbeat.users", BR_SKIP_HEARTBEAT, true}, /* prefix named like a table */
+        {"__debezium-heartbeat", BR_SKIP_NOT_PERSCOM_TABLE, false},
+        {"perscom.transaction", BR_SKIP_TRANSACTION, false},
+        {"a.b.transaction", BR_SKIP_TRANSACTION, false},
+        {".transaction", BR_SKIP_NOT_PERSCOM_TABLE, false},
+        {"transaction", BR_SKIP_NOT_PERSCOM_TABLE, false},
+        {"perscom.perscom_tenant1.transactions", BR_SKIP_NOT_PERSCOM_TABLE, false},
+        {"perscom.perscom_tenant1.migrations", BR_SKIP_NOT_PERSCOM_TABLE, false},
+        {"perscom", BR_SKIP_NOT_PERSCOM_TABLE, false}, /* the schema-change topic, by name */
+        {"", BR_SKIP_NOT_PERSCOM_TABLE, false},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (br_catalog_skip_reason(cases[i].topic) != cases[i].reason) {
+            fail_msg("%s: reason %d, want %d", cases[i].topic,
+                     br_catalog_skip_reason(cases[i].topic), cases[i].reason);
+        }
+        assert_int_equal(br_catalog_is_heartbeat_topic(cases[i].topic), cases[i].heartbeat);
+    }
+    assert_int_equal(br_catalog_skip_reason(NULL), BR_SKIP_NOT_PERSCOM_TABLE);
+    assert_string_equal(br_skip_reason_name(BR_SKIP_NOT_PERSCOM_TABLE), "not_perscom_table");
+    assert_string_equal(br_skip_reason_name(BR_SKIP_SCHEMA_CHANGE), "schema_change");
+    assert_null(br_skip_reason_name(BR_SKIP_REASON_COUNT));
+}
+
 struct topic_case {
     const char *topic;
     const char *resource; /* NULL: unknown */
@@ -399,7 +433,7 @@ int main(void)
         cmocka_unit_test(test_resources),   cmocka_unit_test(test_from_topic),
         cmocka_unit_test(test_action_for_op), cmocka_unit_test(test_event_names),
         cmocka_unit_test(test_pattern_valid), cmocka_unit_test(test_wildcards),
-        cmocka_unit_test(test_columns),
+        cmocka_unit_test(test_columns),       cmocka_unit_test(test_skip_reason),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
