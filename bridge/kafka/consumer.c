@@ -112,7 +112,10 @@ static int build_conf(const struct br_conf *conf, struct br_consumer *consumer,
         set(kconf, "queued.max.messages.kbytes", "1024", errstr, errstr_size) != 0 ||
         /* one fetch per partition is decompressed whole: with lz4 a 1 MiB fetch of small
          * change events became ~13 MiB per partition (tests/integration/test_faults.py) */
-        set(kconf, "max.partition.fetch.bytes", "262144", errstr, errstr_size) != 0) {
+        set(kconf, "max.partition.fetch.bytes", "262144", errstr, errstr_size) != 0 ||
+        /* Debezium creates a table's topic at its first change; a pattern subscription (or a
+         * name not created yet) sees it only at the next metadata refresh: 5 s, not 300 s */
+        set(kconf, "topic.metadata.refresh.interval.ms", "5000", errstr, errstr_size) != 0) {
         return -1;
     }
     if (instance && *instance && set(kconf, "group.instance.id", instance, errstr,
@@ -217,6 +220,11 @@ struct br_consumer *br_consumer_create(const struct br_conf *conf,
     if (subscribe(conf, consumer->rk, errstr, errstr_size) != 0) {
         goto fail;
     }
+    if (br_consumer_property(consumer, "topic.metadata.refresh.interval.ms", reason,
+                             sizeof(reason)) == 0) {
+        br_log_info("consumer", "new topics are found within topic.metadata.refresh.interval.ms "
+                    "= %s", reason);
+    }
     return consumer;
 
 fail:
@@ -226,6 +234,18 @@ fail:
     consumer->closed = true;
     br_consumer_destroy(consumer);
     return NULL;
+}
+
+int br_consumer_property(const struct br_consumer *consumer, const char *key, char *out,
+                         size_t out_size)
+{
+    size_t size = out_size;
+
+    if (!consumer->rk ||
+        rd_kafka_conf_get(rd_kafka_conf(consumer->rk), key, out, &size) != RD_KAFKA_CONF_OK) {
+        return -1;
+    }
+    return 0;
 }
 
 void br_consumer_close(struct br_consumer *consumer)

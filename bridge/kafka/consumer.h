@@ -35,6 +35,10 @@ struct br_consumer_events {
 struct br_consumer *br_consumer_create(const struct br_conf *conf,
                                        const struct br_consumer_events *events, char *errstr,
                                        size_t errstr_size);
+/* The value of a librdkafka property as the consumer uses it; 0, or -1 when unknown or when out
+ * is too small. */
+int br_consumer_property(const struct br_consumer *consumer, const char *key, char *out,
+                         size_t out_size);
 /* Leaves the group (revoking everything through events.revoked) if not done yet, then frees. */
 void br_consumer_destroy(struct br_consumer *consumer);
 
