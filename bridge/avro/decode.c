@@ -441,6 +441,14 @@ enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf
                                 const void *value, size_t len, struct br_change *out,
                                 char *errstr, size_t errstr_size)
 {
+    return br_decode_message(decoder, topic, value, len, NULL, out, errstr, errstr_size);
+}
+
+enum br_decode_status br_decode_message(struct br_decoder *decoder,
+                                        const struct br_conf_topic *topic, const void *value,
+                                        size_t len, const struct br_value_headers *headers,
+                                        struct br_change *out, char *errstr, size_t errstr_size)
+{
     const uint8_t *bytes = value;
     struct schema_entry *entry = NULL;
     enum br_decode_status status;
@@ -460,19 +468,20 @@ enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf
                    MAX_VALUE_BYTES);
     }
     if (topic->format == BR_FORMAT_CONFLUENT) {
-        int32_t id;
+        int32_t id = 0;
+        bool from_header = false;
 
-        if (len < 5) {
-            return bad(errstr, errstr_size, "%zu bytes: too short for Confluent framing", len);
+        if (br_framing_split(value, len, headers, &id, &bytes, &len, &from_header, errstr,
+                             errstr_size) != 0) {
+            return BR_DECODE_BAD;
         }
-        if (bytes[0] != 0) {
-            return bad(errstr, errstr_size, "bad magic byte %u (want 0)", bytes[0]);
-        }
-        id = (int32_t)(((uint32_t)bytes[1] << 24) | ((uint32_t)bytes[2] << 16) |
-                       ((uint32_t)bytes[3] << 8) | bytes[4]);
         status = schema_by_id(decoder, id, &entry, errstr, errstr_size);
-        bytes += 5;
-        len -= 5;
+        if (status == BR_DECODE_BAD && from_header) {
+            /* say where the id came from: the value itself has none */
+            snprintf(why, sizeof(why), "%s", errstr);
+            snprintf(errstr, errstr_size, "%s (from the Kafka header %s)", why,
+                     BR_FRAMING_CONTENT_ID_HEADER);
+        }
     } else if (!topic->schema_json) {
         return bad(errstr, errstr_size, "topic has no schema");
     } else {

@@ -9,6 +9,7 @@
 
 #include "perscom/change.h"
 #include "config/conf.h"
+#include "avro/framing.h"
 #include "avro/registry.h"
 
 struct br_decoder;
@@ -25,8 +26,19 @@ enum br_decode_status {
 struct br_decoder *br_decoder_create(struct br_registry *registry);
 void br_decoder_destroy(struct br_decoder *decoder);
 
+/* br_decode_message without Kafka headers. */
 enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf_topic *topic,
                                 const void *value, size_t len, struct br_change *out,
                                 char *errstr, size_t errstr_size);
+
+/*
+ * One message value -> out. headers (may be NULL) are the message's Apicurio schema-id headers:
+ * for a confluent topic, an apicurio.value.contentId header gives the schema id of a bare Avro
+ * value (framing.h). Columns keep their logical types (timecols.h, logical.h).
+ */
+enum br_decode_status br_decode_message(struct br_decoder *decoder,
+                                        const struct br_conf_topic *topic, const void *value,
+                                        size_t len, const struct br_value_headers *headers,
+                                        struct br_change *out, char *errstr, size_t errstr_size);
 
 #endif

@@ -275,6 +275,35 @@ static const char *header_value(rd_kafka_message_t *message, const char *name, c
     return buf;
 }
 
+/* One header's value; a header without a value is present with 0 bytes. */
+static void header_bytes(rd_kafka_headers_t *headers, const char *name, const void **value,
+                         size_t *len)
+{
+    *value = NULL;
+    *len = 0;
+    if (rd_kafka_header_get_last(headers, name, value, len) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        *value = NULL;
+        *len = 0;
+    } else if (!*value) {
+        *value = "";
+        *len = 0;
+    }
+}
+
+/* Apicurio's schema-id headers of message (framing.h); false when it has neither. */
+static bool value_headers(rd_kafka_message_t *message, struct br_value_headers *out)
+{
+    rd_kafka_headers_t *headers = NULL;
+
+    memset(out, 0, sizeof(*out));
+    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return false;
+    }
+    header_bytes(headers, BR_FRAMING_CONTENT_ID_HEADER, &out->content_id, &out->content_id_len);
+    header_bytes(headers, BR_FRAMING_GLOBAL_ID_HEADER, &out->global_id, &out->global_id_len);
+    return out->content_id || out->global_id;
+}
+
 /* Counts a skipped message; a topic that is not a PERSCOM table's is logged once. */
 static void note_skip(struct br_loop *loop, const char *topic, enum br_skip_reason reason,
                       const char *why)
@@ -324,6 +353,8 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     char trace_id[128];
     char errstr[512];
     struct br_prepared prepared;
+    struct br_value_headers headers;
+    bool has_headers = value_headers(kafka, &headers);
     struct br_message_in in = {
         .topic = partition->topic,
         .partition = partition->id,
@@ -332,6 +363,7 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
         .len = kafka->len,
         .request_id = header_value(kafka, "request_id", request_id, sizeof(request_id)),
         .trace_id = header_value(kafka, "trace_id", trace_id, sizeof(trace_id)),
+        .headers = has_headers ? &headers : NULL,
     };
     enum br_prepare_status status;
     struct br_message *message;

@@ -65,7 +65,8 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
                                                       : "Debezium's transaction topic");
         return BR_PREPARE_SKIP;
     }
-    decoded = br_decode(decoder, topic_conf, in->value, in->len, &change, errstr, errstr_size);
+    decoded = br_decode_message(decoder, topic_conf, in->value, in->len, in->headers, &change,
+                                errstr, errstr_size);
     switch (decoded) {
     case BR_DECODE_OK:
         break;

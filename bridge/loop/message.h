@@ -27,6 +27,7 @@ struct br_message_in {
     size_t len;
     const char *request_id; /* Kafka header "request_id", or NULL */
     const char *trace_id;   /* Kafka header "trace_id", or NULL */
+    const struct br_value_headers *headers; /* Apicurio's schema-id headers, or NULL */
 };
 
 struct br_prepared {

@@ -9,7 +9,10 @@
  *                Avro type; rendered as rankrecord) and tests/fuzz/schemas/debezium_events.avsc
  *                (events as the Debezium connector shapes them, with a column of every logical
  *                type; rendered as event);
- *   byte >= 0x80: format confluent; the value carries its own framing (magic byte, schema id).
+ *   0x80 <= byte < 0xc0: format confluent; the value carries its own framing (magic byte,
+ *                schema id).
+ *   byte >= 0xc0: format confluent, Apicurio's header framing: the first 8 bytes are the
+ *                apicurio.value.contentId header, the rest the bare Avro value.
  *                A stub registry (br_registry_schema below, linked instead of registry.c)
  *                answers ids 1..13 with the schemas above, 404 with "not found" and every
  *                other id with "unavailable".
@@ -143,8 +146,10 @@ static uint32_t be32(const uint8_t *bytes)
            bytes[3];
 }
 
-/* The resource of a decoded change: from the schema, or for confluent from the registry id. */
+/* The resource of a decoded change: from the schema, or for confluent from the registry id
+ * (header: the low half of the 8-byte header, which the decoder accepted). */
 static const struct br_resource *resource_for(const uint8_t *value, size_t len, int confluent,
+                                              const struct br_value_headers *headers,
                                               unsigned selector)
 {
     uint32_t id = 0;
@@ -152,7 +157,9 @@ static const struct br_resource *resource_for(const uint8_t *value, size_t len, 
     if (!confluent) {
         return br_catalog_by_name(resources[selector % SCHEMA_COUNT]);
     }
-    if (len >= 5) {
+    if (headers) {
+        id = be32((const uint8_t *)headers->content_id + 4);
+    } else if (len >= 5) {
         id = be32(value + 1);
     }
     if (id >= 1 && id <= SCHEMA_COUNT) {
@@ -169,6 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct br_change second;
     const struct br_conf_topic *topic;
     const struct br_resource *resource;
+    struct br_value_headers header_ids;
+    const struct br_value_headers *headers = NULL;
     enum br_decode_status status;
     enum br_decode_status again;
     enum br_action action;
@@ -185,6 +194,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     topic = confluent ? &confluent_topic : &avro_topics[selector % SCHEMA_COUNT];
     data++;
     size--;
+    if (selector >= 0xc0) {
+        if (size < 8) {
+            return 0;
+        }
+        memset(&header_ids, 0, sizeof(header_ids));
+        header_ids.content_id = data;
+        header_ids.content_id_len = 8;
+        headers = &header_ids;
+        data += 8;
+        size -= 8;
+    }
     /* An exact-size copy, so that ASan sees any read past the message's end. */
     len = size;
     value = malloc(len ? len : 1);
@@ -194,8 +214,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(value, data, len);
 
     decoder = br_decoder_create((struct br_registry *)(void *)&registry_dummy);
-    status = br_decode(decoder, topic, value, len, &change, errstr, sizeof(errstr));
-    again = br_decode(decoder, topic, value, len, &second, errstr, sizeof(errstr));
+    status = br_decode_message(decoder, topic, value, len, headers, &change, errstr,
+                               sizeof(errstr));
+    again = br_decode_message(decoder, topic, value, len, headers, &second, errstr,
+                              sizeof(errstr));
     if (again != status ||
         (status == BR_DECODE_OK &&
          (second.op != change.op || second.ts_us != change.ts_us ||
@@ -206,7 +228,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     br_change_finish(&second);
     if (status == BR_DECODE_OK) {
-        resource = resource_for(value, len, confluent, selector);
+        resource = resource_for(value, len, confluent, headers, selector);
         if (resource && br_catalog_action_for_op(change.op, true, &action)) {
             struct br_render_input in = {
                 .resource = resource,

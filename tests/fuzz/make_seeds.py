@@ -6,7 +6,7 @@
            0x80, magic 0, schema id = schema index + 1), the fixtures of tests/unit/fixtures/decode,
            and Debezium-shaped events (schemas/debezium_events.avsc, which this script writes:
            gen_cases.py's events of bigint.unsigned.handling.mode=precise plus the logical types
-           it lacks) plain and Confluent-framed;
+           it lacks) plain, Confluent-framed and with Apicurio's contentId header (selector 0xc0);
   render/  one selector byte (resource + 10 * action) + a JSON change (fuzz_render.c): the golden
            cases with datetimes as "Y-m-d H:i:s.u" strings or {"$t": microseconds}, the
            Debezium-shaped golden cases with {"$dec"}, {"$date"} and {"$clock"} columns, and
@@ -129,7 +129,7 @@ def debezium_events_schema():
 
 
 def debezium_seeds(decode):
-    """Messages of schemas/debezium_events.avsc: plain and Confluent-framed."""
+    """Messages of schemas/debezium_events.avsc: plain, Confluent-framed, Apicurio header."""
     schema, columns, fields = debezium_events_schema()
     with open(os.path.join(HERE, 'schemas', 'debezium_events.avsc'), 'w', encoding='utf-8') as f:
         json.dump(schema, f, indent=1)
@@ -151,6 +151,8 @@ def debezium_seeds(decode):
         write(os.path.join(decode, stem + '.bin'), bytes([DBZ_SELECTOR]) + avro)
         write(os.path.join(decode, stem + '-confluent.bin'),
               bytes([0x80]) + b'\x00' + struct.pack('>i', DBZ_SELECTOR + 1) + avro)
+        write(os.path.join(decode, stem + '-apicurio.bin'),
+              bytes([0xc0]) + struct.pack('>q', DBZ_SELECTOR + 1) + avro)
 
 
 def dbz_json_row(row):

@@ -1,9 +1,11 @@
-"""Topics that are not PERSCOM tables and Debezium's own topics, through a real bridge process
-and broker (schemas/README.md, "Not events").
+"""Topics that are not PERSCOM tables, Debezium's own topics and Apicurio's header framing,
+through a real bridge process and broker (schemas/README.md, "Not events" and "Framing").
 
 The values of the skipped topics are not Avro at all: were they decoded, they would be
 undecodable and, without a dead-letter topic (policy block), hold their partitions.
 """
+import struct
+
 import pytest
 
 from . import records
@@ -39,9 +41,14 @@ def test_other_topics_are_skipped(kafka, registry, receiver, bridges, uniq):
     for topic, (_, n) in others.items():
         for i in range(n):
             prod.send(topic, b'\xffnot avro %d' % i, key=b'k%d' % i)
-    for rid in range(1, 7):
+    # the table's creates: Confluent framing, and bare Avro with Apicurio's contentId header
+    for rid in range(1, 4):
         prod.send(tables, records.encode(table, records.envelope(table, 'created', rid),
                                          schema_id), key=b'k%d' % rid)
+    for rid in range(4, 7):
+        prod.send(tables, records.encode(table, records.envelope(table, 'created', rid)),
+                  key=b'k%d' % rid,
+                  headers=[('apicurio.value.contentId', struct.pack('>q', schema_id))])
     prod.flush()
 
     wait_until(lambda: len(receiver.delivered('all')) >= 6, 60, 'six deliveries')
@@ -66,3 +73,29 @@ def test_other_topics_are_skipped(kafka, registry, receiver, bridges, uniq):
     rc, _ = b.terminate(timeout=20)
     assert rc == 0
 
+
+def test_apicurio_global_id_is_diagnosed(kafka, registry, receiver, bridges, uniq):
+    """Apicurio's default framing: refused with the settings named, and dead-lettered."""
+    table = 'records_service'
+    topic = 'it.%s.%s' % (uniq, table)
+    dead = 'it.%s.dead' % uniq
+    kafka.create_topics([topic, dead], partitions=1)
+    b = bridges('b', 'g-' + uniq, [{'name': topic}], [hook(receiver, 'all', ['*'])],
+                registry_url=registry.url, extra={'dead_letter': {'topic': dead}})
+    b.start()
+    schema_id = registry.register(records.schema_text(table))
+    prod = records.Producer(kafka.bootstrap)
+    prod.send(topic, records.encode(table, records.envelope(table, 'created', 1)), key=b'k1',
+              headers=[('apicurio.value.globalId', struct.pack('>q', 4242))])
+    prod.send(topic, records.encode(table, records.envelope(table, 'created', 2), schema_id),
+              key=b'k2')
+    prod.flush()
+    wait_until(lambda: len(receiver.delivered('all')) >= 1, 60, 'the second message delivered')
+    assert [r.record_id for r in receiver.delivered('all')] == [2]
+    wait_until(lambda: 'apicurio.registry.as-confluent=true' in b.log_text(), 20,
+               'the diagnosis in the log')
+    log = b.log_text()
+    assert 'global id 4242 in header apicurio.value.globalId' in log
+    assert 'apicurio.registry.headers.enabled=false' in log
+    rc, _ = b.terminate(timeout=20)
+    assert rc == 0

@@ -1,8 +1,8 @@
 /*
  * Unit tests of message.c: which messages are not events and why (the reason label of
  * skipped_total), by topic name and by Debezium's value schema names, without the registry for
- * topics of other tables. The configuration is written to a temporary directory; the registry
- * is a stub (br_registry_schema below).
+ * topics of other tables; Apicurio's schema-id header reaching the decoder. The configuration is
+ * written to a temporary directory; the registry is a stub (br_registry_schema below).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -134,6 +134,7 @@ struct prepare_case {
     const char *topic;
     const void *value;
     size_t len;
+    const struct br_value_headers *headers;
     enum br_prepare_status status;
     enum br_skip_reason skip; /* BR_PREPARE_SKIP */
     const char *reason;       /* a part of errstr, or NULL */
@@ -147,6 +148,7 @@ static void run_case(const struct br_conf *conf, const struct prepare_case *c, s
         .topic = c->topic,
         .value = c->value,
         .len = c->len,
+        .headers = c->headers,
     };
     struct br_prepared prepared;
     char errstr[512] = "";
@@ -182,6 +184,8 @@ static void run_case(const struct br_conf *conf, const struct prepare_case *c, s
 
 static void test_prepare(void **state)
 {
+    static const uint8_t content_id_7[8] = {0, 0, 0, 0, 0, 0, 0, 7};
+    static const struct br_value_headers apicurio = {content_id_7, 8, NULL, 0};
     struct br_conf *conf = load_conf();
     uint8_t create[16];
     uint8_t snapshot[16];
@@ -195,29 +199,35 @@ static void test_prepare(void **state)
     size_t heartbeat_framed_len = framed(21, create, create_len, heartbeat_framed);
     const struct prepare_case cases[] = {
         /* tables that are not PERSCOM's: skipped by name, the registry is never asked */
-        {"perscom.db.migrations", "garbage", 7, BR_PREPARE_SKIP,
+        {"perscom.db.migrations", "garbage", 7, NULL, BR_PREPARE_SKIP,
          BR_SKIP_NOT_PERSCOM_TABLE, "not a PERSCOM table", 0},
-        {"perscom.db.password_reset_tokens", create_framed, create_framed_len,
+        {"perscom.db.password_reset_tokens", create_framed, create_framed_len, NULL,
          BR_PREPARE_SKIP, BR_SKIP_NOT_PERSCOM_TABLE, "set `resource`", 0},
-        {"perscom.db.transaction", "x", 1, BR_PREPARE_SKIP, BR_SKIP_TRANSACTION,
+        {"perscom.db.transaction", "x", 1, NULL, BR_PREPARE_SKIP, BR_SKIP_TRANSACTION,
          "transaction topic", 0},
-        {"__debezium-heartbeat.perscom", "x", 1, BR_PREPARE_SKIP, BR_SKIP_HEARTBEAT,
+        {"__debezium-heartbeat.perscom", "x", 1, NULL, BR_PREPARE_SKIP, BR_SKIP_HEARTBEAT,
          "heartbeat topic", 0},
         /* a topic prefix named like a table: still the heartbeat topic */
-        {"__debezium-heartbeat.users", "x", 1, BR_PREPARE_SKIP, BR_SKIP_HEARTBEAT,
+        {"__debezium-heartbeat.users", "x", 1, NULL, BR_PREPARE_SKIP, BR_SKIP_HEARTBEAT,
          "heartbeat topic", 0},
         /* named like a table, but Debezium's heartbeat by its value schema */
-        {"perscom.db.records_ranks", heartbeat_framed, heartbeat_framed_len,
+        {"perscom.db.records_ranks", heartbeat_framed, heartbeat_framed_len, NULL,
          BR_PREPARE_SKIP, BR_SKIP_HEARTBEAT, "heartbeat", 1},
-        {"perscom.db.records_ranks", "", 0, BR_PREPARE_SKIP, BR_SKIP_TOMBSTONE, NULL, 0},
-        {"perscom.db.records_ranks", snapshot_framed, snapshot_framed_len, BR_PREPARE_SKIP,
+        {"perscom.db.records_ranks", "", 0, NULL, BR_PREPARE_SKIP, BR_SKIP_TOMBSTONE, NULL, 0},
+        {"perscom.db.records_ranks", snapshot_framed, snapshot_framed_len, NULL, BR_PREPARE_SKIP,
          BR_SKIP_SNAPSHOT, "snapshot", 1},
-        {"perscom.db.records_ranks", create_framed, create_framed_len, BR_PREPARE_OK,
+        {"perscom.db.records_ranks", create_framed, create_framed_len, NULL, BR_PREPARE_OK,
          BR_SKIP_TOMBSTONE, NULL, 1},
+        /* Apicurio's header framing: accepted */
+        {"perscom.db.records_ranks", create, create_len, &apicurio, BR_PREPARE_OK,
+         BR_SKIP_TOMBSTONE, NULL, 1},
+        /* ... and diagnosed without it */
+        {"perscom.db.records_ranks", snapshot + 1, snapshot_len - 1, NULL, BR_PREPARE_BAD,
+         BR_SKIP_TOMBSTONE, "apicurio.registry.headers.enabled=false", 0},
         /* `resource` for a renamed table */
-        {"legacy.promotions", create, create_len, BR_PREPARE_OK, BR_SKIP_TOMBSTONE, NULL,
+        {"legacy.promotions", create, create_len, NULL, BR_PREPARE_OK, BR_SKIP_TOMBSTONE, NULL,
          0},
-        {"unconfigured.topic", create, create_len, BR_PREPARE_BAD, BR_SKIP_TOMBSTONE,
+        {"unconfigured.topic", create, create_len, NULL, BR_PREPARE_BAD, BR_SKIP_TOMBSTONE,
          "matches no entry", 0},
     };
     (void)state;
