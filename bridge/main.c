@@ -189,6 +189,40 @@ static int read_stdin(struct br_buf *buf)
     return ferror(stdin) ? -1 : 0;
 }
 
+/* A whole decimal integer in [min, max] (no sign for min >= 0, no trailing bytes). */
+static int parse_integer(const char *text, long long min, long long max, long long *out)
+{
+    char *end = NULL;
+    long long value;
+
+    if (!text || !*text || (min >= 0 && *text == '-') || *text == '+' || *text == ' ') {
+        return -1;
+    }
+    errno = 0;
+    value = strtoll(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value < min || value > max) {
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+/* Prints the configured topics (names and patterns) after "configured topics: ". */
+static void print_topics(const struct br_conf *conf, FILE *out)
+{
+    fputs("configured topics:", out);
+    for (size_t i = 0; i < conf->topic_count; i++) {
+        const struct br_conf_topic *topic = &conf->topics[i];
+        if (topic->name) {
+            fprintf(out, " %s", topic->name);
+        } else {
+            fprintf(out, " pattern '%s'", topic->pattern);
+        }
+        fputs(i + 1 < conf->topic_count ? "," : "", out);
+    }
+    fputc('\n', out);
+}
+
 static int cmd_render(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -225,12 +259,26 @@ static int cmd_render(int argc, char **argv)
         case 'k':
             hook = optarg;
             break;
-        case 'p':
-            in.partition = (int32_t)strtol(optarg, NULL, 10);
+        case 'p': {
+            long long partition;
+            if (parse_integer(optarg, 0, INT32_MAX, &partition) != 0) {
+                fprintf(stderr, "perscom-bridge render: --partition wants a whole number from 0 "
+                        "to %d, not '%s'\n", INT32_MAX, optarg);
+                return EXIT_USAGE;
+            }
+            in.partition = (int32_t)partition;
             break;
-        case 'o':
-            in.offset = strtoll(optarg, NULL, 10);
+        }
+        case 'o': {
+            long long offset;
+            if (parse_integer(optarg, 0, INT64_MAX, &offset) != 0) {
+                fprintf(stderr, "perscom-bridge render: --offset wants a whole number from 0, "
+                        "not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            in.offset = (int64_t)offset;
             break;
+        }
         case 'H': {
             char *eq = strchr(optarg, '=');
             if (!eq) {
@@ -242,6 +290,10 @@ static int cmd_render(int argc, char **argv)
                 in.request_id = eq + 1;
             } else if (strcmp(optarg, "trace_id") == 0) {
                 in.trace_id = eq + 1;
+            } else {
+                fprintf(stderr, "perscom-bridge render: --header %s: render uses only the "
+                        "Kafka headers request_id and trace_id\n", optarg);
+                return EXIT_USAGE;
             }
             break;
         }
@@ -264,6 +316,13 @@ static int cmd_render(int argc, char **argv)
     conf = load_conf(path);
     if (!conf) {
         rc = EXIT_CONFIG;
+        goto done;
+    }
+    if (!br_conf_topic_for(conf, in.topic)) {
+        fprintf(stderr, "perscom-bridge render: topic %s matches no entry of topics in %s; ",
+                in.topic, path);
+        print_topics(conf, stderr);
+        rc = EXIT_USAGE;
         goto done;
     }
     if (hook) {
