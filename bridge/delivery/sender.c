@@ -152,14 +152,23 @@ static struct transfer *transfer_take(struct br_sender *sender)
     return transfer;
 }
 
+/* Appends "name: value", whole, however long the configured value is. */
 static struct curl_slist *append_header(struct curl_slist *list, const char *name,
                                         const char *value)
 {
-    char line[1024];
+    size_t name_len = strlen(name);
+    size_t value_len = strlen(value);
+    char *line = malloc(name_len + value_len + 3);
     struct curl_slist *grown;
 
-    snprintf(line, sizeof(line), "%s: %s", name, value);
+    if (!line) {
+        abort();
+    }
+    memcpy(line, name, name_len);
+    memcpy(line + name_len, ": ", 2);
+    memcpy(line + name_len + 2, value, value_len + 1);
     grown = curl_slist_append(list, line);
+    free(line);
     if (!grown) {
         abort();
     }

@@ -296,3 +296,27 @@ def test_sigterm_under_load_exits_cleanly_and_commits_what_was_delivered(kafka, 
     assert not short, ('committed offsets do not cover delivered messages '
                        '{partition: (committed, 1 + highest delivered)}: %s' % short)
     assert sum(prefix.values()) < n, 'everything was delivered: SIGTERM came too late'
+
+
+# --------------------------------------------------------------------------------------------
+# a configured header arrives whole, however long (it was cut at 1,016 bytes)
+# --------------------------------------------------------------------------------------------
+
+def test_long_configured_header_arrives_whole(kafka, receiver, bridges, uniq):
+    table = 'records_ranks'
+    topic = 'it.%s.%s' % (uniq, table)
+    kafka.create_topics([topic], partitions=1)
+    produce_creates(kafka, topic, table, 3)
+    value = ''.join('%04d-' % i for i in range(1200))[:6000]
+    h = hook(receiver, 'long', ['*'])
+    h['headers'] = {'X-Long': value, 'X-Short': 'a'}
+    b = bridges('b', 'g-' + uniq, [{'name': topic, 'format': 'avro',
+                                    'schema': records.schema_path(table)}], [h])
+    b.start()
+    wait_until(lambda: b.assert_running() or len(receiver.delivered('long')) >= 3, 60,
+               '3 deliveries')
+    for r in receiver.snapshot('long'):
+        assert r.sig_ok
+        assert len(r.headers['x-long']) == len(value)
+        assert r.headers['x-long'] == value
+        assert r.headers['x-short'] == 'a'
