@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/url.h"
+
 /* A schema answer larger than this is refused. */
 #define MAX_ANSWER_BYTES (4u * 1024 * 1024)
 
@@ -27,6 +29,7 @@ struct fetch {
     bool finished;        /* result and message wait for the next call for id */
     int32_t id;
     char url[2048];
+    char shown[2048]; /* url without credentials, for messages */
     struct answer answer;
     struct curl_slist *headers;
     enum br_registry_status result;
@@ -209,6 +212,7 @@ static int start(struct br_registry *registry, int32_t id, char *errstr, size_t 
     }
     fetch->id = id;
     snprintf(fetch->url, sizeof(fetch->url), "%s/schemas/ids/%d", registry->url, (int)id);
+    br_url_redact(fetch->url, fetch->shown, sizeof(fetch->shown));
     if (prepare(registry, fetch->url, &fetch->answer, fetch->headers) != 0) {
         snprintf(errstr, errstr_size, "schema registry: cannot set up the request");
         return -1;
@@ -227,18 +231,18 @@ static enum br_registry_status conclude(struct br_registry *registry, CURLcode c
     struct cached *grown;
 
     if (code != CURLE_OK) {
-        snprintf(errstr, errstr_size, "schema registry: %s: %s", fetch->url,
+        snprintf(errstr, errstr_size, "schema registry: %s: %s", fetch->shown,
                  fetch->answer.too_big ? "answer too large" : curl_easy_strerror(code));
         return BR_REGISTRY_UNAVAILABLE;
     }
     curl_easy_getinfo(registry->curl, CURLINFO_RESPONSE_CODE, &http);
     if (http == 404) {
-        snprintf(errstr, errstr_size, "schema registry: %s: schema id %d not found", fetch->url,
-                 (int)fetch->id);
+        snprintf(errstr, errstr_size, "schema registry: %s: schema id %d not found",
+                 fetch->shown, (int)fetch->id);
         return BR_REGISTRY_NOT_FOUND;
     }
     if (http != 200) {
-        snprintf(errstr, errstr_size, "schema registry: %s: HTTP status %ld", fetch->url, http);
+        snprintf(errstr, errstr_size, "schema registry: %s: HTTP status %ld", fetch->shown, http);
         return BR_REGISTRY_UNAVAILABLE;
     }
     text = schema_of(fetch->answer.data ? fetch->answer.data : "", fetch->answer.len, errstr,

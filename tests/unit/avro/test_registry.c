@@ -225,6 +225,30 @@ static void test_basic_auth(void **state)
     server_stop(&server);
 }
 
+/* A URL with credentials (refused by the configuration, but never shown anyway). */
+static void test_errors_hide_url_credentials(void **state)
+{
+    struct server server;
+    struct br_registry *registry;
+    const char *schema = NULL;
+    char url[96];
+    char errstr[256];
+    (void)state;
+
+    server_start(&server);
+    snprintf(url, sizeof(url), "http://reguser:URLPASS_leak@127.0.0.1:%d", server.port);
+    registry = br_registry_create(url, NULL, NULL, NULL);
+    for (int32_t id = 2; id <= 6; id += 4) {
+        assert_int_not_equal(br_registry_schema(registry, id, &schema, errstr, sizeof(errstr)),
+                             BR_REGISTRY_OK);
+        if (strstr(errstr, "URLPASS") || strstr(errstr, "reguser") || !strstr(errstr, "***@")) {
+            fail_msg("id %d: credentials in \"%s\"", id, errstr);
+        }
+    }
+    br_registry_destroy(registry);
+    server_stop(&server);
+}
+
 static void test_refused(void **state)
 {
     struct server server;
@@ -305,6 +329,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_answers),
         cmocka_unit_test(test_basic_auth),
+        cmocka_unit_test(test_errors_hide_url_credentials),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_async),
     };
