@@ -1,6 +1,9 @@
 /*
- * Unit tests of conf.c. Fixtures live in tests/unit/fixtures/conf/ (ctest runs in tests/unit/fixtures): one full
- * configuration checked field by field, and bad files each with the exact diagnostics expected.
+ * Unit tests of br_conf_load: the bridge's schema (confkeys.c), its cross-key checks
+ * (confcheck.c) and conf.c. Fixtures live in tests/unit/fixtures/conf/ (ctest runs in
+ * tests/unit/fixtures): one full configuration checked field by field, and bad files each with
+ * the exact diagnostics expected. The walker itself is tested with a schema of its own in
+ * test_yamlconf.c.
  */
 #include <errno.h>
 #include <regex.h>
