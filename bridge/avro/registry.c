@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/url.h"
 
@@ -15,6 +16,17 @@
 struct cached {
     int32_t id;
     char *schema_json;
+};
+
+/* A schema id the registry said it does not have: not asked again before retry_ms. */
+#define NEGATIVE_FIRST_MS 2000
+#define NEGATIVE_MAX_MS 60000
+
+struct missing {
+    int32_t id;
+    int64_t retry_ms; /* monotonic */
+    int64_t delay_ms; /* doubles at each new 404, up to NEGATIVE_MAX_MS */
+    char message[256];
 };
 
 struct answer {
@@ -46,7 +58,69 @@ struct br_registry {
     struct fetch fetch;
     struct cached *cache;
     size_t count;
+    struct missing *missing; /* the negative cache */
+    size_t missing_count;
 };
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct missing *missing_find(struct br_registry *registry, int32_t id)
+{
+    for (size_t i = 0; i < registry->missing_count; i++) {
+        if (registry->missing[i].id == id) {
+            return &registry->missing[i];
+        }
+    }
+    return NULL;
+}
+
+/* Remembers a 404 for id: the next fetch waits NEGATIVE_FIRST_MS, then twice as long each time. */
+static void missing_note(struct br_registry *registry, int32_t id, const char *message)
+{
+    struct missing *entry = missing_find(registry, id);
+
+    if (!entry) {
+        struct missing *grown = realloc(registry->missing,
+                                        (registry->missing_count + 1) * sizeof(*grown));
+        if (!grown) {
+            abort();
+        }
+        registry->missing = grown;
+        entry = &registry->missing[registry->missing_count++];
+        entry->id = id;
+        entry->delay_ms = NEGATIVE_FIRST_MS;
+    } else {
+        entry->delay_ms = entry->delay_ms * 2 > NEGATIVE_MAX_MS ? NEGATIVE_MAX_MS
+                                                                : entry->delay_ms * 2;
+    }
+    entry->retry_ms = now_ms() + entry->delay_ms;
+    snprintf(entry->message, sizeof(entry->message), "%s", message);
+}
+
+/* true (and errstr set) when id is known missing and its next fetch is not due yet. */
+static bool missing_known(struct br_registry *registry, int32_t id, char *errstr,
+                          size_t errstr_size)
+{
+    const struct missing *entry = missing_find(registry, id);
+    int64_t now;
+
+    if (!entry) {
+        return false;
+    }
+    now = now_ms();
+    if (now >= entry->retry_ms) {
+        return false;
+    }
+    snprintf(errstr, errstr_size, "%s (asked again in %lld s)", entry->message,
+             (long long)((entry->retry_ms - now + 999) / 1000));
+    return true;
+}
 
 static char *dup_or_null(const char *s)
 {
@@ -91,6 +165,7 @@ void br_registry_destroy(struct br_registry *registry)
         free(registry->cache[i].schema_json);
     }
     free(registry->cache);
+    free(registry->missing);
     if (registry->multi && registry->fetch.active) {
         curl_multi_remove_handle(registry->multi, registry->curl);
     }
@@ -239,6 +314,7 @@ static enum br_registry_status conclude(struct br_registry *registry, CURLcode c
     if (http == 404) {
         snprintf(errstr, errstr_size, "schema registry: %s: schema id %d not found",
                  fetch->shown, (int)fetch->id);
+        missing_note(registry, fetch->id, errstr);
         return BR_REGISTRY_NOT_FOUND;
     }
     if (http != 200) {
@@ -320,6 +396,11 @@ bool br_registry_busy(const struct br_registry *registry)
     return registry->multi && registry->fetch.active;
 }
 
+bool br_registry_fetching(const struct br_registry *registry)
+{
+    return registry->multi && (registry->fetch.active || registry->fetch.finished);
+}
+
 /* Asynchronous lookup: never blocks; a miss starts a fetch and answers UNAVAILABLE. */
 static enum br_registry_status lookup_async(struct br_registry *registry, int32_t id,
                                             const char **schema_json, char *errstr,
@@ -368,6 +449,15 @@ enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t
     if (cached) {
         *schema_json = cached;
         return BR_REGISTRY_OK;
+    }
+    if (id <= 0) {
+        snprintf(errstr, errstr_size,
+                 "schema id %d is not a positive 32-bit number: not a registry's id (the value "
+                 "is not Confluent-framed Avro)", (int)id);
+        return BR_REGISTRY_NOT_FOUND;
+    }
+    if (missing_known(registry, id, errstr, errstr_size)) {
+        return BR_REGISTRY_NOT_FOUND;
     }
     if (registry->multi) {
         return lookup_async(registry, id, schema_json, errstr, errstr_size);

@@ -9,7 +9,8 @@ struct br_registry;
 
 enum br_registry_status {
     BR_REGISTRY_OK,
-    BR_REGISTRY_NOT_FOUND,   /* the registry answered 404: the id does not exist (permanent) */
+    BR_REGISTRY_NOT_FOUND,   /* the registry answered 404, or the id is not positive: the id
+                              * does not exist (permanent) */
     BR_REGISTRY_UNAVAILABLE  /* connection error, timeout, 5xx, bad answer: retry later */
 };
 
@@ -24,6 +25,8 @@ void br_registry_destroy(struct br_registry *registry);
  * render command). In asynchronous mode a miss never blocks: it starts a fetch and answers
  * UNAVAILABLE ("fetching"); once br_registry_perform has finished it, the next call for the
  * same id answers with its result.
+ * An id below 1 is NOT_FOUND without a request. A 404 is remembered: the same id answers
+ * NOT_FOUND without a request for 2 s, then 4 s, 8 s, ... up to 60 s between requests.
  */
 enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t id,
                                            const char **schema_json, char *errstr,
@@ -35,5 +38,8 @@ void br_registry_set_async(struct br_registry *registry);
 bool br_registry_perform(struct br_registry *registry);
 /* True while a fetch is in flight (the loop then polls it every few milliseconds). */
 bool br_registry_busy(const struct br_registry *registry);
+/* True while a fetch is in flight or its result waits to be collected: a RETRY answered now is
+ * the normal first sight of a schema id, not a problem. */
+bool br_registry_fetching(const struct br_registry *registry);
 
 #endif

@@ -329,9 +329,9 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
                                 sizeof(errstr));
     if (status == BR_PREPARE_RETRY) {
         /* a fetch in flight is the normal first sight of a schema id; anything else is not */
-        br_log(loop->registry && br_registry_busy(loop->registry) ? BR_LOG_DEBUG : BR_LOG_WARN,
-               "loop", "%s [%d] @%lld: %s; holding the partition and retrying",
-               partition->topic, partition->id, (long long)kafka->offset, errstr);
+        bool first_sight = loop->registry && br_registry_fetching(loop->registry);
+        br_log(first_sight ? BR_LOG_DEBUG : BR_LOG_WARN, "loop",
+               "%s [%d] @%lld: %s; holding the partition and retrying", partition->topic, partition->id, (long long)kafka->offset, errstr);
         return false;
     }
     if (status == BR_PREPARE_SKIP || (status == BR_PREPARE_OK && prepared.count == 0)) {

@@ -135,3 +135,44 @@ def test_registry_outage_delays_but_never_drops(kafka, receiver, bridges, uniq):
         assert_identical_attempts(receiver, 'h1')
     finally:
         reg.stop()
+
+
+def test_unknown_schema_id_is_asked_with_backoff_and_first_sight_is_not_a_warning(
+        kafka, receiver, bridges, uniq):
+    """Under policy block a message with an unknown schema id holds its partition; the registry
+    is asked again with backoff (2 s, 4 s, ...), not at every retry. A schema's normal first
+    lookup is logged at debug, never as a warning."""
+    reg = SchemaRegistry().start()
+    try:
+        table = 'calendars'
+        topic = 'it.%s.%s' % (uniq, table)
+        kafka.create_topics([topic], partitions=2)
+        sid = reg.register(records.schema_text(table))
+        unknown = sid + 1000
+        prod = records.Producer(kafka.bootstrap)
+        prod.send(topic, records.encode(table, records.envelope(table, 'created', 1), unknown),
+                  partition=0, meta=1)
+        for rid in range(2, 12):
+            prod.send(topic, records.encode(table, records.envelope(table, 'created', rid), sid),
+                      partition=1, meta=rid)
+        prod.flush()
+        b = bridges('b', 'g-' + uniq, [{'name': topic, 'format': 'confluent'}],
+                    [hook(receiver, 'h1', ['*'])], registry_url=reg.url)
+        b.start()
+        wait_until(lambda: b.assert_running() or len(ok_ids(receiver, 'h1')) == 10, 60,
+                   'the ten messages of partition 1 delivered')
+        asked = lambda: [p for p in reg.lookups if p.startswith('/schemas/ids/%d' % unknown)]
+        wait_until(lambda: len(asked()) >= 1, 10, 'the unknown id asked for')
+        t0 = time.monotonic()
+        first = len(asked())
+        time.sleep(7)
+        # within 7 s after the first 404: at most the 2 s and 4 s steps (2 more requests)
+        assert len(asked()) - first <= 2, (len(asked()), time.monotonic() - t0)
+        assert 1 not in ok_ids(receiver, 'h1')
+        log = b.log_text()
+        warned = [line for line in log.splitlines()
+                  if ' warn ' in line and 'fetching schema id %d' % sid in line]
+        assert not warned, warned
+        assert 'unknown schema id %d' % unknown in log
+    finally:
+        reg.stop()
