@@ -37,19 +37,17 @@ void br_rebalance_unschedule(struct br_loop *loop, struct br_partition *partitio
 {
     br_schedule_forget(&loop->schedule, partition);
     for (size_t i = 0; i < partition->lane_count; i++) {
-        struct br_health *health = &loop->health[i];
-        bool was_probe = health->probe == &partition->lanes[i];
+        struct br_lane *next;
 
         if (partition->lanes[i].head) {
             br_sender_cancel(loop->sender, partition->lanes[i].head);
         }
         partition->lanes[i].in_flight = false;
-        br_health_forget(health, &partition->lanes[i]);
-        if (was_probe && health->open) {
-            struct br_lane *next = br_health_unpark(health);
-            if (next) {
-                br_schedule_ready(&loop->schedule, next);
-            }
+        /* a probing hook left without a probe (this lane was it, or the parked lane promoted
+         * when an earlier partition of the same revoke went) lets its oldest parked lane go */
+        next = br_health_forget(&loop->health[i], &partition->lanes[i]);
+        if (next) {
+            br_schedule_ready(&loop->schedule, next);
         }
     }
 }
