@@ -53,7 +53,8 @@ static void test_classify_column_types(void **state)
         /* Debezium's connect names */
         {"{\"type\":\"long\",\"connect.name\":\"io.debezium.time.MicroTimestamp\"}",
          BR_TIMECOL_US},
-        {"{\"type\":\"long\",\"connect.version\":1,\"connect.name\":\"io.debezium.time.Timestamp\"}",
+        {"{\"type\":\"long\",\"connect.version\":1,"
+         "\"connect.name\":\"io.debezium.time.Timestamp\"}",
          BR_TIMECOL_MS},
         {"{\"type\":\"long\",\"connect.name\":\"io.debezium.time.NanoTimestamp\"}", BR_TIMECOL_NS},
         {ZONED, BR_TIMECOL_ZONED},
@@ -217,23 +218,29 @@ static void test_classify_schemas(void **state)
 /* The record declared at the end of a nest of `levels` records, referenced by name. */
 static char *nested_schema(int levels)
 {
-    char *schema = malloc(65536);
-    size_t n = 0;
+    static const char head[] = "{\"type\":\"record\",\"name\":\"E\",\"fields\":["
+                               "{\"name\":\"after\",\"type\":[\"null\",\"Value\"]},"
+                               "{\"name\":\"nest\",\"type\":";
+    static const char value[] = VALUE_RECORD("");
+    size_t size = 65536;
+    char *schema = malloc(size);
+    int n;
 
-    assert_non_null(schema);
-    n += (size_t)sprintf(schema + n, "{\"type\":\"record\",\"name\":\"E\",\"fields\":["
-                                     "{\"name\":\"after\",\"type\":[\"null\",\"Value\"]},"
-                                     "{\"name\":\"nest\",\"type\":");
-    for (int i = 0; i < levels; i++) {
-        n += (size_t)sprintf(schema + n, "{\"type\":\"record\",\"name\":\"N%d\",\"fields\":["
-                                         "{\"name\":\"x\",\"type\":", i);
+    if (!schema) {
+        abort();
     }
-    n += (size_t)sprintf(schema + n, VALUE_RECORD(""));
+    n = snprintf(schema, size, "%s", head);
     for (int i = 0; i < levels; i++) {
-        n += (size_t)sprintf(schema + n, "}]}");
+        n += snprintf(schema + n, size - (size_t)n,
+                      "{\"type\":\"record\",\"name\":\"N%d\",\"fields\":[{\"name\":\"x\",\"type\":",
+                      i);
     }
-    n += (size_t)sprintf(schema + n, "}]}");
-    assert_true(n < 65536);
+    n += snprintf(schema + n, size - (size_t)n, "%s", value);
+    for (int i = 0; i < levels; i++) {
+        n += snprintf(schema + n, size - (size_t)n, "}]}");
+    }
+    n += snprintf(schema + n, size - (size_t)n, "}]}");
+    assert_true((size_t)n < size);
     return schema;
 }
 

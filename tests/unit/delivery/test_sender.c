@@ -214,7 +214,8 @@ static void drive(struct br_sender *sender, struct server *server, struct done_l
         unsigned count = 0;
 
         if (server) {
-            fds[count++] = (struct curl_waitfd){.fd = server->listen_fd, .events = CURL_WAIT_POLLIN};
+            fds[count++] = (struct curl_waitfd){.fd = server->listen_fd,
+                                                .events = CURL_WAIT_POLLIN};
             for (size_t i = 0; i < server->conn_count; i++) {
                 fds[count++] = (struct curl_waitfd){.fd = server->conns[i].fd,
                                                     .events = CURL_WAIT_POLLIN};
@@ -453,7 +454,8 @@ static void test_results_table(void **state)
          "HTTP/1.1 429 Too Many Requests\r\nRETRY-AFTER: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
          "Content-Length: 0\r\n\r\n",
          false, true, 429, "Sun, 06 Nov 1994 08:49:37 GMT", ""},
-        {"Retry-After trimmed", "HTTP/1.1 503 x\r\nretry-after:\t  7  \r\nContent-Length: 0\r\n\r\n",
+        {"Retry-After trimmed",
+         "HTTP/1.1 503 x\r\nretry-after:\t  7  \r\nContent-Length: 0\r\n\r\n",
          false, true, 503, "7", ""},
         {"Retry-After empty", "HTTP/1.1 503 x\r\nRetry-After:\r\nContent-Length: 0\r\n\r\n", false,
          true, 503, "", ""},
