@@ -276,21 +276,26 @@ static void test_nested_arrays(void **state)
     (void)state;
     for (size_t i = 0; i < COUNT(cases); i++) {
         int levels = cases[i].levels;
-        char *json = malloc((size_t)levels * 32 + 16);
+        static const char open[] = "{\"type\":\"array\",\"items\":";
+        size_t size = (size_t)levels * (sizeof(open) - 1 + 1) + sizeof("\"int\"");
+        char *json = malloc(size);
         char *bytes = malloc((size_t)levels * 2 + 1);
         size_t n = 0;
         struct check_case c;
 
-        assert_non_null(json);
-        assert_non_null(bytes);
-        for (int k = 0; k < levels; k++) {
-            n += (size_t)sprintf(json + n, "{\"type\":\"array\",\"items\":");
+        if (!json || !bytes) {
+            abort();
         }
-        n += (size_t)sprintf(json + n, "\"int\"");
         for (int k = 0; k < levels; k++) {
-            json[n++] = '}';
+            memcpy(json + n, open, sizeof(open) - 1);
+            n += sizeof(open) - 1;
         }
+        memcpy(json + n, "\"int\"", 5);
+        n += 5;
+        memset(json + n, '}', (size_t)levels);
+        n += (size_t)levels;
         json[n] = '\0';
+        assert_true(n < size);
         memset(bytes, 0x02, (size_t)levels);            /* one item per level */
         memset(bytes + levels, 0x00, (size_t)levels + 1); /* the int 0, then the end blocks */
         c.schema = json;
