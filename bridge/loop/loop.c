@@ -214,6 +214,26 @@ static bool producer_failed(struct br_loop *loop)
     return false;
 }
 
+/* Logs, per hook, the requests still in flight when the grace period ran out. */
+static void report_abandoned(const struct br_loop *loop)
+{
+    for (size_t hook = 0; hook < loop->conf->hook_count; hook++) {
+        size_t count = 0;
+        for (const struct br_partition *partition = loop->partitions; partition;
+             partition = partition->next) {
+            if (hook < partition->lane_count && partition->lanes[hook].in_flight) {
+                count++;
+            }
+        }
+        if (count > 0) {
+            br_log_warn("loop", "shutdown: hook %s: %zu request(s) still in flight after "
+                        "shutdown_grace_ms (%ld ms) abandoned; their offsets are not committed, "
+                        "so the next owner of the partitions delivers them again",
+                        loop->conf->hooks[hook].name, count, loop->conf->shutdown_grace_ms);
+        }
+    }
+}
+
 int br_loop_run(struct br_loop *loop)
 {
     struct curl_waitfd *fds;
@@ -316,6 +336,9 @@ int br_loop_run(struct br_loop *loop)
 
     /* Shutdown: abandon what is still in flight after the grace period, let dead letters on
      * their way land, commit the done prefix, leave the group. */
+    if (loop->stopping && br_sender_in_flight(loop->sender) > 0) {
+        report_abandoned(loop);
+    }
     for (struct br_partition *partition = loop->partitions; partition;
          partition = partition->next) {
         br_rebalance_unschedule(loop, partition);

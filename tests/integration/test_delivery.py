@@ -320,3 +320,32 @@ def test_long_configured_header_arrives_whole(kafka, receiver, bridges, uniq):
         assert len(r.headers['x-long']) == len(value)
         assert r.headers['x-long'] == value
         assert r.headers['x-short'] == 'a'
+
+
+# --------------------------------------------------------------------------------------------
+# shutdown past the grace period says what it abandons, per hook
+# --------------------------------------------------------------------------------------------
+
+def test_shutdown_past_grace_logs_what_it_abandons(kafka, receiver, bridges, uniq):
+    table = 'records_ranks'
+    topic = 'it.%s.%s' % (uniq, table)
+    kafka.create_topics([topic], partitions=2)
+    produce_creates(kafka, topic, table, 6)
+    hang = hook(receiver, 'hang', ['*'], timeout_ms=30000)
+    fast = hook(receiver, 'fast', ['*'])
+    receiver.set_behaviour('hang', delay=5)
+    b = bridges('b', 'g-' + uniq, [{'name': topic, 'format': 'avro',
+                                    'schema': records.schema_path(table)}], [hang, fast],
+                delivery={'shutdown_grace_ms': 500})
+    b.start()
+    wait_until(lambda: b.assert_running() or len(receiver.delivered('fast')) >= 6, 60,
+               'the fast hook served')
+    time.sleep(1)  # the hanging hook's first requests are in flight on both partitions
+    rc, took = b.terminate(15)
+    assert rc == 0, b.log_tail()
+    log = b.log_text()
+    lines = [line for line in log.splitlines() if 'abandoned' in line]
+    assert len(lines) == 1, lines
+    assert 'hook hang: 2 request(s) still in flight' in lines[0], lines
+    assert 'delivers them again' in lines[0], lines
+    assert 'hook fast' not in log.split('stopping:')[-1].split('stopped:')[0], log
