@@ -15,6 +15,7 @@
 #include "config/conf.h"
 #include "avro/decode.h"
 #include "core/log.h"
+#include "core/utf8.h"
 #include "loop/loop.h"
 #include "loop/message.h"
 #include "avro/registry.h"
@@ -223,6 +224,20 @@ static void print_topics(const struct br_conf *conf, FILE *out)
     fputc('\n', out);
 }
 
+/* As the run loop treats a Kafka header: empty or not UTF-8 counts as absent (with a warning). */
+static const char *usable_header(const char *name, const char *value)
+{
+    if (!value) {
+        return NULL;
+    }
+    if (!*value || !br_utf8_valid(value, strlen(value))) {
+        fprintf(stderr, "perscom-bridge render: warning: header %s is %s: treated as absent\n",
+                name, *value ? "not UTF-8" : "empty");
+        return NULL;
+    }
+    return value;
+}
+
 static int cmd_render(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -313,6 +328,8 @@ static int cmd_render(int argc, char **argv)
         fprintf(stderr, "perscom-bridge render: --config FILE and --topic TOPIC are required\n");
         return EXIT_USAGE;
     }
+    in.request_id = usable_header("request_id", in.request_id);
+    in.trace_id = usable_header("trace_id", in.trace_id);
     conf = load_conf(path);
     if (!conf) {
         rc = EXIT_CONFIG;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/utf8.h"
 #include "delivery/retry.h"
 #include "loop/finish.h"
 #include "loop/loopstate.h"
@@ -15,17 +16,38 @@
 #define DRAIN_BUDGET 512          /* events and stray messages taken from the consumer queue */
 #define READ_BATCH 256            /* messages read from one partition queue per turn */
 
-/* Copies a Kafka header's value into buf (NUL-terminated); NULL when absent or too long. */
-static const char *header_value(rd_kafka_message_t *message, const char *name, char *buf,
-                                size_t buf_size)
+/*
+ * Copies a Kafka header's value into buf (NUL-terminated). NULL when the header is absent, and
+ * when its value cannot be used: empty, longer than buf, or not UTF-8 (json_encode would refuse
+ * it). An unusable value counts as absent (a derived request_id, a null trace_id) rather than
+ * costing the change; the first one on a partition is logged.
+ */
+static const char *header_value(struct br_partition *partition, rd_kafka_message_t *message,
+                                const char *name, char *buf, size_t buf_size)
 {
     rd_kafka_headers_t *headers = NULL;
     const void *value = NULL;
     size_t size = 0;
+    const char *why = NULL;
 
     if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-        rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-        !value || size >= buf_size) {
+        rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return NULL;
+    }
+    if (!value || size == 0) {
+        why = "empty";
+    } else if (size >= buf_size) {
+        why = "too long";
+    } else if (!br_utf8_valid(value, size)) {
+        why = "not UTF-8";
+    }
+    if (why) {
+        if (!partition->header_warned) {
+            partition->header_warned = true;
+            br_log_warn("loop", "%s [%d] @%lld: Kafka header %s is %s: treated as absent "
+                        "(logged once per partition)", partition->topic, partition->id,
+                        (long long)message->offset, name, why);
+        }
         return NULL;
     }
     memcpy(buf, value, size);
@@ -76,8 +98,9 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
         .offset = kafka->offset,
         .value = kafka->payload,
         .len = kafka->len,
-        .request_id = header_value(kafka, "request_id", request_id, sizeof(request_id)),
-        .trace_id = header_value(kafka, "trace_id", trace_id, sizeof(trace_id)),
+        .request_id = header_value(partition, kafka, "request_id", request_id,
+                                   sizeof(request_id)),
+        .trace_id = header_value(partition, kafka, "trace_id", trace_id, sizeof(trace_id)),
     };
     enum br_prepare_status status;
     struct br_message *message;
