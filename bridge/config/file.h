@@ -7,7 +7,8 @@
 #include <stddef.h>
 
 /*
- * Reads a whole file of at most max bytes. Returns the bytes, NUL-terminated, which the caller
+ * Reads a whole regular file of at most max bytes (a FIFO, a directory or a device is refused
+ * with "not a regular file (a FIFO)" etc., without blocking). Returns the bytes, NUL-terminated, which the caller
  * owns and frees (with br_file_scrub_free when they may be secret), with their count in *len;
  * or NULL with strerror-style text in why ("No such file or directory", "larger than N bytes").
  * A partial read is scrubbed before it is freed.

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -109,7 +110,26 @@ static void test_missing_and_directory(void **state)
 
     why[0] = '\0';
     assert_null(br_file_read(dir, 100, &len, why, sizeof(why)));
-    assert_string_equal(why, strerror(EISDIR));
+    assert_string_equal(why, "not a regular file (a directory)");
+}
+
+/* A FIFO without a writer would block open() for ever: refused at once instead. */
+static void test_fifo_refused_without_blocking(void **state)
+{
+    char path[128];
+    char why[128] = "";
+    size_t len = 0;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    alarm(5); /* a hang fails the test instead of the suite */
+    assert_null(br_file_read(path, 100, &len, why, sizeof(why)));
+    alarm(0);
+    assert_string_equal(why, "not a regular file (a FIFO)");
+    assert_int_equal(unlink(path), 0);
+    assert_null(br_file_read("/dev/null", 100, &len, why, sizeof(why)));
+    assert_string_equal(why, "not a regular file (a character device)");
 }
 
 static void test_scrub_free(void **state)
@@ -132,6 +152,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_missing_and_directory),
+        cmocka_unit_test(test_fifo_refused_without_blocking),
         cmocka_unit_test(test_scrub_free),
     };
 
