@@ -381,6 +381,58 @@ static void syntax_error(struct br_yamlconf *ctx, yaml_parser_t *parser)
     }
 }
 
+/*
+ * A first pass over the parser's events that refuses nesting deeper than MAX_NESTING before
+ * libyaml builds anything: libyaml's scanner is quadratic in the nesting depth (200,000 levels
+ * took over a minute), so the check must stop at the first too-deep collection. Returns 0, or -1
+ * with a diagnostic (a syntax error found on the way is reported as such).
+ */
+#define MAX_NESTING 32
+
+static void scrub_parser(yaml_parser_t *parser);
+
+static int check_nesting(struct br_yamlconf *ctx, const char *text, size_t text_len)
+{
+    yaml_parser_t parser;
+    yaml_event_t event;
+    int depth = 0;
+    int rc = 0;
+
+    if (!yaml_parser_initialize(&parser)) {
+        abort();
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, text_len);
+    for (;;) {
+        yaml_event_type_t type;
+
+        if (!yaml_parser_parse(&parser, &event)) {
+            syntax_error(ctx, &parser);
+            rc = -1;
+            break;
+        }
+        type = event.type;
+        if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+            depth++;
+            if (depth > MAX_NESTING) {
+                diag_at(ctx, event.start_mark.line + 1, event.start_mark.column + 1, "(yaml)",
+                        "nested deeper than %d levels", MAX_NESTING);
+                yaml_event_delete(&event);
+                rc = -1;
+                break;
+            }
+        } else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+            depth--;
+        }
+        yaml_event_delete(&event);
+        if (type == YAML_STREAM_END_EVENT) {
+            break;
+        }
+    }
+    scrub_parser(&parser);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 /* Overwrites every scalar of the document: secrets may have been written inline. */
 static void scrub_document(yaml_document_t *doc)
 {
@@ -442,6 +494,9 @@ int br_yamlconf_load(const char *path, size_t max_size, const struct br_yamlconf
     }
     ctx.dir = dir_of(path);
     apply_defaults(root, base);
+    if (check_nesting(&ctx, text, text_len) != 0) {
+        goto done;
+    }
 
     if (!yaml_parser_initialize(&parser)) {
         abort();

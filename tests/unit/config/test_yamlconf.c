@@ -415,6 +415,42 @@ static void test_many_problems(void **state)
     doc_free(&doc);
 }
 
+/* Nesting past 32 levels is refused while parsing events, before libyaml's quadratic work. */
+static void test_deep_nesting(void **state)
+{
+    /* the root mapping is the first level: "nested: " and 31 brackets make 32 */
+    static const size_t depths[] = {31, 32, 200000};
+    char err[512];
+
+    (void)state;
+    for (size_t i = 0; i < COUNT(depths); i++) {
+        size_t depth = depths[i];
+        size_t len = 8 + 2 * depth + 1;
+        char *text = malloc(len + 1);
+        struct doc doc;
+        int rc;
+
+        assert_non_null(text);
+        memcpy(text, "nested: ", 8);
+        memset(text + 8, '[', depth);
+        memset(text + 8 + depth, ']', depth);
+        text[len - 1] = '\n';
+        text[len] = '\0';
+        alarm(10); /* before the fix, 200,000 levels took over a minute */
+        rc = load(text, len, &doc, err, sizeof(err));
+        alarm(0);
+        free(text);
+        doc_free(&doc);
+        assert_int_equal(rc, -1);
+        if (depth <= 31) {
+            /* within the limit: refused for its type, not for its depth */
+            assert_null(strstr(err, "nested deeper"));
+        } else if (!strstr(err, ":1:40: (yaml): nested deeper than 32 levels")) {
+            fail_msg("depth %zu: %s", depth, err);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_bad),
         cmocka_unit_test(test_bad_prefix),
         cmocka_unit_test(test_many_problems),
+        cmocka_unit_test(test_deep_nesting),
     };
 
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
