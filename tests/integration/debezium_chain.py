@@ -24,12 +24,14 @@ import uuid
 import fastavro
 
 from . import perscom_db
+from .records import TABLES
 from .mariadb import to_us
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXPECTED_PHP = os.path.join(REPO, 'tests', 'golden', 'expected.php')
 REQUEST_ID_NAMESPACE = uuid.UUID('6f1c3a52-8d0e-4b7a-9c25-3e41d7f0b9a8')
 PREFIX = 'perscom.perscom_tenant1.'
+ACTIONS = {'c': 'created', 'u': 'updated', 'd': 'deleted'}
 
 
 def php_json(obj):
@@ -187,8 +189,30 @@ class Message:
         return request_id(self.topic, self.partition, self.offset)
 
 
+def retrying(fn, timeout=30):
+    """fn() again while Kafka says a new topic's partition is not ready yet (a topic Debezium
+    just created: NOT_LEADER_FOR_PARTITION, UNKNOWN_TOPIC_OR_PART, ...)."""
+    from confluent_kafka import KafkaException
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return fn()
+        except KafkaException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def end_offsets(kafka, topics):
+    return retrying(lambda: kafka.end_offsets(topics))
+
+
 def read_messages(kafka, cache, topics, timeout=30):
     """Every message of the topics, from the beginning to the current end, decoded."""
+    return retrying(lambda: _read_messages(kafka, cache, topics, timeout))
+
+
+def _read_messages(kafka, cache, topics, timeout):
     from confluent_kafka import Consumer, TopicPartition
     c = Consumer({'bootstrap.servers': kafka.bootstrap, 'group.id': 'it-dbz-reader',
                   'enable.auto.commit': False, 'enable.partition.eof': True})
@@ -283,9 +307,15 @@ def match_messages(kafka, cache, changes, timeout=90):
 
 # --- PHP golden ------------------------------------------------------------------------------
 
-def golden(changes, hook, work_dir, resource_table=None):
-    """{request_id: {'body': bytes, 'signature': str, 'change': Change}} computed by
-    tests/golden/expected.php. hook: {'name', 'url', 'secret'} (POST)."""
+def event_of(change):
+    """The PERSCOM event name of a change of a PERSCOM table."""
+    return '%s.%s' % (TABLES[change.table], ACTIONS[change.op])
+
+
+def golden(changes, hooks, work_dir):
+    """{request_id: {'body': bytes, 'signature': str, 'hook': name, 'change': Change}}
+    computed by tests/golden/expected.php. hooks: {event: {'name', 'url', 'secret'}} (POST
+    hooks); each change is expected at the hook of its event, signed with that hook's secret."""
     cases = []
     for i, ch in enumerate(changes):
         m = ch.message
@@ -297,18 +327,20 @@ def golden(changes, hook, work_dir, resource_table=None):
             'partition': m.partition,
             'offset': m.offset,
             'headers': {},
-            'hook': hook['name'],
+            'hook': hooks[event_of(ch)]['name'],
             'envelope': {'op': ch.op,
                          'source': {'ts_ms': src.get('ts_ms'), 'ts_us': src.get('ts_us')},
                          'ts_ms': m.value.get('ts_ms'), 'ts_us': m.value.get('ts_us')},
             'before': ch.before,
             'after': ch.after,
         })
+    php_hooks = [{'name': h['name'], 'url': h['url'], 'secret': h['secret'], 'method': 'POST'}
+                 for h in hooks.values()]
     os.makedirs(work_dir, exist_ok=True)
     cases_path = os.path.join(work_dir, 'cases.json')
     out_path = os.path.join(work_dir, 'expected.json')
     with open(cases_path, 'w') as f:
-        json.dump({'hooks': [dict(hook, method='POST')], 'cases': cases}, f, indent=1)
+        json.dump({'hooks': php_hooks, 'cases': cases}, f, indent=1)
     proc = subprocess.run(['php', EXPECTED_PHP, cases_path, out_path], capture_output=True,
                           timeout=120)
     if proc.returncode != 0:
@@ -319,7 +351,8 @@ def golden(changes, hook, work_dir, resource_table=None):
     for e in expected:
         ch = changes[int(e['id'])]
         result[ch.message.request_id] = {'body': e['body'].encode(),
-                                         'signature': e['signature'], 'change': ch}
+                                         'signature': e['signature'], 'hook': e['hook'],
+                                         'change': ch}
     return result
 
 
@@ -383,7 +416,8 @@ def first_difference(expected, got):
 def compare(goldens, requests):
     """(report lines, matched, differing, missing) for the deliveries of the golden request
     ids. Deliveries are matched on the payload's request_id (the bridge derives it from topic,
-    partition and offset exactly as expected.php does)."""
+    partition and offset exactly as expected.php does); each must arrive at its event's hook
+    only."""
     by_rid = collections.defaultdict(list)
     for r in requests:
         try:
@@ -402,6 +436,9 @@ def compare(goldens, requests):
             continue
         r = got[0]
         problems = []
+        hooks_seen = sorted({x.hook for x in got})
+        if hooks_seen != [g['hook']]:
+            problems.append('delivered to hook(s) %s, expected only %s' % (hooks_seen, g['hook']))
         if r.body != g['body']:
             problems.append(first_difference(g['body'], r.body))
             problems.extend(value_diffs(g['body'].decode(), r.body.decode(errors='replace')))

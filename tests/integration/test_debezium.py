@@ -18,9 +18,10 @@ import uuid
 import pytest
 
 from . import perscom_db
-from .debezium_chain import (PREFIX, SchemaCache, Workload, compare, dead_letters, golden,
-                             match_messages, php_json, read_messages, summarize_value_diffs,
-                             topics_matching)
+from .records import ALL_EVENTS
+from .debezium_chain import (PREFIX, SchemaCache, Workload, compare, dead_letters,
+                             end_offsets, golden, match_messages, php_json, read_messages,
+                             retrying, summarize_value_diffs, topics_matching)
 from .kafka_broker import free_port
 from .kafka_connect import DebeziumConnector, KafkaConnect
 from .mariadb import MariaDB
@@ -130,7 +131,7 @@ def _wait_snapshot_in_kafka(kafka, timeout):
     while True:
         md = kafka.admin().list_topics(timeout=10)
         if all(t in md.topics for t in topics):
-            ends = kafka.end_offsets(topics)
+            ends = end_offsets(kafka, topics)
             if all(sum(v for (t, _), v in ends.items() if t == x) > 0 for x in topics):
                 return
         if time.monotonic() > deadline:
@@ -182,22 +183,29 @@ def chain(request, workdir, kafka, mariadb, debezium_summary):
         print(connect.log_tail(40))
 
 
-def _hook(receiver, name='dbz'):
-    receiver.add_hook(name, HOOK_SECRET)
-    return {'name': name, 'url': receiver.url(name), 'secret': HOOK_SECRET, 'events': ['*']}
+def _hooks(receiver):
+    """A hook per event: {event: hook conf}, each with its own path and secret."""
+    hooks = {}
+    for event in ALL_EVENTS:
+        name = 'h-' + event.replace('.', '-')
+        secret = '%s-%s' % (HOOK_SECRET, event)
+        receiver.add_hook(name, secret)
+        hooks[event] = {'name': name, 'url': receiver.url(name), 'secret': secret,
+                        'events': [event]}
+    return hooks
 
 
-def _start_bridge(bridges, chain, uniq, name, topics, receiver, admin_port=None):
+def _start_bridge(bridges, chain, uniq, name, topics, receiver, hooks, admin_port=None):
     dl_topic = 'it-dbz-dl-%s' % uniq
     chain.kafka.create_topics([dl_topic], partitions=1)
-    hook = _hook(receiver)
     extra = {'dead_letter': {'topic': dl_topic}}
     if admin_port:
         extra['admin'] = {'listen': '127.0.0.1:%d' % admin_port}
     group = 'it-dbz-%s-%s' % (name, uniq)
-    b = bridges(name, group, topics, [hook], registry_url=chain.registry.url, extra=extra)
+    b = bridges(name, group, topics, list(hooks.values()), registry_url=chain.registry.url,
+                extra=extra)
     b.start()
-    return b, hook, group, dl_topic
+    return b, group, dl_topic
 
 
 def _wait_deliveries(receiver, kafka, group, rids, topics, bridge, timeout=WEBHOOK_WAIT_S):
@@ -219,7 +227,8 @@ def _wait_deliveries(receiver, kafka, group, rids, topics, bridge, timeout=WEBHO
             return True
         if len(reqs) != last_count:
             last_count, quiet_since = len(reqs), time.monotonic()
-        elif time.monotonic() - quiet_since > 3 and kafka.fully_committed(group, topics):
+        elif time.monotonic() - quiet_since > 3 and retrying(
+                lambda: kafka.fully_committed(group, topics)):
             return False
         time.sleep(0.5)
     return False
@@ -231,7 +240,7 @@ def _committed_reaches(kafka, group, ends, timeout):
     topics = sorted({t for t, _ in ends})
     deadline = time.monotonic() + timeout
     while True:
-        committed = kafka.committed_offsets(group, topics)
+        committed = retrying(lambda: kafka.committed_offsets(group, topics))
         behind = {tp: (committed.get(tp), end) for tp, end in ends.items()
                   if end > 0 and (committed.get(tp) or 0) < end}
         if not behind or time.monotonic() > deadline:
@@ -484,19 +493,19 @@ def test_webhooks_match_php(chain, receiver, bridges, uniq, debezium_summary):
     finally:
         w.close()
     changes = match_messages(chain.kafka, chain.cache, w.perscom_changes())
-    hook = _hook(receiver)
-    goldens = golden(changes, hook, os.path.join(chain.workdir, 'golden-webhooks'))
+    hooks = _hooks(receiver)
+    goldens = golden(changes, hooks, os.path.join(chain.workdir, 'golden-webhooks'))
     topics = sorted({c.topic for c in changes})
-    bridge, _, group, dl_topic = _start_bridge(bridges, chain, uniq, 'webhooks',
-                                               [{'pattern': PATTERN, 'format': 'confluent'}],
-                                               receiver)
+    bridge, group, dl_topic = _start_bridge(bridges, chain, uniq, 'webhooks',
+                                            [{'pattern': PATTERN, 'format': 'confluent'}],
+                                            receiver, hooks)
     t0 = time.monotonic()
     _wait_deliveries(receiver, chain.kafka, group, list(goldens), topics, bridge)
     drain_s = time.monotonic() - t0
-    lines, matched, differing, missing = compare(goldens, receiver.snapshot('dbz'))
+    lines, matched, differing, missing = compare(goldens, receiver.snapshot())
     dls = [d for d in dead_letters(chain.kafka, dl_topic)
            if d[0].get('perscom.topic') in topics]
-    kinds = summarize_value_diffs(goldens, receiver.snapshot('dbz'))
+    kinds = summarize_value_diffs(goldens, receiver.snapshot())
     report = ['%d changes: %d identical, %d differ, %d missing; %d dead-lettered'
               % (len(goldens), matched, differing, missing, len(dls))]
     report += ['%4d x %s' % (n, k) for k, n in sorted(kinds.items())]
@@ -526,21 +535,21 @@ def test_other_tables_skipped(chain, receiver, bridges, uniq, debezium_summary):
     changes = match_messages(chain.kafka, chain.cache, w.changes)
     marker = [c for c in changes if c.table == 'calendars']
     skipped_topics = sorted({PREFIX + t for t in NON_PERSCOM_TABLES})
-    hook = _hook(receiver)
-    goldens = golden(marker, hook, os.path.join(chain.workdir, 'golden-skip'))
-    ends = {tp: end for tp, end in chain.kafka.end_offsets(skipped_topics).items()}
-    bridge, _, group, dl_topic = _start_bridge(bridges, chain, uniq, 'skip',
-                                               [{'pattern': PATTERN}], receiver)
+    hooks = _hooks(receiver)
+    goldens = golden(marker, hooks, os.path.join(chain.workdir, 'golden-skip'))
+    ends = {tp: end for tp, end in end_offsets(chain.kafka, skipped_topics).items()}
+    bridge, group, dl_topic = _start_bridge(bridges, chain, uniq, 'skip',
+                                            [{'pattern': PATTERN}], receiver, hooks)
     _wait_deliveries(receiver, chain.kafka, group, list(goldens), [PREFIX + 'calendars'],
                      bridge, timeout=60)
     behind = _committed_reaches(chain.kafka, group, ends, SKIP_COMMIT_WAIT_S)
     other_rids = {c.message.request_id for c in changes if c.table not in perscom_db.TABLES}
-    hooked = [r for r in receiver.snapshot('dbz')
+    hooked = [r for r in receiver.snapshot()
               if json.loads(r.body).get('request_id') in other_rids]
     dls = [h for h, _, _ in dead_letters(chain.kafka, dl_topic)
            if h.get('perscom.topic') in skipped_topics]
     complaints = _log_complaints(bridge, skipped_topics)
-    lines, matched, differing, missing = compare(goldens, receiver.snapshot('dbz'))
+    lines, matched, differing, missing = compare(goldens, receiver.snapshot())
     problems = []
     if behind:
         problems.append('committed offsets did not reach the end within %d s '
@@ -579,10 +588,11 @@ def test_new_table_found_within_refresh_interval(chain, receiver, bridges, uniq,
     table = 'service_late_%s' % uniq
     topic = PREFIX + table
     admin_port = free_port()
-    bridge, hook, group, _ = _start_bridge(
+    hooks = _hooks(receiver)
+    bridge, group, _ = _start_bridge(
         bridges, chain, uniq, 'late',
         [{'pattern': r'perscom\.perscom_tenant1\.service_late_.*', 'resource': 'servicerecord'},
-         {'pattern': PATTERN}], receiver, admin_port=admin_port)
+         {'pattern': PATTERN}], receiver, hooks, admin_port=admin_port)
     deadline = time.monotonic() + 60
     while not _readyz(admin_port):
         bridge.assert_running()
@@ -607,13 +617,13 @@ def test_new_table_found_within_refresh_interval(chain, receiver, bridges, uniq,
             assert time.monotonic() < deadline, 'Debezium did not create %s within 60 s' % topic
             time.sleep(0.1)
     changes = match_messages(chain.kafka, chain.cache, w.changes)
-    goldens = golden(changes, hook, os.path.join(chain.workdir, 'golden-late-' + uniq))
+    goldens = golden(changes, hooks, os.path.join(chain.workdir, 'golden-late-' + uniq))
     rid = changes[0].message.request_id
     got = None
     end = t_topic + DISCOVERY_BOUND_S + 5
     while time.time() < end and got is None:
         bridge.assert_running()
-        for r in receiver.snapshot('dbz'):
+        for r in receiver.snapshot():
             if r.ok and json.loads(r.body).get('request_id') == rid:
                 got = r
                 break
@@ -660,7 +670,7 @@ def test_debezium_meta_topics_skipped(chain, receiver, bridges, uniq, debezium_s
         while True:
             md = chain.kafka.admin().list_topics(timeout=10)
             if all(t in md.topics for t in meta):
-                ends = chain.kafka.end_offsets(meta)
+                ends = end_offsets(chain.kafka, meta)
                 if all(sum(v for (t, _), v in ends.items() if t == x) > 0 for x in meta):
                     break
             assert time.monotonic() < deadline, \
@@ -670,11 +680,11 @@ def test_debezium_meta_topics_skipped(chain, receiver, bridges, uniq, debezium_s
         changes = match_messages(chain.kafka, chain.cache, w.perscom_changes())
         assert all(c.message.value.get('transaction') for c in changes), \
             'change events carry no transaction block'
-        hook = _hook(receiver)
-        goldens = golden(changes, hook, os.path.join(chain.workdir, 'golden-meta'))
-        ends = chain.kafka.end_offsets(meta)
-        bridge, _, group, dl_topic = _start_bridge(bridges, chain, uniq, 'meta',
-                                                   [{'pattern': META_PATTERN}], receiver)
+        hooks = _hooks(receiver)
+        goldens = golden(changes, hooks, os.path.join(chain.workdir, 'golden-meta'))
+        ends = end_offsets(chain.kafka, meta)
+        bridge, group, dl_topic = _start_bridge(bridges, chain, uniq, 'meta',
+                                                [{'pattern': META_PATTERN}], receiver, hooks)
         _wait_deliveries(receiver, chain.kafka, group, list(goldens),
                          sorted({c.topic for c in changes}), bridge, timeout=60)
         behind = _committed_reaches(chain.kafka, group, ends, SKIP_COMMIT_WAIT_S)
@@ -683,10 +693,10 @@ def test_debezium_meta_topics_skipped(chain, receiver, bridges, uniq, debezium_s
         meta_rids = set()
         for m in read_messages(chain.kafka, chain.cache, meta):
             meta_rids.add(m.request_id)
-        hooked = [r for r in receiver.snapshot('dbz')
+        hooked = [r for r in receiver.snapshot()
                   if json.loads(r.body).get('request_id') in meta_rids]
         complaints = _log_complaints(bridge, meta)
-        lines, matched, differing, missing = compare(goldens, receiver.snapshot('dbz'))
+        lines, matched, differing, missing = compare(goldens, receiver.snapshot())
         _report(chain, 'meta-report.txt', lines)
         problems = []
         if behind:
