@@ -8,7 +8,8 @@
 # 3. unit tests (ctest)
 # 4. golden tests against PHP (tests/golden/run_golden.py), when present
 # 5. integration tests (pytest tests/integration: a real Kafka broker, the bridge binary, a
-#    local webhook receiver)
+#    local webhook receiver; and the Debezium chain: MariaDB, Kafka Connect with the Debezium
+#    connector and the Apicurio converter)
 # 6. asan: the unit tests built with -DBR_SANITIZE=ON (AddressSanitizer, LeakSanitizer,
 #    UndefinedBehaviorSanitizer, any report fatal) into build-asan/, run by ctest
 # 7. fuzz: the libFuzzer targets (tests/fuzz/run.sh: clang, build-fuzz/), each for a short
