@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -75,6 +76,12 @@ static struct br_conf *load_conf(const char *path)
     if (!conf) {
         fprintf(stderr, "%s%s", errstr, errstr[0] && errstr[strlen(errstr) - 1] == '\n' ? ""
                                                                                    : "\n");
+        return NULL;
+    }
+    if (conf->registry_password && conf->registry_url &&
+        strncasecmp(conf->registry_url, "http://", 7) == 0) {
+        fprintf(stderr, "%s: warning: schema_registry: basic auth over http:// sends the "
+                "password in clear; use https://\n", path);
     }
     return conf;
 }

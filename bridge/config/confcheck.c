@@ -20,6 +20,7 @@
 #include "config/confkeys.h"
 #include "config/file.h"
 #include "config/yamlconf.h"
+#include "core/url.h"
 #include "config/yamlvalue.h"
 
 #define SCHEMA_FILE_MAX (16u * 1024u * 1024u) /* an Avro schema file */
@@ -250,6 +251,20 @@ void br_confcheck_dead_letter(struct br_yamlconf *ctx, yaml_node_t *map, const c
         br_yamlconf_diag(ctx, policy, sub,
                          "applies only without topic (with a topic, everything that cannot be "
                          "delivered goes there)");
+    }
+}
+
+void br_confcheck_registry(struct br_yamlconf *ctx, yaml_node_t *map, const char *path,
+                           void *base, yaml_node_t **seen, size_t index)
+{
+    struct br_conf *conf = base;
+    char sub[256];
+
+    if (conf->registry_url && br_url_has_userinfo(conf->registry_url)) {
+        snprintf(sub, sizeof(sub), "%s.url", path);
+        br_yamlconf_diag(ctx, seen[BR_CONFKEYS_REGISTRY_URL], sub,
+                         "credentials in the URL are refused (they would be shown in logs and "
+                         "errors): use %s.username and %s.password", path, path);
     }
 }
 

@@ -24,6 +24,9 @@ bool br_confcheck_header(struct br_yamlconf *ctx, yaml_node_t *key_node, const c
 bool br_confcheck_event(struct br_yamlconf *ctx, yaml_node_t *node, const char *text,
                         const char *path);
 
+/* schema_registry: refuses credentials in the URL (they would reach logs and errors). */
+void br_confcheck_registry(struct br_yamlconf *ctx, yaml_node_t *map, const char *path,
+                           void *base, yaml_node_t **seen, size_t index);
 void br_confcheck_topic(struct br_yamlconf *ctx, yaml_node_t *map, const char *path, void *base,
                         yaml_node_t **seen, size_t index);
 void br_confcheck_hook(struct br_yamlconf *ctx, yaml_node_t *map, const char *path, void *base,

@@ -39,18 +39,20 @@ static const struct br_yamlconf_key kafka_keys[] = {
 static const struct br_yamlconf_section kafka_section = {kafka_keys, COUNT(kafka_keys), NULL};
 
 static const struct br_yamlconf_key registry_keys[] = {
-    {.key = "url", .kind = BR_YAMLCONF_URL, .offset = FIELD(struct br_conf, registry_url),
-     .required = true, .doc = "Schema Registry base URL"},
-    {.key = "username", .kind = BR_YAMLCONF_STRING_ENV,
+    [BR_CONFKEYS_REGISTRY_URL] = {.key = "url", .kind = BR_YAMLCONF_URL,
+                                  .offset = FIELD(struct br_conf, registry_url), .required = true,
+                                  .doc = "Schema Registry base URL, without credentials"},
+    [BR_CONFKEYS_REGISTRY_USERNAME] = {.key = "username", .kind = BR_YAMLCONF_STRING_ENV,
      .offset = FIELD(struct br_conf, registry_username), .doc = "basic-auth user, ${VAR} expanded"},
-    {.key = "password", .kind = BR_YAMLCONF_STRING_ENV,
+    [BR_CONFKEYS_REGISTRY_PASSWORD] = {.key = "password", .kind = BR_YAMLCONF_STRING_ENV,
      .offset = FIELD(struct br_conf, registry_password),
      .doc = "basic-auth password, ${VAR} expanded"},
-    {.key = "ca_file", .kind = BR_YAMLCONF_PATH, .offset = FIELD(struct br_conf, registry_ca_file),
+    [BR_CONFKEYS_REGISTRY_CA_FILE] = {.key = "ca_file", .kind = BR_YAMLCONF_PATH,
+     .offset = FIELD(struct br_conf, registry_ca_file),
      .doc = "CA bundle for TLS"},
 };
 static const struct br_yamlconf_section registry_section = {registry_keys, COUNT(registry_keys),
-                                                            NULL};
+                                                            br_confcheck_registry};
 
 static const struct br_yamlconf_key topic_keys[] = {
     [BR_CONFKEYS_TOPIC_NAME] =

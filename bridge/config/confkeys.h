@@ -16,6 +16,13 @@ enum br_confkeys_topic {
     BR_CONFKEYS_TOPIC_SNAPSHOT,
 };
 
+enum br_confkeys_registry {
+    BR_CONFKEYS_REGISTRY_URL,
+    BR_CONFKEYS_REGISTRY_USERNAME,
+    BR_CONFKEYS_REGISTRY_PASSWORD,
+    BR_CONFKEYS_REGISTRY_CA_FILE
+};
+
 enum br_confkeys_retry { BR_CONFKEYS_RETRY_BACKOFF_INITIAL, BR_CONFKEYS_RETRY_BACKOFF_MAX };
 
 enum br_confkeys_hook {

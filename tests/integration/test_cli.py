@@ -58,3 +58,15 @@ def test_render_accepts_whole_numbers():
     proc = render('--topic', TOPIC, '--partition', '7', '--offset', '9007199254740993')
     assert proc.returncode == 0, proc
     assert proc.stdout.startswith(b'# not an event'), proc.stdout
+
+
+def test_basic_auth_over_plain_http_is_warned(tmp_path):
+    conf = tmp_path / 'bridge.yaml'
+    conf.write_text(open(CONFIG).read().replace(
+        'kafka:', 'schema_registry:\n  url: http://127.0.0.1:8081\n  username: u\n'
+        '  password: p\nkafka:', 1).replace('../../schemas/', os.path.join(REPO, 'schemas') + '/'))
+    proc = subprocess.run([binary(), 'check-config', str(conf)], capture_output=True, timeout=30)
+    assert proc.returncode == 0, proc
+    assert b'warning: schema_registry: basic auth over http:// sends the password in clear' \
+        in proc.stderr, proc.stderr
+    assert b'p\n' not in proc.stderr

@@ -334,6 +334,10 @@ static const struct bad_case bad_cases[] = {
     {"conf/bad_schema_json.yaml",
      "conf/bad_schema_json.yaml:10:13: topics[1].schema: conf/schemas/broken.avsc:2:13: "
      "invalid JSON: unexpected token near '}'"},
+    {"conf/bad_registry_userinfo.yaml",
+     "conf/bad_registry_userinfo.yaml:5:8: schema_registry.url: credentials in the URL are "
+     "refused (they would be shown in logs and errors): use schema_registry.username and "
+     "schema_registry.password"},
     {"conf/bad_registry_missing.yaml",
      "conf/bad_registry_missing.yaml:1:1: schema_registry: required key is missing "
      "(topics[1] has format confluent)"},
