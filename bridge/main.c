@@ -367,6 +367,7 @@ static int cmd_render(int argc, char **argv)
     if (conf->registry_url) {
         registry = br_registry_create(conf->registry_url, conf->registry_username,
                                       conf->registry_password, conf->registry_ca_file);
+        br_registry_set_tls13(registry, conf->registry_tls_min == BR_TLS_1_3);
     }
     decoder = br_decoder_create(registry);
     in.value = value.data;

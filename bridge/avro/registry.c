@@ -53,6 +53,7 @@ struct br_registry {
     char *username;
     char *password;
     char *ca_file;
+    bool tls13;   /* TLS 1.3 at least, else 1.2 */
     CURL *curl; /* kept for connection reuse */
     CURLM *multi; /* asynchronous mode only */
     struct fetch fetch;
@@ -221,6 +222,9 @@ static int prepare(struct br_registry *registry, const char *url, struct answer 
     rc |= curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
     rc |= curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     rc |= curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    rc |= curl_easy_setopt(curl, CURLOPT_SSLVERSION,
+                           registry->tls13 ? (long)CURL_SSLVERSION_TLSv1_3
+                                           : (long)CURL_SSLVERSION_TLSv1_2);
     if (registry->username) {
         rc |= curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         rc |= curl_easy_setopt(curl, CURLOPT_USERNAME, registry->username);
@@ -389,6 +393,11 @@ bool br_registry_perform(struct br_registry *registry)
         return true;
     }
     return false;
+}
+
+void br_registry_set_tls13(struct br_registry *registry, bool tls13)
+{
+    registry->tls13 = tls13;
 }
 
 bool br_registry_busy(const struct br_registry *registry)

@@ -18,6 +18,8 @@ enum br_registry_status {
 struct br_registry *br_registry_create(const char *url, const char *username,
                                        const char *password, const char *ca_file);
 void br_registry_destroy(struct br_registry *registry);
+/* The lowest TLS version accepted from an https:// registry: 1.2 (the default) or 1.3. */
+void br_registry_set_tls13(struct br_registry *registry, bool tls13);
 
 /*
  * The schema JSON text of id. The returned string belongs to the registry's cache and lives

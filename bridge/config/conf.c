@@ -27,6 +27,7 @@ static void resolve_retry(const struct br_conf *conf, struct br_conf_hook *hook)
     hook->retry.max_age_ms =
         hook->retry_max_age_ms >= 0 ? hook->retry_max_age_ms : conf->max_age_ms;
     hook->retry.retry_after_max_ms = conf->retry_after_max_ms;
+    hook->tls_min = conf->hooks_tls_min;
 }
 
 struct br_conf *br_conf_load(const char *path, char *errstr, size_t errstr_size)

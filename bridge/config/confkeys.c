@@ -24,6 +24,8 @@ static const struct br_yamlconf_choice method_choices[] = {
     {"POST", BR_METHOD_POST}, {"GET", BR_METHOD_GET}, {NULL, 0}};
 static const struct br_yamlconf_choice policy_choices[] = {
     {"block", BR_DEAD_LETTER_BLOCK}, {"drop", BR_DEAD_LETTER_DROP}, {NULL, 0}};
+static const struct br_yamlconf_choice tls_choices[] = {
+    {"1.2", BR_TLS_1_2}, {"1.3", BR_TLS_1_3}, {NULL, 0}};
 static const struct br_yamlconf_choice level_choices[] = {
     {"error", 0}, {"warn", 1}, {"info", 2}, {"debug", 3}, {NULL, 0}};
 
@@ -47,6 +49,9 @@ static const struct br_yamlconf_key registry_keys[] = {
     [BR_CONFKEYS_REGISTRY_PASSWORD] = {.key = "password", .kind = BR_YAMLCONF_STRING_ENV,
      .offset = FIELD(struct br_conf, registry_password),
      .doc = "basic-auth password, ${VAR} expanded"},
+    [BR_CONFKEYS_REGISTRY_TLS_MIN] = {.key = "tls_min_version", .kind = BR_YAMLCONF_ENUM,
+     .offset = FIELD(struct br_conf, registry_tls_min), .def = BR_TLS_1_2, .choices = tls_choices,
+     .doc = "lowest TLS version accepted from an https:// registry (1.2 or 1.3)"},
     [BR_CONFKEYS_REGISTRY_CA_FILE] = {.key = "ca_file", .kind = BR_YAMLCONF_PATH,
      .offset = FIELD(struct br_conf, registry_ca_file),
      .doc = "CA bundle for TLS"},
@@ -168,6 +173,9 @@ static const struct br_yamlconf_key delivery_keys[] = {
     {.key = "retry_after_max_ms", .kind = BR_YAMLCONF_INT,
      .offset = FIELD(struct br_conf, retry_after_max_ms), .def = 300000, .min = 0,
      .max = 86400000, .doc = "cap on a receiver's Retry-After; 0 ignores it"},
+    {.key = "tls_min_version", .kind = BR_YAMLCONF_ENUM,
+     .offset = FIELD(struct br_conf, hooks_tls_min), .def = BR_TLS_1_2, .choices = tls_choices,
+     .doc = "lowest TLS version accepted from an https:// hook (1.2 or 1.3)"},
     {.key = "probe_after_failures", .kind = BR_YAMLCONF_INT,
      .offset = FIELD(struct br_conf, probe_after_failures), .def = 5, .min = 0, .max = 1000000,
      .doc = "consecutive failures before a hook's lanes wait behind one probe; 0 = never"},

@@ -204,6 +204,10 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* TLS 1.2 is the floor whatever the library's default; delivery.tls_min_version raises it */
+    curl_easy_setopt(easy, CURLOPT_SSLVERSION,
+                     hook->tls_min == BR_TLS_1_3 ? (long)CURL_SSLVERSION_TLSv1_3
+                                                 : (long)CURL_SSLVERSION_TLSv1_2);
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard_body);
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, keep_retry_after);

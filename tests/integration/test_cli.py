@@ -70,3 +70,70 @@ def test_basic_auth_over_plain_http_is_warned(tmp_path):
     assert b'warning: schema_registry: basic auth over http:// sends the password in clear' \
         in proc.stderr, proc.stderr
     assert b'p\n' not in proc.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# TLS: 1.2 is the floor; schema_registry.tls_min_version / delivery.tls_min_version raise it
+# --------------------------------------------------------------------------------------------
+
+def _tls_registry(tmp_path, schema_text, max_version):
+    """An https registry stand-in on loopback that speaks TLS up to max_version."""
+    import http.server
+    import json as _json
+    import ssl
+    import threading
+    key, cert = tmp_path / 'key.pem', tmp_path / 'cert.pem'
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+                    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+                    '-keyout', str(key), '-out', str(cert)], check=True, capture_output=True)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            body = _json.dumps({'schema': schema_text}).encode()
+            self.send_response(200)
+            self.send_header('Content-Length', str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(cert), str(key))
+    ctx.maximum_version = max_version
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, cert
+
+
+@pytest.mark.parametrize('min_version,ok', [(None, True), ('1.2', True), ('1.3', False)])
+def test_registry_tls_min_version(tmp_path, min_version, ok):
+    import ssl
+    from . import records
+    table = 'records_ranks'
+    server, cert = _tls_registry(tmp_path, records.schema_text(table), ssl.TLSVersion.TLSv1_2)
+    try:
+        registry = '  url: https://127.0.0.1:%d\n  ca_file: %s\n' % (server.server_address[1],
+                                                                    cert)
+        if min_version:
+            registry += '  tls_min_version: "%s"\n' % min_version
+        conf = tmp_path / 'bridge.yaml'
+        conf.write_text(
+            'kafka: {brokers: "127.0.0.1:9", group_id: g}\n'
+            'schema_registry:\n' + registry +
+            'topics: [{name: t.x.%s, format: confluent}]\n'
+            'hooks: [{name: h, url: "http://127.0.0.1:9/h", secret: s, events: ["*"]}]\n'
+            % table)
+        value = records.encode(table, records.envelope(table, 'created', 7), 1)
+        proc = subprocess.run([binary(), 'render', '--config', str(conf), '--topic',
+                               't.x.' + table], input=value, capture_output=True, timeout=30)
+        if ok:
+            assert proc.returncode == 0, proc.stderr
+            assert b'rankrecord.created' in proc.stdout
+        else:
+            assert proc.returncode == 1, proc
+            assert b'schema registry' in proc.stderr and b'SSL' in proc.stderr.upper(), \
+                proc.stderr
+    finally:
+        server.shutdown()

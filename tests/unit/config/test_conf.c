@@ -364,7 +364,7 @@ static const struct bad_case bad_cases[] = {
      "conf/bad_many.yaml:17:3: delivery.retries: unknown key (expected one of "
      "backoff_initial_ms, backoff_max_ms, max_in_flight, commit_interval_ms, "
      "shutdown_grace_ms, partition_window, partition_window_bytes, max_buffered_bytes, "
-     "max_attempts, max_age_ms, retry_after_max_ms, probe_after_failures)\n"
+     "max_attempts, max_age_ms, retry_after_max_ms, tls_min_version, probe_after_failures)\n"
      "conf/bad_many.yaml:18:12: log_level: expected a string, got a list"},
 };
 
