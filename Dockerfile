@@ -40,15 +40,6 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     && objcopy --strip-debug build/perscom-bridge /perscom-bridge
 
 FROM ${DEBIAN_IMAGE} AS runtime
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="perscom-bridge" \
-      org.opencontainers.image.description="Delivers PERSCOM webhooks from Avro record changes in Kafka" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.licenses="MIT" \
-      org.opencontainers.image.documentation="docs/deploy.md" \
-      org.opencontainers.image.base.name="docker.io/library/debian:trixie-slim"
 # The runtime libraries of the build stage's -dev packages, and the CA bundle for https hooks,
 # registries and brokers.
 # hadolint ignore=DL3008
@@ -60,9 +51,18 @@ COPY --from=build /perscom-bridge /usr/local/bin/perscom-bridge
 # Fails the build when a library is missing.
 RUN perscom-bridge --version
 USER 65532:65532
-WORKDIR /etc/perscom-bridge
 # The admin listener (/healthz, /readyz, /metrics) when bridge.yaml has admin.listen: ":9400".
 EXPOSE 9400
 STOPSIGNAL SIGTERM
+# Last, so that a new revision does not invalidate the cached package layers.
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="perscom-bridge" \
+      org.opencontainers.image.description="Delivers PERSCOM webhooks from Avro record changes in Kafka" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.documentation="docs/deploy.md" \
+      org.opencontainers.image.base.name="docker.io/library/debian:trixie-slim"
 ENTRYPOINT ["perscom-bridge"]
 CMD ["run", "--config", "/etc/perscom-bridge/bridge.yaml"]
