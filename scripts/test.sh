@@ -3,7 +3,7 @@
 #
 #   scripts/test.sh
 #
-# 1. scripts/setup.sh (Debian packages, Python packages, the Kafka broker jars)
+# 1. scripts/setup.sh (Debian packages, Python packages, kustomize, the Kafka broker jars)
 # 2. cmake configure + build into build/
 # 3. unit tests (ctest)
 # 4. manifests: hadolint on the Dockerfile, kustomize build of deploy/base and every overlay,
