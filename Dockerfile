@@ -58,7 +58,7 @@ STOPSIGNAL SIGTERM
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="perscom-bridge" \
-      org.opencontainers.image.description="Delivers PERSCOM webhooks from Avro record changes in Kafka" \
+      org.opencontainers.image.description="PERSCOM webhooks from Avro record changes in Kafka" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.licenses="MIT" \

@@ -95,7 +95,8 @@ if ! buildah bud --isolation chroot --pull=never --layers \
     exit 1
 fi
 # the unit tests of the build stage (absent when that step came from the layer cache)
-grep -E "tests passed|tests failed" "$cache/buildah.log" | sed 's/^/build_image.sh: ctest in the build stage: /' || true
+grep -E "tests passed|tests failed" "$cache/buildah.log" |
+    sed 's/^/build_image.sh: ctest in the build stage: /' || true
 size=$(podman image inspect --format '{{.Size}}' "$image")
 note "build: buildah bud $image in $((SECONDS - t0)) s"
 note "size: $image $((size / 1024 / 1024)) MiB ($size bytes)"
