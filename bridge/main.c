@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "config/conf.h"
 #include "avro/decode.h"
 #include "core/log.h"
+#include "core/utf8.h"
 #include "loop/loop.h"
 #include "loop/message.h"
 #include "avro/registry.h"
@@ -74,6 +76,12 @@ static struct br_conf *load_conf(const char *path)
     if (!conf) {
         fprintf(stderr, "%s%s", errstr, errstr[0] && errstr[strlen(errstr) - 1] == '\n' ? ""
                                                                                    : "\n");
+        return NULL;
+    }
+    if (conf->registry_password && conf->registry_url &&
+        strncasecmp(conf->registry_url, "http://", 7) == 0) {
+        fprintf(stderr, "%s: warning: schema_registry: basic auth over http:// sends the "
+                "password in clear; use https://\n", path);
     }
     return conf;
 }
@@ -189,6 +197,54 @@ static int read_stdin(struct br_buf *buf)
     return ferror(stdin) ? -1 : 0;
 }
 
+/* A whole decimal integer in [min, max] (no sign for min >= 0, no trailing bytes). */
+static int parse_integer(const char *text, long long min, long long max, long long *out)
+{
+    char *end = NULL;
+    long long value;
+
+    if (!text || !*text || (min >= 0 && *text == '-') || *text == '+' || *text == ' ') {
+        return -1;
+    }
+    errno = 0;
+    value = strtoll(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value < min || value > max) {
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+/* Prints the configured topics (names and patterns) after "configured topics: ". */
+static void print_topics(const struct br_conf *conf, FILE *out)
+{
+    fputs("configured topics:", out);
+    for (size_t i = 0; i < conf->topic_count; i++) {
+        const struct br_conf_topic *topic = &conf->topics[i];
+        if (topic->name) {
+            fprintf(out, " %s", topic->name);
+        } else {
+            fprintf(out, " pattern '%s'", topic->pattern);
+        }
+        fputs(i + 1 < conf->topic_count ? "," : "", out);
+    }
+    fputc('\n', out);
+}
+
+/* As the run loop treats a Kafka header: empty or not UTF-8 counts as absent (with a warning). */
+static const char *usable_header(const char *name, const char *value)
+{
+    if (!value) {
+        return NULL;
+    }
+    if (!*value || !br_utf8_valid(value, strlen(value))) {
+        fprintf(stderr, "perscom-bridge render: warning: header %s is %s: treated as absent\n",
+                name, *value ? "not UTF-8" : "empty");
+        return NULL;
+    }
+    return value;
+}
+
 static int cmd_render(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -225,12 +281,26 @@ static int cmd_render(int argc, char **argv)
         case 'k':
             hook = optarg;
             break;
-        case 'p':
-            in.partition = (int32_t)strtol(optarg, NULL, 10);
+        case 'p': {
+            long long partition;
+            if (parse_integer(optarg, 0, INT32_MAX, &partition) != 0) {
+                fprintf(stderr, "perscom-bridge render: --partition wants a whole number from 0 "
+                        "to %d, not '%s'\n", INT32_MAX, optarg);
+                return EXIT_USAGE;
+            }
+            in.partition = (int32_t)partition;
             break;
-        case 'o':
-            in.offset = strtoll(optarg, NULL, 10);
+        }
+        case 'o': {
+            long long offset;
+            if (parse_integer(optarg, 0, INT64_MAX, &offset) != 0) {
+                fprintf(stderr, "perscom-bridge render: --offset wants a whole number from 0, "
+                        "not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            in.offset = (int64_t)offset;
             break;
+        }
         case 'H': {
             char *eq = strchr(optarg, '=');
             if (!eq) {
@@ -242,6 +312,10 @@ static int cmd_render(int argc, char **argv)
                 in.request_id = eq + 1;
             } else if (strcmp(optarg, "trace_id") == 0) {
                 in.trace_id = eq + 1;
+            } else {
+                fprintf(stderr, "perscom-bridge render: --header %s: render uses only the "
+                        "Kafka headers request_id and trace_id\n", optarg);
+                return EXIT_USAGE;
             }
             break;
         }
@@ -261,9 +335,18 @@ static int cmd_render(int argc, char **argv)
         fprintf(stderr, "perscom-bridge render: --config FILE and --topic TOPIC are required\n");
         return EXIT_USAGE;
     }
+    in.request_id = usable_header("request_id", in.request_id);
+    in.trace_id = usable_header("trace_id", in.trace_id);
     conf = load_conf(path);
     if (!conf) {
         rc = EXIT_CONFIG;
+        goto done;
+    }
+    if (!br_conf_topic_for(conf, in.topic)) {
+        fprintf(stderr, "perscom-bridge render: topic %s matches no entry of topics in %s; ",
+                in.topic, path);
+        print_topics(conf, stderr);
+        rc = EXIT_USAGE;
         goto done;
     }
     if (hook) {
@@ -284,6 +367,7 @@ static int cmd_render(int argc, char **argv)
     if (conf->registry_url) {
         registry = br_registry_create(conf->registry_url, conf->registry_username,
                                       conf->registry_password, conf->registry_ca_file);
+        br_registry_set_tls13(registry, conf->registry_tls_min == BR_TLS_1_3);
     }
     decoder = br_decoder_create(registry);
     in.value = value.data;

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "core/url.h"
 
 /* A schema answer larger than this is refused. */
 #define MAX_ANSWER_BYTES (4u * 1024 * 1024)
@@ -13,6 +16,17 @@
 struct cached {
     int32_t id;
     char *schema_json;
+};
+
+/* A schema id the registry said it does not have: not asked again before retry_ms. */
+#define NEGATIVE_FIRST_MS 2000
+#define NEGATIVE_MAX_MS 60000
+
+struct missing {
+    int32_t id;
+    int64_t retry_ms; /* monotonic */
+    int64_t delay_ms; /* doubles at each new 404, up to NEGATIVE_MAX_MS */
+    char message[256];
 };
 
 struct answer {
@@ -27,6 +41,7 @@ struct fetch {
     bool finished;        /* result and message wait for the next call for id */
     int32_t id;
     char url[2048];
+    char shown[2048]; /* url without credentials, for messages */
     struct answer answer;
     struct curl_slist *headers;
     enum br_registry_status result;
@@ -38,12 +53,75 @@ struct br_registry {
     char *username;
     char *password;
     char *ca_file;
+    bool tls13;   /* TLS 1.3 at least, else 1.2 */
     CURL *curl; /* kept for connection reuse */
     CURLM *multi; /* asynchronous mode only */
     struct fetch fetch;
     struct cached *cache;
     size_t count;
+    struct missing *missing; /* the negative cache */
+    size_t missing_count;
 };
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct missing *missing_find(struct br_registry *registry, int32_t id)
+{
+    for (size_t i = 0; i < registry->missing_count; i++) {
+        if (registry->missing[i].id == id) {
+            return &registry->missing[i];
+        }
+    }
+    return NULL;
+}
+
+/* Remembers a 404 for id: the next fetch waits NEGATIVE_FIRST_MS, then twice as long each time. */
+static void missing_note(struct br_registry *registry, int32_t id, const char *message)
+{
+    struct missing *entry = missing_find(registry, id);
+
+    if (!entry) {
+        struct missing *grown = realloc(registry->missing,
+                                        (registry->missing_count + 1) * sizeof(*grown));
+        if (!grown) {
+            abort();
+        }
+        registry->missing = grown;
+        entry = &registry->missing[registry->missing_count++];
+        entry->id = id;
+        entry->delay_ms = NEGATIVE_FIRST_MS;
+    } else {
+        entry->delay_ms = entry->delay_ms * 2 > NEGATIVE_MAX_MS ? NEGATIVE_MAX_MS
+                                                                : entry->delay_ms * 2;
+    }
+    entry->retry_ms = now_ms() + entry->delay_ms;
+    snprintf(entry->message, sizeof(entry->message), "%s", message);
+}
+
+/* true (and errstr set) when id is known missing and its next fetch is not due yet. */
+static bool missing_known(struct br_registry *registry, int32_t id, char *errstr,
+                          size_t errstr_size)
+{
+    const struct missing *entry = missing_find(registry, id);
+    int64_t now;
+
+    if (!entry) {
+        return false;
+    }
+    now = now_ms();
+    if (now >= entry->retry_ms) {
+        return false;
+    }
+    snprintf(errstr, errstr_size, "%s (asked again in %lld s)", entry->message,
+             (long long)((entry->retry_ms - now + 999) / 1000));
+    return true;
+}
 
 static char *dup_or_null(const char *s)
 {
@@ -88,6 +166,7 @@ void br_registry_destroy(struct br_registry *registry)
         free(registry->cache[i].schema_json);
     }
     free(registry->cache);
+    free(registry->missing);
     if (registry->multi && registry->fetch.active) {
         curl_multi_remove_handle(registry->multi, registry->curl);
     }
@@ -143,6 +222,9 @@ static int prepare(struct br_registry *registry, const char *url, struct answer 
     rc |= curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
     rc |= curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     rc |= curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    rc |= curl_easy_setopt(curl, CURLOPT_SSLVERSION,
+                           registry->tls13 ? (long)CURL_SSLVERSION_TLSv1_3
+                                           : (long)CURL_SSLVERSION_TLSv1_2);
     if (registry->username) {
         rc |= curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         rc |= curl_easy_setopt(curl, CURLOPT_USERNAME, registry->username);
@@ -209,6 +291,7 @@ static int start(struct br_registry *registry, int32_t id, char *errstr, size_t 
     }
     fetch->id = id;
     snprintf(fetch->url, sizeof(fetch->url), "%s/schemas/ids/%d", registry->url, (int)id);
+    br_url_redact(fetch->url, fetch->shown, sizeof(fetch->shown));
     if (prepare(registry, fetch->url, &fetch->answer, fetch->headers) != 0) {
         snprintf(errstr, errstr_size, "schema registry: cannot set up the request");
         return -1;
@@ -227,18 +310,19 @@ static enum br_registry_status conclude(struct br_registry *registry, CURLcode c
     struct cached *grown;
 
     if (code != CURLE_OK) {
-        snprintf(errstr, errstr_size, "schema registry: %s: %s", fetch->url,
+        snprintf(errstr, errstr_size, "schema registry: %s: %s", fetch->shown,
                  fetch->answer.too_big ? "answer too large" : curl_easy_strerror(code));
         return BR_REGISTRY_UNAVAILABLE;
     }
     curl_easy_getinfo(registry->curl, CURLINFO_RESPONSE_CODE, &http);
     if (http == 404) {
-        snprintf(errstr, errstr_size, "schema registry: %s: schema id %d not found", fetch->url,
-                 (int)fetch->id);
+        snprintf(errstr, errstr_size, "schema registry: %s: schema id %d not found",
+                 fetch->shown, (int)fetch->id);
+        missing_note(registry, fetch->id, errstr);
         return BR_REGISTRY_NOT_FOUND;
     }
     if (http != 200) {
-        snprintf(errstr, errstr_size, "schema registry: %s: HTTP status %ld", fetch->url, http);
+        snprintf(errstr, errstr_size, "schema registry: %s: HTTP status %ld", fetch->shown, http);
         return BR_REGISTRY_UNAVAILABLE;
     }
     text = schema_of(fetch->answer.data ? fetch->answer.data : "", fetch->answer.len, errstr,
@@ -311,9 +395,19 @@ bool br_registry_perform(struct br_registry *registry)
     return false;
 }
 
+void br_registry_set_tls13(struct br_registry *registry, bool tls13)
+{
+    registry->tls13 = tls13;
+}
+
 bool br_registry_busy(const struct br_registry *registry)
 {
     return registry->multi && registry->fetch.active;
+}
+
+bool br_registry_fetching(const struct br_registry *registry)
+{
+    return registry->multi && (registry->fetch.active || registry->fetch.finished);
 }
 
 /* Asynchronous lookup: never blocks; a miss starts a fetch and answers UNAVAILABLE. */
@@ -364,6 +458,15 @@ enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t
     if (cached) {
         *schema_json = cached;
         return BR_REGISTRY_OK;
+    }
+    if (id <= 0) {
+        snprintf(errstr, errstr_size,
+                 "schema id %d is not a positive 32-bit number: not a registry's id (the value "
+                 "is not Confluent-framed Avro)", (int)id);
+        return BR_REGISTRY_NOT_FOUND;
+    }
+    if (missing_known(registry, id, errstr, errstr_size)) {
+        return BR_REGISTRY_NOT_FOUND;
     }
     if (registry->multi) {
         return lookup_async(registry, id, schema_json, errstr, errstr_size);

@@ -9,7 +9,8 @@ struct br_registry;
 
 enum br_registry_status {
     BR_REGISTRY_OK,
-    BR_REGISTRY_NOT_FOUND,   /* the registry answered 404: the id does not exist (permanent) */
+    BR_REGISTRY_NOT_FOUND,   /* the registry answered 404, or the id is not positive: the id
+                              * does not exist (permanent) */
     BR_REGISTRY_UNAVAILABLE  /* connection error, timeout, 5xx, bad answer: retry later */
 };
 
@@ -17,6 +18,8 @@ enum br_registry_status {
 struct br_registry *br_registry_create(const char *url, const char *username,
                                        const char *password, const char *ca_file);
 void br_registry_destroy(struct br_registry *registry);
+/* The lowest TLS version accepted from an https:// registry: 1.2 (the default) or 1.3. */
+void br_registry_set_tls13(struct br_registry *registry, bool tls13);
 
 /*
  * The schema JSON text of id. The returned string belongs to the registry's cache and lives
@@ -24,6 +27,8 @@ void br_registry_destroy(struct br_registry *registry);
  * render command). In asynchronous mode a miss never blocks: it starts a fetch and answers
  * UNAVAILABLE ("fetching"); once br_registry_perform has finished it, the next call for the
  * same id answers with its result.
+ * An id below 1 is NOT_FOUND without a request. A 404 is remembered: the same id answers
+ * NOT_FOUND without a request for 2 s, then 4 s, 8 s, ... up to 60 s between requests.
  */
 enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t id,
                                            const char **schema_json, char *errstr,
@@ -35,5 +40,8 @@ void br_registry_set_async(struct br_registry *registry);
 bool br_registry_perform(struct br_registry *registry);
 /* True while a fetch is in flight (the loop then polls it every few milliseconds). */
 bool br_registry_busy(const struct br_registry *registry);
+/* True while a fetch is in flight or its result waits to be collected: a RETRY answered now is
+ * the normal first sight of a schema id, not a problem. */
+bool br_registry_fetching(const struct br_registry *registry);
 
 #endif

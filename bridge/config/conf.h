@@ -20,6 +20,8 @@ struct br_retry_policy {
 enum br_topic_format { BR_FORMAT_CONFLUENT, BR_FORMAT_AVRO };
 enum br_snapshot_mode { BR_SNAPSHOT_SKIP, BR_SNAPSHOT_CREATED };
 enum br_method { BR_METHOD_POST, BR_METHOD_GET };
+/* The lowest TLS version accepted from an https:// peer; 1.2 is the floor. */
+enum br_tls_version { BR_TLS_1_2, BR_TLS_1_3 };
 enum br_dead_letter_policy {
     BR_DEAD_LETTER_BLOCK, /* no dead-letter topic: retry forever (the default) */
     BR_DEAD_LETTER_DROP   /* no dead-letter topic: log, count and pass over */
@@ -53,6 +55,7 @@ struct br_conf_hook {
     struct br_kv *headers;    /* extra request headers */
     size_t header_count;
     struct br_retry_policy retry; /* delivery.* defaults, overridden by the hook's retry: keys */
+    enum br_tls_version tls_min;  /* delivery.tls_min_version */
     long retry_backoff_initial_ms; /* retry: overrides as written; -1 = not set */
     long retry_backoff_max_ms;
     long retry_max_attempts;
@@ -73,6 +76,7 @@ struct br_conf {
     char *registry_username;
     char *registry_password;
     char *registry_ca_file;
+    enum br_tls_version registry_tls_min; /* schema_registry.tls_min_version */
 
     struct br_conf_topic *topics;
     size_t topic_count;
@@ -91,7 +95,8 @@ struct br_conf {
     long max_buffered_bytes;     /* bytes held over all partitions; 0 = no limit; default 256 MiB */
     long max_attempts;           /* attempts per delivery; 0 = unlimited (default) */
     long max_age_ms;             /* since the bridge read the message; 0 = unlimited (default) */
-    long retry_after_max_ms;     /* cap on Retry-After; default 300000 */
+    long retry_after_max_ms;
+    enum br_tls_version hooks_tls_min; /* delivery.tls_min_version */     /* cap on Retry-After; default 300000 */
     long probe_after_failures;   /* failures that put a hook behind one probe; 0 = never; 5 */
 
     /* dead_letter, delivery_report (optional) */

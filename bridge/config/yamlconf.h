@@ -6,6 +6,7 @@
  * document against it, stores the values into the caller's struct and collects every problem as
  * "file:line:col: key: message": unknown and duplicate keys, wrong types, missing required keys,
  * bad values. Knows nothing about what the configuration is for; cross-key rules are callbacks.
+ * The values of each kind are parsed by yamlvalue.c.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -78,7 +79,7 @@ struct br_yamlconf_section {
 
 /*
  * Everything the walk stores is heap memory that base then owns: each char * and array, each
- * br_kv key and value (values may be credentials: free them with br_yamlconf_scrub_free_str),
+ * br_kv key and value (values may be credentials: free them with br_file_scrub_free_str),
  * and a REGEX's regex_t, compiled (to regfree) exactly when its source pointer is non-NULL.
  * A LIST's array and count are published before its items are walked.
  */
@@ -93,7 +94,7 @@ struct br_yamlconf_section {
 int br_yamlconf_load(const char *path, size_t max_size, const struct br_yamlconf_section *root,
                      void *base, char *errstr, size_t errstr_size);
 
-/* ---- for check callbacks ---- */
+/* ---- for check callbacks (and the value parsers) ---- */
 
 /* Reports "file:line:col: key: message" at node (its start; node NULL means 1:1). */
 void br_yamlconf_diag(struct br_yamlconf *ctx, const yaml_node_t *node, const char *key,
@@ -102,11 +103,14 @@ void br_yamlconf_diag(struct br_yamlconf *ctx, const yaml_node_t *node, const ch
 /* Writes "path.key" (or "key" when path is "") into out, cut with "..." when too long. */
 void br_yamlconf_path_join(char *out, size_t out_size, const char *path, const char *key);
 
+/* Writes "path[index]" into out, cut with "..." when too long. */
+void br_yamlconf_path_index(char *out, size_t out_size, const char *path, size_t index);
+
+/* The node of item in the document being walked. */
+yaml_node_t *br_yamlconf_node(struct br_yamlconf *ctx, yaml_node_item_t item);
+
 /* True when node is a plain scalar null: "", "~", "null", "Null" or "NULL". */
 bool br_yamlconf_is_null(const yaml_node_t *node);
-
-/* True when node is absent or names one of choices (false after a bad value, already reported). */
-bool br_yamlconf_choice_given(const yaml_node_t *node, const struct br_yamlconf_choice *choices);
 
 /* path relative to the configuration file's directory; the caller frees the result. */
 char *br_yamlconf_resolve_path(struct br_yamlconf *ctx, const char *path);
@@ -118,19 +122,5 @@ char *br_yamlconf_resolve_path(struct br_yamlconf *ctx, const char *path);
 void br_yamlconf_unique_names(struct br_yamlconf *ctx, yaml_node_t *list, const char *path,
                               const char *what, const char *member, char *const *names,
                               size_t name_stride, size_t count);
-
-/* ---- files and secrets ---- */
-
-/*
- * Reads a whole file of at most max bytes. Returns the bytes, NUL-terminated, which the caller
- * owns and frees (with br_yamlconf_scrub_free when they may be secret), or NULL with
- * strerror-style text in why.
- */
-char *br_yamlconf_read_file(const char *path, size_t max, size_t *len, char *why,
-                            size_t why_size);
-
-/* Overwrite len bytes, then free (both accept NULL). */
-void br_yamlconf_scrub_free(char *str, size_t len);
-void br_yamlconf_scrub_free_str(char *str); /* len is strlen(str) */
 
 #endif

@@ -98,7 +98,7 @@ struct br_lane *br_health_release(struct br_health *health, struct br_lane *lane
     return health->open ? br_health_unpark(health) : NULL;
 }
 
-void br_health_forget(struct br_health *health, struct br_lane *lane)
+struct br_lane *br_health_forget(struct br_health *health, struct br_lane *lane)
 {
     size_t kept = 0;
 
@@ -111,4 +111,5 @@ void br_health_forget(struct br_health *health, struct br_lane *lane)
     if (health->probe == lane) {
         health->probe = NULL;
     }
+    return health->open && !health->probe ? br_health_unpark(health) : NULL;
 }

@@ -45,7 +45,11 @@ struct br_lane *br_health_release(struct br_health *health, struct br_lane *lane
 /* Takes one parked lane (the oldest), or NULL. */
 struct br_lane *br_health_unpark(struct br_health *health);
 
-/* Forgets lane entirely (its partition is going away). */
-void br_health_forget(struct br_health *health, struct br_lane *lane);
+/*
+ * Forgets lane entirely (its partition is going away). When the hook is then open with no probe
+ * (lane was the probe, or the lane that would have become it was forgotten just before), returns
+ * a parked lane to make ready as the next probe, or NULL: else nothing would ever release them.
+ */
+struct br_lane *br_health_forget(struct br_health *health, struct br_lane *lane);
 
 #endif

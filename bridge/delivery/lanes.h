@@ -88,6 +88,7 @@ struct br_partition {
     size_t held_count;
     int64_t held_due_ms;
     unsigned held_attempts;      /* failed tries of the oldest held message */
+    bool header_warned;          /* an unusable request_id/trace_id header was logged */
     struct br_partition *next;   /* the loop's list */
 };
 

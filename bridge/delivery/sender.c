@@ -152,14 +152,23 @@ static struct transfer *transfer_take(struct br_sender *sender)
     return transfer;
 }
 
+/* Appends "name: value", whole, however long the configured value is. */
 static struct curl_slist *append_header(struct curl_slist *list, const char *name,
                                         const char *value)
 {
-    char line[1024];
+    size_t name_len = strlen(name);
+    size_t value_len = strlen(value);
+    char *line = malloc(name_len + value_len + 3);
     struct curl_slist *grown;
 
-    snprintf(line, sizeof(line), "%s: %s", name, value);
+    if (!line) {
+        abort();
+    }
+    memcpy(line, name, name_len);
+    memcpy(line + name_len, ": ", 2);
+    memcpy(line + name_len + 2, value, value_len + 1);
     grown = curl_slist_append(list, line);
+    free(line);
     if (!grown) {
         abort();
     }
@@ -195,6 +204,10 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* TLS 1.2 is the floor whatever the library's default; delivery.tls_min_version raises it */
+    curl_easy_setopt(easy, CURLOPT_SSLVERSION,
+                     hook->tls_min == BR_TLS_1_3 ? (long)CURL_SSLVERSION_TLSv1_3
+                                                 : (long)CURL_SSLVERSION_TLSv1_2);
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard_body);
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, keep_retry_after);

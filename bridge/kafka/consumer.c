@@ -95,11 +95,9 @@ static const char *const fixed_props[][2] = {
     {"enable.partition.eof", "false"},
 };
 
-static int build_conf(const struct br_conf *conf, struct br_consumer *consumer,
-                      rd_kafka_conf_t *kconf, char *errstr, size_t errstr_size)
+int br_consumer_conf_set(const struct br_conf *conf, const char *instance,
+                         rd_kafka_conf_t *kconf, char *errstr, size_t errstr_size)
 {
-    const char *instance = getenv("POD_NAME");
-
     if (set(kconf, "bootstrap.servers", conf->brokers, errstr, errstr_size) != 0 ||
         set(kconf, "group.id", conf->group_id, errstr, errstr_size) != 0 ||
         set(kconf, "auto.offset.reset", "earliest", errstr, errstr_size) != 0 ||
@@ -140,6 +138,15 @@ static int build_conf(const struct br_conf *conf, struct br_consumer *consumer,
         if (set(kconf, fixed_props[j][0], fixed_props[j][1], errstr, errstr_size) != 0) {
             return -1;
         }
+    }
+    return 0;
+}
+
+static int build_conf(const struct br_conf *conf, struct br_consumer *consumer,
+                      rd_kafka_conf_t *kconf, char *errstr, size_t errstr_size)
+{
+    if (br_consumer_conf_set(conf, getenv("POD_NAME"), kconf, errstr, errstr_size) != 0) {
+        return -1;
     }
     char heartbeat[32];
     size_t heartbeat_size = sizeof(heartbeat);

@@ -1,9 +1,14 @@
+/*
+ * The dead-letter producer (see deadletter.h): its lifecycle and restarts after a fatal error,
+ * the records produced and still waiting for their delivery reports, and the hand-off of each
+ * report to its owner on the loop's thread. The records' formats are dlrecord.c, the producer's
+ * properties dlconf.c.
+ */
 #include "kafka/deadletter.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,18 +17,8 @@
 #include <unistd.h>
 
 #include "core/log.h"
-
-/*
- * Dead-letter record (contract of issue 3): key and value are the original bytes, unchanged;
- * headers, all UTF-8 text: perscom.topic, perscom.partition, perscom.offset, perscom.hook
- * (absent when undecodable), perscom.event (absent when not known), perscom.status (absent when
- * no response), perscom.error, perscom.attempts, perscom.first_attempt and perscom.last_attempt
- * (ISO-8601 UTC with milliseconds, absent with 0 attempts), perscom.reason.
- *
- * Delivery report record: key = the original key; value =
- * {"event":...,"hook":...,"status":204|null,"outcome":"delivered"|"dead_lettered"|"dropped",
- *  "attempts":1,"latency_ms":12,"topic":"...","partition":3,"offset":1234,"request_id":...}
- */
+#include "kafka/dlconf.h"
+#include "kafka/dlrecord.h"
 
 /* One produced record until its delivery report is served. */
 struct dl_msg {
@@ -46,63 +41,6 @@ struct br_deadletter {
     size_t pending_dead;  /* of which dead letters (done != NULL) */
     const char *stop_why; /* while stop() purges: the reason given to the purged records */
 };
-
-/* Set for the producer whatever the configuration says: the records must not be lost. */
-static const char *const fixed_props[][2] = {
-    {"enable.idempotence", "true"},
-    {"acks", "all"},
-};
-
-/* Producer properties the bridge cannot honour: skipped with a warning. */
-static const char *const refused_props[] = {"transactional.id"};
-
-/* Defaults the configuration may change: a bounded local queue (memory stays bounded). */
-static const char *const default_props[][2] = {
-    {"client.id", "perscom-bridge"},
-    {"queue.buffering.max.kbytes", "65536"},
-};
-
-const char *br_deadletter_reason_name(enum br_dead_reason reason)
-{
-    switch (reason) {
-    case BR_DEAD_REFUSED:
-        return "refused";
-    case BR_DEAD_EXHAUSTED:
-        return "exhausted";
-    case BR_DEAD_UNDECODABLE:
-        return "undecodable";
-    }
-    return "unknown";
-}
-
-const char *br_deadletter_outcome_name(enum br_report_outcome outcome)
-{
-    switch (outcome) {
-    case BR_REPORT_DELIVERED:
-        return "delivered";
-    case BR_REPORT_DEAD_LETTERED:
-        return "dead_lettered";
-    case BR_REPORT_DROPPED:
-        return "dropped";
-    }
-    return "unknown";
-}
-
-void br_deadletter_format_time(int64_t ms, char out[BR_DEADLETTER_TIME_MAX])
-{
-    time_t secs = (time_t)(ms / 1000);
-    int millis = (int)(ms % 1000);
-    struct tm tm;
-    char stamp[24];
-
-    if (millis < 0) {
-        millis += 1000;
-        secs -= 1;
-    }
-    gmtime_r(&secs, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, BR_DEADLETTER_TIME_MAX, "%s.%03dZ", stamp, millis);
-}
 
 static int64_t monotonic_ms(void)
 {
@@ -213,154 +151,6 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *message, void *o
     finish_msg(dl, msg, topic, message->err ? rd_kafka_err2str(message->err) : NULL);
 }
 
-/*
- * Names of the properties librdkafka applies to consumers only ("C" in its property table),
- * newline-separated, each line "\nname\n"-searchable. malloc'd; NULL if the table is not
- * available (then nothing is filtered, and librdkafka only warns about such properties).
- */
-static char *consumer_only_names(void)
-{
-    char *table = NULL;
-    size_t table_len = 0;
-    FILE *file = open_memstream(&table, &table_len);
-    char *names;
-    size_t names_len = 1;
-    char *line;
-    char *save = NULL;
-
-    if (!file) {
-        return NULL;
-    }
-    rd_kafka_conf_properties_show(file);
-    fclose(file);
-    names = malloc(table_len + 2);
-    if (!names) {
-        abort();
-    }
-    names[0] = '\n';
-    names[1] = '\0';
-    for (line = strtok_r(table, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        /* "name   |  C  | range | default | importance | description" */
-        char *bar = strchr(line, '|');
-        size_t name_len;
-        const char *scope;
-        if (!bar || line[0] == ' ' || line[0] == '-') {
-            continue;
-        }
-        name_len = strcspn(line, " |");
-        scope = bar + 1 + strspn(bar + 1, " ");
-        if (scope[0] != 'C' || (scope[1] != ' ' && scope[1] != '|')) {
-            continue;
-        }
-        memcpy(names + names_len, line, name_len);
-        names_len += name_len;
-        names[names_len++] = '\n';
-        names[names_len] = '\0';
-    }
-    free(table);
-    return names;
-}
-
-static bool in_names(const char *names, const char *key)
-{
-    size_t key_len = strlen(key);
-
-    if (key_len == 0) {
-        return false;
-    }
-    /* names starts with '\n', so at[-1] is always inside it */
-    for (const char *at = strstr(names, key); at; at = strstr(at + 1, key)) {
-        if (at[-1] == '\n' && at[key_len] == '\n') {
-            return true;
-        }
-    }
-    return false;
-}
-
-static int set(rd_kafka_conf_t *kconf, const char *key, const char *value, char *errstr,
-               size_t errstr_size)
-{
-    char reason[512];
-
-    if (rd_kafka_conf_set(kconf, key, value, reason, sizeof(reason)) != RD_KAFKA_CONF_OK) {
-        snprintf(errstr, errstr_size, "dead-letter producer: kafka property %s: %s", key, reason);
-        return -1;
-    }
-    return 0;
-}
-
-static bool is_fixed(const char *key)
-{
-    for (size_t i = 0; i < sizeof(fixed_props) / sizeof(fixed_props[0]); i++) {
-        if (strcmp(key, fixed_props[i][0]) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool is_refused(const char *key)
-{
-    for (size_t i = 0; i < sizeof(refused_props) / sizeof(refused_props[0]); i++) {
-        if (strcmp(key, refused_props[i]) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static int build_conf(const struct br_conf *conf, struct br_deadletter *dl,
-                      rd_kafka_conf_t *kconf, char *errstr, size_t errstr_size)
-{
-    size_t fixed_count = sizeof(fixed_props) / sizeof(fixed_props[0]);
-    char *consumer_only = consumer_only_names();
-    int rc = -1;
-
-    if (set(kconf, "bootstrap.servers", conf->brokers, errstr, errstr_size) != 0) {
-        goto fail;
-    }
-    for (size_t i = 0; i < sizeof(default_props) / sizeof(default_props[0]); i++) {
-        if (set(kconf, default_props[i][0], default_props[i][1], errstr, errstr_size) != 0) {
-            goto fail;
-        }
-    }
-    for (size_t i = 0; i < conf->kafka_prop_count; i++) {
-        const struct br_kv *prop = &conf->kafka_props[i];
-        if (consumer_only && in_names(consumer_only, prop->key)) {
-            br_log_debug("deadletter", "kafka property %s is for consumers: not set on the "
-                         "producer", prop->key);
-            continue;
-        }
-        if (is_fixed(prop->key)) {
-            br_log_info("deadletter", "kafka property %s ignored: the dead-letter producer is "
-                        "idempotent with acks=all", prop->key);
-            continue;
-        }
-        if (is_refused(prop->key)) {
-            br_log_warn("deadletter", "kafka property %s ignored by the dead-letter producer",
-                        prop->key);
-            continue;
-        }
-        if (set(kconf, prop->key, prop->value, errstr, errstr_size) != 0) {
-            goto fail;
-        }
-    }
-    for (size_t i = 0; i < fixed_count; i++) {
-        if (set(kconf, fixed_props[i][0], fixed_props[i][1], errstr, errstr_size) != 0) {
-            goto fail;
-        }
-    }
-    rd_kafka_conf_set_log_cb(kconf, log_cb);
-    rd_kafka_conf_set_error_cb(kconf, error_cb);
-    rd_kafka_conf_set_dr_msg_cb(kconf, dr_msg_cb);
-    rd_kafka_conf_set_opaque(kconf, dl);
-    rc = 0;
-
-fail:
-    free(consumer_only);
-    return rc;
-}
-
 /* Starts a producer from the kept configuration. */
 static int start(struct br_deadletter *dl, char *errstr, size_t errstr_size)
 {
@@ -410,9 +200,13 @@ struct br_deadletter *br_deadletter_create(const struct br_conf *conf, int wake_
     dl->own_wake[0] = -1;
     dl->own_wake[1] = -1;
     dl->kconf = rd_kafka_conf_new();
-    if (build_conf(conf, dl, dl->kconf, errstr, errstr_size) != 0) {
+    if (br_dlconf_build(conf, dl->kconf, errstr, errstr_size) != 0) {
         goto fail;
     }
+    rd_kafka_conf_set_log_cb(dl->kconf, log_cb);
+    rd_kafka_conf_set_error_cb(dl->kconf, error_cb);
+    rd_kafka_conf_set_dr_msg_cb(dl->kconf, dr_msg_cb);
+    rd_kafka_conf_set_opaque(dl->kconf, dl);
     if (wake_fd < 0) {
         if (pipe2(dl->own_wake, O_NONBLOCK | O_CLOEXEC) != 0) {
             snprintf(errstr, errstr_size, "pipe: %s", strerror(errno));
@@ -514,108 +308,22 @@ static int produce(struct br_deadletter *dl, const char *topic, const void *key,
     return 0;
 }
 
-static void add_header(rd_kafka_headers_t *headers, const char *name, const char *value)
-{
-    rd_kafka_header_add(headers, name, -1, value, -1);
-}
-
 int br_deadletter_send(struct br_deadletter *dl, const char *dlq_topic,
                        const struct br_dead_record *rec, br_deadletter_done_fn done, void *opaque,
                        char *errstr, size_t errstr_size)
 {
-    rd_kafka_headers_t *headers = rd_kafka_headers_new(11);
-    char text[BR_DEADLETTER_TIME_MAX];
+    rd_kafka_headers_t *headers = br_dlrecord_headers(rec);
 
-    add_header(headers, "perscom.topic", rec->topic);
-    snprintf(text, sizeof(text), "%" PRId32, rec->partition);
-    add_header(headers, "perscom.partition", text);
-    snprintf(text, sizeof(text), "%" PRId64, rec->offset);
-    add_header(headers, "perscom.offset", text);
-    if (rec->hook) {
-        add_header(headers, "perscom.hook", rec->hook);
-    }
-    if (rec->event) {
-        add_header(headers, "perscom.event", rec->event);
-    }
-    if (rec->http_status > 0) {
-        snprintf(text, sizeof(text), "%ld", rec->http_status);
-        add_header(headers, "perscom.status", text);
-    }
-    add_header(headers, "perscom.error", rec->error ? rec->error : "");
-    snprintf(text, sizeof(text), "%u", rec->attempts);
-    add_header(headers, "perscom.attempts", text);
-    if (rec->attempts > 0 && rec->first_attempt_ms > 0) {
-        br_deadletter_format_time(rec->first_attempt_ms, text);
-        add_header(headers, "perscom.first_attempt", text);
-    }
-    if (rec->attempts > 0 && rec->last_attempt_ms > 0) {
-        br_deadletter_format_time(rec->last_attempt_ms, text);
-        add_header(headers, "perscom.last_attempt", text);
-    }
-    add_header(headers, "perscom.reason", br_deadletter_reason_name(rec->reason));
     return produce(dl, dlq_topic, rec->key, rec->key_len, rec->value, rec->value_len, headers,
                    new_msg(done, opaque, rec->topic, rec->partition, rec->offset), errstr,
                    errstr_size);
-}
-
-static json_t *string_or_null(const char *value)
-{
-    return value ? json_string(value) : json_null();
-}
-
-char *br_deadletter_report_json(const struct br_delivery_report *rep, size_t *len, char *errstr,
-                                size_t errstr_size)
-{
-    json_t *obj = json_object();
-    char *text = NULL;
-    const char *bad = NULL;
-    struct {
-        const char *name;
-        json_t *value;
-    } fields[] = {
-        {"event", string_or_null(rep->event)},
-        {"hook", string_or_null(rep->hook)},
-        {"status", rep->http_status > 0 ? json_integer(rep->http_status) : json_null()},
-        {"outcome", json_string(br_deadletter_outcome_name(rep->outcome))},
-        {"attempts", json_integer((json_int_t)rep->attempts)},
-        {"latency_ms", json_integer(rep->latency_ms)},
-        {"topic", string_or_null(rep->topic)},
-        {"partition", json_integer(rep->partition)},
-        {"offset", json_integer(rep->offset)},
-        {"request_id", string_or_null(rep->request_id)},
-    };
-
-    if (!obj) {
-        abort();
-    }
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        if (!fields[i].value) {
-            bad = bad ? bad : fields[i].name; /* json_string refuses invalid UTF-8 */
-            continue;
-        }
-        json_object_set_new(obj, fields[i].name, fields[i].value);
-    }
-    if (bad) {
-        snprintf(errstr, errstr_size, "delivery report: %s is not valid UTF-8", bad);
-        goto fail;
-    }
-    text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!text) {
-        snprintf(errstr, errstr_size, "delivery report: cannot encode JSON");
-        goto fail;
-    }
-    *len = strlen(text);
-
-fail:
-    json_decref(obj);
-    return text;
 }
 
 int br_deadletter_report(struct br_deadletter *dl, const char *report_topic,
                          const struct br_delivery_report *rep, char *errstr, size_t errstr_size)
 {
     size_t len = 0;
-    char *json = br_deadletter_report_json(rep, &len, errstr, errstr_size);
+    char *json = br_dlrecord_report_json(rep, &len, errstr, errstr_size);
     int rc;
 
     if (!json) {

@@ -1,14 +1,13 @@
-/*
- * What happens when a request or a message is finished: delivered, retried later, dead-lettered,
- * dropped by policy, or kept retrying (policy block); and the delivery reports.
- */
+#include "loop/finish.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
-#include "loop/loopstate.h"
 #include "delivery/retry.h"
+#include "loop/loopstate.h"
+#include "loop/schedule.h"
 
 #define DEAD_RETRY_MS 1000 /* wait before sending a dead letter again */
 
@@ -103,7 +102,7 @@ static void dead_send(struct br_loop *loop, struct br_dead_pending *pending)
                            pending, errstr, sizeof(errstr)) != 0) {
         br_log_warn("finish", "%s [%d] @%lld: dead letter not queued (%s); trying again",
                     rec.topic, rec.partition, (long long)rec.offset, errstr);
-        pending->due_ms = br_loop_now_ms() + DEAD_RETRY_MS;
+        pending->due_ms = br_schedule_now_ms() + DEAD_RETRY_MS;
         pending->next = loop->dead_retry;
         loop->dead_retry = pending;
     }
@@ -119,7 +118,7 @@ static void dead_done(void *opaque, bool ok, const char *errstr)
         br_log_warn("finish", "%s [%d] @%lld: dead letter failed (%s); trying again",
                     message->partition->topic, message->partition->id,
                     (long long)message->offset, errstr ? errstr : "unknown error");
-        pending->due_ms = br_loop_now_ms() + DEAD_RETRY_MS;
+        pending->due_ms = br_schedule_now_ms() + DEAD_RETRY_MS;
         pending->next = loop->dead_retry;
         loop->dead_retry = pending;
         return;
@@ -215,9 +214,9 @@ static void lane_next(struct br_loop *loop, struct br_lane *lane)
     struct br_lane *probe = br_health_release(&loop->health[lane->hook_index], lane);
 
     if (probe) {
-        br_loop_ready(loop, probe);
+        br_schedule_ready(&loop->schedule, probe);
     }
-    br_loop_ready(loop, lane);
+    br_schedule_ready(&loop->schedule, lane);
 }
 
 /* The hook answered: it is healthy again, and every lane waiting behind its probe may go. */
@@ -227,7 +226,7 @@ static void hook_answered(struct br_loop *loop, struct br_health *health, struct
 
     if (br_health_success(health, lane)) {
         while ((parked = br_health_unpark(health)) != NULL) {
-            br_loop_ready(loop, parked);
+            br_schedule_ready(&loop->schedule, parked);
         }
     }
 }
@@ -251,14 +250,14 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     const struct br_conf_hook *hook = &loop->conf->hooks[lane->hook_index];
     struct br_health *health = &loop->health[lane->hook_index];
     enum br_outcome outcome = br_retry_classify(result->transport_ok, result->http_status);
-    int64_t now = br_loop_now_ms();
+    int64_t now = br_schedule_now_ms();
     int64_t retry_after = BR_RETRY_AFTER_NONE;
     int64_t delay = 0;
     enum br_retry_verdict verdict;
 
     lane->in_flight = false;
     delivery->attempts++;
-    delivery->last_attempt_wall_ms = br_loop_wall_ms();
+    delivery->last_attempt_wall_ms = br_schedule_wall_ms();
     if (result->transport_ok) {
         delivery->last_status = result->http_status;
     }
@@ -291,12 +290,12 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     }
     if (result->retry_after[0]) {
         br_retry_after_parse(result->retry_after, strlen(result->retry_after),
-                             br_loop_wall_ms() / 1000, hook->retry.retry_after_max_ms,
+                             br_schedule_wall_ms() / 1000, hook->retry.retry_after_max_ms,
                              &retry_after);
     }
     /* the age limit counts from when the bridge took the message from Kafka */
     verdict = br_retry_decide(&hook->retry, delivery->attempts, message->taken_ms, now, outcome,
-                              retry_after, br_loop_random(loop), &delay);
+                              retry_after, br_schedule_random(&loop->schedule), &delay);
     if (verdict == BR_VERDICT_RETRY) {
         if (health->open && health->probe != lane) {
             br_log_warn("finish", "%s [%d] @%lld -> %s: %s, attempt %u; waiting behind the "
@@ -308,7 +307,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                         partition->topic, partition->id, (long long)message->offset, hook->name,
                         delivery->last_error, delivery->attempts, (long long)delay);
         }
-        br_loop_backoff(loop, lane, delay);
+        br_schedule_backoff(&loop->schedule, lane, br_schedule_now_ms() + delay);
         return;
     }
 
@@ -351,12 +350,13 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
         return;
     }
     /* policy block: nothing is ever lost; keep trying at the longest backoff */
-    delay = br_retry_backoff_ms(hook->retry.max_ms, hook->retry.max_ms, 1, br_loop_random(loop));
+    delay = br_retry_backoff_ms(hook->retry.max_ms, hook->retry.max_ms, 1,
+                                br_schedule_random(&loop->schedule));
     if (delay < hook->retry.max_ms / 2) {
         delay = hook->retry.max_ms / 2 + delay / 2;
     }
     br_log_error("finish", "%s [%d] @%lld -> %s: %s; no dead-letter topic (policy block): "
                  "retrying in %lld ms", partition->topic, partition->id,
                  (long long)message->offset, hook->name, error, (long long)delay);
-    br_loop_backoff(loop, lane, delay);
+    br_schedule_backoff(&loop->schedule, lane, br_schedule_now_ms() + delay);
 }

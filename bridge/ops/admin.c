@@ -1,8 +1,11 @@
+/*
+ * The admin listener (see admin.h): its lifecycle and its connections, each read until the end
+ * of its request's headers, answered, then drained and closed, all without blocking. The socket
+ * is listener.c, the HTTP/1.1 wire format http1.c, the endpoints and routing endpoints.c.
+ */
 #include "ops/admin.h"
 
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +16,9 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "ops/endpoints.h"
+#include "ops/http1.h"
+#include "ops/listener.h"
 
 #define DEFAULT_IDLE_TIMEOUT_MS 5000
 #define DEFAULT_MAX_CONNECTIONS 32
@@ -21,7 +27,6 @@
 #define MAX_REQUEST_LIMIT (1024 * 1024)
 #define LINGER_MAX_MS 1000     /* reading what a client still sends after its response */
 #define ACCEPT_PAUSE_MS 100    /* after running out of descriptors */
-#define LISTEN_BACKLOG 64
 #define RESPONSE_LIMIT (BR_ADMIN_METRICS_LIMIT + 4096u)
 
 enum conn_state {
@@ -48,24 +53,13 @@ struct br_admin {
     int idle_timeout_ms;
     size_t max_connections;
     size_t max_request;
-    br_admin_ready_fn ready;
-    br_admin_metrics_fn metrics;
-    void *opaque;
     struct conn *conns;
     char *in_block;
     size_t open;
     int64_t accept_paused_until_ms;
     struct pollfd *pollfds; /* 1 + max_connections, for br_admin_serve */
     struct conn **owners;   /* the connection of each pollfd (NULL: the listener) */
-    struct br_buf body; /* reused for each response body */
-};
-
-struct response {
-    int status;
-    const char *content_type;
-    const char *extra_headers; /* "Name: value\r\n"… or NULL */
-    const char *body;
-    size_t body_len;
+    struct br_endpoints endpoints; /* callbacks, and the buffer reused for response bodies */
 };
 
 static int64_t now_ms(void)
@@ -74,134 +68,6 @@ static int64_t now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- listening ------------------------------------------------------------------------------ */
-
-/*
- * Splits "host:port" / "[v6]:port"; host becomes "" for "" and "*" (any address); *bracketed
- * tells that host must be an IPv6 literal.
- */
-static int split_listen(const char *address, char *host, size_t host_size, char *port,
-                        size_t port_size, bool *bracketed, char *errstr, size_t errstr_size)
-{
-    const char *colon = strrchr(address, ':');
-    const char *start = address;
-    size_t host_len;
-    size_t port_len;
-    unsigned long value;
-
-    if (!colon) {
-        snprintf(errstr, errstr_size, "admin.listen \"%s\": expected host:port", address);
-        return -1;
-    }
-    host_len = (size_t)(colon - address);
-    *bracketed = false;
-    if (host_len > 2 && address[0] == '[' && colon[-1] == ']') {
-        *bracketed = true;
-        start = address + 1;
-        host_len -= 2;
-    } else if (memchr(address, ':', host_len) || memchr(address, '[', host_len) ||
-               memchr(address, ']', host_len)) {
-        snprintf(errstr, errstr_size,
-                 "admin.listen \"%s\": an IPv6 address goes in brackets, as in [::]:9400", address);
-        return -1;
-    }
-    if (host_len == 1 && start[0] == '*') {
-        host_len = 0;
-    }
-    port_len = strlen(colon + 1);
-    if (port_len == 0 || port_len > 5 || strspn(colon + 1, "0123456789") != port_len) {
-        snprintf(errstr, errstr_size, "admin.listen \"%s\": the port must be a number 0-65535",
-                 address);
-        return -1;
-    }
-    value = strtoul(colon + 1, NULL, 10);
-    if (value > 65535 || host_len >= host_size || port_len >= port_size) {
-        snprintf(errstr, errstr_size, "admin.listen \"%s\": %s", address,
-                 value > 65535 ? "the port must be a number 0-65535" : "host name too long");
-        return -1;
-    }
-    memcpy(host, start, host_len);
-    host[host_len] = '\0';
-    memcpy(port, colon + 1, port_len + 1);
-    return 0;
-}
-
-static int bound_port(int fd)
-{
-    struct sockaddr_storage addr;
-    socklen_t len = sizeof(addr);
-
-    if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
-        return -1;
-    }
-    if (addr.ss_family == AF_INET6) {
-        return ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
-    }
-    return ntohs(((struct sockaddr_in *)&addr)->sin_port);
-}
-
-/* Sets *fdp to the listening descriptor, or returns an error with errstr set. */
-static enum br_admin_err open_listener(const char *address, int *fdp, char *errstr,
-                                       size_t errstr_size)
-{
-    struct addrinfo hints;
-    struct addrinfo *list = NULL;
-    char host[256];
-    char port[8];
-    const char *step = "socket";
-    int saved = 0;
-    bool bracketed;
-    int fd = -1;
-    int rc;
-
-    *fdp = -1;
-    if (split_listen(address, host, sizeof(host), port, sizeof(port), &bracketed, errstr,
-                     errstr_size) != 0) {
-        return BR_ADMIN_ERR_ADDRESS;
-    }
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = bracketed ? AF_INET6 : AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | (bracketed ? AI_NUMERICHOST : 0);
-    rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &list);
-    if (rc != 0) {
-        snprintf(errstr, errstr_size, "admin.listen \"%s\": %s", address,
-                 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-        return BR_ADMIN_ERR_ADDRESS;
-    }
-    for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
-        int one = 1;
-
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
-        if (fd < 0) {
-            step = "socket";
-            saved = errno;
-            continue;
-        }
-        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) {
-            step = "setsockopt(SO_REUSEADDR)";
-        } else if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-            step = "bind";
-        } else if (listen(fd, LISTEN_BACKLOG) != 0) {
-            step = "listen";
-        } else {
-            break;
-        }
-        saved = errno;
-        close(fd);
-        fd = -1;
-    }
-    freeaddrinfo(list);
-    if (fd < 0) {
-        snprintf(errstr, errstr_size, "admin.listen \"%s\": %s: %s", address, step,
-                 strerror(saved ? saved : EADDRNOTAVAIL));
-        return BR_ADMIN_ERR_LISTEN;
-    }
-    *fdp = fd;
-    return BR_ADMIN_OK;
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------------ */
@@ -238,10 +104,7 @@ enum br_admin_err br_admin_create(const struct br_admin_conf *conf, struct br_ad
     admin->max_connections = conf->max_connections ? conf->max_connections
                                                    : DEFAULT_MAX_CONNECTIONS;
     admin->max_request = conf->max_request ? conf->max_request : DEFAULT_MAX_REQUEST;
-    admin->ready = conf->ready;
-    admin->metrics = conf->metrics;
-    admin->opaque = conf->opaque;
-    br_buf_init(&admin->body, BR_ADMIN_METRICS_LIMIT);
+    br_endpoints_init(&admin->endpoints, conf->ready, conf->metrics, conf->opaque);
     address_len = strlen(conf->listen);
     admin->address = malloc(address_len + 1);
     admin->conns = calloc(admin->max_connections, sizeof(*admin->conns));
@@ -258,11 +121,11 @@ enum br_admin_err br_admin_create(const struct br_admin_conf *conf, struct br_ad
         admin->conns[i].in = admin->in_block + i * admin->max_request;
         br_buf_init(&admin->conns[i].out, RESPONSE_LIMIT);
     }
-    err = open_listener(conf->listen, &admin->listen_fd, errstr, errstr_size);
+    err = br_listener_open(conf->listen, &admin->listen_fd, errstr, errstr_size);
     if (err != BR_ADMIN_OK) {
         goto fail;
     }
-    admin->port = bound_port(admin->listen_fd);
+    admin->port = br_listener_port(admin->listen_fd);
     *adminp = admin;
     return BR_ADMIN_OK;
 
@@ -295,7 +158,7 @@ void br_admin_destroy(struct br_admin *admin)
     if (admin->listen_fd >= 0) {
         close(admin->listen_fd);
     }
-    br_buf_finish(&admin->body);
+    br_endpoints_finish(&admin->endpoints);
     free(admin->conns);
     free(admin->in_block);
     free(admin->pollfds);
@@ -371,175 +234,20 @@ int br_admin_timeout_ms(const struct br_admin *admin)
     return next - now > INT32_MAX ? INT32_MAX : (int)(next - now);
 }
 
-/* ---- requests ------------------------------------------------------------------------------- */
+/* ---- connections --------------------------------------------------------------------------- */
 
-static const char *reason_phrase(int status)
+static void conn_respond(struct br_admin *admin, struct conn *conn,
+                         const struct br_http1_response *response, bool head, int64_t now)
 {
-    switch (status) {
-    case 200:
-        return "OK";
-    case 400:
-        return "Bad Request";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 500:
-        return "Internal Server Error";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return "Unknown";
-    }
-}
-
-#define TEXT_PLAIN "text/plain; charset=utf-8"
-
-static void text_response(struct response *response, int status, const char *body)
-{
-    response->status = status;
-    response->content_type = TEXT_PLAIN;
-    response->extra_headers = NULL;
-    response->body = body;
-    response->body_len = strlen(body);
-}
-
-static void serve_healthz(struct br_admin *admin, struct response *response)
-{
-    text_response(response, 200, "ok\n");
-}
-
-static void serve_readyz(struct br_admin *admin, struct response *response)
-{
-    char reason[256];
-
-    reason[0] = '\0';
-    if (!admin->ready || admin->ready(admin->opaque, reason, sizeof(reason))) {
-        text_response(response, 200, "ok\n");
-        return;
-    }
-    reason[sizeof(reason) - 1] = '\0';
-    for (char *p = reason; *p; p++) { /* one line */
-        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-            *p = ' ';
-        }
-    }
-    br_buf_reset(&admin->body);
-    br_buf_append_str(&admin->body, reason[0] ? reason : "not ready");
-    br_buf_append_char(&admin->body, '\n');
-    text_response(response, 503, admin->body.data);
-}
-
-static void serve_metrics(struct br_admin *admin, struct response *response)
-{
-    if (!admin->metrics) {
-        text_response(response, 404, "not found\n");
-        return;
-    }
-    br_buf_reset(&admin->body);
-    if (admin->metrics(admin->opaque, &admin->body) != 0 || admin->body.overflow) {
-        br_log_warn("admin", "/metrics: the metrics could not be rendered");
-        text_response(response, 500, "metrics unavailable\n");
-        return;
-    }
-    response->status = 200;
-    response->content_type = "text/plain; version=0.0.4; charset=utf-8";
-    response->extra_headers = NULL;
-    response->body = admin->body.data ? admin->body.data : "";
-    response->body_len = admin->body.len;
-}
-
-static const struct {
-    const char *path;
-    void (*serve)(struct br_admin *admin, struct response *response);
-} routes[] = {
-    {"/healthz", serve_healthz},
-    {"/readyz", serve_readyz},
-    {"/metrics", serve_metrics},
-};
-
-/*
- * Decides the response to the request line in line[0..len). The method is checked first: any
- * method but GET and HEAD is 405 whatever the path.
- */
-static void route(struct br_admin *admin, const char *line, size_t len, bool *head,
-                  struct response *response)
-{
-    const char *method_end = memchr(line, ' ', len);
-    const char *target;
-    const char *target_end;
-    size_t path_len;
-
-    *head = false;
-    if (!method_end || method_end == line) {
-        text_response(response, 400, "bad request\n");
-        return;
-    }
-    target = method_end + 1;
-    target_end = memchr(target, ' ', len - (size_t)(target - line));
-    if (!target_end || target_end == target ||
-        (size_t)(line + len - (target_end + 1)) != strlen("HTTP/1.1") ||
-        memcmp(target_end + 1, "HTTP/1.", strlen("HTTP/1.")) != 0) {
-        text_response(response, 400, "bad request\n");
-        return;
-    }
-    *head = method_end - line == 4 && memcmp(line, "HEAD", 4) == 0;
-    if (!*head && !(method_end - line == 3 && memcmp(line, "GET", 3) == 0)) {
-        text_response(response, 405, "method not allowed\n");
-        response->extra_headers = "Allow: GET, HEAD\r\n";
-        return;
-    }
-    path_len = (size_t)(target_end - target);
-    {
-        const char *query = memchr(target, '?', path_len);
-
-        if (query) {
-            path_len = (size_t)(query - target);
-        }
-    }
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (strlen(routes[i].path) == path_len && memcmp(routes[i].path, target, path_len) == 0) {
-            routes[i].serve(admin, response);
-            return;
-        }
-    }
-    text_response(response, 404, "not found\n");
-}
-
-static void conn_respond(struct br_admin *admin, struct conn *conn, const struct response *response,
-                         bool head, int64_t now)
-{
-    br_buf_reset(&conn->out);
-    br_buf_printf(&conn->out,
-                  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                  "Cache-Control: no-store\r\n%sConnection: close\r\n\r\n",
-                  response->status, reason_phrase(response->status), response->content_type,
-                  response->body_len, response->extra_headers ? response->extra_headers : "");
-    if (!head) {
-        br_buf_append(&conn->out, response->body, response->body_len);
-    }
+    br_http1_write(&conn->out, response, head);
     conn->out_off = 0;
     conn->state = CONN_WRITING;
     conn->deadline_ms = now + admin->idle_timeout_ms;
 }
 
-/* The end of the headers ("\r\n\r\n", or "\n\n" from a lenient client), or NULL. */
-static const char *headers_end(const char *data, size_t len)
-{
-    for (size_t i = 0; i + 1 < len; i++) {
-        if (data[i] == '\n' &&
-            (data[i + 1] == '\n' || (data[i + 1] == '\r' && i + 2 < len && data[i + 2] == '\n'))) {
-            return data + i;
-        }
-    }
-    return NULL;
-}
-
 static void conn_read(struct br_admin *admin, struct conn *conn, int64_t now)
 {
-    struct response response;
+    struct br_http1_response response;
     bool head = false;
 
     while (conn->in_len < admin->max_request) {
@@ -556,19 +264,15 @@ static void conn_read(struct br_admin *admin, struct conn *conn, int64_t now)
             return;
         }
         conn->in_len += (size_t)n;
-        if (headers_end(conn->in, conn->in_len)) {
-            const char *eol = memchr(conn->in, '\n', conn->in_len);
-            size_t line_len = (size_t)(eol - conn->in);
+        if (br_http1_headers_end(conn->in, conn->in_len)) {
+            size_t line_len = br_http1_line_len(conn->in, conn->in_len);
 
-            if (line_len > 0 && conn->in[line_len - 1] == '\r') {
-                line_len--;
-            }
-            route(admin, conn->in, line_len, &head, &response);
+            br_endpoints_route(&admin->endpoints, conn->in, line_len, &head, &response);
             conn_respond(admin, conn, &response, head, now);
             return;
         }
     }
-    text_response(&response, 431, "request too large\n");
+    br_http1_text(&response, 431, "request too large\n");
     conn_respond(admin, conn, &response, false, now);
 }
 

@@ -17,6 +17,13 @@ from .receiver import Receiver
 from .registry import SchemaRegistry
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        'markers', 'debezium: the Debezium chain (MariaDB, Kafka Connect, the Debezium '
+        'connector, the Apicurio converter); run alone with '
+        '`pytest tests/integration/test_debezium.py` or `-m debezium`')
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -68,14 +75,33 @@ def faults_summary(request, workdir):
     return add
 
 
+@pytest.fixture(scope='session')
+def debezium_summary(request, workdir):
+    """add(line): prints one `DEBEZIUM ...` line and appends it to
+    <workdir>/debezium-summary.txt; the terminal summary repeats them."""
+    path = os.path.join(workdir, 'debezium-summary.txt')
+    open(path, 'w').close()
+    lines = []
+    request.config._debezium_summary = (path, lines)
+
+    def add(line):
+        print(line)
+        lines.append(line)
+        with open(path, 'a') as f:
+            f.write(line + '\n')
+    return add
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    info = getattr(config, '_faults_summary', None)
-    if not info:
-        return
-    path, lines = info
-    terminalreporter.section('fault-injection summary (%s)' % path)
-    for line in lines:
-        terminalreporter.write_line(line)
+    for attr, title in (('_faults_summary', 'fault-injection summary'),
+                        ('_debezium_summary', 'Debezium chain summary')):
+        info = getattr(config, attr, None)
+        if not info:
+            continue
+        path, lines = info
+        terminalreporter.section('%s (%s)' % (title, path))
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture

@@ -296,3 +296,99 @@ def test_sigterm_under_load_exits_cleanly_and_commits_what_was_delivered(kafka, 
     assert not short, ('committed offsets do not cover delivered messages '
                        '{partition: (committed, 1 + highest delivered)}: %s' % short)
     assert sum(prefix.values()) < n, 'everything was delivered: SIGTERM came too late'
+
+
+# --------------------------------------------------------------------------------------------
+# a configured header arrives whole, however long (it was cut at 1,016 bytes)
+# --------------------------------------------------------------------------------------------
+
+def test_long_configured_header_arrives_whole(kafka, receiver, bridges, uniq):
+    table = 'records_ranks'
+    topic = 'it.%s.%s' % (uniq, table)
+    kafka.create_topics([topic], partitions=1)
+    produce_creates(kafka, topic, table, 3)
+    value = ''.join('%04d-' % i for i in range(1200))[:6000]
+    h = hook(receiver, 'long', ['*'])
+    h['headers'] = {'X-Long': value, 'X-Short': 'a'}
+    b = bridges('b', 'g-' + uniq, [{'name': topic, 'format': 'avro',
+                                    'schema': records.schema_path(table)}], [h])
+    b.start()
+    wait_until(lambda: b.assert_running() or len(receiver.delivered('long')) >= 3, 60,
+               '3 deliveries')
+    for r in receiver.snapshot('long'):
+        assert r.sig_ok
+        assert len(r.headers['x-long']) == len(value)
+        assert r.headers['x-long'] == value
+        assert r.headers['x-short'] == 'a'
+
+
+# --------------------------------------------------------------------------------------------
+# shutdown past the grace period says what it abandons, per hook
+# --------------------------------------------------------------------------------------------
+
+def test_shutdown_past_grace_logs_what_it_abandons(kafka, receiver, bridges, uniq):
+    table = 'records_ranks'
+    topic = 'it.%s.%s' % (uniq, table)
+    kafka.create_topics([topic], partitions=2)
+    produce_creates(kafka, topic, table, 6)
+    hang = hook(receiver, 'hang', ['*'], timeout_ms=30000)
+    fast = hook(receiver, 'fast', ['*'])
+    receiver.set_behaviour('hang', delay=5)
+    b = bridges('b', 'g-' + uniq, [{'name': topic, 'format': 'avro',
+                                    'schema': records.schema_path(table)}], [hang, fast],
+                delivery={'shutdown_grace_ms': 500})
+    b.start()
+    wait_until(lambda: b.assert_running() or len(receiver.delivered('fast')) >= 6, 60,
+               'the fast hook served')
+    time.sleep(1)  # the hanging hook's first requests are in flight on both partitions
+    rc, took = b.terminate(15)
+    assert rc == 0, b.log_tail()
+    log = b.log_text()
+    lines = [line for line in log.splitlines() if 'abandoned' in line]
+    assert len(lines) == 1, lines
+    assert 'hook hang: 2 request(s) still in flight' in lines[0], lines
+    assert 'delivers them again' in lines[0], lines
+    assert 'hook fast' not in log.split('stopping:')[-1].split('stopped:')[0], log
+
+
+# --------------------------------------------------------------------------------------------
+# an unusable request_id / trace_id header does not cost the change
+# --------------------------------------------------------------------------------------------
+
+REQUEST_ID_NAMESPACE = '6f1c3a52-8d0e-4b7a-9c25-3e41d7f0b9a8'
+
+
+def test_bad_id_headers_count_as_absent(kafka, receiver, bridges, uniq):
+    import uuid
+    table = 'records_ranks'
+    topic = 'it.%s.%s' % (uniq, table)
+    kafka.create_topics([topic], partitions=1)
+    variants = [
+        ({'request_id': b'', 'trace_id': b'\xc3'}, None, None),
+        ({'request_id': b'\xff\xfe', 'trace_id': b''}, None, None),
+        ({'request_id': b'req-\xe2\x82\xac', 'trace_id': b'tr-1'}, 'req-\u20ac', 'tr-1'),
+        ({'request_id': b'\xed\xa0\x80', 'trace_id': b'ok'}, None, 'ok'),
+    ]
+    prod = records.Producer(kafka.bootstrap)
+    for i, (headers, _, _) in enumerate(variants):
+        rid = i + 1
+        prod.send(topic, records.encode(table, records.envelope(table, 'created', rid)),
+                  partition=0, headers=list(headers.items()), meta=rid)
+    sent = {m['meta']: m for m in prod.flush()}
+    h = hook(receiver, 'h', ['*'])
+    b = bridges('b', 'g-' + uniq, [{'name': topic, 'format': 'avro',
+                                    'schema': records.schema_path(table)}], [h])
+    b.start()
+    wait_until(lambda: b.assert_running() or len(receiver.delivered('h')) >= len(variants), 60,
+               'every change delivered')
+    got = {r.record_id: json.loads(r.body) for r in receiver.snapshot('h')}
+    for i, (_, want_request, want_trace) in enumerate(variants):
+        rid = i + 1
+        if want_request is None:
+            want_request = str(uuid.uuid5(uuid.UUID(REQUEST_ID_NAMESPACE),
+                                          '%s/0/%d' % (topic, sent[rid]['offset'])))
+        assert got[rid]['request_id'] == want_request, (rid, got[rid])
+        assert got[rid]['trace_id'] == want_trace, (rid, got[rid])
+    warned = [line for line in b.log_text().splitlines() if 'treated as absent' in line]
+    assert len(warned) == 1, warned
+    assert ' warn ' in warned[0]

@@ -155,7 +155,6 @@ static void test_answers(void **state)
         {4, BR_REGISTRY_UNAVAILABLE, "bad answer"},
         {5, BR_REGISTRY_UNAVAILABLE, "no \"schema\" string"},
         {6, BR_REGISTRY_UNAVAILABLE, "/schemas/ids/6"},
-        {-7, BR_REGISTRY_OK, "7"},
     };
     struct server server;
     struct br_registry *registry;
@@ -186,7 +185,7 @@ static void test_answers(void **state)
             fail_msg("id %d: \"%s\" lacks \"%s\"", cases[i].id, errstr, cases[i].text);
         }
     }
-    /* cache hits make no request; failures are asked again */
+    /* cache hits and known 404s make no request; other failures are asked again */
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *schema = NULL;
         char errstr[256];
@@ -196,7 +195,10 @@ static void test_answers(void **state)
 
         assert_int_equal(status, cases[i].status);
         assert_int_equal(requests(&server, NULL, 0),
-                         before + (status == BR_REGISTRY_OK ? 0 : 1));
+                         before + (status == BR_REGISTRY_UNAVAILABLE ? 1 : 0));
+        if (status == BR_REGISTRY_NOT_FOUND && !strstr(errstr, "not found (asked again in 2 s)")) {
+            fail_msg("id %d: \"%s\"", cases[i].id, errstr);
+        }
     }
     br_registry_destroy(registry);
     server_stop(&server);
@@ -221,6 +223,74 @@ static void test_basic_auth(void **state)
     /* base64("user:pa:ss") */
     assert_non_null(strstr(last, "\r\nAuthorization: Basic dXNlcjpwYTpzcw==\r\n"));
     assert_non_null(strstr(last, "GET /schemas/ids/1 HTTP/1.1\r\n"));
+    br_registry_destroy(registry);
+    server_stop(&server);
+}
+
+/* Ids below 1 are never asked for; an unknown id is asked at most once per backoff step. */
+static void test_negative_cache(void **state)
+{
+    static const int32_t bad_ids[] = {0, -1, -119602891, INT32_MIN};
+    struct server server;
+    struct br_registry *registry;
+    const char *schema = NULL;
+    char url[64];
+    char errstr[256];
+    (void)state;
+
+    server_start(&server);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", server.port);
+    registry = br_registry_create(url, NULL, NULL, NULL);
+    for (size_t i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
+        assert_int_equal(br_registry_schema(registry, bad_ids[i], &schema, errstr,
+                                            sizeof(errstr)), BR_REGISTRY_NOT_FOUND);
+        assert_non_null(strstr(errstr, "not a positive 32-bit number"));
+    }
+    assert_int_equal(requests(&server, NULL, 0), 0);
+    /* ten lookups of an unknown id in quick succession: one request */
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(br_registry_schema(registry, 2, &schema, errstr, sizeof(errstr)),
+                         BR_REGISTRY_NOT_FOUND);
+    }
+    assert_int_equal(requests(&server, NULL, 0), 1);
+    /* after the first step (2 s) it is asked again, once; then the step is 4 s */
+    usleep(2100 * 1000);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(br_registry_schema(registry, 2, &schema, errstr, sizeof(errstr)),
+                         BR_REGISTRY_NOT_FOUND);
+    }
+    assert_int_equal(requests(&server, NULL, 0), 2);
+    assert_non_null(strstr(errstr, "(asked again in 4 s)"));
+    /* the asynchronous mode keeps the same cache */
+    br_registry_set_async(registry);
+    assert_int_equal(br_registry_schema(registry, 2, &schema, errstr, sizeof(errstr)),
+                     BR_REGISTRY_NOT_FOUND);
+    assert_false(br_registry_fetching(registry));
+    assert_int_equal(requests(&server, NULL, 0), 2);
+    br_registry_destroy(registry);
+    server_stop(&server);
+}
+
+/* A URL with credentials (refused by the configuration, but never shown anyway). */
+static void test_errors_hide_url_credentials(void **state)
+{
+    struct server server;
+    struct br_registry *registry;
+    const char *schema = NULL;
+    char url[96];
+    char errstr[256];
+    (void)state;
+
+    server_start(&server);
+    snprintf(url, sizeof(url), "http://reguser:URLPASS_leak@127.0.0.1:%d", server.port);
+    registry = br_registry_create(url, NULL, NULL, NULL);
+    for (int32_t id = 2; id <= 6; id += 4) {
+        assert_int_not_equal(br_registry_schema(registry, id, &schema, errstr, sizeof(errstr)),
+                             BR_REGISTRY_OK);
+        if (strstr(errstr, "URLPASS") || strstr(errstr, "reguser") || !strstr(errstr, "***@")) {
+            fail_msg("id %d: credentials in \"%s\"", id, errstr);
+        }
+    }
     br_registry_destroy(registry);
     server_stop(&server);
 }
@@ -305,6 +375,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_answers),
         cmocka_unit_test(test_basic_auth),
+        cmocka_unit_test(test_negative_cache),
+        cmocka_unit_test(test_errors_hide_url_credentials),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_async),
     };

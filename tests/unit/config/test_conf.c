@@ -1,6 +1,9 @@
 /*
- * Unit tests of conf.c. Fixtures live in tests/unit/fixtures/conf/ (ctest runs in tests/unit/fixtures): one full
- * configuration checked field by field, and bad files each with the exact diagnostics expected.
+ * Unit tests of br_conf_load: the bridge's schema (confkeys.c), its cross-key checks
+ * (confcheck.c) and conf.c. Fixtures live in tests/unit/fixtures/conf/ (ctest runs in
+ * tests/unit/fixtures): one full configuration checked field by field, and bad files each with
+ * the exact diagnostics expected. The walker itself is tested with a schema of its own in
+ * test_yamlconf.c.
  */
 #include <errno.h>
 #include <regex.h>
@@ -331,6 +334,10 @@ static const struct bad_case bad_cases[] = {
     {"conf/bad_schema_json.yaml",
      "conf/bad_schema_json.yaml:10:13: topics[1].schema: conf/schemas/broken.avsc:2:13: "
      "invalid JSON: unexpected token near '}'"},
+    {"conf/bad_registry_userinfo.yaml",
+     "conf/bad_registry_userinfo.yaml:5:8: schema_registry.url: credentials in the URL are "
+     "refused (they would be shown in logs and errors): use schema_registry.username and "
+     "schema_registry.password"},
     {"conf/bad_registry_missing.yaml",
      "conf/bad_registry_missing.yaml:1:1: schema_registry: required key is missing "
      "(topics[1] has format confluent)"},
@@ -357,7 +364,7 @@ static const struct bad_case bad_cases[] = {
      "conf/bad_many.yaml:17:3: delivery.retries: unknown key (expected one of "
      "backoff_initial_ms, backoff_max_ms, max_in_flight, commit_interval_ms, "
      "shutdown_grace_ms, partition_window, partition_window_bytes, max_buffered_bytes, "
-     "max_attempts, max_age_ms, retry_after_max_ms, probe_after_failures)\n"
+     "max_attempts, max_age_ms, retry_after_max_ms, tls_min_version, probe_after_failures)\n"
      "conf/bad_many.yaml:18:12: log_level: expected a string, got a list"},
 };
 

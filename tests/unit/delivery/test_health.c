@@ -79,11 +79,41 @@ static void test_release_hands_the_probe_on(void **state)
     /* releasing a lane that is not the probe changes nothing */
     assert_null(br_health_release(&health, lane_at(2)));
     assert_ptr_equal(health.probe, lane_at(1));
-    /* a revoked partition's lanes are forgotten */
-    br_health_forget(&health, lane_at(2));
-    br_health_forget(&health, lane_at(1));
+    /* a revoked partition's lanes are forgotten; nobody is left to hand the probe to */
+    assert_null(br_health_forget(&health, lane_at(2)));
+    assert_null(br_health_forget(&health, lane_at(1)));
     assert_null(health.probe);
     assert_int_equal(health.parked_count, 0);
+    br_health_finish(&health);
+}
+
+static void test_forget_hands_the_probe_on(void **state)
+{
+    struct br_health health;
+    (void)state;
+    br_health_init(&health);
+    /* X probes, Y and Z are parked */
+    br_health_failure(&health, lane_at(0), 1);
+    assert_false(br_health_may_start(&health, lane_at(1)));
+    assert_false(br_health_may_start(&health, lane_at(2)));
+    assert_false(br_health_may_start(&health, lane_at(3)));
+    /* forgetting a parked lane while the probe is there hands nothing out */
+    assert_null(br_health_forget(&health, lane_at(3)));
+    assert_ptr_equal(health.probe, lane_at(0));
+    assert_int_equal(health.parked_count, 2);
+    /* one revoke takes X and Y: forgetting X hands out Y (the oldest parked), forgetting Y,
+     * which had not started yet, hands out Z; else Z would wait for ever */
+    assert_ptr_equal(br_health_forget(&health, lane_at(0)), lane_at(1));
+    assert_null(health.probe);
+    assert_ptr_equal(br_health_forget(&health, lane_at(1)), lane_at(2));
+    assert_int_equal(health.parked_count, 0);
+    assert_true(health.open);
+    assert_true(br_health_may_start(&health, lane_at(2)));
+    assert_ptr_equal(health.probe, lane_at(2));
+    /* a closed hook hands nothing out */
+    assert_false(br_health_success(&health, lane_at(2)));
+    assert_true(br_health_may_start(&health, lane_at(4)));
+    assert_null(br_health_forget(&health, lane_at(2)));
     br_health_finish(&health);
 }
 
@@ -106,6 +136,7 @@ int main(void)
         cmocka_unit_test(test_closed_lets_everyone_start),
         cmocka_unit_test(test_open_one_probe_others_parked),
         cmocka_unit_test(test_release_hands_the_probe_on),
+        cmocka_unit_test(test_forget_hands_the_probe_on),
         cmocka_unit_test(test_threshold_zero_never_opens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -228,76 +228,6 @@ static void assert_headers(const rd_kafka_message_t *message, const char *const 
     }
 }
 
-static void test_format_time(void **state)
-{
-    static const struct {
-        int64_t ms;
-        const char *want;
-    } cases[] = {
-        {0, "1970-01-01T00:00:00.000Z"},
-        {1, "1970-01-01T00:00:00.001Z"},
-        {1777629600123, "2026-05-01T10:00:00.123Z"},
-        {946684799999, "1999-12-31T23:59:59.999Z"},
-    };
-    (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char out[BR_DEADLETTER_TIME_MAX];
-        br_deadletter_format_time(cases[i].ms, out);
-        if (strcmp(out, cases[i].want) != 0) {
-            fail_msg("case %zu: got %s, want %s", i, out, cases[i].want);
-        }
-    }
-}
-
-static void test_report_json(void **state)
-{
-    static const struct {
-        struct br_delivery_report rep;
-        const char *want;
-    } cases[] = {
-        {{.topic = "perscom.t1.records_ranks", .partition = 3, .offset = 1234,
-          .event = "rankrecord.created", .hook = "discord", .http_status = 204,
-          .outcome = BR_REPORT_DELIVERED, .attempts = 1, .latency_ms = 12,
-          .request_id = "9b2d4c1e-0000-4000-8000-000000000001"},
-         "{\"event\":\"rankrecord.created\",\"hook\":\"discord\",\"status\":204,"
-         "\"outcome\":\"delivered\",\"attempts\":1,\"latency_ms\":12,"
-         "\"topic\":\"perscom.t1.records_ranks\",\"partition\":3,\"offset\":1234,"
-         "\"request_id\":\"9b2d4c1e-0000-4000-8000-000000000001\"}"},
-        {{.topic = "t/x", .partition = 0, .offset = 0, .event = "user.deleted", .hook = "h\"q",
-          .http_status = 0, .outcome = BR_REPORT_DEAD_LETTERED, .attempts = 5,
-          .latency_ms = 61000, .request_id = NULL},
-         "{\"event\":\"user.deleted\",\"hook\":\"h\\\"q\",\"status\":null,"
-         "\"outcome\":\"dead_lettered\",\"attempts\":5,\"latency_ms\":61000,\"topic\":\"t/x\","
-         "\"partition\":0,\"offset\":0,\"request_id\":null}"},
-        {{.topic = "t", .partition = 1, .offset = 9007199254740993LL, .event = NULL,
-          .hook = NULL, .http_status = 400, .outcome = BR_REPORT_DROPPED, .attempts = 0,
-          .latency_ms = 0},
-         "{\"event\":null,\"hook\":null,\"status\":400,\"outcome\":\"dropped\",\"attempts\":0,"
-         "\"latency_ms\":0,\"topic\":\"t\",\"partition\":1,\"offset\":9007199254740993,"
-         "\"request_id\":null}"},
-    };
-    (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char errstr[256] = "";
-        size_t len = 0;
-        char *json = br_deadletter_report_json(&cases[i].rep, &len, errstr, sizeof(errstr));
-        if (!json) {
-            fail_msg("case %zu: %s", i, errstr);
-        }
-        if (strcmp(json, cases[i].want) != 0 || len != strlen(cases[i].want)) {
-            fail_msg("case %zu:\n got %s\nwant %s", i, json, cases[i].want);
-        }
-        free(json);
-    }
-    {
-        struct br_delivery_report bad = {.topic = "t", .hook = "\xff\xfe"};
-        char errstr[256] = "";
-        size_t len = 0;
-        assert_null(br_deadletter_report_json(&bad, &len, errstr, sizeof(errstr)));
-        assert_non_null(strstr(errstr, "hook"));
-    }
-}
-
 static const char value_nul[] = {0x00, 0x07, 'a', 0x00, (char)0xff, 0x00};
 static const char key_nul[] = {'k', 0x00, 'y'};
 
@@ -451,7 +381,7 @@ static void test_delivery_reports_round_trip(void **state)
     reader = read_back(cl->brokers, reports, messages, N);
     for (size_t i = 0; i < N; i++) {
         size_t len = 0;
-        char *want = br_deadletter_report_json(&reps[i], &len, errstr, sizeof(errstr));
+        char *want = br_dlrecord_report_json(&reps[i], &len, errstr, sizeof(errstr));
         char what[64];
         assert_non_null(want);
         snprintf(what, sizeof(what), "report %zu key", i);
@@ -469,7 +399,7 @@ static void test_delivery_reports_round_trip(void **state)
                            "\"topic\":\"perscom.t1.users\",\"partition\":0,\"offset\":5,"
                            "\"request_id\":null}";
         size_t len = 0;
-        char *json = br_deadletter_report_json(&reps[1], &len, errstr, sizeof(errstr));
+        char *json = br_dlrecord_report_json(&reps[1], &len, errstr, sizeof(errstr));
         assert_string_equal(json, want);
         free(json);
     }
@@ -785,8 +715,6 @@ static void test_create_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_format_time),
-        cmocka_unit_test(test_report_json),
         cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_dead_letters_round_trip),
         cmocka_unit_test(test_delivery_reports_round_trip),

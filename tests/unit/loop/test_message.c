@@ -1,249 +1,312 @@
 /*
- * Unit tests of message.c: which messages are not events and why (the reason label of
- * skipped_total), by topic name and by Debezium's value schema names, without the registry for
- * topics of other tables; Apicurio's schema-id header reaching the decoder. The configuration is
- * written to a temporary directory; the registry is a stub (br_registry_schema below).
+ * Unit tests of message.c: one Kafka message -> the requests it owes (topic entry, decode,
+ * event name, subscribed hooks, render, sign), as the run loop and the render command see it.
+ * The configuration is message/bridge.yaml; the message is decode/ranks_update.bin (a
+ * records_ranks update written by fastavro, see decode/make_fixtures.py), plain Avro.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "loop/message.h"
+#include "perscom/sign.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char ranks_schema[] =
-    "{\"type\":\"record\",\"name\":\"Envelope\",\"namespace\":\"perscom.perscom.records_ranks\","
-    "\"fields\":[{\"name\":\"before\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"Value\","
-    "\"fields\":[{\"name\":\"id\",\"type\":{\"type\":\"bytes\",\"scale\":0,\"precision\":20,"
-    "\"connect.name\":\"org.apache.kafka.connect.data.Decimal\",\"logicalType\":\"decimal\"}},"
-    "{\"name\":\"type\",\"type\":{\"type\":\"int\",\"connect.type\":\"int16\"}}]}]},"
-    "{\"name\":\"after\",\"type\":[\"null\",\"Value\"]},"
-    "{\"name\":\"op\",\"type\":\"string\"},{\"name\":\"ts_ms\",\"type\":[\"null\",\"long\"]}]}";
-static const char heartbeat_schema[] =
-    "{\"type\":\"record\",\"name\":\"Heartbeat\",\"namespace\":\"io.debezium.connector.common\","
-    "\"fields\":[{\"name\":\"ts_ms\",\"type\":\"long\"}]}";
-
-/* ---- registry stub: 7 is records_ranks (precise ids), 21 a heartbeat ---- */
-
-static int stub_calls;
-
-enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t id,
-                                           const char **schema_json, char *errstr,
-                                           size_t errstr_size)
-{
-    (void)registry;
-    stub_calls++;
-    if (id == 7) {
-        *schema_json = ranks_schema;
-        return BR_REGISTRY_OK;
-    }
-    if (id == 21) {
-        *schema_json = heartbeat_schema;
-        return BR_REGISTRY_OK;
-    }
-    snprintf(errstr, errstr_size, "not found");
-    return BR_REGISTRY_NOT_FOUND;
-}
-
-/* ---- values ---- */
-
-/* A records_ranks op with id 12 (Decimal bytes {0x0c}) and type 1; bare Avro. */
-static size_t ranks_value(char op, uint8_t *out)
-{
-    size_t n = 0;
-
-    out[n++] = 0x00; /* before: null */
-    out[n++] = 0x02; /* after: Value */
-    out[n++] = 0x02; /* id: 1 byte */
-    out[n++] = 0x0c; /*     12 */
-    out[n++] = 0x02; /* type: 1 */
-    out[n++] = 0x02; /* op: 1 character */
-    out[n++] = (uint8_t)op;
-    out[n++] = 0x02; /* ts_ms: long */
-    out[n++] = 0x02; /*        1 */
-    return n;
-}
-
-static size_t framed(uint8_t id, const uint8_t *value, size_t len, uint8_t *out)
-{
-    out[0] = 0;
-    out[1] = out[2] = out[3] = 0;
-    out[4] = id;
-    memcpy(out + 5, value, len);
-    return len + 5;
-}
-
-/* ---- configuration ---- */
-
-static char dir[64];
-static char conf_path[128];
-static char schema_path[128];
-
-static struct br_conf *load_conf(void)
-{
-    char errstr[4096];
+struct fixture {
     struct br_conf *conf;
-    FILE *file;
-
-    snprintf(dir, sizeof(dir), "/tmp/test_message.XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(schema_path, sizeof(schema_path), "%s/ranks.avsc", dir);
-    file = fopen(schema_path, "w");
-    assert_non_null(file);
-    fputs(ranks_schema, file);
-    fclose(file);
-    snprintf(conf_path, sizeof(conf_path), "%s/bridge.yaml", dir);
-    file = fopen(conf_path, "w");
-    assert_non_null(file);
-    fputs("kafka: {brokers: \"127.0.0.1:9\", group_id: g}\n"
-          "schema_registry: {url: \"http://127.0.0.1:9\"}\n"
-          "topics:\n"
-          "  - pattern: 'perscom\\.db\\..*'\n"
-          "  - pattern: '__debezium-heartbeat\\..*'\n"
-          "  - name: legacy.promotions\n"
-          "    resource: rankrecord\n"
-          "    format: avro\n"
-          "    schema: ranks.avsc\n"
-          "hooks:\n"
-          "  - {name: h, url: \"http://127.0.0.1:9/\", secret: s, events: [\"*\"]}\n",
-          file);
-    fclose(file);
-    conf = br_conf_load(conf_path, errstr, sizeof(errstr));
-    if (!conf) {
-        fail_msg("%s", errstr);
-    }
-    return conf;
-}
-
-static void remove_conf(void)
-{
-    unlink(conf_path);
-    unlink(schema_path);
-    rmdir(dir);
-}
-
-struct prepare_case {
-    const char *topic;
-    const void *value;
+    struct br_registry *registry;
+    struct br_decoder *decoder;
+    char value[512]; /* ranks_update.bin */
     size_t len;
-    const struct br_value_headers *headers;
-    enum br_prepare_status status;
-    enum br_skip_reason skip; /* BR_PREPARE_SKIP */
-    const char *reason;       /* a part of errstr, or NULL */
-    int registry_calls;       /* -1: any */
 };
 
-static void run_case(const struct br_conf *conf, const struct prepare_case *c, size_t index)
+static int setup(void **state)
 {
-    struct br_decoder *decoder = br_decoder_create((struct br_registry *)&stub_calls);
-    struct br_message_in in = {
-        .topic = c->topic,
-        .value = c->value,
-        .len = c->len,
-        .headers = c->headers,
-    };
-    struct br_prepared prepared;
-    char errstr[512] = "";
-    enum br_prepare_status status;
+    struct fixture *fx = calloc(1, sizeof(*fx));
+    char errstr[2048];
+    FILE *file;
 
-    stub_calls = 0;
-    status = br_message_prepare(conf, decoder, &in, NULL, &prepared, errstr, sizeof(errstr));
-    if (status != c->status) {
-        fail_msg("case %zu (%s): status %s, want %s (%s)", index, c->topic,
-                 br_prepare_status_name(status), br_prepare_status_name(c->status), errstr);
+    assert_non_null(fx);
+    fx->conf = br_conf_load("message/bridge.yaml", errstr, sizeof(errstr));
+    if (!fx->conf) {
+        fail_msg("config: %s", errstr);
     }
-    if (status == BR_PREPARE_SKIP && prepared.skip != c->skip) {
-        fail_msg("case %zu (%s): reason %s, want %s", index, c->topic,
-                 br_skip_reason_name(prepared.skip), br_skip_reason_name(c->skip));
-    }
-    if (c->reason && !strstr(errstr, c->reason)) {
-        fail_msg("case %zu (%s): \"%s\" lacks \"%s\"", index, c->topic, errstr, c->reason);
-    }
-    if (c->registry_calls >= 0 && stub_calls != c->registry_calls) {
-        fail_msg("case %zu (%s): %d registry calls, want %d", index, c->topic, stub_calls,
-                 c->registry_calls);
-    }
-    if (status == BR_PREPARE_OK) {
-        assert_int_equal(prepared.count, 1);
-        assert_string_equal(prepared.event, "rankrecord.created");
-        /* precise ids are integers again, int16 stays an integer (type is integer-cast) */
-        assert_non_null(strstr(prepared.requests[0].body, "\"data\":{\"id\":12,\"type\":1,"
-                                                          "\"label\":\"Rank Record: 12\"}"));
-    }
-    br_prepared_finish(&prepared);
-    br_decoder_destroy(decoder);
+    /* a registry nobody listens on: framed messages cannot get their schema */
+    fx->registry = br_registry_create(fx->conf->registry_url, NULL, NULL, NULL);
+    fx->decoder = br_decoder_create(fx->registry);
+    file = fopen("decode/ranks_update.bin", "rb");
+    assert_non_null(file);
+    fx->len = fread(fx->value, 1, sizeof(fx->value), file);
+    fclose(file);
+    assert_int_equal(fx->len, 144);
+    *state = fx;
+    return 0;
 }
 
-static void test_prepare(void **state)
+static int teardown(void **state)
 {
-    static const uint8_t content_id_7[8] = {0, 0, 0, 0, 0, 0, 0, 7};
-    static const struct br_value_headers apicurio = {content_id_7, 8, NULL, 0};
-    struct br_conf *conf = load_conf();
-    uint8_t create[16];
-    uint8_t snapshot[16];
-    uint8_t create_framed[32];
-    uint8_t snapshot_framed[32];
-    uint8_t heartbeat_framed[32];
-    size_t create_len = ranks_value('c', create);
-    size_t snapshot_len = ranks_value('r', snapshot);
-    size_t create_framed_len = framed(7, create, create_len, create_framed);
-    size_t snapshot_framed_len = framed(7, snapshot, snapshot_len, snapshot_framed);
-    size_t heartbeat_framed_len = framed(21, create, create_len, heartbeat_framed);
-    const struct prepare_case cases[] = {
-        /* tables that are not PERSCOM's: skipped by name, the registry is never asked */
-        {"perscom.db.migrations", "garbage", 7, NULL, BR_PREPARE_SKIP,
-         BR_SKIP_NOT_PERSCOM_TABLE, "not a PERSCOM table", 0},
-        {"perscom.db.password_reset_tokens", create_framed, create_framed_len, NULL,
-         BR_PREPARE_SKIP, BR_SKIP_NOT_PERSCOM_TABLE, "set `resource`", 0},
-        {"perscom.db.transaction", "x", 1, NULL, BR_PREPARE_SKIP, BR_SKIP_TRANSACTION,
-         "transaction topic", 0},
-        {"__debezium-heartbeat.perscom", "x", 1, NULL, BR_PREPARE_SKIP, BR_SKIP_HEARTBEAT,
-         "heartbeat topic", 0},
-        /* a topic prefix named like a table: still the heartbeat topic */
-        {"__debezium-heartbeat.users", "x", 1, NULL, BR_PREPARE_SKIP, BR_SKIP_HEARTBEAT,
-         "heartbeat topic", 0},
-        /* named like a table, but Debezium's heartbeat by its value schema */
-        {"perscom.db.records_ranks", heartbeat_framed, heartbeat_framed_len, NULL,
-         BR_PREPARE_SKIP, BR_SKIP_HEARTBEAT, "heartbeat", 1},
-        {"perscom.db.records_ranks", "", 0, NULL, BR_PREPARE_SKIP, BR_SKIP_TOMBSTONE, NULL, 0},
-        {"perscom.db.records_ranks", snapshot_framed, snapshot_framed_len, NULL, BR_PREPARE_SKIP,
-         BR_SKIP_SNAPSHOT, "snapshot", 1},
-        {"perscom.db.records_ranks", create_framed, create_framed_len, NULL, BR_PREPARE_OK,
-         BR_SKIP_TOMBSTONE, NULL, 1},
-        /* Apicurio's header framing: accepted */
-        {"perscom.db.records_ranks", create, create_len, &apicurio, BR_PREPARE_OK,
-         BR_SKIP_TOMBSTONE, NULL, 1},
-        /* ... and diagnosed without it */
-        {"perscom.db.records_ranks", snapshot + 1, snapshot_len - 1, NULL, BR_PREPARE_BAD,
-         BR_SKIP_TOMBSTONE, "apicurio.registry.headers.enabled=false", 0},
-        /* `resource` for a renamed table */
-        {"legacy.promotions", create, create_len, NULL, BR_PREPARE_OK, BR_SKIP_TOMBSTONE, NULL,
-         0},
-        {"unconfigured.topic", create, create_len, NULL, BR_PREPARE_BAD, BR_SKIP_TOMBSTONE,
-         "matches no entry", 0},
-    };
-    (void)state;
+    struct fixture *fx = *state;
 
-    for (size_t i = 0; i < COUNT(cases); i++) {
-        run_case(conf, &cases[i], i);
-    }
-    br_conf_destroy(conf);
-    remove_conf();
+    br_decoder_destroy(fx->decoder);
+    br_registry_destroy(fx->registry);
+    br_conf_destroy(fx->conf);
+    free(fx);
+    return 0;
+}
+
+static struct br_message_in message_in(const char *topic, const void *value, size_t len)
+{
+    struct br_message_in in = {
+        .topic = topic,
+        .partition = 3,
+        .offset = 41,
+        .value = value,
+        .len = len,
+    };
+    return in;
+}
+
+static enum br_prepare_status prepare(struct fixture *fx, const struct br_message_in *in,
+                                      const char *only_hook, struct br_prepared *out,
+                                      char *errstr, size_t errstr_size)
+{
+    errstr[0] = '\0';
+    return br_message_prepare(fx->conf, fx->decoder, in, only_hook, out, errstr, errstr_size);
+}
+
+static void assert_signed(const struct br_request *request, const char *secret,
+                          const char *json)
+{
+    char expected[BR_SIGN_HEX_LEN + 1];
+    char errstr[256];
+
+    assert_int_equal(br_sign_hex(secret, strlen(secret), json, strlen(json), expected, errstr,
+                                 sizeof(errstr)),
+                     0);
+    assert_string_equal(request->signature, expected);
+}
+
+static void test_update_to_subscribed_hooks(void **state)
+{
+    struct fixture *fx = *state;
+    struct br_message_in in = message_in("perscom.perscom.records_ranks", fx->value, fx->len);
+    struct br_prepared prepared;
+    char errstr[512];
+    json_error_t error;
+    json_t *body;
+
+    assert_int_equal(prepare(fx, &in, NULL, &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_OK);
+    assert_string_equal(prepared.event, "rankrecord.updated");
+    /* no request_id header: the name-based UUID of "topic/3/41" (Python's uuid5 agrees) */
+    assert_string_equal(prepared.request_id, "283d30ca-3976-575f-8e93-6208d5da8ba8");
+    /* discord (rankrecord.*) and audit (*.updated); users (user.*) is not subscribed */
+    assert_int_equal(prepared.count, 2);
+    assert_ptr_equal(prepared.requests[0].hook, &fx->conf->hooks[0]);
+    assert_ptr_equal(prepared.requests[1].hook, &fx->conf->hooks[1]);
+
+    assert_int_equal(prepared.requests[0].method, BR_METHOD_POST);
+    assert_string_equal(prepared.requests[0].url, "http://127.0.0.1:8080/discord");
+    assert_non_null(prepared.requests[0].body);
+    assert_int_equal(strlen(prepared.requests[0].body), prepared.requests[0].body_len);
+    /* the row's text holds a NUL (\u0000 in the body) */
+    body = json_loadb(prepared.requests[0].body, prepared.requests[0].body_len, JSON_ALLOW_NUL,
+                      &error);
+    assert_non_null(body);
+    assert_string_equal(json_string_value(json_object_get(body, "event")),
+                        "rankrecord.updated");
+    assert_string_equal(json_string_value(json_object_get(body, "request_id")),
+                        "283d30ca-3976-575f-8e93-6208d5da8ba8");
+    assert_true(json_is_null(json_object_get(body, "trace_id")));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(body, "data"), "id")),
+                     12);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(body, "data"), "rank_id")), 5);
+    json_decref(body);
+
+    /* the payload is encoded once; each hook signs that encoding with its own secret */
+    assert_int_equal(prepared.requests[1].method, BR_METHOD_GET);
+    assert_null(prepared.requests[1].body);
+    assert_true(strncmp(prepared.requests[1].url, "http://127.0.0.1:8080/audit?src=bridge&",
+                        strlen("http://127.0.0.1:8080/audit?src=bridge&")) == 0);
+    assert_non_null(strstr(prepared.requests[1].url, "event=rankrecord.updated"));
+    assert_signed(&prepared.requests[0], "s1", prepared.requests[0].body);
+    assert_signed(&prepared.requests[1], "s2", prepared.requests[0].body);
+    br_prepared_finish(&prepared);
+    assert_null(prepared.requests);
+    assert_int_equal(prepared.count, 0);
+}
+
+static void test_headers_carry_ids(void **state)
+{
+    struct fixture *fx = *state;
+    struct br_message_in in = message_in("perscom.perscom.records_ranks", fx->value, fx->len);
+    struct br_prepared prepared;
+    char errstr[512];
+    json_t *body;
+
+    in.request_id = "req-7";
+    in.trace_id = "trace-9";
+    assert_int_equal(prepare(fx, &in, NULL, &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_OK);
+    assert_string_equal(prepared.request_id, "req-7");
+    body = json_loadb(prepared.requests[0].body, prepared.requests[0].body_len, JSON_ALLOW_NUL,
+                      NULL);
+    assert_non_null(body);
+    assert_string_equal(json_string_value(json_object_get(body, "request_id")), "req-7");
+    assert_string_equal(json_string_value(json_object_get(body, "trace_id")), "trace-9");
+    json_decref(body);
+    br_prepared_finish(&prepared);
+}
+
+static void test_only_hook(void **state)
+{
+    struct fixture *fx = *state;
+    struct br_message_in in = message_in("perscom.perscom.records_ranks", fx->value, fx->len);
+    struct br_prepared prepared;
+    char errstr[512];
+
+    assert_int_equal(prepare(fx, &in, "audit", &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_OK);
+    assert_int_equal(prepared.count, 1);
+    assert_ptr_equal(prepared.requests[0].hook, &fx->conf->hooks[1]);
+    br_prepared_finish(&prepared);
+    /* a hook that is not subscribed (or does not exist): named, but nothing to send */
+    assert_int_equal(prepare(fx, &in, "users", &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_OK);
+    assert_int_equal(prepared.count, 0);
+    assert_null(prepared.requests);
+    assert_string_equal(prepared.event, "rankrecord.updated");
+    assert_int_equal(prepare(fx, &in, "nope", &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_OK);
+    assert_int_equal(prepared.count, 0);
+}
+
+/* The fixture with its op ("u", the only "\x02u" in it) replaced by op. */
+static size_t with_op(const struct fixture *fx, char op, char *out)
+{
+    char *at;
+
+    memcpy(out, fx->value, fx->len);
+    at = memmem(out, fx->len, "\x02u", 2);
+    assert_non_null(at);
+    assert_null(memmem(at + 1, fx->len - (size_t)(at + 1 - out), "\x02u", 2));
+    at[1] = op;
+    return fx->len;
+}
+
+static void test_snapshot_reads(void **state)
+{
+    struct fixture *fx = *state;
+    char value[512];
+    size_t len = with_op(fx, 'r', value);
+    struct br_message_in skipped = message_in("perscom.perscom.records_ranks", value, len);
+    struct br_message_in created = message_in("snap.ranks", value, len);
+    struct br_prepared prepared;
+    char errstr[512];
+
+    assert_int_equal(prepare(fx, &skipped, NULL, &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_SKIP);
+    assert_int_equal(prepared.skip, BR_SKIP_SNAPSHOT);
+    assert_int_equal(prepared.count, 0);
+    /* snapshot: created -> rankrecord.created, which audit (*.updated) does not want */
+    assert_int_equal(prepare(fx, &created, NULL, &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_OK);
+    assert_string_equal(prepared.event, "rankrecord.created");
+    assert_int_equal(prepared.count, 1);
+    assert_ptr_equal(prepared.requests[0].hook, &fx->conf->hooks[0]);
+    br_prepared_finish(&prepared);
+}
+
+static void test_tombstone_is_skipped(void **state)
+{
+    struct fixture *fx = *state;
+    struct br_message_in in = message_in("perscom.perscom.records_ranks", NULL, 0);
+    struct br_prepared prepared;
+    char errstr[512];
+
+    assert_int_equal(prepare(fx, &in, NULL, &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_SKIP);
+    assert_int_equal(prepared.skip, BR_SKIP_TOMBSTONE);
+    assert_int_equal(prepared.count, 0);
+    assert_null(prepared.requests);
+}
+
+static void test_undeliverable(void **state)
+{
+    struct fixture *fx = *state;
+    struct br_message_in in;
+    struct br_prepared prepared;
+    char errstr[512];
+
+    in = message_in("other.topic", fx->value, fx->len);
+    assert_int_equal(prepare(fx, &in, NULL, &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_BAD);
+    assert_string_equal(errstr, "topic other.topic matches no entry of topics");
+
+    /* a table that is no PERSCOM resource is skipped, not undeliverable (test_message_skip.c) */
+    in = message_in("perscom.perscom.widgets", fx->value, fx->len);
+    assert_int_equal(prepare(fx, &in, NULL, &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_SKIP);
+    assert_int_equal(prepared.skip, BR_SKIP_NOT_PERSCOM_TABLE);
+    assert_non_null(strstr(errstr, "not a PERSCOM table"));
+
+    in = message_in("perscom.perscom.records_ranks", fx->value, 20); /* cut short */
+    assert_int_equal(prepare(fx, &in, NULL, &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_BAD);
+    assert_true(errstr[0] != '\0');
+    assert_int_equal(prepared.count, 0);
+    assert_null(prepared.requests);
+}
+
+static void test_registry_down_is_retried(void **state)
+{
+    struct fixture *fx = *state;
+    char value[512 + 5] = {0x00, 0x00, 0x00, 0x00, 0x07};
+    struct br_message_in in;
+    struct br_prepared prepared;
+    char errstr[512];
+
+    memcpy(value + 5, fx->value, fx->len);
+    in = message_in("framed.ranks", value, fx->len + 5);
+    assert_int_equal(prepare(fx, &in, NULL, &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_RETRY);
+    assert_true(errstr[0] != '\0');
+    assert_int_equal(prepared.count, 0);
+    /* without the framing's magic byte it is not a message of this topic at all */
+    value[0] = 0x07;
+    assert_int_equal(prepare(fx, &in, NULL, &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_BAD);
+}
+
+static void test_status_names(void **state)
+{
+    (void)state;
+    assert_string_equal(br_prepare_status_name(BR_PREPARE_OK), "ok");
+    assert_string_equal(br_prepare_status_name(BR_PREPARE_SKIP), "skip");
+    assert_string_equal(br_prepare_status_name(BR_PREPARE_RETRY), "retry");
+    assert_string_equal(br_prepare_status_name(BR_PREPARE_BAD), "bad");
+    assert_string_equal(br_prepare_status_name((enum br_prepare_status)4), "unknown");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_prepare),
+        cmocka_unit_test(test_update_to_subscribed_hooks),
+        cmocka_unit_test(test_headers_carry_ids),
+        cmocka_unit_test(test_only_hook),
+        cmocka_unit_test(test_snapshot_reads),
+        cmocka_unit_test(test_tombstone_is_skipped),
+        cmocka_unit_test(test_undeliverable),
+        cmocka_unit_test(test_registry_down_is_retried),
+        cmocka_unit_test(test_status_names),
     };
-
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,57 @@
+#ifndef BR_CONFKEYS_H
+#define BR_CONFKEYS_H
+/*
+ * The perscom-bridge configuration schema: the key tables of every section, rooted at
+ * br_confkeys_root, for br_yamlconf_load into a struct br_conf. The positions below are the
+ * indexes of the keys that the cross-key checks (confcheck.c) read in their seen[] arrays.
+ */
+#include "config/yamlconf.h"
+
+enum br_confkeys_topic {
+    BR_CONFKEYS_TOPIC_NAME,
+    BR_CONFKEYS_TOPIC_PATTERN,
+    BR_CONFKEYS_TOPIC_RESOURCE,
+    BR_CONFKEYS_TOPIC_FORMAT,
+    BR_CONFKEYS_TOPIC_SCHEMA,
+    BR_CONFKEYS_TOPIC_SNAPSHOT,
+};
+
+enum br_confkeys_registry {
+    BR_CONFKEYS_REGISTRY_URL,
+    BR_CONFKEYS_REGISTRY_USERNAME,
+    BR_CONFKEYS_REGISTRY_PASSWORD,
+    BR_CONFKEYS_REGISTRY_CA_FILE,
+    BR_CONFKEYS_REGISTRY_TLS_MIN
+};
+
+enum br_confkeys_retry { BR_CONFKEYS_RETRY_BACKOFF_INITIAL, BR_CONFKEYS_RETRY_BACKOFF_MAX };
+
+enum br_confkeys_hook {
+    BR_CONFKEYS_HOOK_NAME,
+    BR_CONFKEYS_HOOK_URL,
+    BR_CONFKEYS_HOOK_METHOD,
+    BR_CONFKEYS_HOOK_SECRET,
+    BR_CONFKEYS_HOOK_SECRET_FILE,
+    BR_CONFKEYS_HOOK_EVENTS,
+};
+
+enum br_confkeys_delivery { BR_CONFKEYS_DELIVERY_BACKOFF_INITIAL, BR_CONFKEYS_DELIVERY_BACKOFF_MAX };
+
+enum br_confkeys_dead_letter { BR_CONFKEYS_DEAD_LETTER_TOPIC, BR_CONFKEYS_DEAD_LETTER_POLICY };
+
+enum br_confkeys_root {
+    BR_CONFKEYS_ROOT_KAFKA,
+    BR_CONFKEYS_ROOT_REGISTRY,
+    BR_CONFKEYS_ROOT_TOPICS,
+    BR_CONFKEYS_ROOT_HOOKS,
+    BR_CONFKEYS_ROOT_DELIVERY,
+    BR_CONFKEYS_ROOT_LOG_LEVEL,
+};
+
+/* The root of the schema: its sections, lists and checks hang from it. */
+extern const struct br_yamlconf_section br_confkeys_root;
+
+/* topics[].format: "confluent", "avro" (enum br_topic_format), terminated by a NULL name. */
+extern const struct br_yamlconf_choice br_confkeys_formats[];
+
+#endif

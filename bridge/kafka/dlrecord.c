@@ -1,0 +1,144 @@
+/* The dead-letter and delivery-report records of the contract (see dlrecord.h). */
+#include "kafka/dlrecord.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *br_dlrecord_reason_name(enum br_dead_reason reason)
+{
+    switch (reason) {
+    case BR_DEAD_REFUSED:
+        return "refused";
+    case BR_DEAD_EXHAUSTED:
+        return "exhausted";
+    case BR_DEAD_UNDECODABLE:
+        return "undecodable";
+    }
+    return "unknown";
+}
+
+const char *br_dlrecord_outcome_name(enum br_report_outcome outcome)
+{
+    switch (outcome) {
+    case BR_REPORT_DELIVERED:
+        return "delivered";
+    case BR_REPORT_DEAD_LETTERED:
+        return "dead_lettered";
+    case BR_REPORT_DROPPED:
+        return "dropped";
+    }
+    return "unknown";
+}
+
+void br_dlrecord_format_time(int64_t ms, char out[BR_DLRECORD_TIME_MAX])
+{
+    time_t secs = (time_t)(ms / 1000);
+    int millis = (int)(ms % 1000);
+    struct tm tm;
+    char stamp[24];
+
+    if (millis < 0) {
+        millis += 1000;
+        secs -= 1;
+    }
+    gmtime_r(&secs, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, BR_DLRECORD_TIME_MAX, "%s.%03dZ", stamp, millis);
+}
+
+static void add_header(rd_kafka_headers_t *headers, const char *name, const char *value)
+{
+    rd_kafka_header_add(headers, name, -1, value, -1);
+}
+
+rd_kafka_headers_t *br_dlrecord_headers(const struct br_dead_record *rec)
+{
+    rd_kafka_headers_t *headers = rd_kafka_headers_new(11);
+    char text[BR_DLRECORD_TIME_MAX];
+
+    add_header(headers, "perscom.topic", rec->topic);
+    snprintf(text, sizeof(text), "%" PRId32, rec->partition);
+    add_header(headers, "perscom.partition", text);
+    snprintf(text, sizeof(text), "%" PRId64, rec->offset);
+    add_header(headers, "perscom.offset", text);
+    if (rec->hook) {
+        add_header(headers, "perscom.hook", rec->hook);
+    }
+    if (rec->event) {
+        add_header(headers, "perscom.event", rec->event);
+    }
+    if (rec->http_status > 0) {
+        snprintf(text, sizeof(text), "%ld", rec->http_status);
+        add_header(headers, "perscom.status", text);
+    }
+    add_header(headers, "perscom.error", rec->error ? rec->error : "");
+    snprintf(text, sizeof(text), "%u", rec->attempts);
+    add_header(headers, "perscom.attempts", text);
+    if (rec->attempts > 0 && rec->first_attempt_ms > 0) {
+        br_dlrecord_format_time(rec->first_attempt_ms, text);
+        add_header(headers, "perscom.first_attempt", text);
+    }
+    if (rec->attempts > 0 && rec->last_attempt_ms > 0) {
+        br_dlrecord_format_time(rec->last_attempt_ms, text);
+        add_header(headers, "perscom.last_attempt", text);
+    }
+    add_header(headers, "perscom.reason", br_dlrecord_reason_name(rec->reason));
+    return headers;
+}
+
+static json_t *string_or_null(const char *value)
+{
+    return value ? json_string(value) : json_null();
+}
+
+char *br_dlrecord_report_json(const struct br_delivery_report *rep, size_t *len, char *errstr,
+                              size_t errstr_size)
+{
+    json_t *obj = json_object();
+    char *text = NULL;
+    const char *bad = NULL;
+    struct {
+        const char *name;
+        json_t *value;
+    } fields[] = {
+        {"event", string_or_null(rep->event)},
+        {"hook", string_or_null(rep->hook)},
+        {"status", rep->http_status > 0 ? json_integer(rep->http_status) : json_null()},
+        {"outcome", json_string(br_dlrecord_outcome_name(rep->outcome))},
+        {"attempts", json_integer((json_int_t)rep->attempts)},
+        {"latency_ms", json_integer(rep->latency_ms)},
+        {"topic", string_or_null(rep->topic)},
+        {"partition", json_integer(rep->partition)},
+        {"offset", json_integer(rep->offset)},
+        {"request_id", string_or_null(rep->request_id)},
+    };
+
+    if (!obj) {
+        abort();
+    }
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        if (!fields[i].value) {
+            bad = bad ? bad : fields[i].name; /* json_string refuses invalid UTF-8 */
+            continue;
+        }
+        json_object_set_new(obj, fields[i].name, fields[i].value);
+    }
+    if (bad) {
+        snprintf(errstr, errstr_size, "delivery report: %s is not valid UTF-8", bad);
+        goto fail;
+    }
+    text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!text) {
+        snprintf(errstr, errstr_size, "delivery report: cannot encode JSON");
+        goto fail;
+    }
+    *len = strlen(text);
+
+fail:
+    json_decref(obj);
+    return text;
+}

@@ -1,0 +1,311 @@
+#include "loop/intake.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/utf8.h"
+#include "delivery/retry.h"
+#include "loop/finish.h"
+#include "loop/loopstate.h"
+#include "loop/message.h"
+#include "loop/rebalance.h"
+#include "loop/schedule.h"
+
+#define DRAIN_BUDGET 512          /* events and stray messages taken from the consumer queue */
+#define READ_BATCH 256            /* messages read from one partition queue per turn */
+
+/*
+ * Copies a Kafka header's value into buf (NUL-terminated). NULL when the header is absent, and
+ * when its value cannot be used: empty, longer than buf, or not UTF-8 (json_encode would refuse
+ * it). An unusable value counts as absent (a derived request_id, a null trace_id) rather than
+ * costing the change; the first one on a partition is logged.
+ */
+static const char *header_value(struct br_partition *partition, rd_kafka_message_t *message,
+                                const char *name, char *buf, size_t buf_size)
+{
+    rd_kafka_headers_t *headers = NULL;
+    const void *value = NULL;
+    size_t size = 0;
+    const char *why = NULL;
+
+    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return NULL;
+    }
+    if (!value || size == 0) {
+        why = "empty";
+    } else if (size >= buf_size) {
+        why = "too long";
+    } else if (!br_utf8_valid(value, size)) {
+        why = "not UTF-8";
+    }
+    if (why) {
+        if (!partition->header_warned) {
+            partition->header_warned = true;
+            br_log_warn("loop", "%s [%d] @%lld: Kafka header %s is %s: treated as absent "
+                        "(logged once per partition)", partition->topic, partition->id,
+                        (long long)message->offset, name, why);
+        }
+        return NULL;
+    }
+    memcpy(buf, value, size);
+    buf[size] = '\0';
+    return buf;
+}
+
+/* One header's value; a header without a value is present with 0 bytes. */
+static void header_bytes(rd_kafka_headers_t *headers, const char *name, const void **value,
+                         size_t *len)
+{
+    *value = NULL;
+    *len = 0;
+    if (rd_kafka_header_get_last(headers, name, value, len) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        *value = NULL;
+        *len = 0;
+    } else if (!*value) {
+        *value = "";
+        *len = 0;
+    }
+}
+
+/* Apicurio's schema-id headers of message (framing.h); false when it has neither. */
+static bool value_headers(rd_kafka_message_t *message, struct br_value_headers *out)
+{
+    rd_kafka_headers_t *headers = NULL;
+
+    memset(out, 0, sizeof(*out));
+    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return false;
+    }
+    header_bytes(headers, BR_FRAMING_CONTENT_ID_HEADER, &out->content_id, &out->content_id_len);
+    header_bytes(headers, BR_FRAMING_GLOBAL_ID_HEADER, &out->global_id, &out->global_id_len);
+    return out->content_id || out->global_id;
+}
+
+/* Counts a skipped message; a topic that is not a PERSCOM table's is logged once. */
+static void note_skip(struct br_loop *loop, const char *topic, enum br_skip_reason reason,
+                      const char *why)
+{
+    loop->stats.skipped++;
+    br_metrics_skipped(loop->metrics, reason);
+    if (br_skiplog_topic_reason(reason) && br_skiplog_first(loop->skiplog, topic, reason)) {
+        br_log_info("loop", "topic %s: %s; its messages are skipped (skipped_total{reason=\"%s\"})",
+                    topic, why, br_skip_reason_name(reason));
+    }
+}
+
+/* Puts one delivery per request on the partition's lanes; the requests move into them. */
+static void enqueue_deliveries(struct br_loop *loop, struct br_message *message,
+                               struct br_prepared *prepared)
+{
+    struct br_partition *partition = message->partition;
+
+    for (size_t i = 0; i < prepared->count; i++) {
+        struct br_delivery *delivery = calloc(1, sizeof(*delivery));
+        size_t hook_index = (size_t)(prepared->requests[i].hook - loop->conf->hooks);
+        struct br_lane *lane = &partition->lanes[hook_index];
+        size_t bytes;
+
+        if (!delivery) {
+            abort();
+        }
+        delivery->message = br_message_ref(message);
+        delivery->request = prepared->requests[i];
+        bytes = sizeof(*delivery) + delivery->request.body_len + strlen(delivery->request.url);
+        message->bytes += bytes;
+        partition->bytes += bytes;
+        if (br_lane_push(lane, delivery)) {
+            br_schedule_ready(&loop->schedule, lane);
+        }
+    }
+    free(prepared->requests); /* the requests themselves now belong to deliveries */
+    prepared->requests = NULL;
+    prepared->count = 0;
+}
+
+/* Turns kafka into deliveries on partition's lanes. false: hold it and try again later. */
+static bool accept_message(struct br_loop *loop, struct br_partition *partition,
+                           rd_kafka_message_t *kafka)
+{
+    char request_id[128];
+    char trace_id[128];
+    char errstr[512];
+    struct br_prepared prepared;
+    struct br_value_headers headers;
+    bool has_headers = value_headers(kafka, &headers);
+    struct br_message_in in = {
+        .topic = partition->topic,
+        .partition = partition->id,
+        .offset = kafka->offset,
+        .value = kafka->payload,
+        .len = kafka->len,
+        .request_id = header_value(partition, kafka, "request_id", request_id,
+                                   sizeof(request_id)),
+        .trace_id = header_value(partition, kafka, "trace_id", trace_id, sizeof(trace_id)),
+        .headers = has_headers ? &headers : NULL,
+    };
+    enum br_prepare_status status;
+    struct br_message *message;
+
+    errstr[0] = '\0';
+    status = br_message_prepare(loop->conf, loop->decoder, &in, NULL, &prepared, errstr,
+                                sizeof(errstr));
+    if (status == BR_PREPARE_RETRY) {
+        /* a fetch in flight is the normal first sight of a schema id; anything else is not */
+        bool first_sight = loop->registry && br_registry_fetching(loop->registry);
+        br_log(first_sight ? BR_LOG_DEBUG : BR_LOG_WARN, "loop",
+               "%s [%d] @%lld: %s; holding the partition and retrying", partition->topic,
+               partition->id, (long long)kafka->offset, errstr);
+        return false;
+    }
+    if (status == BR_PREPARE_SKIP || (status == BR_PREPARE_OK && prepared.count == 0)) {
+        if (status == BR_PREPARE_SKIP) {
+            note_skip(loop, partition->topic, prepared.skip, errstr);
+        }
+        br_offsets_add(&partition->offsets, kafka->offset, 0);
+        br_prepared_finish(&prepared);
+        return true;
+    }
+    if (status == BR_PREPARE_BAD && !loop->conf->dead_letter_topic &&
+        loop->conf->dead_letter_policy == BR_DEAD_LETTER_BLOCK) {
+        br_log_error("loop", "%s [%d] @%lld: undeliverable (%s); the partition waits for it "
+                     "(policy block; set dead_letter.topic to pass it over)", partition->topic,
+                     partition->id, (long long)kafka->offset, errstr);
+        br_prepared_finish(&prepared);
+        return false;
+    }
+    message = br_message_create(partition, kafka, br_schedule_now_ms());
+    snprintf(message->event, sizeof(message->event), "%s", prepared.event);
+    snprintf(message->request_id, sizeof(message->request_id), "%s", prepared.request_id);
+    if (status == BR_PREPARE_BAD) {
+        loop->stats.undeliverable++;
+        br_metrics_add(loop->metrics, BR_METRIC_UNDECODABLE, 1);
+        message->seq = br_offsets_add(&partition->offsets, kafka->offset, 1);
+        br_finish_undecodable(loop, message, errstr);
+    } else {
+        message->seq = br_offsets_add(&partition->offsets, kafka->offset,
+                                      (uint32_t)prepared.count);
+        enqueue_deliveries(loop, message, &prepared);
+    }
+    br_message_release(message);
+    br_prepared_finish(&prepared);
+    return true;
+}
+
+/* When the held messages of partition are tried again: backoff over its failed tries. */
+static void hold_later(struct br_loop *loop, struct br_partition *partition, int64_t now)
+{
+    partition->held_attempts++;
+    partition->held_due_ms =
+        now + br_retry_backoff_ms(loop->conf->backoff_initial_ms, loop->conf->backoff_max_ms,
+                                  partition->held_attempts, br_schedule_random(&loop->schedule)) +
+        loop->conf->backoff_initial_ms;
+}
+
+static void take_message(struct br_loop *loop, rd_kafka_message_t *kafka)
+{
+    const char *topic = rd_kafka_topic_name(kafka->rkt);
+    struct br_partition *partition = br_rebalance_find(loop, topic, kafka->partition);
+
+    if (!partition || kafka->offset < partition->next_offset) {
+        /* not ours (any more), or seen already: the owner of the partition gets it */
+        rd_kafka_message_destroy(kafka);
+        return;
+    }
+    loop->stats.messages++;
+    br_metrics_add(loop->metrics, BR_METRIC_MESSAGES, 1);
+    partition->next_offset = kafka->offset + 1;
+    if (partition->held_count > 0) {
+        br_partition_hold(partition, kafka);
+    } else if (!accept_message(loop, partition, kafka)) {
+        partition->held_attempts = 0;
+        hold_later(loop, partition, br_schedule_now_ms());
+        br_partition_hold(partition, kafka);
+    } else {
+        rd_kafka_message_destroy(kafka);
+    }
+}
+
+static bool has_room(const struct br_loop *loop, const struct br_partition *partition,
+                     size_t total_bytes)
+{
+    const struct br_conf *conf = loop->conf;
+
+    return br_partition_window_use(partition) < (size_t)conf->partition_window &&
+           (conf->partition_window_bytes <= 0 ||
+            partition->bytes < (size_t)conf->partition_window_bytes) &&
+           (conf->max_buffered_bytes <= 0 || total_bytes < (size_t)conf->max_buffered_bytes);
+}
+
+bool br_intake_drain(struct br_loop *loop)
+{
+    rd_kafka_message_t *batch[READ_BATCH];
+    size_t total_bytes = 0;
+    bool more;
+    int i;
+
+    br_consumer_clear_wake(loop->consumer);
+    for (i = 0; i < DRAIN_BUDGET; i++) {
+        rd_kafka_message_t *message = br_consumer_poll(loop->consumer, &loop->fatal);
+        if (!message) {
+            break;
+        }
+        take_message(loop, message);
+    }
+    more = i == DRAIN_BUDGET;
+    for (struct br_partition *partition = loop->partitions; partition;
+         partition = partition->next) {
+        total_bytes += partition->bytes;
+    }
+    for (struct br_partition *partition = loop->partitions; partition;
+         partition = partition->next) {
+        size_t room;
+        size_t got;
+        size_t before = partition->bytes;
+
+        if (!partition->queue || partition->held_count > 0 ||
+            !has_room(loop, partition, total_bytes)) {
+            continue;
+        }
+        room = (size_t)loop->conf->partition_window - br_partition_window_use(partition);
+        if (room > READ_BATCH) {
+            room = READ_BATCH;
+        }
+        got = br_consumer_read(partition->queue, batch, room);
+        for (size_t j = 0; j < got; j++) {
+            take_message(loop, batch[j]);
+        }
+        total_bytes += partition->bytes - before;
+        if (got == room) {
+            more = true;
+        }
+    }
+    return more;
+}
+
+int64_t br_intake_retry_held(struct br_loop *loop, int64_t now)
+{
+    int64_t next = INT64_MAX;
+
+    for (struct br_partition *partition = loop->partitions; partition;
+         partition = partition->next) {
+        if (partition->held_count == 0) {
+            continue;
+        }
+        if (partition->held_due_ms <= now) {
+            while (partition->held_head) {
+                if (!accept_message(loop, partition, partition->held_head->message)) {
+                    hold_later(loop, partition, now);
+                    break;
+                }
+                rd_kafka_message_destroy(br_partition_unhold(partition));
+            }
+        }
+        if (partition->held_count > 0 && partition->held_due_ms - now < next) {
+            next = partition->held_due_ms - now;
+        }
+    }
+    return next;
+}

@@ -1,0 +1,786 @@
+/*
+ * Unit tests of sender.c against a small HTTP/1.1 server on a loopback socket, driven from the
+ * test's own thread: the server's descriptors go to br_sender_wait as extra descriptors, and
+ * each round the server answers what it has read in full. The tests check the request as it
+ * arrives (method, target, headers, body) and what each finished transfer reports (status,
+ * Retry-After, transport errors), connection reuse, cancellation and timeouts.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "delivery/request.h"
+#include "delivery/sender.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define SIGNATURE "5e0f3a1c9b7d2e4f6a8c0b1d3e5f7a9c2b4d6e8f0a1c3e5b7d9f1a3c5e7b9d0f"
+#define MAX_CONNS 8
+
+/* ---- the loopback server ---- */
+
+struct conn {
+    int fd;
+    char in[65536]; /* bytes of the request being read */
+    size_t in_len;
+};
+
+struct server {
+    int listen_fd;
+    int port;
+    struct conn conns[MAX_CONNS];
+    size_t conn_count;
+    unsigned accepts;
+    unsigned requests;      /* complete requests read */
+    char last[65536];       /* the last complete request, NUL-terminated */
+    /* what to answer: response as written; NULL with status_from_path: "HTTP/1.1 NNN" for a
+     * target "/s/NNN"; NULL otherwise: never answer */
+    const char *response;
+    bool status_from_path;
+    bool close_after;       /* close the connection after answering */
+};
+
+static void server_start(struct server *server)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t addr_len = sizeof(addr);
+
+    memset(server, 0, sizeof(*server));
+    server->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    assert_true(server->listen_fd >= 0);
+    assert_int_equal(bind(server->listen_fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    assert_int_equal(listen(server->listen_fd, 16), 0);
+    assert_int_equal(getsockname(server->listen_fd, (struct sockaddr *)&addr, &addr_len), 0);
+    server->port = ntohs(addr.sin_port);
+}
+
+static void conn_close(struct server *server, size_t i)
+{
+    close(server->conns[i].fd);
+    server->conns[i] = server->conns[--server->conn_count];
+}
+
+static void server_stop(struct server *server)
+{
+    while (server->conn_count > 0) {
+        conn_close(server, 0);
+    }
+    close(server->listen_fd);
+}
+
+/* The length of the complete request at the start of conn->in, or 0 while incomplete. */
+static size_t request_length(const struct conn *conn)
+{
+    const char *end;
+    const char *line;
+    size_t head;
+    size_t body = 0;
+
+    end = memmem(conn->in, conn->in_len, "\r\n\r\n", 4);
+    if (!end) {
+        return 0;
+    }
+    head = (size_t)(end - conn->in) + 4;
+    for (line = conn->in; line && line < end; line = memchr(line, '\n', (size_t)(end - line))) {
+        line += *line == '\n' ? 1 : 0;
+        if (strncasecmp(line, "Content-Length:", 15) == 0) {
+            body = strtoul(line + 15, NULL, 10);
+        }
+    }
+    return conn->in_len >= head + body ? head + body : 0;
+}
+
+static void answer(struct server *server, size_t i)
+{
+    struct conn *conn = &server->conns[i];
+    char response[256];
+    const char *text = server->response;
+    unsigned status;
+
+    if (!text && server->status_from_path &&
+        sscanf(server->last, "%*s /s/%u ", &status) == 1) {
+        snprintf(response, sizeof(response), "HTTP/1.1 %u Whatever\r\nContent-Length: 0\r\n\r\n",
+                 status);
+        text = response;
+    }
+    if (!text) {
+        return;
+    }
+    /* small answers fit the socket buffer of a fresh connection */
+    assert_int_equal(write(conn->fd, text, strlen(text)), (ssize_t)strlen(text));
+    if (server->close_after) {
+        conn_close(server, i);
+    }
+}
+
+/* Accepts, reads and answers whatever is ready, without waiting. */
+static void server_step(struct server *server)
+{
+    int fd;
+
+    while ((fd = accept4(server->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+        assert_true(server->conn_count < MAX_CONNS);
+        server->conns[server->conn_count].fd = fd;
+        server->conns[server->conn_count].in_len = 0;
+        server->conn_count++;
+        server->accepts++;
+    }
+    for (size_t i = 0; i < server->conn_count; i++) {
+        struct conn *conn = &server->conns[i];
+        size_t room = sizeof(conn->in) - conn->in_len;
+        ssize_t got = read(conn->fd, conn->in + conn->in_len, room);
+        int fd_before = conn->fd;
+        size_t len;
+
+        if (got == 0) {
+            conn_close(server, i--);
+            continue;
+        }
+        if (got < 0) {
+            assert_true(errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNRESET);
+            continue;
+        }
+        conn->in_len += (size_t)got;
+        while ((len = request_length(conn)) > 0) {
+            memcpy(server->last, conn->in, len);
+            server->last[len] = '\0';
+            server->requests++;
+            memmove(conn->in, conn->in + len, conn->in_len - len);
+            conn->in_len -= len;
+            answer(server, i);
+            if (i >= server->conn_count || server->conns[i].fd != fd_before) {
+                i--; /* closed after the answer */
+                break;
+            }
+        }
+    }
+}
+
+/* ---- deliveries and results ---- */
+
+struct finished {
+    struct br_delivery *delivery;
+    struct br_transfer_result result;
+};
+
+struct done_log {
+    struct finished items[16];
+    size_t count;
+};
+
+static void on_done(void *opaque, struct br_delivery *delivery,
+                    const struct br_transfer_result *result)
+{
+    struct done_log *log = opaque;
+
+    assert_true(log->count < COUNT(log->items));
+    assert_null(delivery->transfer); /* released before the callback */
+    log->items[log->count].delivery = delivery;
+    log->items[log->count].result = *result;
+    log->count++;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs sender and server until log has want entries (or stop_ms have passed). */
+static void drive(struct br_sender *sender, struct server *server, struct done_log *log,
+                  size_t want, int64_t stop_ms)
+{
+    int64_t deadline = now_ms() + stop_ms;
+
+    while (log->count < want && now_ms() < deadline) {
+        struct curl_waitfd fds[MAX_CONNS + 1];
+        unsigned count = 0;
+
+        if (server) {
+            fds[count++] = (struct curl_waitfd){.fd = server->listen_fd,
+                                                .events = CURL_WAIT_POLLIN};
+            for (size_t i = 0; i < server->conn_count; i++) {
+                fds[count++] = (struct curl_waitfd){.fd = server->conns[i].fd,
+                                                    .events = CURL_WAIT_POLLIN};
+            }
+        }
+        assert_true(br_sender_wait(sender, fds, count, 20) >= 0);
+        if (server) {
+            server_step(server);
+        }
+        br_sender_perform(sender, on_done, log);
+    }
+}
+
+static struct br_conf_hook plain_hook = {.name = "h", .method = BR_METHOD_POST};
+
+/* A delivery of a request written by hand (the strings are the test's, not freed). */
+static void delivery_init(struct br_delivery *delivery, const struct br_conf_hook *hook,
+                          enum br_method method, char *url, char *body)
+{
+    memset(delivery, 0, sizeof(*delivery));
+    delivery->request.hook = hook;
+    delivery->request.method = method;
+    delivery->request.url = url;
+    delivery->request.body = body;
+    delivery->request.body_len = body ? strlen(body) : 0;
+    snprintf(delivery->request.signature, sizeof(delivery->request.signature), "%s", SIGNATURE);
+}
+
+static struct br_sender *sender_new(void)
+{
+    char errstr[256] = "";
+    struct br_sender *sender = br_sender_create(8, errstr, sizeof(errstr));
+
+    if (!sender) {
+        fail_msg("br_sender_create: %s", errstr);
+    }
+    assert_int_equal(br_sender_in_flight(sender), 0);
+    return sender;
+}
+
+static void start(struct br_sender *sender, struct br_delivery *delivery, long timeout_ms)
+{
+    char errstr[256] = "";
+
+    if (br_sender_start(sender, delivery, timeout_ms, errstr, sizeof(errstr)) != 0) {
+        fail_msg("br_sender_start: %s", errstr);
+    }
+    assert_non_null(delivery->transfer);
+}
+
+/* The header lines of request (between the request line and the blank line), as a list. */
+static size_t header_lines(const char *request, char lines[][1100], size_t max)
+{
+    const char *p = strstr(request, "\r\n");
+    size_t count = 0;
+
+    assert_non_null(p);
+    p += 2;
+    while (strncmp(p, "\r\n", 2) != 0) {
+        const char *eol = strstr(p, "\r\n");
+
+        assert_non_null(eol);
+        assert_true(count < max);
+        assert_true((size_t)(eol - p) < 1100);
+        memcpy(lines[count], p, (size_t)(eol - p));
+        lines[count][eol - p] = '\0';
+        count++;
+        p = eol + 2;
+    }
+    return count;
+}
+
+/* The index of line in lines, or -1. */
+static int find_line(char lines[][1100], size_t count, const char *line)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(lines[i], line) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* ---- the request as it arrives ---- */
+
+static void assert_starts_with(const char *text, const char *prefix)
+{
+    if (strncmp(text, prefix, strlen(prefix)) != 0) {
+        fail_msg("\"%.80s\" does not start with \"%s\"", text, prefix);
+    }
+}
+
+static void test_post_request(void **state)
+{
+    static char long_value[1001];
+    struct br_kv headers[] = {
+        {"X-Tenant", "t1"},
+        {"Authorization", "Bearer abc.def"},
+        {"X-Long", long_value},
+    };
+    struct br_conf_hook hook = {.name = "h", .method = BR_METHOD_POST, .headers = headers,
+                                .header_count = COUNT(headers)};
+    struct server server;
+    struct br_sender *sender = sender_new();
+    struct br_delivery delivery;
+    struct done_log log = {0};
+    char url[128];
+    char body[] = "{\"event\":\"user.created\",\"data\":{\"id\":7}}";
+    char lines[32][1100];
+    char want[1100];
+    size_t count;
+    const char *got_body;
+
+    (void)state;
+    memset(long_value, 'v', sizeof(long_value) - 1);
+    server_start(&server);
+    server.response = "HTTP/1.1 204 No Content\r\n\r\n";
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hooks/in?x=1", server.port);
+    delivery_init(&delivery, &hook, BR_METHOD_POST, url, body);
+    start(sender, &delivery, 5000);
+    assert_int_equal(br_sender_in_flight(sender), 1);
+    drive(sender, &server, &log, 1, 5000);
+
+    assert_int_equal(log.count, 1);
+    assert_ptr_equal(log.items[0].delivery, &delivery);
+    assert_true(log.items[0].result.transport_ok);
+    assert_int_equal(log.items[0].result.http_status, 204);
+    assert_string_equal(log.items[0].result.retry_after, "");
+    assert_string_equal(log.items[0].result.error, "");
+    assert_true(log.items[0].result.seconds >= 0 && log.items[0].result.seconds < 5);
+    assert_null(delivery.transfer);
+    assert_int_equal(br_sender_in_flight(sender), 0);
+
+    assert_int_equal(server.requests, 1);
+    assert_starts_with(server.last, "POST /hooks/in?x=1 HTTP/1.1\r\n");
+    count = header_lines(server.last, lines, COUNT(lines));
+    snprintf(want, sizeof(want), "Host: 127.0.0.1:%d", server.port);
+    assert_true(find_line(lines, count, want) >= 0);
+    snprintf(want, sizeof(want), "User-Agent: %s", br_request_user_agent());
+    assert_true(find_line(lines, count, want) >= 0);
+    assert_true(find_line(lines, count, "User-Agent: perscom-bridge/" BR_VERSION) >= 0);
+    snprintf(want, sizeof(want), "Content-Length: %zu", strlen(body));
+    assert_true(find_line(lines, count, want) >= 0);
+    /* the bridge's headers, then the hook's in config order */
+    {
+        int content_type = find_line(lines, count, "Content-Type: application/json");
+        int signature = find_line(lines, count, "Signature: " SIGNATURE);
+        int tenant = find_line(lines, count, "X-Tenant: t1");
+        int authorization = find_line(lines, count, "Authorization: Bearer abc.def");
+        int long_line;
+
+        snprintf(want, sizeof(want), "X-Long: %s", long_value);
+        long_line = find_line(lines, count, want);
+        if (content_type < 0 || signature <= content_type || tenant <= signature ||
+            authorization <= tenant || long_line <= authorization) {
+            fail_msg("header order: Content-Type %d, Signature %d, X-Tenant %d, "
+                     "Authorization %d, X-Long %d",
+                     content_type, signature, tenant, authorization, long_line);
+        }
+    }
+    for (size_t i = 0; i < count; i++) {
+        /* no "Expect: 100-continue" round trip, no chunking */
+        assert_true(strncasecmp(lines[i], "Expect:", 7) != 0);
+        assert_true(strncasecmp(lines[i], "Transfer-Encoding:", 18) != 0);
+    }
+    got_body = strstr(server.last, "\r\n\r\n") + 4;
+    assert_string_equal(got_body, body);
+
+    br_sender_destroy(sender);
+    server_stop(&server);
+}
+
+static void test_get_request(void **state)
+{
+    struct server server;
+    struct br_sender *sender = sender_new();
+    struct br_delivery delivery;
+    struct done_log log = {0};
+    char url[128];
+    char lines[32][1100];
+    size_t count;
+
+    (void)state;
+    server_start(&server);
+    server.response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/get?event=user.created&data%%5Bid%%5D=7",
+             server.port);
+    delivery_init(&delivery, &plain_hook, BR_METHOD_GET, url, NULL);
+    start(sender, &delivery, 5000);
+    drive(sender, &server, &log, 1, 5000);
+
+    assert_int_equal(log.count, 1);
+    assert_true(log.items[0].result.transport_ok);
+    assert_int_equal(log.items[0].result.http_status, 200);
+    assert_starts_with(server.last, "GET /get?event=user.created&data%5Bid%5D=7 HTTP/1.1\r\n");
+    count = header_lines(server.last, lines, COUNT(lines));
+    assert_true(find_line(lines, count, "Content-Type: application/json") >= 0);
+    assert_true(find_line(lines, count, "Signature: " SIGNATURE) >= 0);
+    for (size_t i = 0; i < count; i++) {
+        assert_true(strncasecmp(lines[i], "Content-Length:", 15) != 0);
+    }
+    assert_string_equal(strstr(server.last, "\r\n\r\n"), "\r\n\r\n"); /* no body */
+
+    br_sender_destroy(sender);
+    server_stop(&server);
+}
+
+/* ---- what a finished transfer reports ---- */
+
+#define LONG_VALUE "0123456789012345678901234567890123456789012345678901234567890123456789"
+
+static void test_results_table(void **state)
+{
+    static const struct {
+        const char *what;
+        const char *response;
+        bool close_after;
+        bool want_ok;
+        long want_status;
+        const char *want_retry_after;
+        const char *want_error; /* a prefix of the error; "" when transport_ok */
+    } cases[] = {
+        {"200 with a body", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", false, true,
+         200, "", ""},
+        {"201, closed", "HTTP/1.1 201 Created\r\nConnection: close\r\n\r\n", true, true, 201, "",
+         ""},
+        {"302 is not followed",
+         "HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n", false, true,
+         302, "", ""},
+        {"404", "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno!", false, true, 404, "",
+         ""},
+        {"503 with Retry-After seconds",
+         "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 120\r\nContent-Length: 0\r\n\r\n",
+         false, true, 503, "120", ""},
+        {"429 with an HTTP date",
+         "HTTP/1.1 429 Too Many Requests\r\nRETRY-AFTER: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+         "Content-Length: 0\r\n\r\n",
+         false, true, 429, "Sun, 06 Nov 1994 08:49:37 GMT", ""},
+        {"Retry-After trimmed",
+         "HTTP/1.1 503 x\r\nretry-after:\t  7  \r\nContent-Length: 0\r\n\r\n",
+         false, true, 503, "7", ""},
+        {"Retry-After empty", "HTTP/1.1 503 x\r\nRetry-After:\r\nContent-Length: 0\r\n\r\n", false,
+         true, 503, "", ""},
+        {"the last Retry-After wins",
+         "HTTP/1.1 503 x\r\nRetry-After: 1\r\nRetry-After: 2\r\nContent-Length: 0\r\n\r\n", false,
+         true, 503, "2", ""},
+        {"Retry-After cut to 63 bytes",
+         "HTTP/1.1 503 x\r\nRetry-After: " LONG_VALUE "\r\nContent-Length: 0\r\n\r\n", false, true,
+         503, "012345678901234567890123456789012345678901234567890123456789012", ""},
+        {"look-alike headers are not Retry-After",
+         "HTTP/1.1 503 x\r\nRetry-After-Extra: 9\r\nX-Retry-After: 8\r\nContent-Length: 0\r\n\r\n",
+         false, true, 503, "", ""},
+        {"an informational response's Retry-After is forgotten",
+         "HTTP/1.1 103 Early Hints\r\nRetry-After: 5\r\n\r\n"
+         "HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\n\r\n",
+         false, true, 429, "", ""},
+        {"the final response's Retry-After is kept",
+         "HTTP/1.1 100 Continue\r\nRetry-After: 5\r\n\r\n"
+         "HTTP/1.1 503 x\r\nRetry-After: 9\r\nContent-Length: 0\r\n\r\n",
+         false, true, 503, "9", ""},
+        {"no answer, closed", "", true, false, 0, "", "Empty reply from server"},
+        {"not HTTP", "garbage\r\n\r\n", true, false, 0, "", "Received HTTP/0.9"},
+    };
+    (void)state;
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        struct server server;
+        struct br_sender *sender = sender_new();
+        struct br_delivery delivery;
+        struct done_log log = {0};
+        const struct br_transfer_result *result = &log.items[0].result;
+        char url[128];
+        char body[] = "{}";
+
+        server_start(&server);
+        server.response = cases[i].response;
+        server.close_after = cases[i].close_after;
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d/r", server.port);
+        delivery_init(&delivery, &plain_hook, BR_METHOD_POST, url, body);
+        start(sender, &delivery, 5000);
+        drive(sender, &server, &log, 1, 5000);
+        if (log.count != 1) {
+            fail_msg("%s: %zu results, want 1", cases[i].what, log.count);
+        }
+        if (result->transport_ok != cases[i].want_ok ||
+            result->http_status != cases[i].want_status ||
+            strcmp(result->retry_after, cases[i].want_retry_after) != 0 ||
+            strncmp(result->error, cases[i].want_error, strlen(cases[i].want_error)) != 0 ||
+            (cases[i].want_ok && result->error[0] != '\0') ||
+            (!cases[i].want_ok && result->error[0] == '\0')) {
+            fail_msg("%s: got ok %d status %ld retry_after \"%s\" error \"%s\"; "
+                     "want ok %d status %ld retry_after \"%s\" error \"%s...\"",
+                     cases[i].what, result->transport_ok, result->http_status,
+                     result->retry_after, result->error, cases[i].want_ok,
+                     cases[i].want_status, cases[i].want_retry_after, cases[i].want_error);
+        }
+        if (server.requests != 1) {
+            fail_msg("%s: the server saw %u requests, want 1", cases[i].what, server.requests);
+        }
+        br_sender_destroy(sender);
+        server_stop(&server);
+    }
+}
+
+/* A connection that is refused: a bound socket that does not listen holds the port. */
+static void test_connection_refused(void **state)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t addr_len = sizeof(addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct br_sender *sender = sender_new();
+    struct br_delivery delivery;
+    struct done_log log = {0};
+    char url[128];
+    char want[128];
+    char body[] = "{}";
+
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &addr_len), 0);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/", ntohs(addr.sin_port));
+    delivery_init(&delivery, &plain_hook, BR_METHOD_POST, url, body);
+    start(sender, &delivery, 5000);
+    drive(sender, NULL, &log, 1, 5000);
+
+    assert_int_equal(log.count, 1);
+    assert_false(log.items[0].result.transport_ok);
+    assert_int_equal(log.items[0].result.http_status, 0);
+    snprintf(want, sizeof(want), "Failed to connect to 127.0.0.1 port %d", ntohs(addr.sin_port));
+    if (strncmp(log.items[0].result.error, want, strlen(want)) != 0) {
+        fail_msg("error \"%s\", want \"%s...\"", log.items[0].result.error, want);
+    }
+    assert_int_equal(br_sender_in_flight(sender), 0);
+    br_sender_destroy(sender);
+    close(fd);
+}
+
+/* Only http and https: other schemes fail as transfers, without touching anything. */
+static void test_other_schemes(void **state)
+{
+    static const char *const urls[] = {
+        "file:///etc/hostname",
+        "ftp://127.0.0.1:1/x",
+        "gopher://127.0.0.1:1/x",
+        "dict://127.0.0.1:1/x",
+    };
+    (void)state;
+    for (size_t i = 0; i < COUNT(urls); i++) {
+        struct br_sender *sender = sender_new();
+        struct br_delivery delivery;
+        struct done_log log = {0};
+        char body[] = "{}";
+
+        delivery_init(&delivery, &plain_hook, BR_METHOD_POST, (char *)urls[i], body);
+        start(sender, &delivery, 5000);
+        drive(sender, NULL, &log, 1, 5000);
+        if (log.count != 1 || log.items[0].result.transport_ok ||
+            log.items[0].result.http_status != 0 ||
+            strstr(log.items[0].result.error, "not supported") == NULL) {
+            fail_msg("%s: %zu results, ok %d status %ld error \"%s\"", urls[i], log.count,
+                     log.items[0].result.transport_ok, log.items[0].result.http_status,
+                     log.items[0].result.error);
+        }
+        br_sender_destroy(sender);
+    }
+}
+
+static void test_timeout(void **state)
+{
+    struct server server;
+    struct br_sender *sender = sender_new();
+    struct br_delivery delivery;
+    struct done_log log = {0};
+    char url[128];
+    char body[] = "{}";
+    int64_t started;
+    int64_t took;
+
+    (void)state;
+    server_start(&server); /* reads, never answers */
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/slow", server.port);
+    delivery_init(&delivery, &plain_hook, BR_METHOD_POST, url, body);
+    started = now_ms();
+    start(sender, &delivery, 300);
+    drive(sender, &server, &log, 1, 5000);
+    took = now_ms() - started;
+
+    assert_int_equal(log.count, 1);
+    assert_int_equal(server.requests, 1);
+    assert_false(log.items[0].result.transport_ok);
+    assert_int_equal(log.items[0].result.http_status, 0);
+    if (strncmp(log.items[0].result.error, "Operation timed out after", 25) != 0) {
+        fail_msg("error \"%s\", want \"Operation timed out after...\"", log.items[0].result.error);
+    }
+    assert_true(log.items[0].result.seconds >= 0.29 && log.items[0].result.seconds < 2.0);
+    assert_in_range(took, 290, 2000);
+    br_sender_destroy(sender);
+    server_stop(&server);
+}
+
+/* ---- several transfers, reuse, cancellation ---- */
+
+/* Concurrent transfers each report to their own delivery. */
+static void test_concurrent(void **state)
+{
+    static const long statuses[] = {200, 201, 404, 500, 503, 204};
+    struct server server;
+    struct br_sender *sender = sender_new();
+    struct br_delivery deliveries[COUNT(statuses)];
+    char urls[COUNT(statuses)][128];
+    struct done_log log = {0};
+    char body[] = "{}";
+
+    (void)state;
+    server_start(&server);
+    server.status_from_path = true;
+    for (size_t i = 0; i < COUNT(statuses); i++) {
+        snprintf(urls[i], sizeof(urls[i]), "http://127.0.0.1:%d/s/%ld", server.port,
+                 statuses[i]);
+        delivery_init(&deliveries[i], &plain_hook, BR_METHOD_POST, urls[i], body);
+        start(sender, &deliveries[i], 5000);
+        assert_int_equal(br_sender_in_flight(sender), i + 1);
+    }
+    drive(sender, &server, &log, COUNT(statuses), 5000);
+
+    assert_int_equal(log.count, COUNT(statuses));
+    assert_int_equal(server.requests, COUNT(statuses));
+    assert_int_equal(br_sender_in_flight(sender), 0);
+    for (size_t i = 0; i < COUNT(statuses); i++) {
+        size_t seen = 0;
+
+        for (size_t k = 0; k < log.count; k++) {
+            if (log.items[k].delivery == &deliveries[i]) {
+                seen++;
+                assert_true(log.items[k].result.transport_ok);
+                assert_int_equal(log.items[k].result.http_status, statuses[i]);
+            }
+        }
+        assert_int_equal(seen, 1);
+    }
+    br_sender_destroy(sender);
+    server_stop(&server);
+}
+
+/* One request after another to one receiver go over one kept-alive connection. */
+static void test_keep_alive(void **state)
+{
+    struct server server;
+    struct br_sender *sender = sender_new();
+    struct br_delivery delivery;
+    struct done_log log = {0};
+    char url[128];
+    char body[] = "{}";
+
+    (void)state;
+    server_start(&server);
+    server.response = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/k", server.port);
+    for (size_t round = 0; round < 3; round++) {
+        delivery_init(&delivery, &plain_hook, BR_METHOD_POST, url, body);
+        start(sender, &delivery, 5000);
+        drive(sender, &server, &log, round + 1, 5000);
+        assert_int_equal(log.count, round + 1);
+        assert_int_equal(log.items[round].result.http_status, 200);
+    }
+    assert_int_equal(server.requests, 3);
+    assert_int_equal(server.accepts, 1);
+    br_sender_destroy(sender);
+    server_stop(&server);
+}
+
+/* A cancelled transfer never reports; destroy cancels what is still in flight. */
+static void test_cancel_and_destroy(void **state)
+{
+    struct server server;
+    struct br_sender *sender = sender_new();
+    struct br_delivery first;
+    struct br_delivery second;
+    struct done_log log = {0};
+    char url[128];
+    char body[] = "{}";
+    int64_t deadline;
+
+    (void)state;
+    server_start(&server); /* never answers */
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/c", server.port);
+    delivery_init(&first, &plain_hook, BR_METHOD_POST, url, body);
+    delivery_init(&second, &plain_hook, BR_METHOD_POST, url, body);
+    start(sender, &first, 5000);
+    start(sender, &second, 5000);
+    assert_int_equal(br_sender_in_flight(sender), 2);
+    deadline = now_ms() + 5000;
+    while (server.requests < 2 && now_ms() < deadline) {
+        drive(sender, &server, &log, 1, 20);
+    }
+    assert_int_equal(server.requests, 2);
+
+    br_sender_cancel(sender, &first);
+    assert_null(first.transfer);
+    assert_int_equal(br_sender_in_flight(sender), 1);
+    br_sender_cancel(sender, &first); /* twice is harmless */
+    assert_int_equal(br_sender_in_flight(sender), 1);
+    drive(sender, &server, &log, 1, 200);
+    assert_int_equal(log.count, 0);
+
+    /* the cancelled transfer's handle is reused for the next request */
+    server.response = "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n";
+    delivery_init(&first, &plain_hook, BR_METHOD_POST, url, body);
+    start(sender, &first, 5000);
+    drive(sender, &server, &log, 1, 5000);
+    assert_int_equal(log.count, 1);
+    assert_ptr_equal(log.items[0].delivery, &first);
+    assert_int_equal(log.items[0].result.http_status, 202);
+
+    assert_non_null(second.transfer);
+    assert_int_equal(br_sender_in_flight(sender), 1);
+    br_sender_destroy(sender);
+    assert_null(second.transfer);
+    assert_int_equal(log.count, 1);
+    br_sender_destroy(NULL);
+    server_stop(&server);
+}
+
+/* extra descriptors wake the wait; nothing ready and nothing in flight waits the timeout. */
+static void test_wait_extra(void **state)
+{
+    struct br_sender *sender = sender_new();
+    int fds[2];
+    struct curl_waitfd extra;
+    int64_t started;
+
+    (void)state;
+    assert_int_equal(pipe(fds), 0);
+    extra = (struct curl_waitfd){.fd = fds[0], .events = CURL_WAIT_POLLIN};
+    started = now_ms();
+    assert_int_equal(br_sender_wait(sender, &extra, 1, 100), 0);
+    assert_true(now_ms() - started >= 90);
+    assert_int_equal(write(fds[1], "x", 1), 1);
+    started = now_ms();
+    assert_int_equal(br_sender_wait(sender, &extra, 1, 5000), 1);
+    assert_true(extra.revents & CURL_WAIT_POLLIN);
+    assert_true(now_ms() - started < 1000);
+    close(fds[0]);
+    close(fds[1]);
+    br_sender_destroy(sender);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_post_request),
+        cmocka_unit_test(test_get_request),
+        cmocka_unit_test(test_results_table),
+        cmocka_unit_test(test_connection_refused),
+        cmocka_unit_test(test_other_schemes),
+        cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_concurrent),
+        cmocka_unit_test(test_keep_alive),
+        cmocka_unit_test(test_cancel_and_destroy),
+        cmocka_unit_test(test_wait_extra),
+    };
+    int failed;
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    failed = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return failed;
+}

@@ -1,0 +1,185 @@
+/*
+ * Unit tests of dlrecord.c, without a broker: the perscom.* headers of dead-letter records, the
+ * JSON of delivery reports, the names of reasons and outcomes, and the timestamps.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "kafka/dlrecord.h"
+
+static void test_format_time(void **state)
+{
+    static const struct {
+        int64_t ms;
+        const char *want;
+    } cases[] = {
+        {0, "1970-01-01T00:00:00.000Z"},
+        {1, "1970-01-01T00:00:00.001Z"},
+        {1777629600123, "2026-05-01T10:00:00.123Z"},
+        {946684799999, "1999-12-31T23:59:59.999Z"},
+        {-1, "1969-12-31T23:59:59.999Z"},
+        {-1000, "1969-12-31T23:59:59.000Z"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char out[BR_DLRECORD_TIME_MAX];
+        br_dlrecord_format_time(cases[i].ms, out);
+        if (strcmp(out, cases[i].want) != 0) {
+            fail_msg("case %zu: got %s, want %s", i, out, cases[i].want);
+        }
+    }
+}
+
+static void test_report_json(void **state)
+{
+    static const struct {
+        struct br_delivery_report rep;
+        const char *want;
+    } cases[] = {
+        {{.topic = "perscom.t1.records_ranks", .partition = 3, .offset = 1234,
+          .event = "rankrecord.created", .hook = "discord", .http_status = 204,
+          .outcome = BR_REPORT_DELIVERED, .attempts = 1, .latency_ms = 12,
+          .request_id = "9b2d4c1e-0000-4000-8000-000000000001"},
+         "{\"event\":\"rankrecord.created\",\"hook\":\"discord\",\"status\":204,"
+         "\"outcome\":\"delivered\",\"attempts\":1,\"latency_ms\":12,"
+         "\"topic\":\"perscom.t1.records_ranks\",\"partition\":3,\"offset\":1234,"
+         "\"request_id\":\"9b2d4c1e-0000-4000-8000-000000000001\"}"},
+        {{.topic = "t/x", .partition = 0, .offset = 0, .event = "user.deleted", .hook = "h\"q",
+          .http_status = 0, .outcome = BR_REPORT_DEAD_LETTERED, .attempts = 5,
+          .latency_ms = 61000, .request_id = NULL},
+         "{\"event\":\"user.deleted\",\"hook\":\"h\\\"q\",\"status\":null,"
+         "\"outcome\":\"dead_lettered\",\"attempts\":5,\"latency_ms\":61000,\"topic\":\"t/x\","
+         "\"partition\":0,\"offset\":0,\"request_id\":null}"},
+        {{.topic = "t", .partition = 1, .offset = 9007199254740993LL, .event = NULL,
+          .hook = NULL, .http_status = 400, .outcome = BR_REPORT_DROPPED, .attempts = 0,
+          .latency_ms = 0},
+         "{\"event\":null,\"hook\":null,\"status\":400,\"outcome\":\"dropped\",\"attempts\":0,"
+         "\"latency_ms\":0,\"topic\":\"t\",\"partition\":1,\"offset\":9007199254740993,"
+         "\"request_id\":null}"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char errstr[256] = "";
+        size_t len = 0;
+        char *json = br_dlrecord_report_json(&cases[i].rep, &len, errstr, sizeof(errstr));
+        if (!json) {
+            fail_msg("case %zu: %s", i, errstr);
+        }
+        if (strcmp(json, cases[i].want) != 0 || len != strlen(cases[i].want)) {
+            fail_msg("case %zu:\n got %s\nwant %s", i, json, cases[i].want);
+        }
+        free(json);
+    }
+    {
+        struct br_delivery_report bad = {.topic = "t", .hook = "\xff\xfe"};
+        char errstr[256] = "";
+        size_t len = 0;
+        assert_null(br_dlrecord_report_json(&bad, &len, errstr, sizeof(errstr)));
+        assert_non_null(strstr(errstr, "hook"));
+    }
+}
+
+/* headers: NULL-terminated pairs name, value; exactly these, in this order. */
+static void assert_headers(size_t index, rd_kafka_headers_t *headers, const char *const *want)
+{
+    size_t i = 0;
+
+    for (;; i++) {
+        const char *name;
+        const void *value;
+        size_t size;
+
+        if (rd_kafka_header_get_all(headers, i, &name, &value, &size) != 0) {
+            break;
+        }
+        if (!want[2 * i]) {
+            fail_msg("case %zu: unexpected header %s", index, name);
+        }
+        if (strcmp(name, want[2 * i]) != 0) {
+            fail_msg("case %zu: header %zu: got %s, want %s", index, i, name, want[2 * i]);
+        }
+        if (size != strlen(want[2 * i + 1]) || memcmp(value, want[2 * i + 1], size) != 0) {
+            fail_msg("case %zu: header %s: got '%.*s', want '%s'", index, name, (int)size,
+                     (const char *)value, want[2 * i + 1]);
+        }
+    }
+    if (want[2 * i]) {
+        fail_msg("case %zu: header %s missing", index, want[2 * i]);
+    }
+}
+
+static void test_headers(void **state)
+{
+    static const struct {
+        struct br_dead_record rec;
+        const char *const headers[24];
+    } cases[] = {
+        {{.topic = "perscom.t1.records_ranks", .partition = 2, .offset = 41, .hook = "discord",
+          .event = "rankrecord.created", .http_status = 400, .error = "HTTP 400", .attempts = 1,
+          .first_attempt_ms = 1777629600123, .last_attempt_ms = 1777629600123,
+          .reason = BR_DEAD_REFUSED},
+         {"perscom.topic", "perscom.t1.records_ranks", "perscom.partition", "2",
+          "perscom.offset", "41", "perscom.hook", "discord", "perscom.event",
+          "rankrecord.created", "perscom.status", "400", "perscom.error", "HTTP 400",
+          "perscom.attempts", "1", "perscom.first_attempt", "2026-05-01T10:00:00.123Z",
+          "perscom.last_attempt", "2026-05-01T10:00:00.123Z", "perscom.reason", "refused",
+          NULL}},
+        /* undecodable: no hook, event, status or attempt times */
+        {{.topic = "perscom.t1.users", .partition = 0, .offset = 7,
+          .error = "bad magic byte 0x07", .attempts = 0, .first_attempt_ms = 1,
+          .last_attempt_ms = 1, .reason = BR_DEAD_UNDECODABLE},
+         {"perscom.topic", "perscom.t1.users", "perscom.partition", "0", "perscom.offset", "7",
+          "perscom.error", "bad magic byte 0x07", "perscom.attempts", "0", "perscom.reason",
+          "undecodable", NULL}},
+        /* no error text: an empty header; a time of 0 leaves its header out */
+        {{.topic = "t", .partition = 2147483647, .offset = 9000000000LL, .hook = "slack",
+          .http_status = 0, .error = NULL, .attempts = 4294967295u, .first_attempt_ms = 0,
+          .last_attempt_ms = 946684799999, .reason = BR_DEAD_EXHAUSTED},
+         {"perscom.topic", "t", "perscom.partition", "2147483647", "perscom.offset",
+          "9000000000", "perscom.hook", "slack", "perscom.error", "", "perscom.attempts",
+          "4294967295", "perscom.last_attempt", "1999-12-31T23:59:59.999Z", "perscom.reason",
+          "exhausted", NULL}},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        rd_kafka_headers_t *headers = br_dlrecord_headers(&cases[i].rec);
+
+        assert_non_null(headers);
+        assert_headers(i, headers, cases[i].headers);
+        rd_kafka_headers_destroy(headers);
+    }
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    assert_string_equal(br_dlrecord_reason_name(BR_DEAD_REFUSED), "refused");
+    assert_string_equal(br_dlrecord_reason_name(BR_DEAD_EXHAUSTED), "exhausted");
+    assert_string_equal(br_dlrecord_reason_name(BR_DEAD_UNDECODABLE), "undecodable");
+    assert_string_equal(br_dlrecord_reason_name((enum br_dead_reason)99), "unknown");
+    assert_string_equal(br_dlrecord_outcome_name(BR_REPORT_DELIVERED), "delivered");
+    assert_string_equal(br_dlrecord_outcome_name(BR_REPORT_DEAD_LETTERED), "dead_lettered");
+    assert_string_equal(br_dlrecord_outcome_name(BR_REPORT_DROPPED), "dropped");
+    assert_string_equal(br_dlrecord_outcome_name((enum br_report_outcome)99), "unknown");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_time),
+        cmocka_unit_test(test_report_json),
+        cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_names),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
