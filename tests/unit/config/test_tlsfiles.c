@@ -107,7 +107,8 @@ static int setup(void **state)
     }
     make_pair("one");
     make_pair("two");
-    write_text("garbage.pem", "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+    write_text("garbage.pem",
+               "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
     return 0;
 }
 

@@ -1,4 +1,4 @@
-/* Unit tests of base64.c: the RFC 4648 (section 10) vectors both ways, and what decoding refuses. */
+/* Unit tests of base64.c: the RFC 4648 (section 10) vectors both ways; what decoding refuses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
