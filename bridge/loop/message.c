@@ -123,6 +123,10 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
                                      &out->requests[out->count], errstr, errstr_size) != 0) {
             goto done;
         }
+        /* webhook-id names this message: a request_id from a Kafka header is shared by every
+         * change of one PERSCOM request, so the id derived from the message's position is used */
+        br_render_derived_uuid(in->topic, in->partition, in->offset,
+                               out->requests[out->count].webhook_id);
         out->count++;
     }
     status = BR_PREPARE_OK;
