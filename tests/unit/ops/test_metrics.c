@@ -20,7 +20,7 @@
     "# TYPE perscom_bridge_messages_total counter\n"
 
 /* Everything up to the first per-hook family, with the given values. */
-#define FIXED_PART(messages, undecodable, skipped)                                                 \
+#define FIXED_PART(messages, undecodable, skipped, restarts)                                       \
     HEAD_COUNTERS                                                                                  \
     "perscom_bridge_messages_total " messages "\n"                                                 \
     "# HELP perscom_bridge_undecodable_total Messages that could not be decoded or rendered.\n"    \
@@ -29,9 +29,13 @@
     "# HELP perscom_bridge_skipped_total Messages that are not events (tombstones, truncates, "    \
     "snapshot reads).\n"                                                                           \
     "# TYPE perscom_bridge_skipped_total counter\n"                                                \
-    "perscom_bridge_skipped_total " skipped "\n"
+    "perscom_bridge_skipped_total " skipped "\n"                                                   \
+    "# HELP perscom_bridge_deadletter_producer_restarts_total Restarts of the dead-letter "        \
+    "producer after fatal errors.\n"                                                               \
+    "# TYPE perscom_bridge_deadletter_producer_restarts_total counter\n"                           \
+    "perscom_bridge_deadletter_producer_restarts_total " restarts "\n"
 
-#define GAUGES(in_flight, bytes, messages, partitions)                                             \
+#define GAUGES(in_flight, bytes, messages, partitions, producer_up)                                \
     "# HELP perscom_bridge_in_flight Webhook requests being sent.\n"                               \
     "# TYPE perscom_bridge_in_flight gauge\n"                                                      \
     "perscom_bridge_in_flight " in_flight "\n"                                                     \
@@ -43,7 +47,11 @@
     "perscom_bridge_buffered_messages " messages "\n"                                              \
     "# HELP perscom_bridge_partitions_assigned Partitions assigned to the bridge.\n"               \
     "# TYPE perscom_bridge_partitions_assigned gauge\n"                                            \
-    "perscom_bridge_partitions_assigned " partitions "\n"
+    "perscom_bridge_partitions_assigned " partitions "\n"                                          \
+    "# HELP perscom_bridge_deadletter_producer_up 0 while the dead-letter producer is failing, "   \
+    "else 1 (also without one).\n"                                                                 \
+    "# TYPE perscom_bridge_deadletter_producer_up gauge\n"                                         \
+    "perscom_bridge_deadletter_producer_up " producer_up "\n"
 
 #define DELIVERIES_HEAD                                                                            \
     "# HELP perscom_bridge_deliveries_total Deliveries finished, by hook and outcome.\n"           \
@@ -104,7 +112,8 @@ static void test_empty_registry(void **state)
     assert_non_null(metrics);
     text = render(metrics);
     assert_text(text,
-                FIXED_PART("0", "0", "0") DELIVERIES_HEAD ATTEMPTS_HEAD GAUGES("0", "0", "0", "0")
+                FIXED_PART("0", "0", "0", "0") DELIVERIES_HEAD ATTEMPTS_HEAD
+                    GAUGES("0", "0", "0", "0", "0")
                     PROBING_HEAD LATENCY_HEAD,
                 __LINE__);
     free(text);
@@ -139,6 +148,8 @@ static void test_small_registry_exact(void **state)
     br_metrics_add(metrics, BR_METRIC_MESSAGES, 1);
     br_metrics_add(metrics, BR_METRIC_UNDECODABLE, 2);
     br_metrics_add(metrics, BR_METRIC_SKIPPED, 5);
+    br_metrics_set_total(metrics, BR_METRIC_DEADLETTER_RESTARTS, 3);
+    br_metrics_set_total(metrics, BR_METRIC_DEADLETTER_RESTARTS, 2); /* never goes down */
     br_metrics_delivery(metrics, 0, BR_METRIC_DELIVERED);
     br_metrics_delivery(metrics, 0, BR_METRIC_DELIVERED);
     br_metrics_delivery(metrics, 0, BR_METRIC_DROPPED);
@@ -150,6 +161,7 @@ static void test_small_registry_exact(void **state)
     br_metrics_set(metrics, BR_METRIC_BUFFERED_BYTES, 123456789012);
     br_metrics_set(metrics, BR_METRIC_BUFFERED_MESSAGES, 7);
     br_metrics_set(metrics, BR_METRIC_PARTITIONS_ASSIGNED, 6);
+    br_metrics_set(metrics, BR_METRIC_DEADLETTER_UP, 1);
     br_metrics_set(metrics, BR_METRIC_IN_FLIGHT, 4); /* a gauge keeps the last value */
     br_metrics_set_probing(metrics, 1, true);
     br_metrics_observe_latency(metrics, 0, 0.02);
@@ -166,7 +178,7 @@ static void test_small_registry_exact(void **state)
     text = render(metrics);
     assert_text(
         text,
-        FIXED_PART("43", "2", "5") DELIVERIES_HEAD
+        FIXED_PART("43", "2", "5", "3") DELIVERIES_HEAD
         "perscom_bridge_deliveries_total{hook=\"audit\",outcome=\"delivered\"} 2\n"
         "perscom_bridge_deliveries_total{hook=\"audit\",outcome=\"dead_lettered\"} 0\n"
         "perscom_bridge_deliveries_total{hook=\"audit\",outcome=\"dropped\"} 1\n"
@@ -176,7 +188,7 @@ static void test_small_registry_exact(void **state)
         ATTEMPTS_HEAD
         "perscom_bridge_attempts_failed_total{hook=\"audit\"} 0\n"
         "perscom_bridge_attempts_failed_total{hook=\"" WEIRD "\"} 3\n"
-        GAUGES("4", "123456789012", "7", "6") PROBING_HEAD
+        GAUGES("4", "123456789012", "7", "6", "1") PROBING_HEAD
         "perscom_bridge_hook_probing{hook=\"audit\"} 0\n"
         "perscom_bridge_hook_probing{hook=\"" WEIRD "\"} 1\n"
         LATENCY_HEAD
