@@ -66,7 +66,7 @@ static void store_and_commit(struct br_loop *loop, int64_t now, bool force)
     }
 }
 
-/* ---- health and metrics ---- */
+/* ---- the admin listener (its answers: status.c) ---- */
 
 static int admin_start(struct br_loop *loop, char *errstr, size_t errstr_size)
 {

@@ -76,15 +76,21 @@ def refuse_producer_ids(broker):
         AclBinding(ResourceType.TOPIC, '*', lit, 'User:*', '*', AclOperation.ALL, allow),
         AclBinding(ResourceType.TOPIC, '*', lit, PRINCIPAL, '*', AclOperation.WRITE, deny),
     ])
-    fatal = []
-    p = Producer({'bootstrap.servers': broker.bootstrap, 'enable.idempotence': True,
-                  'log_level': 0, 'error_cb': lambda e: fatal.append(e) if e.fatal() else None})
+    # The broker applies the ACLs from its metadata log a moment after create_acls returns: a
+    # producer that got its id just before is not refused, so try fresh ones until one is.
     deadline = time.monotonic() + 30
+    fatal = []
     while not fatal and time.monotonic() < deadline:
-        try:
-            p.poll(0.2)
-        except KafkaException as e:  # poll raises the fatal error itself
-            fatal.append(e.args[0])
+        p = Producer({'bootstrap.servers': broker.bootstrap, 'enable.idempotence': True,
+                      'log_level': 0,
+                      'error_cb': lambda e: fatal.append(e) if e.fatal() else None})
+        tried = time.monotonic()
+        while not fatal and time.monotonic() < tried + 2:
+            try:
+                p.poll(0.2)
+            except KafkaException as e:  # poll raises the fatal error itself
+                fatal.append(e.args[0])
+        del p
     assert fatal and REFUSED in str(fatal[0]), 'the ACLs did not refuse a producer id: %s' % fatal
 
 
@@ -104,10 +110,17 @@ class Probe:
             status, body = get(self.port, '/readyz')
             code, text = get(self.port, '/metrics')
             if status and code == 200:
-                up = metric(text, 'perscom_bridge_deadletter_producer_up')
-                restarts = metric(text, 'perscom_bridge_deadletter_producer_restarts_total')
-                self.samples.append((t, status, body, up, restarts))
+                self.samples.append((t, status, body, self.metric(text, 'up'),
+                                     self.metric(text, 'restarts_total')))
             self.stopped.wait(0.5)
+
+    @staticmethod
+    def metric(text, name):
+        """perscom_bridge_deadletter_producer_<name>, or None when /metrics lacks it."""
+        try:
+            return metric(text, 'perscom_bridge_deadletter_producer_' + name)
+        except AssertionError:
+            return None
 
     def start(self):
         self.thread.start()
