@@ -142,6 +142,8 @@ struct br_conf {
     /* dead_letter, delivery_report (optional) */
     char *dead_letter_topic;  /* NULL: dead_letter_policy applies */
     enum br_dead_letter_policy dead_letter_policy;
+    long producer_failure_exit_ms; /* the dead-letter producer failing this long stops the bridge;
+                                      0 = never; default 600000 */
     char *delivery_report_topic; /* NULL: no reports */
 
     /* admin (optional) */

@@ -281,6 +281,10 @@ static const struct br_yamlconf_key dead_letter_keys[] = {
         {.key = "policy", .kind = BR_YAMLCONF_ENUM,
          .offset = FIELD(struct br_conf, dead_letter_policy), .def = BR_DEAD_LETTER_BLOCK,
          .choices = policy_choices, .doc = "without a topic: block (retry forever) or drop"},
+    {.key = "producer_failure_exit_ms", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, producer_failure_exit_ms), .def = 600000, .min = 0,
+     .max = 2592000000L,
+     .doc = "stop the bridge after its dead-letter producer failed this long; 0 = never"},
 };
 static const struct br_yamlconf_section dead_letter_section = {
     dead_letter_keys, COUNT(dead_letter_keys), br_confcheck_dead_letter};

@@ -100,8 +100,10 @@ static void dead_send(struct br_loop *loop, struct br_dead_pending *pending)
     }
     if (br_deadletter_send(loop->deadletter, loop->conf->dead_letter_topic, &rec, dead_done,
                            pending, errstr, sizeof(errstr)) != 0) {
-        br_log_warn("finish", "%s [%d] @%lld: dead letter not queued (%s); trying again",
-                    rec.topic, rec.partition, (long long)rec.offset, errstr);
+        /* while the producer is failing, its restarts and /readyz say so once for all */
+        br_log(br_deadletter_failing(loop->deadletter, NULL, 0) ? BR_LOG_DEBUG : BR_LOG_WARN,
+               "finish", "%s [%d] @%lld: dead letter not queued (%s); trying again", rec.topic,
+               rec.partition, (long long)rec.offset, errstr);
         pending->due_ms = br_schedule_now_ms() + DEAD_RETRY_MS;
         pending->next = loop->dead_retry;
         loop->dead_retry = pending;
@@ -115,9 +117,10 @@ static void dead_done(void *opaque, bool ok, const char *errstr)
     struct br_message *message = pending->message;
 
     if (!ok) {
-        br_log_warn("finish", "%s [%d] @%lld: dead letter failed (%s); trying again",
-                    message->partition->topic, message->partition->id,
-                    (long long)message->offset, errstr ? errstr : "unknown error");
+        br_log(br_deadletter_failing(loop->deadletter, NULL, 0) ? BR_LOG_DEBUG : BR_LOG_WARN,
+               "finish", "%s [%d] @%lld: dead letter failed (%s); trying again",
+               message->partition->topic, message->partition->id, (long long)message->offset,
+               errstr ? errstr : "unknown error");
         pending->due_ms = br_schedule_now_ms() + DEAD_RETRY_MS;
         pending->next = loop->dead_retry;
         loop->dead_retry = pending;

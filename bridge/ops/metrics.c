@@ -35,6 +35,8 @@ static const struct family counter_families[BR_METRIC_COUNTER_COUNT] = {
     [BR_METRIC_MESSAGES] = {"messages_total", "Messages taken from Kafka."},
     [BR_METRIC_UNDECODABLE] = {"undecodable_total",
                                "Messages that could not be decoded or rendered."},
+    [BR_METRIC_DEADLETTER_RESTARTS] = {"deadletter_producer_restarts_total",
+                                       "Restarts of the dead-letter producer after fatal errors."},
 };
 
 static const struct family gauge_families[BR_METRIC_GAUGE_COUNT] = {
@@ -42,6 +44,9 @@ static const struct family gauge_families[BR_METRIC_GAUGE_COUNT] = {
     [BR_METRIC_BUFFERED_BYTES] = {"buffered_bytes", "Bytes of messages read and not yet done."},
     [BR_METRIC_BUFFERED_MESSAGES] = {"buffered_messages", "Messages read and not yet done."},
     [BR_METRIC_PARTITIONS_ASSIGNED] = {"partitions_assigned", "Partitions assigned to the bridge."},
+    [BR_METRIC_DEADLETTER_UP] = {"deadletter_producer_up",
+                                 "0 while the dead-letter producer is failing, else 1 (also "
+                                 "without one)."},
 };
 
 static const char *const outcome_names[BR_METRIC_OUTCOME_COUNT] = {
@@ -114,6 +119,14 @@ void br_metrics_add(struct br_metrics *metrics, enum br_metric_counter counter, 
 {
     if ((unsigned)counter < BR_METRIC_COUNTER_COUNT) {
         metrics->counters[counter] += n;
+    }
+}
+
+void br_metrics_set_total(struct br_metrics *metrics, enum br_metric_counter counter,
+                          uint64_t total)
+{
+    if ((unsigned)counter < BR_METRIC_COUNTER_COUNT && total > metrics->counters[counter]) {
+        metrics->counters[counter] = total;
     }
 }
 

@@ -21,6 +21,7 @@
 enum br_metric_counter {
     BR_METRIC_MESSAGES,    /* messages_total: taken from Kafka */
     BR_METRIC_UNDECODABLE, /* undecodable_total: could not be decoded or rendered */
+    BR_METRIC_DEADLETTER_RESTARTS, /* deadletter_producer_restarts_total: after fatal errors */
     BR_METRIC_COUNTER_COUNT
 };
 
@@ -30,6 +31,7 @@ enum br_metric_gauge {
     BR_METRIC_BUFFERED_BYTES,      /* buffered_bytes: message bytes held by the bridge */
     BR_METRIC_BUFFERED_MESSAGES,   /* buffered_messages: messages read and not yet done */
     BR_METRIC_PARTITIONS_ASSIGNED, /* partitions_assigned */
+    BR_METRIC_DEADLETTER_UP,       /* deadletter_producer_up: 0 while the producer is failing */
     BR_METRIC_GAUGE_COUNT
 };
 
@@ -54,6 +56,10 @@ struct br_metrics *br_metrics_create(const char *const *hook_names, size_t hook_
 void br_metrics_destroy(struct br_metrics *metrics);
 
 void br_metrics_add(struct br_metrics *metrics, enum br_metric_counter counter, uint64_t n);
+/* Sets a counter whose source keeps the total itself; a total below the current value is
+ * ignored (a counter never goes down). */
+void br_metrics_set_total(struct br_metrics *metrics, enum br_metric_counter counter,
+                          uint64_t total);
 void br_metrics_set(struct br_metrics *metrics, enum br_metric_gauge gauge, int64_t value);
 
 /* skipped_total{reason} += 1: a message that is not an event (change.h, enum br_skip_reason) */

@@ -138,6 +138,7 @@ static void test_good(void **state)
     assert_int_equal(conf->retry_after_max_ms, 60000);
     assert_int_equal(conf->probe_after_failures, 0);
     assert_string_equal(conf->dead_letter_topic, "perscom.bridge.dead-letter");
+    assert_int_equal(conf->producer_failure_exit_ms, 0);
     assert_string_equal(conf->delivery_report_topic, "perscom.bridge.deliveries");
     assert_string_equal(conf->admin_listen, "0.0.0.0:9400");
     /* the first hook overrides two retry keys, the second inherits delivery.* */
@@ -190,6 +191,7 @@ static void test_defaults(void **state)
     assert_int_equal(conf->probe_after_failures, 5);
     assert_null(conf->dead_letter_topic);
     assert_int_equal(conf->dead_letter_policy, BR_DEAD_LETTER_BLOCK);
+    assert_int_equal(conf->producer_failure_exit_ms, 600000);
     assert_null(conf->delivery_report_topic);
     assert_null(conf->admin_listen);
     assert_int_equal(conf->hooks[0].retry.initial_ms, 500);
@@ -283,11 +285,13 @@ static const struct bad_case bad_cases[] = {
      "conf/bad_window.yaml:14:18: delivery.max_in_flight: must be between 1 and 1024, got 2000\n"
      "conf/bad_window.yaml:15:21: delivery.partition_window: expected an integer, got \"12abc\""},
     {"conf/bad_dead_letter.yaml",
+     "conf/bad_dead_letter.yaml:16:29: dead_letter.producer_failure_exit_ms: must be between 0 "
+     "and 2592000000, got -5\n"
      "conf/bad_dead_letter.yaml:14:11: dead_letter.policy: applies only without topic (with a "
      "topic, everything that cannot be delivered goes there)\n"
-     "conf/bad_dead_letter.yaml:17:3: delivery_report.unknown_only: unknown key (expected one of "
+     "conf/bad_dead_letter.yaml:18:3: delivery_report.unknown_only: unknown key (expected one of "
      "topic)\n"
-     "conf/bad_dead_letter.yaml:17:3: delivery_report.topic: required key is missing"},
+     "conf/bad_dead_letter.yaml:18:3: delivery_report.topic: required key is missing"},
     {"conf/bad_hook_retry.yaml",
      "conf/bad_hook_retry.yaml:15:21: hooks[0].retry.max_attempts: must be between 0 and "
      "1000000, got -2\n"
