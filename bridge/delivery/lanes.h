@@ -89,6 +89,10 @@ struct br_partition {
     int64_t held_due_ms;
     unsigned held_attempts;      /* failed tries of the oldest held message */
     bool header_warned;          /* an unusable request_id/trace_id header was logged */
+    int held_reason;             /* why the oldest held message waits (loop/intake.c) */
+    int64_t held_counted;        /* offset counted and logged as undeliverable, or -1 */
+    int64_t held_logged_ms;      /* when it was last logged (monotonic) */
+    int64_t held_since_ms;       /* when it was first refused (monotonic) */
     struct br_partition *next;   /* the loop's list */
 };
 

@@ -15,6 +15,7 @@
 
 #define DRAIN_BUDGET 512          /* events and stray messages taken from the consumer queue */
 #define READ_BATCH 256            /* messages read from one partition queue per turn */
+#define HELD_REMIND_MS 60000      /* a partition held by policy block is logged again after this */
 
 /*
  * Copies a Kafka header's value into buf (NUL-terminated). NULL when the header is absent, and
@@ -125,6 +126,34 @@ static void enqueue_deliveries(struct br_loop *loop, struct br_message *message,
     prepared->count = 0;
 }
 
+/*
+ * An undeliverable message under policy block: the partition waits at it. Counted and logged
+ * once (undecodable_total, the exit summary), then reminded at most every HELD_REMIND_MS while
+ * it keeps failing; partitions_held{reason="undeliverable"} shows it meanwhile.
+ */
+static void hold_undeliverable(struct br_loop *loop, struct br_partition *partition,
+                               int64_t offset, const char *errstr)
+{
+    int64_t now = br_schedule_now_ms();
+
+    partition->held_reason = BR_METRIC_HELD_UNDELIVERABLE;
+    if (partition->held_counted != offset) {
+        partition->held_counted = offset;
+        partition->held_since_ms = now;
+        partition->held_logged_ms = now;
+        loop->stats.undeliverable++;
+        br_metrics_add(loop->metrics, BR_METRIC_UNDECODABLE, 1);
+        br_log_error("loop", "%s [%d] @%lld: undeliverable (%s); the partition waits for it "
+                     "(policy block; set dead_letter.topic to pass it over)", partition->topic,
+                     partition->id, (long long)offset, errstr);
+    } else if (now - partition->held_logged_ms >= HELD_REMIND_MS) {
+        partition->held_logged_ms = now;
+        br_log_error("loop", "%s [%d] @%lld: still waiting at this undeliverable message for %lld s "
+                     "(%s)", partition->topic, partition->id, (long long)offset,
+                     (long long)((now - partition->held_since_ms) / 1000), errstr);
+    }
+}
+
 /* Turns kafka into deliveries on partition's lanes. false: hold it and try again later. */
 static bool accept_message(struct br_loop *loop, struct br_partition *partition,
                            rd_kafka_message_t *kafka)
@@ -158,6 +187,7 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
         br_log(first_sight ? BR_LOG_DEBUG : BR_LOG_WARN, "loop",
                "%s [%d] @%lld: %s; holding the partition and retrying", partition->topic,
                partition->id, (long long)kafka->offset, errstr);
+        partition->held_reason = BR_METRIC_HELD_REGISTRY;
         return false;
     }
     if (status == BR_PREPARE_SKIP || (status == BR_PREPARE_OK && prepared.count == 0)) {
@@ -170,9 +200,7 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     }
     if (status == BR_PREPARE_BAD && !loop->conf->dead_letter_topic &&
         loop->conf->dead_letter_policy == BR_DEAD_LETTER_BLOCK) {
-        br_log_error("loop", "%s [%d] @%lld: undeliverable (%s); the partition waits for it "
-                     "(policy block; set dead_letter.topic to pass it over)", partition->topic,
-                     partition->id, (long long)kafka->offset, errstr);
+        hold_undeliverable(loop, partition, kafka->offset, errstr);
         br_prepared_finish(&prepared);
         return false;
     }
@@ -288,6 +316,7 @@ bool br_intake_drain(struct br_loop *loop)
 int64_t br_intake_retry_held(struct br_loop *loop, int64_t now)
 {
     int64_t next = INT64_MAX;
+    int64_t held[BR_METRIC_HELD_COUNT] = {0};
 
     for (struct br_partition *partition = loop->partitions; partition;
          partition = partition->next) {
@@ -306,6 +335,12 @@ int64_t br_intake_retry_held(struct br_loop *loop, int64_t now)
         if (partition->held_count > 0 && partition->held_due_ms - now < next) {
             next = partition->held_due_ms - now;
         }
+        if (partition->held_count > 0 && (unsigned)partition->held_reason < BR_METRIC_HELD_COUNT) {
+            held[partition->held_reason]++;
+        }
+    }
+    for (int reason = 0; reason < BR_METRIC_HELD_COUNT; reason++) {
+        br_metrics_set_held(loop->metrics, (enum br_metric_held)reason, held[reason]);
     }
     return next;
 }

@@ -21,6 +21,7 @@ struct hook_series {
 struct br_metrics {
     uint64_t counters[BR_METRIC_COUNTER_COUNT];
     uint64_t skipped[BR_SKIP_REASON_COUNT];
+    int64_t held[BR_METRIC_HELD_COUNT];
     int64_t gauges[BR_METRIC_GAUGE_COUNT];
     struct hook_series *hooks;
     size_t hook_count;
@@ -134,6 +135,15 @@ void br_metrics_set(struct br_metrics *metrics, enum br_metric_gauge gauge, int6
 {
     if ((unsigned)gauge < BR_METRIC_GAUGE_COUNT) {
         metrics->gauges[gauge] = value;
+    }
+}
+
+static const char *const held_names[BR_METRIC_HELD_COUNT] = {"undeliverable", "registry"};
+
+void br_metrics_set_held(struct br_metrics *metrics, enum br_metric_held reason, int64_t count)
+{
+    if ((unsigned)reason < BR_METRIC_HELD_COUNT) {
+        metrics->held[reason] = count;
     }
 }
 
@@ -329,6 +339,15 @@ int br_metrics_render(const struct br_metrics *metrics, struct br_buf *out)
         append_header(out, gauge_families[i].name, gauge_families[i].help, "gauge");
         br_buf_printf(out, PREFIX "%s %" PRId64 "\n", gauge_families[i].name,
                       metrics->gauges[i]);
+    }
+
+    append_header(out, "partitions_held",
+                  "Partitions waiting at a message, by reason: undeliverable (policy block, no "
+                  "dead-letter topic) or registry (its schema cannot be fetched yet).",
+                  "gauge");
+    for (size_t r = 0; r < BR_METRIC_HELD_COUNT; r++) {
+        br_buf_printf(out, PREFIX "partitions_held{reason=\"%s\"} %" PRId64 "\n", held_names[r],
+                      metrics->held[r]);
     }
 
     append_header(out, "hook_probing",

@@ -35,6 +35,13 @@ enum br_metric_gauge {
     BR_METRIC_GAUGE_COUNT
 };
 
+/* The reason label of partitions_held{reason}: why a partition waits at a message. */
+enum br_metric_held {
+    BR_METRIC_HELD_UNDELIVERABLE, /* "undeliverable": policy block, no dead-letter topic */
+    BR_METRIC_HELD_REGISTRY,      /* "registry": its schema cannot be fetched yet */
+    BR_METRIC_HELD_COUNT
+};
+
 /* The outcome label of deliveries_total{hook,outcome}. */
 enum br_metric_outcome {
     BR_METRIC_DELIVERED,     /* "delivered" */
@@ -62,6 +69,8 @@ void br_metrics_set_total(struct br_metrics *metrics, enum br_metric_counter cou
                           uint64_t total);
 void br_metrics_set(struct br_metrics *metrics, enum br_metric_gauge gauge, int64_t value);
 
+/* partitions_held{reason} = count */
+void br_metrics_set_held(struct br_metrics *metrics, enum br_metric_held reason, int64_t count);
 /* skipped_total{reason} += 1: a message that is not an event (change.h, enum br_skip_reason) */
 void br_metrics_skipped(struct br_metrics *metrics, enum br_skip_reason reason);
 /* deliveries_total{hook,outcome} += 1 */

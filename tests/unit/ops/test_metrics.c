@@ -68,6 +68,13 @@
 #define ATTEMPTS_HEAD                                                                              \
     "# HELP perscom_bridge_attempts_failed_total Delivery attempts that failed, by hook.\n"        \
     "# TYPE perscom_bridge_attempts_failed_total counter\n"
+#define HELD(undeliverable, registry)                                                              \
+    "# HELP perscom_bridge_partitions_held Partitions waiting at a message, by reason: "           \
+    "undeliverable (policy block, no dead-letter topic) or registry (its schema cannot be "       \
+    "fetched yet).\n"                                                                              \
+    "# TYPE perscom_bridge_partitions_held gauge\n"                                                \
+    "perscom_bridge_partitions_held{reason=\"undeliverable\"} " undeliverable "\n"                 \
+    "perscom_bridge_partitions_held{reason=\"registry\"} " registry "\n"
 #define PROBING_HEAD                                                                               \
     "# HELP perscom_bridge_hook_probing 1 while a hook is failing and sends one probe request "    \
     "at a time, else 0.\n"                                                                         \
@@ -122,7 +129,7 @@ static void test_empty_registry(void **state)
     text = render(metrics);
     assert_text(text,
                 FIXED_PART("0", "0", "0", "0", "0", "0", "0", "0", "0", "0") DELIVERIES_HEAD
-                    ATTEMPTS_HEAD GAUGES("0", "0", "0", "0", "0") PROBING_HEAD LATENCY_HEAD,
+                    ATTEMPTS_HEAD GAUGES("0", "0", "0", "0", "0") HELD("0", "0") PROBING_HEAD LATENCY_HEAD,
                 __LINE__);
     free(text);
     br_metrics_destroy(metrics);
@@ -187,6 +194,10 @@ static void test_small_registry_exact(void **state)
     br_metrics_attempt_failed(metrics, 2);
     br_metrics_set_probing(metrics, 9, true);
     br_metrics_observe_latency(metrics, 2, 1);
+    br_metrics_set_held(metrics, BR_METRIC_HELD_UNDELIVERABLE, 5);
+    br_metrics_set_held(metrics, BR_METRIC_HELD_UNDELIVERABLE, 2); /* a gauge: the last value */
+    br_metrics_set_held(metrics, BR_METRIC_HELD_REGISTRY, 1);
+    br_metrics_set_held(metrics, BR_METRIC_HELD_COUNT, 9);
 
 #define WEIRD "we\\\"i\\\\rd\\nname"
     text = render(metrics);
@@ -202,7 +213,7 @@ static void test_small_registry_exact(void **state)
         ATTEMPTS_HEAD
         "perscom_bridge_attempts_failed_total{hook=\"audit\"} 0\n"
         "perscom_bridge_attempts_failed_total{hook=\"" WEIRD "\"} 3\n"
-        GAUGES("4", "123456789012", "7", "6", "1") PROBING_HEAD
+        GAUGES("4", "123456789012", "7", "6", "1") HELD("2", "1") PROBING_HEAD
         "perscom_bridge_hook_probing{hook=\"audit\"} 0\n"
         "perscom_bridge_hook_probing{hook=\"" WEIRD "\"} 1\n"
         LATENCY_HEAD
