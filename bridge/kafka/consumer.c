@@ -404,6 +404,21 @@ static bool rejoin_may_be_running(const struct br_consumer *consumer)
     return elapsed_ms < consumer->rejoin_quiet_ms;
 }
 
+int br_consumer_high_watermark(const struct br_consumer *consumer, const char *topic,
+                               int32_t partition, int64_t *high)
+{
+    int64_t low = RD_KAFKA_OFFSET_INVALID;
+    int64_t hi = RD_KAFKA_OFFSET_INVALID;
+
+    if (rd_kafka_get_watermark_offsets(consumer->rk, topic, partition, &low, &hi) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        hi < 0) {
+        return -1;
+    }
+    *high = hi;
+    return 0;
+}
+
 int br_consumer_commit(struct br_consumer *consumer, bool sync)
 {
     rd_kafka_resp_err_t err;

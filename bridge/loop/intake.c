@@ -244,6 +244,9 @@ static void take_message(struct br_loop *loop, rd_kafka_message_t *kafka)
     }
     loop->stats.messages++;
     br_metrics_add(loop->metrics, BR_METRIC_MESSAGES, 1);
+    if (partition->first_offset < 0) {
+        partition->first_offset = kafka->offset;
+    }
     partition->next_offset = kafka->offset + 1;
     if (partition->held_count > 0) {
         br_partition_hold(partition, kafka);

@@ -61,6 +61,12 @@ static void store_and_commit(struct br_loop *loop, int64_t now, bool force)
     if (loop->uncommitted && (force || now >= loop->next_commit_ms)) {
         if (br_consumer_commit(loop->consumer, force) == 0) {
             loop->uncommitted = false;
+            for (struct br_partition *partition = loop->partitions; partition;
+                 partition = partition->next) {
+                if (partition->stored >= 0) {
+                    partition->commit_sent = partition->stored;
+                }
+            }
         }
         loop->next_commit_ms = now + loop->conf->commit_interval_ms;
     }

@@ -23,6 +23,36 @@ bool br_status_ready(void *opaque, char *reason, size_t reason_size)
     return true;
 }
 
+/*
+ * consumer_lag{topic,partition}: the high watermark librdkafka last saw minus the committed
+ * offset (the one last sent to be committed; before any commit, the offset the partition
+ * started at). A partition whose high watermark is not known yet has no series.
+ */
+static int render_lag(const struct br_loop *loop, struct br_buf *out)
+{
+    br_buf_append_str(out, "# HELP perscom_bridge_consumer_lag Messages of an assigned partition "
+                           "after its committed offset (high watermark - committed).\n"
+                           "# TYPE perscom_bridge_consumer_lag gauge\n");
+    for (const struct br_partition *partition = loop->partitions; partition;
+         partition = partition->next) {
+        int64_t high;
+        int64_t base = partition->commit_sent >= 0 ? partition->commit_sent
+                                                   : partition->first_offset;
+        if (br_consumer_high_watermark(loop->consumer, partition->topic, partition->id,
+                                       &high) != 0) {
+            continue;
+        }
+        if (base < 0 || base > high) {
+            base = high; /* nothing taken yet and nothing committed: nothing is behind */
+        }
+        br_buf_append_str(out, "perscom_bridge_consumer_lag{topic=\"");
+        br_metrics_escape_label(out, partition->topic);
+        br_buf_printf(out, "\",partition=\"%d\"} %lld\n", (int)partition->id,
+                      (long long)(high - base));
+    }
+    return out->overflow ? -1 : 0;
+}
+
 int br_status_metrics(void *opaque, struct br_buf *out)
 {
     struct br_loop *loop = opaque;
@@ -50,5 +80,8 @@ int br_status_metrics(void *opaque, struct br_buf *out)
     for (size_t i = 0; i < loop->conf->hook_count; i++) {
         br_metrics_set_probing(loop->metrics, i, loop->health[i].open);
     }
-    return br_metrics_render(loop->metrics, out);
+    if (br_metrics_render(loop->metrics, out) != 0) {
+        return -1;
+    }
+    return render_lag(loop, out);
 }

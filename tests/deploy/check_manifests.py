@@ -53,7 +53,7 @@ IDLE_MIB = 20
 PREFETCH_MIB_PER_PARTITION = 1
 PARTITIONS_ANNOTATION = 'perscom-bridge/topic-partitions'
 # Named in the alerts before the bridge exports it (issue 6, item 3): reported, not failed.
-PLANNED_METRICS = {'perscom_bridge_consumer_lag'}
+PLANNED_METRICS = set()  # every metric an alert names is exported
 WORKLOAD_KINDS = ('StatefulSet', 'Deployment')
 
 
@@ -240,12 +240,15 @@ def memory_mib(quantity):
 
 def bridge_metric_names():
     """Metric family names the bridge exports, from bridge/ops/metrics.c: the prefix plus every
-    quoted snake_case name of a family (counters, gauges, per-hook series, the histogram)."""
+    quoted snake_case name of a family (counters, gauges, per-hook series, the histogram); and
+    the families bridge/loop/status.c writes itself (consumer_lag), named in full there."""
     with open(os.path.join(REPO, 'bridge', 'ops', 'metrics.c')) as f:
         text = f.read()
     prefix = re.search(r'#define PREFIX "([a-z_]+)"', text).group(1)
     words = set(re.findall(r'"([a-z][a-z0-9_]*_[a-z0-9_]+)"', text))
-    return {prefix + w for w in words}
+    with open(os.path.join(REPO, 'bridge', 'loop', 'status.c')) as f:
+        full = set(re.findall(r'# TYPE (' + prefix + r'[a-z0-9_]+) ', f.read()))
+    return {prefix + w for w in words} | full
 
 
 def metric_selectors(expr):

@@ -108,3 +108,46 @@ def test_partition_held_by_policy_block_is_visible(kafka, receiver, bridges, uni
     assert len(errors) == 1, errors
     assert 'still waiting' not in log
     assert '1 undeliverable' in log, log[-500:]
+
+
+def lag_by_partition(text):
+    out = {}
+    for line in text.splitlines():
+        if line.startswith('perscom_bridge_consumer_lag{'):
+            labels, value = line.rsplit(' ', 1)
+            part = int(labels.split('partition="')[1].split('"')[0])
+            out[part] = float(value)
+    return out
+
+
+def test_consumer_lag_follows_a_backlog_down_to_zero(kafka, receiver, bridges, uniq):
+    table = 'records_ranks'
+    topic = 'it.%s.%s' % (uniq, table)
+    kafka.create_topics([topic], partitions=2)
+    n = 300
+    placed = produce_creates(kafka, topic, table, n)
+    port = free_port()
+    h = hook(receiver, 'slow', ['*'])
+    receiver.set_behaviour('slow', delay=0.01)
+    b = bridges('b', 'g-' + uniq, [{'name': topic, 'format': 'avro',
+                                    'schema': records.schema_path(table)}], [h],
+                extra={'admin': {'listen': '127.0.0.1:%d' % port}},
+                delivery={'commit_interval_ms': 200})
+    b.start()
+    seen = []
+
+    def lag_seen():
+        b.assert_running()
+        lags = lag_by_partition(get(port, '/metrics')[1])
+        if len(lags) == 2:
+            seen.append(sum(lags.values()))
+        return seen and max(seen) > 50
+    wait_until(lag_seen, 30, 'a lag over 50 while the backlog drains')
+    wait_until(lambda: len(receiver.delivered('slow')) >= n, 60, 'the backlog delivered')
+    wait_until(lambda: lag_seen() is not None and seen[-1] == 0, 20, 'lag back to 0')
+    ends = {p: 1 + max(m['offset'] for m in placed.values() if m['partition'] == p)
+            for p in (0, 1)}
+    assert max(seen) <= sum(ends.values())
+    # the lag went down, not up, once the drain was under way
+    peak = seen.index(max(seen))
+    assert seen[-1] == 0 and all(x >= 0 for x in seen[peak:])
