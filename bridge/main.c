@@ -154,6 +154,7 @@ static int cmd_run(int argc, char **argv)
     if (!conf) {
         return EXIT_CONFIG;
     }
+    br_log_set_format(conf->log_format == BR_LOG_FORMAT_JSON ? BR_LOG_JSON : BR_LOG_TEXT);
     if (conf->log_level) {
         br_log_set_level_name(conf->log_level);
     }

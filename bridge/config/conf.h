@@ -20,6 +20,7 @@ struct br_retry_policy {
 enum br_topic_format { BR_FORMAT_CONFLUENT, BR_FORMAT_AVRO };
 enum br_snapshot_mode { BR_SNAPSHOT_SKIP, BR_SNAPSHOT_CREATED };
 enum br_method { BR_METHOD_POST, BR_METHOD_GET };
+enum br_conf_log_format { BR_LOG_FORMAT_TEXT, BR_LOG_FORMAT_JSON };
 /* The lowest TLS version accepted from an https:// peer; 1.2 is the floor. */
 enum br_tls_version { BR_TLS_1_2, BR_TLS_1_3 };
 /* Which signatures a hook's requests carry: PERSCOM's Signature, Standard Webhooks', or both. */
@@ -149,6 +150,7 @@ struct br_conf {
     /* admin (optional) */
     char *admin_listen;       /* "host:port" of /healthz, /readyz, /metrics; NULL: no listener */
     char *log_level;          /* "error", "warn", "info" (default), "debug" */
+    enum br_conf_log_format log_format; /* log_format: text (default) or json */
 };
 
 /*

@@ -30,6 +30,8 @@ static const struct br_yamlconf_choice tls_choices[] = {
 static const struct br_yamlconf_choice signature_choices[] = {
     {"perscom", BR_SIGNATURE_PERSCOM}, {"standard", BR_SIGNATURE_STANDARD},
     {"both", BR_SIGNATURE_BOTH}, {NULL, 0}};
+static const struct br_yamlconf_choice log_format_choices[] = {
+    {"text", BR_LOG_FORMAT_TEXT}, {"json", BR_LOG_FORMAT_JSON}, {NULL, 0}};
 static const struct br_yamlconf_choice level_choices[] = {
     {"error", 0}, {"warn", 1}, {"info", 2}, {"debug", 3}, {NULL, 0}};
 
@@ -324,6 +326,9 @@ static const struct br_yamlconf_key root_keys[] = {
     [BR_CONFKEYS_ROOT_LOG_LEVEL] =
         {.key = "log_level", .kind = BR_YAMLCONF_LEVEL, .offset = FIELD(struct br_conf, log_level),
          .def_str = "info", .choices = level_choices, .doc = "log verbosity"},
+    {.key = "log_format", .kind = BR_YAMLCONF_ENUM, .offset = FIELD(struct br_conf, log_format),
+     .def = BR_LOG_FORMAT_TEXT, .choices = log_format_choices,
+     .doc = "text lines, or one JSON object per line"},
     {.key = "dead_letter", .kind = BR_YAMLCONF_SECTION, .sub = &dead_letter_section,
      .doc = "where deliveries that cannot succeed go"},
     {.key = "delivery_report", .kind = BR_YAMLCONF_SECTION, .sub = &report_section,

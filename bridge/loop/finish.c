@@ -132,7 +132,10 @@ static void dead_done(void *opaque, bool ok, const char *errstr)
             br_metrics_delivery(loop->metrics, (size_t)(pending->hook - loop->conf->hooks),
                                 BR_METRIC_DEAD_LETTERED);
         }
-        br_log_warn("finish", "%s [%d] @%lld%s%s: dead-lettered to %s (%s: %s)",
+        struct br_log_where where = {message->partition->topic, message->partition->id,
+                                     message->offset,
+                                     pending->hook ? pending->hook->name : NULL};
+        br_log_at(BR_LOG_WARN, "finish", &where, "%s [%d] @%lld%s%s: dead-lettered to %s (%s: %s)",
                     message->partition->topic, message->partition->id,
                     (long long)message->offset, pending->hook ? " -> " : "",
                     pending->hook ? pending->hook->name : "", loop->conf->dead_letter_topic,
@@ -205,7 +208,9 @@ void br_finish_undecodable(struct br_loop *loop, struct br_message *message, con
         return;
     }
     loop->stats.dropped++;
-    br_log_error("finish", "%s [%d] @%lld: dropped (no dead-letter topic, policy drop): %s",
+    struct br_log_where where = {partition->topic, partition->id, message->offset, NULL};
+    br_log_at(BR_LOG_ERROR, "finish", &where,
+              "%s [%d] @%lld: dropped (no dead-letter topic, policy drop): %s",
                  partition->topic, partition->id, (long long)message->offset, errstr);
     report(loop, message, NULL, 0, BR_REPORT_DROPPED, 0, 0);
     settle(message);
@@ -257,6 +262,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     int64_t retry_after = BR_RETRY_AFTER_NONE;
     int64_t delay = 0;
     enum br_retry_verdict verdict;
+    struct br_log_where where = {partition->topic, partition->id, message->offset, hook->name};
 
     lane->in_flight = false;
     delivery->attempts++;
@@ -270,7 +276,8 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     if (outcome == BR_OUTCOME_OK) {
         loop->stats.delivered++;
         br_metrics_delivery(loop->metrics, lane->hook_index, BR_METRIC_DELIVERED);
-        br_log_debug("finish", "%s [%d] @%lld -> %s: %ld in %.3f s", partition->topic,
+        br_log_at(BR_LOG_DEBUG, "finish", &where, "%s [%d] @%lld -> %s: %ld in %.3f s",
+                  partition->topic,
                      partition->id, (long long)message->offset, hook->name,
                      result->http_status, result->seconds);
         hook_answered(loop, health, lane);
@@ -301,12 +308,14 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                               retry_after, br_schedule_random(&loop->schedule), &delay);
     if (verdict == BR_VERDICT_RETRY) {
         if (health->open && health->probe != lane) {
-            br_log_warn("finish", "%s [%d] @%lld -> %s: %s, attempt %u; waiting behind the "
+            br_log_at(BR_LOG_WARN, "finish", &where,
+                      "%s [%d] @%lld -> %s: %s, attempt %u; waiting behind the "
                         "hook's probe", partition->topic, partition->id,
                         (long long)message->offset, hook->name, delivery->last_error,
                         delivery->attempts);
         } else {
-            br_log_warn("finish", "%s [%d] @%lld -> %s: %s, attempt %u, next in %lld ms",
+            br_log_at(BR_LOG_WARN, "finish", &where,
+                      "%s [%d] @%lld -> %s: %s, attempt %u, next in %lld ms",
                         partition->topic, partition->id, (long long)message->offset, hook->name,
                         delivery->last_error, delivery->attempts, (long long)delay);
         }
@@ -341,7 +350,8 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     if (loop->conf->dead_letter_policy == BR_DEAD_LETTER_DROP) {
         loop->stats.dropped++;
         br_metrics_delivery(loop->metrics, lane->hook_index, BR_METRIC_DROPPED);
-        br_log_error("finish", "%s [%d] @%lld -> %s: dropped (%s; no dead-letter topic, policy "
+        br_log_at(BR_LOG_ERROR, "finish", &where,
+                  "%s [%d] @%lld -> %s: dropped (%s; no dead-letter topic, policy "
                      "drop)", partition->topic, partition->id, (long long)message->offset,
                      hook->name, error);
         br_lane_pop(lane);
@@ -358,7 +368,8 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     if (delay < hook->retry.max_ms / 2) {
         delay = hook->retry.max_ms / 2 + delay / 2;
     }
-    br_log_error("finish", "%s [%d] @%lld -> %s: %s; no dead-letter topic (policy block): "
+    br_log_at(BR_LOG_ERROR, "finish", &where,
+              "%s [%d] @%lld -> %s: %s; no dead-letter topic (policy block): "
                  "retrying in %lld ms", partition->topic, partition->id,
                  (long long)message->offset, hook->name, error, (long long)delay);
     br_schedule_backoff(&loop->schedule, lane, br_schedule_now_ms() + delay);

@@ -45,7 +45,10 @@ static const char *header_value(struct br_partition *partition, rd_kafka_message
     if (why) {
         if (!partition->header_warned) {
             partition->header_warned = true;
-            br_log_warn("loop", "%s [%d] @%lld: Kafka header %s is %s: treated as absent "
+            struct br_log_where where = {partition->topic, partition->id, message->offset,
+                                         NULL};
+            br_log_at(BR_LOG_WARN, "loop", &where,
+                      "%s [%d] @%lld: Kafka header %s is %s: treated as absent "
                         "(logged once per partition)", partition->topic, partition->id,
                         (long long)message->offset, name, why);
         }
@@ -135,6 +138,7 @@ static void hold_undeliverable(struct br_loop *loop, struct br_partition *partit
                                int64_t offset, const char *errstr)
 {
     int64_t now = br_schedule_now_ms();
+    struct br_log_where where = {partition->topic, partition->id, offset, NULL};
 
     partition->held_reason = BR_METRIC_HELD_UNDELIVERABLE;
     if (partition->held_counted != offset) {
@@ -143,12 +147,14 @@ static void hold_undeliverable(struct br_loop *loop, struct br_partition *partit
         partition->held_logged_ms = now;
         loop->stats.undeliverable++;
         br_metrics_add(loop->metrics, BR_METRIC_UNDECODABLE, 1);
-        br_log_error("loop", "%s [%d] @%lld: undeliverable (%s); the partition waits for it "
+        br_log_at(BR_LOG_ERROR, "loop", &where,
+                  "%s [%d] @%lld: undeliverable (%s); the partition waits for it "
                      "(policy block; set dead_letter.topic to pass it over)", partition->topic,
                      partition->id, (long long)offset, errstr);
     } else if (now - partition->held_logged_ms >= HELD_REMIND_MS) {
         partition->held_logged_ms = now;
-        br_log_error("loop", "%s [%d] @%lld: still waiting at this undeliverable message for %lld s "
+        br_log_at(BR_LOG_ERROR, "loop", &where,
+                  "%s [%d] @%lld: still waiting at this undeliverable message for %lld s "
                      "(%s)", partition->topic, partition->id, (long long)offset,
                      (long long)((now - partition->held_since_ms) / 1000), errstr);
     }
@@ -184,7 +190,8 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     if (status == BR_PREPARE_RETRY) {
         /* a fetch in flight is the normal first sight of a schema id; anything else is not */
         bool first_sight = loop->registry && br_registry_fetching(loop->registry);
-        br_log(first_sight ? BR_LOG_DEBUG : BR_LOG_WARN, "loop",
+        struct br_log_where where = {partition->topic, partition->id, kafka->offset, NULL};
+        br_log_at(first_sight ? BR_LOG_DEBUG : BR_LOG_WARN, "loop", &where,
                "%s [%d] @%lld: %s; holding the partition and retrying", partition->topic,
                partition->id, (long long)kafka->offset, errstr);
         partition->held_reason = BR_METRIC_HELD_REGISTRY;
