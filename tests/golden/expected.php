@@ -138,7 +138,11 @@ function columns(?array $row): array
     return $out;
 }
 
-function custom_fields(?string $text): array
+/*
+ * The custom fields of the column's JSON text, hidden names left out: what PERSCOM's model sets
+ * as attributes (stancl/virtualcolumn's decodeVirtualColumn) and toArray() does not hide.
+ */
+function custom_fields(?string $text, array $hidden): array
 {
     if ($text === null) {
         return [];
@@ -154,7 +158,20 @@ function custom_fields(?string $text): array
         fail('custom fields are not an object');
     }
     /* what Laravel's array cast makes of the column */
-    return json_decode($text, true);
+    return array_diff_key(json_decode($text, true), array_flip($hidden));
+}
+
+/*
+ * The custom-field column in `changes`: its raw text, unless its top level holds a hidden
+ * name; then json_encode of the rest.
+ */
+function custom_raw(?string $text, array $hidden): ?string
+{
+    $fields = $text === null ? null : json_decode($text, true);
+    if (!is_array($fields) || !array_intersect_key($fields, array_flip($hidden))) {
+        return $text;
+    }
+    return json_encode(array_diff_key($fields, array_flip($hidden)));
 }
 
 function build_data(string $table, array $row): array
@@ -168,13 +185,13 @@ function build_data(string $table, array $row): array
             continue;
         }
         if ($has_custom && $name === 'data') {
-            $custom = custom_fields($value);
+            $custom = custom_fields($value, $hidden);
             continue;
         }
         $data[$name] = column_value($table, $name, $kind, $value, false);
     }
     foreach ($custom as $key => $value) {
-        /* columns (hidden ones and `data` included) and label win over custom fields */
+        /* columns (`data` included) and label win over custom fields */
         if (array_key_exists((string)$key, $row) || (string)$key === 'label') {
             continue;
         }
@@ -195,11 +212,19 @@ function build_changes(string $table, ?array $before, array $after): array
         if (in_array($name, $hidden, true)) {
             continue;
         }
+        if ($has_custom && $name === 'data') {
+            /* the custom-field column's raw JSON text, without hidden names */
+            $raw = custom_raw($value, $hidden);
+            if ($before === null || !array_key_exists($name, $before)
+                || custom_raw($before[$name][1], $hidden) !== $raw) {
+                $changes[$name] = $raw;
+            }
+            continue;
+        }
         if ($before !== null && array_key_exists($name, $before)
             && $before[$name][0] === $kind && $before[$name][1] === $value) {
             continue;
         }
-        /* the custom-field column's raw JSON text stays as it is ('value') */
         $changes[$name] = column_value($table, $name, $kind, $value, true);
     }
     return $changes;

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "perscom/json.h"
+#include "perscom/query.h"
 #include "perscom/render.h"
 
 #define T1 1735732800000000LL /* 2025-01-01T12:00:00.000000Z */
@@ -66,6 +67,24 @@ static const char expect_g[] =
     "{\"event\":\"servicerecord.created\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"r"
     "equest_id\":\"req-7\",\"trace_id\":null,\"data\":{\"id\":null,\"text\":\"\",\"label"
     "\":\"Service Record: \"},\"changes\":[]}";
+
+/* users without the hidden columns in the schema, hidden names among the custom fields */
+static const char expect_h[] =
+    "{\"event\":\"user.created\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"request_id"
+    "\":\"req-8\",\"trace_id\":null,\"data\":{\"id\":4,\"name\":\"N\",\"updated_at\":nu"
+    "ll,\"rank\":\"Sgt\",\"0\":\"a\",\"label\":\"User: 4\"},\"changes\":[]}";
+static const char expect_i[] =
+    "{\"event\":\"user.updated\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"request_id"
+    "\":\"req-9\",\"trace_id\":null,\"data\":{\"id\":4,\"a\":1,\"label\":\"User: 4\"},"
+    "\"changes\":[]}";
+static const char expect_j[] =
+    "{\"event\":\"user.updated\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"request_id"
+    "\":\"req-10\",\"trace_id\":null,\"data\":{\"id\":4,\"0\":\"z\",\"label\":\"User: 4"
+    "\"},\"changes\":{\"data\":\"[\\\"z\\\"]\"}}";
+static const char expect_k[] =
+    "{\"event\":\"user.updated\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"request_id"
+    "\":\"req-11\",\"trace_id\":null,\"data\":{\"id\":4,\"label\":\"User: 4\"},\"chang"
+    "es\":{\"id\":4,\"data\":\"[]\"}}";
 
 #define END {NULL, NULL, 0}
 #define MAX_COLS 16
@@ -134,6 +153,28 @@ static const struct render_case render_cases[] = {
     {"G: null id, null custom fields", "servicerecord", BR_ACTION_CREATED, {END},
      {{"id", "null", 0}, {"text", "\"\"", 0}, {"data", "null", 0}, END},
      "req-7", NULL, "t", 0, 0, expect_g},
+    {"H: users without hidden columns: hidden names among the custom fields never sent",
+     "user", BR_ACTION_CREATED, {END},
+     {{"id", "4", 0}, {"name", "\"N\"", 0}, {"updated_at", "null", 0},
+      {"data", "\"{\\\"password\\\":\\\"hunter2\\\",\\\"rank\\\":\\\"Sgt\\\","
+               "\\\"remember_token\\\":\\\"tok\\\",\\\"discord_private_channel_id\\\":"
+               "\\\"99\\\",\\\"0\\\":\\\"a\\\"}\"", 0},
+      END},
+     "req-8", NULL, "t", 0, 0, expect_h},
+    {"I: only a hidden custom field changed: no change", "user", BR_ACTION_UPDATED,
+     {{"id", "4", 0}, {"data", "\"{\\\"a\\\":1,\\\"password\\\":\\\"x\\\"}\"", 0}, END},
+     {{"id", "4", 0}, {"data", "\"{\\\"a\\\":1,\\\"password\\\":\\\"y\\\"}\"", 0}, END},
+     "req-9", NULL, "t", 0, 0, expect_i},
+    {"J: changes: the custom column's text without hidden keys, as PHP encodes the rest",
+     "user", BR_ACTION_UPDATED,
+     {{"id", "4", 0}, {"data", "\"{\\\"a\\\":1}\"", 0}, END},
+     {{"id", "4", 0}, {"data", "\"{\\\"password\\\":\\\"y\\\",\\\"0\\\":\\\"z\\\"}\"", 0},
+      END},
+     "req-10", NULL, "t", 0, 0, expect_j},
+    {"K: changes: nothing left of the custom fields but hidden ones", "user", BR_ACTION_UPDATED,
+     {END},
+     {{"id", "4", 0}, {"data", "\"{\\\"password\\\":\\\"y\\\"}\"", 0}, END},
+     "req-11", NULL, "t", 0, 0, expect_k},
     {"deleted without a before image", "user", BR_ACTION_DELETED, {END},
      {{"id", "1", 0}, END}, "r", NULL, "t", 0, 0, NULL},
     {"created without an after image", "user", BR_ACTION_CREATED, {{"id", "1", 0}, END},
@@ -223,6 +264,42 @@ static void test_payloads(void **state)
         json_decref(payload);
         br_change_finish(&change);
     }
+}
+
+/* The GET query of case H, as PHP 8.2's http_build_query($payload, '', '&', RFC3986) writes it. */
+static void test_hidden_query(void **state)
+{
+    const struct render_case *c = NULL;
+    struct br_change change = {.op = BR_OP_CREATE, .ts_us = TS};
+    struct br_render_input in = {0};
+    char errstr[256];
+    struct br_buf query;
+    json_t *payload;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(render_cases) / sizeof(render_cases[0]); i++) {
+        if (strncmp(render_cases[i].name, "H:", 2) == 0) {
+            c = &render_cases[i];
+        }
+    }
+    assert_non_null(c);
+    change.after = make_row(c->after);
+    in.resource = br_catalog_by_name(c->resource);
+    in.action = c->action;
+    in.change = &change;
+    in.request_id = c->request_id;
+    in.topic = c->topic;
+    payload = br_render_payload(&in, errstr, sizeof(errstr));
+    assert_non_null(payload);
+    br_buf_init(&query, 0);
+    assert_int_equal(br_query_build(payload, &query, errstr, sizeof(errstr)), 0);
+    assert_string_equal(query.data,
+                        "event=user.created&created=2026-05-01T10%3A00%3A00.123456Z&request_id="
+                        "req-8&data%5Bid%5D=4&data%5Bname%5D=N&data%5Brank%5D=Sgt&data%5B0%5D=a&"
+                        "data%5Blabel%5D=User%3A%204");
+    br_buf_finish(&query);
+    json_decref(payload);
+    br_change_finish(&change);
 }
 
 static const struct {
@@ -315,6 +392,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_payloads),
+        cmocka_unit_test(test_hidden_query),
         cmocka_unit_test(test_derived_uuid),
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_deterministic),
