@@ -29,6 +29,30 @@ static int in_list(const char *const *list, const char *name)
     return 0;
 }
 
+/* The JSON type of a scalar: "number", "string", "boolean". */
+static const char *json_kind(const json_t *value)
+{
+    if (json_is_number(value)) {
+        return "number";
+    }
+    return json_is_string(value) ? "string" : "boolean";
+}
+
+/* PHP's name of the type json_decode($text, true) gives that scalar. */
+static const char *php_type(const json_t *value)
+{
+    switch (json_typeof(value)) {
+    case JSON_INTEGER:
+        return "int";
+    case JSON_REAL:
+        return "float";
+    case JSON_STRING:
+        return "string";
+    default:
+        return "bool";
+    }
+}
+
 /* The decoded JSON text of the column, or NULL with a message. */
 static json_t *parse(const json_t *column, char *errstr, size_t errstr_size)
 {
@@ -64,20 +88,29 @@ json_t *br_custom_fields(const json_t *column, const char *const *hidden, char *
     if (!parsed) {
         return NULL;
     }
-    if (json_is_array(parsed) && json_array_size(parsed) == 0) {
+    if (!json_is_object(parsed) && !json_is_array(parsed) && !json_is_null(parsed)) {
+        snprintf(errstr, errstr_size,
+                 "custom-field column \"%s\" holds a JSON %s, not an object or a list; "
+                 "PERSCOM's model cannot load the row (foreach() argument must be of type "
+                 "array|object, %s given)",
+                 BR_CUSTOM_COLUMN, json_kind(parsed), php_type(parsed));
         json_decref(parsed);
-        return json_object();
-    }
-    if (!json_is_object(parsed)) {
-        json_decref(parsed);
-        snprintf(errstr, errstr_size, "custom-field column \"%s\" is not a JSON object",
-                 BR_CUSTOM_COLUMN);
         return NULL;
     }
     fields = json_object();
-    json_object_foreach(parsed, key, member) {
-        if (!in_list(hidden, key)) {
-            json_object_set_new(fields, key, br_casts_php_array(member));
+    if (json_is_array(parsed)) {
+        /* a list's items are set under their integer keys: "0", "1", ... in `data` */
+        for (size_t i = 0; i < json_array_size(parsed); i++) {
+            char index[32];
+
+            snprintf(index, sizeof(index), "%zu", i);
+            json_object_set_new(fields, index, br_casts_php_array(json_array_get(parsed, i)));
+        }
+    } else if (json_is_object(parsed)) {
+        json_object_foreach(parsed, key, member) {
+            if (!in_list(hidden, key)) {
+                json_object_set_new(fields, key, br_casts_php_array(member));
+            }
         }
     }
     json_decref(parsed);

@@ -16,8 +16,10 @@
 /*
  * The custom fields of the column's value (a JSON string or null) in their order, names in
  * hidden (NULL-terminated, may be NULL) left out, values as PHP arrays (casts.h,
- * br_casts_php_array): a new object. SQL NULL and an empty list give no fields. Returns NULL
- * with a message when the value is not a string, not JSON, or not a JSON object.
+ * br_casts_php_array): a new object. SQL NULL, JSON null and an empty list give no fields; a
+ * list gives its items under the keys "0", "1", ... Returns NULL with a message when the value
+ * is not a string, not JSON, or JSON that PERSCOM's model cannot load (a number, a string, a
+ * boolean: the message names the JSON type found and PHP's words for it).
  */
 json_t *br_custom_fields(const json_t *column, const char *const *hidden, char *errstr,
                          size_t errstr_size);

@@ -5,7 +5,8 @@
  * date functions, as PERSCOM does.
  *
  * usage: php expected.php CASES_JSON OUT_JSON
- * Writes, per case: {id, method, url, signature, body} where body is "" for GET.
+ * Writes, per case: {id, method, url, signature, body} where body is "" for GET, or, for a row
+ * PERSCOM's model cannot load, {id, hook, method, error} with PHP's message.
  */
 
 const RESOURCES = [
@@ -140,25 +141,32 @@ function columns(?array $row): array
 
 /*
  * The custom fields of the column's JSON text, hidden names left out: what PERSCOM's model sets
- * as attributes (stancl/virtualcolumn's decodeVirtualColumn) and toArray() does not hide.
+ * as attributes and toArray() does not hide. stancl/virtualcolumn's decodeVirtualColumn():
+ * foreach ($model->data ?? [] as $key => $value) with the 'array' cast's json_decode($text,
+ * true). Laravel's error handler throws a warning as an ErrorException, and so does this one:
+ * foreach over a number, a string or a boolean means PERSCOM cannot load the row.
  */
 function custom_fields(?string $text, array $hidden): array
 {
     if ($text === null) {
         return [];
     }
-    $shape = json_decode($text);
+    $decoded = json_decode($text, true);
     if (json_last_error() !== JSON_ERROR_NONE) {
         fail('custom fields are not JSON: ' . json_last_error_msg());
     }
-    if (is_array($shape) && count($shape) === 0) {
-        return [];
+    $fields = [];
+    set_error_handler(function (int $level, string $message, string $file, int $line): bool {
+        throw new ErrorException($message, 0, $level, $file, $line);
+    });
+    try {
+        foreach ($decoded ?? [] as $key => $value) {
+            $fields[$key] = $value;
+        }
+    } finally {
+        restore_error_handler();
     }
-    if (!is_object($shape)) {
-        fail('custom fields are not an object');
-    }
-    /* what Laravel's array cast makes of the column */
-    return array_diff_key(json_decode($text, true), array_flip($hidden));
+    return array_diff_key($fields, array_flip($hidden));
 }
 
 /*
@@ -279,7 +287,14 @@ foreach ($input['hooks'] as $hook) {
 $out = [];
 foreach ($input['cases'] as $case) {
     $hook = $hooks[$case['hook']];
-    $payload = build_payload($case);
+    try {
+        $payload = build_payload($case);
+    } catch (ErrorException $e) {
+        /* PERSCOM's model cannot load the row: nothing to send, the bridge refuses it */
+        $out[] = ['id' => $case['id'], 'hook' => $hook['name'], 'method' => $hook['method'],
+            'error' => $e->getMessage()];
+        continue;
+    }
     $json = json_encode($payload);
     if ($json === false) {
         fail("case {$case['id']}: json_encode: " . json_last_error_msg());

@@ -713,13 +713,16 @@ EXACT_TOPIC = 'perscom.golden-exact.%s'
 HIDDEN = ('password', 'remember_token', 'discord_private_channel_id')
 
 # Custom-field texts of the exactness cases: hidden names among the fields (on users they are
-# never sent; elsewhere they are ordinary fields).
+# never sent; elsewhere they are ordinary fields), and JSON that is no object.
 EXACT_CUSTOM = [
     '{"password":"hunter2","rank":"Sgt","remember_token":"tok","discord_private_channel_id":"9"}',
     '{"password":"x","0":"a","1":"b"}',
     '{"password":"only"}',
     '{"profile":{"password":"nested, kept"},"remember_token":null}',
     '{"a": 1, "password": "x", "n": {}, "f": 1.5e-7}',
+    # valid JSON that is no object: null and lists PERSCOM's model reads; scalars it cannot
+    'null', ' null ', '[]', '[1,2]', '[{"a":{}},{"0":"x"}]', '["pw",{"password":"nested"}]',
+    '42', '-0', '-1.5', '1E5', '"text"', '"{\\"a\\":1}"', 'true', 'false',
 ]
 
 
@@ -768,6 +771,10 @@ def exact_hidden_only(rng, text):
 def make_exact_case(rng, index, table, columns):
     op = rng.choice(['c', 'u', 'u', 'd'])
     row = [[name] + exact_column(rng, table, name, t) for name, t in columns]
+    names = [c[0] for c in row]
+    data = names.index('data') if 'data' in names and table in CUSTOM_FIELD_TABLES else None
+    if data is not None and index % 4 != 3:
+        row[data][2] = EXACT_CUSTOM[index % len(EXACT_CUSTOM)]  # each of them, in turn
     before = after = None
     kind = op
     if op == 'c':
@@ -777,8 +784,6 @@ def make_exact_case(rng, index, table, columns):
     else:
         before = row
         after = [list(c) for c in row]
-        names = [c[0] for c in row]
-        data = names.index('data') if 'data' in names and table in CUSTOM_FIELD_TABLES else None
         hidden_only = exact_hidden_only(rng, row[data][2]) if data is not None else None
         if hidden_only is not None and rng.random() < 0.5:
             after[data] = ['data', 'value', hidden_only]
@@ -839,7 +844,7 @@ def main():
     parser.add_argument('--per-table', type=int, default=25)
     parser.add_argument('--debezium-per-table', type=int, default=8,
                         help='cases per table and bigint.unsigned.handling.mode')
-    parser.add_argument('--exact-per-table', type=int, default=8,
+    parser.add_argument('--exact-per-table', type=int, default=10,
                         help='exactness cases per table')
     args = parser.parse_args()
 

@@ -100,6 +100,29 @@ static void test_fields(void **state)
         /* only at the top level: a nested key is a value's, not an attribute */
         {"\"{\\\"profile\\\":{\\\"password\\\":\\\"x\\\"}}\"",
          "{\"profile\":{\"password\":\"x\"}}", NULL},
+        /* JSON null: json_decode gives null, `?? []` no fields */
+        {"\"null\"", "{}", NULL},
+        {"\" null \"", "{}", NULL},
+        /* a list: foreach gives its items under the integer keys 0, 1, ... */
+        {"\"[1]\"", "{\"0\":1}", NULL},
+        {"\"[{\\\"a\\\":{}},{\\\"0\\\":\\\"x\\\"},null]\"",
+         "{\"0\":{\"a\":[]},\"1\":[\"x\"],\"2\":null}", NULL},
+        /* scalars: foreach fails, so PERSCOM's model cannot load the row (PHP's words) */
+        {"\"42\"", NULL,
+         "holds a JSON number, not an object or a list; PERSCOM's model cannot load the row "
+         "(foreach() argument must be of type array|object, int given)"},
+        {"\"-0\"", NULL, "a JSON number, not an object or a list; PERSCOM's model cannot load"},
+        {"\"-1.5\"", NULL, "holds a JSON number, not an object or a list; PERSCOM's model "
+                          "cannot load the row (foreach() argument must be of type "
+                          "array|object, float given)"},
+        {"\"1E5\"", NULL, "array|object, float given)"},
+        {"\"\\\"text\\\"\"", NULL, "holds a JSON string, not an object or a list; PERSCOM's "
+                                   "model cannot load the row (foreach() argument must be of "
+                                   "type array|object, string given)"},
+        {"\"true\"", NULL, "holds a JSON boolean, not an object or a list; PERSCOM's model "
+                          "cannot load the row (foreach() argument must be of type "
+                          "array|object, bool given)"},
+        {"\" false \"", NULL, "a JSON boolean, not an object or a list; PERSCOM's model"},
         {"\"{bad\"", NULL, "is not valid JSON"},
         {"\"\"", NULL, "is not valid JSON"},
         {"{\"a\":1}", NULL, "is not a string"},

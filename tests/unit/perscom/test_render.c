@@ -86,6 +86,16 @@ static const char expect_k[] =
     "\":\"req-11\",\"trace_id\":null,\"data\":{\"id\":4,\"label\":\"User: 4\"},\"chang"
     "es\":{\"id\":4,\"data\":\"[]\"}}";
 
+/* custom fields that are a list, and JSON null (PHP: foreach over json_decode($text, true)) */
+static const char expect_l[] =
+    "{\"event\":\"rankrecord.created\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"req"
+    "uest_id\":\"r\",\"trace_id\":null,\"data\":{\"id\":1,\"0\":{\"a\":[]},\"1\":[\"x\"],"
+    "\"label\":\"Rank Record: 1\"},\"changes\":[]}";
+static const char expect_m[] =
+    "{\"event\":\"rankrecord.created\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"req"
+    "uest_id\":\"r\",\"trace_id\":null,\"data\":{\"id\":1,\"label\":\"Rank Record: 1\"},"
+    "\"changes\":[]}";
+
 #define END {NULL, NULL, 0}
 #define MAX_COLS 16
 
@@ -179,8 +189,13 @@ static const struct render_case render_cases[] = {
      {{"id", "1", 0}, END}, "r", NULL, "t", 0, 0, NULL},
     {"created without an after image", "user", BR_ACTION_CREATED, {{"id", "1", 0}, END},
      {END}, "r", NULL, "t", 0, 0, NULL},
-    {"custom fields a list", "rankrecord", BR_ACTION_CREATED, {END},
-     {{"id", "1", 0}, {"data", "\"[1]\"", 0}, END}, "r", NULL, "t", 0, 0, NULL},
+    {"L: custom fields a list: its items under the keys 0, 1, ...", "rankrecord",
+     BR_ACTION_CREATED, {END},
+     {{"id", "1", 0},
+      {"data", "\"[{\\\"a\\\":{}},{\\\"0\\\":\\\"x\\\"}]\"", 0}, END},
+     "r", NULL, "t", 0, 0, expect_l},
+    {"M: custom fields the JSON null: none", "rankrecord", BR_ACTION_CREATED, {END},
+     {{"id", "1", 0}, {"data", "\" null \"", 0}, END}, "r", NULL, "t", 0, 0, expect_m},
     {"custom fields a number", "rankrecord", BR_ACTION_CREATED, {END},
      {{"id", "1", 0}, {"data", "\"5\"", 0}, END}, "r", NULL, "t", 0, 0, NULL},
     {"custom fields not JSON", "rankrecord", BR_ACTION_CREATED, {END},
