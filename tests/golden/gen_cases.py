@@ -726,14 +726,60 @@ EXACT_CUSTOM = [
 ]
 
 
+# Extra columns of Avro maps, and of arrays and records holding maps: PHP arrays in `data` and
+# `changes` ({} is [], keys "0".."n-1" in order a list).
+EXACT_EXTRAS = [
+    {'name': 'm_long', 'type': ['null', {'type': 'map', 'values': 'long'}], 'default': None},
+    {'name': 'm_str', 'type': {'type': 'map', 'values': 'string'}},
+    {'name': 'maps', 'type': {'type': 'array', 'items': {'type': 'map', 'values': 'double'}}},
+    {'name': 'rec', 'type': {'type': 'record', 'name': 'Extra', 'fields': [
+        {'name': 'm', 'type': {'type': 'map', 'values': 'long'}},
+        {'name': 'l', 'type': {'type': 'array',
+                               'items': {'type': 'map', 'values': 'boolean'}}},
+        {'name': 'none', 'type': {'type': 'record', 'name': 'Nothing', 'fields': []}},
+    ]}},
+    {'name': 'mm', 'type': {'type': 'map', 'values': {'type': 'map', 'values': 'string'}}},
+]
+# Key sets of the maps: empty, list-like, list-like but out of order or with a gap, other.
+MAP_KEYS = [[], ['0'], ['0', '1'], ['0', '1', '2'], ['1', '0'], ['0', '2'], ['1'], ['a'],
+            ['0', 'a'], ['00'], ['-1', '0'], ['b', 'a'], ['', '0']]
+
+
 def exact_schema(table):
-    """schemas/<table>.avsc as a producer may shape it: users without the hidden columns.
-    Returns (schema, [(name, Avro type)])."""
+    """schemas/<table>.avsc as a producer may shape it: users without the hidden columns, and
+    EXACT_EXTRAS at the end. Returns (schema, [(name, Avro type)])."""
     with open(os.path.join(SCHEMAS, table + '.avsc'), encoding='utf-8') as f:
         schema = json.load(f)
     value = [t for t in schema['fields'][0]['type'] if t != 'null'][0]
     value['fields'] = [f for f in value['fields'] if f['name'] not in HIDDEN]
+    value['fields'] += copy.deepcopy(EXACT_EXTRAS)
     return schema, [(f['name'], f['type']) for f in value['fields']]
+
+
+def rand_map(rng, value):
+    return {k: value() for k in rng.choice(MAP_KEYS)}
+
+
+def exact_extra(rng, name):
+    """A value of an EXACT_EXTRAS column, as fastavro writes it and PHP reads it."""
+    if name == 'm_long':
+        return None if rng.random() < 0.15 else rand_map(rng, lambda: rng.randint(-9, 9))
+    if name == 'm_str':
+        return rand_map(rng, lambda: rand_text(rng))
+    if name == 'maps':
+        return [rand_map(rng, lambda: rand_float(rng)) for _ in range(rng.randint(0, 3))]
+    if name == 'rec':
+        return {'m': rand_map(rng, lambda: rng.randint(0, 99)),
+                'l': [rand_map(rng, lambda: rng.random() < 0.5) for _ in range(rng.randint(0, 2))],
+                'none': {}}
+    return rand_map(rng, lambda: rand_map(rng, lambda: rng.choice(['x', '', '/'])))
+
+
+def reordered(value):
+    """A map of value in reverse order (PHP: another array), or None when that is the same."""
+    if isinstance(value, dict) and len(value) > 1:
+        return dict(reversed(list(value.items())))
+    return None
 
 
 def exact_custom(rng):
@@ -749,6 +795,8 @@ def exact_custom(rng):
 
 
 def exact_column(rng, table, name, avro_type):
+    if name in [e['name'] for e in EXACT_EXTRAS]:
+        return ['value', exact_extra(rng, name)]
     if name == 'data' and table in CUSTOM_FIELD_TABLES:
         base, nullable = non_null(avro_type)
         if nullable and rng.random() < 0.1:
@@ -791,6 +839,9 @@ def make_exact_case(rng, index, table, columns):
         else:
             for i in rng.sample(range(1, len(columns)), k=rng.randint(1, 3)):
                 after[i] = [columns[i][0]] + exact_column(rng, table, *columns[i])
+            i = names.index('m_str')
+            if reordered(after[i][2]) is not None and rng.random() < 0.5:
+                after[i] = ['m_str', 'value', reordered(after[i][2])]  # the order alone
     ts_ms = rng.randint(946684800000, 2145916799000)
     envelope = {
         'op': op,
@@ -816,8 +867,9 @@ def make_exact_case(rng, index, table, columns):
 
 
 def exact_cases(rng, out_dir, first_index, per_table):
-    """Users whose schema lacks the hidden columns, hidden names among custom fields, written
-    with OUT/exact/<table>.avsc and configured by OUT/bridge-exact.yaml."""
+    """Users whose schema lacks the hidden columns, hidden names among custom fields, custom
+    fields that are no object, extra columns of maps; written with OUT/exact/<table>.avsc and
+    configured by OUT/bridge-exact.yaml."""
     cases = []
     index = first_index
     os.makedirs(os.path.join(out_dir, 'exact'), exist_ok=True)

@@ -96,6 +96,14 @@ static const char expect_m[] =
     "uest_id\":\"r\",\"trace_id\":null,\"data\":{\"id\":1,\"label\":\"Rank Record: 1\"},"
     "\"changes\":[]}";
 
+/* extra columns of Avro maps and records: PHP arrays, compared in order (PHP 8.2) */
+static const char expect_n[] =
+    "{\"event\":\"calendar.updated\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"request_"
+    "id\":\"req-12\",\"trace_id\":null,\"data\":{\"id\":2,\"m_empty\":[],\"m_list\":[5,7],"
+    "\"m_order\":{\"b\":2,\"a\":1},\"maps\":[[],[\"x\"]],\"rec\":{\"m\":[1],\"e\":[]},\"lab"
+    "el\":\"Calendar: 2\"},\"changes\":{\"m_list\":\"[5,7]\",\"m_order\":\"{\\\"b\\\":2,"
+    "\\\"a\\\":1}\"}}";
+
 #define END {NULL, NULL, 0}
 #define MAX_COLS 16
 
@@ -185,6 +193,20 @@ static const struct render_case render_cases[] = {
      {END},
      {{"id", "4", 0}, {"data", "\"{\\\"password\\\":\\\"y\\\"}\"", 0}, END},
      "req-11", NULL, "t", 0, 0, expect_k},
+    {"N: maps and records are PHP arrays; a map's order counts", "calendar", BR_ACTION_UPDATED,
+     {{"id", "2", 0},
+      {"m_empty", "{}", 0},
+      {"m_list", "{\"0\":5,\"1\":6}", 0},
+      {"m_order", "{\"a\":1,\"b\":2}", 0},
+      {"maps", "[{},{\"0\":\"x\"}]", 0},
+      {"rec", "{\"m\":{\"0\":1},\"e\":{}}", 0}, END},
+     {{"id", "2", 0},
+      {"m_empty", "{}", 0},
+      {"m_list", "{\"0\":5,\"1\":7}", 0},
+      {"m_order", "{\"b\":2,\"a\":1}", 0},
+      {"maps", "[{},{\"0\":\"x\"}]", 0},
+      {"rec", "{\"m\":{\"0\":1},\"e\":{}}", 0}, END},
+     "req-12", NULL, "t", 0, 0, expect_n},
     {"deleted without a before image", "user", BR_ACTION_DELETED, {END},
      {{"id", "1", 0}, END}, "r", NULL, "t", 0, 0, NULL},
     {"created without an after image", "user", BR_ACTION_CREATED, {{"id", "1", 0}, END},
@@ -281,40 +303,58 @@ static void test_payloads(void **state)
     }
 }
 
-/* The GET query of case H, as PHP 8.2's http_build_query($payload, '', '&', RFC3986) writes it. */
-static void test_hidden_query(void **state)
-{
-    const struct render_case *c = NULL;
-    struct br_change change = {.op = BR_OP_CREATE, .ts_us = TS};
-    struct br_render_input in = {0};
-    char errstr[256];
-    struct br_buf query;
-    json_t *payload;
+/* GET queries, as PHP 8.2's http_build_query($payload, '', '&', PHP_QUERY_RFC3986) writes them. */
+static const struct {
+    const char *prefix; /* of the render case's name */
+    const char *query;
+} query_cases[] = {
+    {"H:", "event=user.created&created=2026-05-01T10%3A00%3A00.123456Z&request_id=req-8&data%5B"
+           "id%5D=4&data%5Bname%5D=N&data%5Brank%5D=Sgt&data%5B0%5D=a&data%5Blabel%5D=User%3A%204"},
+    {"N:",
+     "event=calendar.updated&created=2026-05-01T10%3A00%3A00.123456Z&request_id=req-12&data%"
+     "5Bid%5D=2&data%5Bm_list%5D%5B0%5D=5&data%5Bm_list%5D%5B1%5D=7&data%5Bm_order%5D%5Bb%5D"
+     "=2&data%5Bm_order%5D%5Ba%5D=1&data%5Bmaps%5D%5B1%5D%5B0%5D=x&data%5Brec%5D%5Bm%5D%5B0%"
+     "5D=1&data%5Blabel%5D=Calendar%3A%202&changes%5Bm_list%5D=%5B5%2C7%5D&changes%5Bm_order"
+     "%5D=%7B%22b%22%3A2%2C%22a%22%3A1%7D"},
+};
 
+static void test_queries(void **state)
+{
     (void)state;
-    for (size_t i = 0; i < sizeof(render_cases) / sizeof(render_cases[0]); i++) {
-        if (strncmp(render_cases[i].name, "H:", 2) == 0) {
-            c = &render_cases[i];
+    for (size_t q = 0; q < sizeof(query_cases) / sizeof(query_cases[0]); q++) {
+        const struct render_case *c = NULL;
+        struct br_change change = {.ts_us = TS};
+        struct br_render_input in = {0};
+        char errstr[256];
+        struct br_buf query;
+        json_t *payload;
+
+        for (size_t i = 0; i < sizeof(render_cases) / sizeof(render_cases[0]); i++) {
+            if (strncmp(render_cases[i].name, query_cases[q].prefix,
+                        strlen(query_cases[q].prefix)) == 0) {
+                c = &render_cases[i];
+            }
         }
+        assert_non_null(c);
+        change.before = make_row(c->before);
+        change.after = make_row(c->after);
+        in.resource = br_catalog_by_name(c->resource);
+        in.action = c->action;
+        in.change = &change;
+        in.request_id = c->request_id;
+        in.topic = c->topic;
+        payload = br_render_payload(&in, errstr, sizeof(errstr));
+        assert_non_null(payload);
+        br_buf_init(&query, 0);
+        assert_int_equal(br_query_build(payload, &query, errstr, sizeof(errstr)), 0);
+        if (strcmp(query.data, query_cases[q].query) != 0) {
+            fail_msg("%s\n  expected %s\n  got      %s", c->name, query_cases[q].query,
+                     query.data);
+        }
+        br_buf_finish(&query);
+        json_decref(payload);
+        br_change_finish(&change);
     }
-    assert_non_null(c);
-    change.after = make_row(c->after);
-    in.resource = br_catalog_by_name(c->resource);
-    in.action = c->action;
-    in.change = &change;
-    in.request_id = c->request_id;
-    in.topic = c->topic;
-    payload = br_render_payload(&in, errstr, sizeof(errstr));
-    assert_non_null(payload);
-    br_buf_init(&query, 0);
-    assert_int_equal(br_query_build(payload, &query, errstr, sizeof(errstr)), 0);
-    assert_string_equal(query.data,
-                        "event=user.created&created=2026-05-01T10%3A00%3A00.123456Z&request_id="
-                        "req-8&data%5Bid%5D=4&data%5Bname%5D=N&data%5Brank%5D=Sgt&data%5B0%5D=a&"
-                        "data%5Blabel%5D=User%3A%204");
-    br_buf_finish(&query);
-    json_decref(payload);
-    br_change_finish(&change);
 }
 
 static const struct {
@@ -407,7 +447,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_payloads),
-        cmocka_unit_test(test_hidden_query),
+        cmocka_unit_test(test_queries),
         cmocka_unit_test(test_derived_uuid),
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_deterministic),
