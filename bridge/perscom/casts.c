@@ -269,6 +269,8 @@ static json_t *default_data(const struct br_field *field)
         br_casts_clock_text(field->time_us, text);
         return string_value(text);
     case BR_FIELD_VALUE:
+        /* an Avro array, map or record is a PHP array: {} is [], keys "0".."n-1" a list */
+        return br_casts_php_array(field->value);
     case BR_FIELD_DECIMAL:
         break;
     }
@@ -414,9 +416,11 @@ json_t *br_casts_raw(const struct br_column *column, const struct br_field *fiel
     if (column && (column->cast == BR_CAST_INTEGER || column->cast == BR_CAST_BOOLEAN ||
                    column->cast == BR_CAST_JSON)) {
         /* ids as PDO reads them; booleans as a set attribute holds them; JSON as the model
-         * encodes it when it is set (json_encode of the decoded value, null kept) */
+         * encodes it when it is set (json_encode of the decoded value, null kept); a list or
+         * object the cast does not apply to, as its json_encode like everywhere */
         value = br_casts_data(column, field, errstr, errstr_size);
-        if (!value || column->cast != BR_CAST_JSON || json_is_null(value)) {
+        if (!value || json_is_null(value) ||
+            (column->cast != BR_CAST_JSON && !json_is_object(value) && !json_is_array(value))) {
             return value;
         }
         raw = encoded(value, errstr, errstr_size);

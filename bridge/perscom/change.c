@@ -82,13 +82,46 @@ const struct br_field *br_row_find(const struct br_row *row, const char *name)
     return NULL;
 }
 
+/* PHP's === of the arrays the values stand for: objects key by key in their order. */
+static bool equal_in_order(const json_t *a, const json_t *b)
+{
+    if (json_is_object(a) && json_is_object(b)) {
+        void *x = json_object_iter((json_t *)a);
+        void *y = json_object_iter((json_t *)b);
+
+        if (json_object_size(a) != json_object_size(b)) {
+            return false;
+        }
+        for (; x && y; x = json_object_iter_next((json_t *)a, x),
+                       y = json_object_iter_next((json_t *)b, y)) {
+            if (strcmp(json_object_iter_key(x), json_object_iter_key(y)) != 0 ||
+                !equal_in_order(json_object_iter_value(x), json_object_iter_value(y))) {
+                return false;
+            }
+        }
+        return true;
+    }
+    if (json_is_array(a) && json_is_array(b)) {
+        if (json_array_size(a) != json_array_size(b)) {
+            return false;
+        }
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            if (!equal_in_order(json_array_get(a, i), json_array_get(b, i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+    return json_equal(a, b);
+}
+
 bool br_field_equal(const struct br_field *a, const struct br_field *b)
 {
     if (a->kind != b->kind) {
         return false;
     }
     if (a->kind == BR_FIELD_VALUE || a->kind == BR_FIELD_DECIMAL) {
-        return json_equal(a->value, b->value);
+        return equal_in_order(a->value, b->value);
     }
     return a->time_us == b->time_us;
 }

@@ -74,7 +74,8 @@ void br_row_add_timed(struct br_row *row, const char *name, enum br_field_kind k
 /* text: an exact decimal as described at BR_FIELD_DECIMAL (copied). */
 void br_row_add_decimal(struct br_row *row, const char *name, const char *text);
 const struct br_field *br_row_find(const struct br_row *row, const char *name);
-/* True when both fields hold the same kind and value (names are not compared). */
+/* True when both fields hold the same kind and value (names are not compared); the members of
+ * objects (Avro maps and records) in the same order, as PHP's === compares arrays. */
 bool br_field_equal(const struct br_field *a, const struct br_field *b);
 
 void br_change_finish(struct br_change *change); /* frees before/after; change itself is the caller's */

@@ -14,8 +14,8 @@
 
 #include "core/buf.h"
 #include "perscom/casts.h"
+#include "perscom/custom.h"
 
-#define CUSTOM_COLUMN "data"
 #define LABEL_KEY "label"
 
 /* The namespace of derived request ids (UUIDv5): 6f1c3a52-8d0e-4b7a-9c25-3e41d7f0b9a8. */
@@ -116,53 +116,7 @@ static int in_list(const char *const *list, const char *name)
 
 static int is_custom_column(const struct br_resource *resource, const char *name)
 {
-    return resource->custom_fields && strcmp(name, CUSTOM_COLUMN) == 0;
-}
-
-/*
- * Parses the custom-field column: an object (its keys become fields), or an empty array
- * (how PHP stores an empty set). Returns a new object, or NULL with a message.
- */
-static json_t *parse_custom_fields(const json_t *column, char *errstr, size_t errstr_size)
-{
-    json_error_t error;
-    json_t *parsed;
-    json_t *converted;
-
-    if (json_is_null(column)) {
-        return json_object();
-    }
-    if (!json_is_string(column)) {
-        snprintf(errstr, errstr_size, "custom-field column \"%s\" is not a string",
-                 CUSTOM_COLUMN);
-        return NULL;
-    }
-    parsed = json_loadb(json_string_value(column), json_string_length(column), JSON_ALLOW_NUL,
-                        &error);
-    if (!parsed) {
-        snprintf(errstr, errstr_size, "custom-field column \"%s\" is not valid JSON: %s",
-                 CUSTOM_COLUMN, error.text);
-        return NULL;
-    }
-    if (json_is_array(parsed) && json_array_size(parsed) == 0) {
-        json_decref(parsed);
-        return json_object();
-    }
-    if (!json_is_object(parsed)) {
-        json_decref(parsed);
-        snprintf(errstr, errstr_size, "custom-field column \"%s\" is not a JSON object",
-                 CUSTOM_COLUMN);
-        return NULL;
-    }
-    /* the top level stays an object: its keys are merged into data one by one */
-    converted = json_object();
-    const char *key;
-    json_t *member;
-    json_object_foreach(parsed, key, member) {
-        json_object_set_new(converted, key, br_casts_php_array(member));
-    }
-    json_decref(parsed);
-    return converted;
+    return resource->custom_fields && strcmp(name, BR_CUSTOM_COLUMN) == 0;
 }
 
 static json_t *build_data(const struct br_resource *resource, const struct br_row *row,
@@ -187,10 +141,11 @@ static json_t *build_data(const struct br_resource *resource, const struct br_ro
         if (is_custom_column(resource, field->name)) {
             if (custom || field->kind != BR_FIELD_VALUE) {
                 snprintf(errstr, errstr_size, "custom-field column \"%s\" is not a string",
-                         CUSTOM_COLUMN);
+                         BR_CUSTOM_COLUMN);
                 goto fail;
             }
-            custom = parse_custom_fields(field->value, errstr, errstr_size);
+            /* hidden names never leave, also when the schema lacks the hidden columns */
+            custom = br_custom_fields(field->value, resource->hidden, errstr, errstr_size);
             if (!custom) {
                 goto fail;
             }
@@ -207,7 +162,7 @@ static json_t *build_data(const struct br_resource *resource, const struct br_ro
         const char *key;
         json_t *member;
         json_object_foreach(custom, key, member) {
-            /* a column of the row (hidden ones and the custom column too) wins, as does label */
+            /* a column of the row (the custom column too) wins, as does label */
             if (br_row_find(row, key) || strcmp(key, LABEL_KEY) == 0) {
                 continue;
             }
@@ -240,9 +195,47 @@ fail:
     return NULL;
 }
 
-static int field_changed(const struct br_field *after, const struct br_field *before)
+/* The raw form of field in `changes` (the custom column without hidden keys); NULL on error. */
+static json_t *raw_value(const struct br_resource *resource, const struct br_field *field,
+                         char *errstr, size_t errstr_size)
 {
-    return !before || !br_field_equal(after, before);
+    if (is_custom_column(resource, field->name) && field->kind == BR_FIELD_VALUE) {
+        return br_custom_raw(field->value, resource->hidden, errstr, errstr_size);
+    }
+    return br_casts_raw(br_catalog_column(resource, field->name), field, errstr, errstr_size);
+}
+
+/*
+ * 1 and the raw value of after when it changed, 0 when not, -1 on error. The custom column
+ * counts as changed only when its text differs once hidden keys are left out.
+ */
+static int changed_value(const struct br_resource *resource, const struct br_field *after,
+                         const struct br_field *before, json_t **value, char *errstr,
+                         size_t errstr_size)
+{
+    json_t *old;
+    int same;
+
+    *value = NULL;
+    if (before && br_field_equal(after, before)) {
+        return 0;
+    }
+    *value = raw_value(resource, after, errstr, errstr_size);
+    if (!*value) {
+        return -1;
+    }
+    if (!before || !is_custom_column(resource, after->name)) {
+        return 1;
+    }
+    old = raw_value(resource, before, errstr, errstr_size);
+    same = old && json_equal(old, *value);
+    json_decref(old);
+    if (same) {
+        json_decref(*value);
+        *value = NULL;
+        return 0;
+    }
+    return 1;
 }
 
 static json_t *build_changes(const struct br_resource *resource, const struct br_change *change,
@@ -256,17 +249,20 @@ static json_t *build_changes(const struct br_resource *resource, const struct br
         const struct br_field *before =
             change->before ? br_row_find(change->before, field->name) : NULL;
         json_t *value;
+        int changed;
 
-        if (in_list(resource->hidden, field->name) || !field_changed(field, before)) {
+        if (in_list(resource->hidden, field->name)) {
             continue;
         }
-        value = br_casts_raw(br_catalog_column(resource, field->name), field, why, sizeof(why));
-        if (!value) {
+        changed = changed_value(resource, field, before, &value, why, sizeof(why));
+        if (changed < 0) {
             snprintf(errstr, errstr_size, "column \"%s\": %s", field->name, why);
             json_decref(changes);
             return NULL;
         }
-        json_object_set_new(changes, field->name, value);
+        if (changed) {
+            json_object_set_new(changes, field->name, value);
+        }
     }
     if (json_object_size(changes) == 0) {
         /* PHP writes an empty array as [] */

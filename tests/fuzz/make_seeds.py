@@ -9,8 +9,10 @@
            it lacks) plain, Confluent-framed and with Apicurio's contentId header (selector 0xc0);
   render/  one selector byte (resource + 10 * action) + a JSON change (fuzz_render.c): the golden
            cases with datetimes as "Y-m-d H:i:s.u" strings or {"$t": microseconds}, the
-           Debezium-shaped golden cases with {"$dec"}, {"$date"} and {"$clock"} columns, and
-           two changes nested deeper than json_encode's limit of 512;
+           Debezium-shaped golden cases with {"$dec"}, {"$date"} and {"$clock"} columns, the
+           exactness cases (maps, hidden custom-field names, custom fields that are no object),
+           each custom-field text of gen_cases.EXACT_CUSTOM, maps updated in their order only,
+           and two changes nested deeper than json_encode's limit of 512;
   conf/    the YAML files of tests/unit/fixtures/conf, examples/ and tests/golden.
 
 Deterministic; run from anywhere: python3 tests/fuzz/make_seeds.py (needs fastavro).
@@ -181,14 +183,15 @@ def dbz_json_row(row):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, os.path.join(ROOT, 'tests', 'golden', 'gen_cases.py'),
-                        tmp, '--seed', '7', '--per-table', '3', '--debezium-per-table', '2'],
+                        tmp, '--seed', '7', '--per-table', '3', '--debezium-per-table', '2',
+                        '--exact-per-table', '2'],
                        check=True)
         with open(os.path.join(tmp, 'cases.json'), encoding='utf-8') as f:
             cases = json.load(f)['cases']
         decode = fresh('decode')
         render = fresh('render')
         for n, case in enumerate(cases):
-            if 'config' in case:  # Debezium-shaped: render seeds only, below
+            if 'config' in case:  # Debezium-shaped and exactness: render seeds only, below
                 if n % 2 == 0:
                     change = {'before': dbz_json_row(case['before']),
                               'after': dbz_json_row(case['after']),
@@ -225,6 +228,19 @@ def main():
                                        'ts_us': 0}).encode())
         write(os.path.join(render, 'deep-column.json'),
               bytes([6]) + ('{"after":{"id":1,"text":' + deep + '}}').encode())
+        # Custom-field texts PERSCOM's model reads (null, lists) or cannot load (scalars), and
+        # hidden names among a users' custom fields (selector 9: users, created).
+        for n, text in enumerate(gen_cases.EXACT_CUSTOM):
+            write(os.path.join(render, f'custom-field-{n:02d}.json'),
+                  bytes([9]) + json.dumps({'after': {'id': 1, 'data': text}}).encode())
+        # Maps that PHP writes as [] or as a list, nested in lists and records; updated
+        # with only their order changed (selector 12: calendars, updated).
+        maps = {'m': {}, 'l': {'0': 5, '1': 6}, 'o': {'b': 1, 'a': 2},
+                'r': {'m': {'0': [{}]}, 'e': {}}}
+        moved = dict(maps, o={'a': 2, 'b': 1})
+        write(os.path.join(render, 'maps-reordered.json'),
+              bytes([12]) + json.dumps({'before': dict(maps, id=1),
+                                        'after': dict(moved, id=1)}).encode())
         fixtures = os.path.join(ROOT, 'tests', 'unit', 'fixtures', 'decode')
         with open(os.path.join(fixtures, 'ranks_update.bin'), 'rb') as f:
             write(os.path.join(decode, 'fixture-ranks_update.bin'), bytes([6]) + f.read())

@@ -5,7 +5,8 @@
  * date functions, as PERSCOM does.
  *
  * usage: php expected.php CASES_JSON OUT_JSON
- * Writes, per case: {id, method, url, signature, body} where body is "" for GET.
+ * Writes, per case: {id, method, url, signature, body} where body is "" for GET, or, for a row
+ * PERSCOM's model cannot load, {id, hook, method, error} with PHP's message.
  */
 
 const RESOURCES = [
@@ -138,23 +139,47 @@ function columns(?array $row): array
     return $out;
 }
 
-function custom_fields(?string $text): array
+/*
+ * The custom fields of the column's JSON text, hidden names left out: what PERSCOM's model sets
+ * as attributes and toArray() does not hide. stancl/virtualcolumn's decodeVirtualColumn():
+ * foreach ($model->data ?? [] as $key => $value) with the 'array' cast's json_decode($text,
+ * true). Laravel's error handler throws a warning as an ErrorException, and so does this one:
+ * foreach over a number, a string or a boolean means PERSCOM cannot load the row.
+ */
+function custom_fields(?string $text, array $hidden): array
 {
     if ($text === null) {
         return [];
     }
-    $shape = json_decode($text);
+    $decoded = json_decode($text, true);
     if (json_last_error() !== JSON_ERROR_NONE) {
         fail('custom fields are not JSON: ' . json_last_error_msg());
     }
-    if (is_array($shape) && count($shape) === 0) {
-        return [];
+    $fields = [];
+    set_error_handler(function (int $level, string $message, string $file, int $line): bool {
+        throw new ErrorException($message, 0, $level, $file, $line);
+    });
+    try {
+        foreach ($decoded ?? [] as $key => $value) {
+            $fields[$key] = $value;
+        }
+    } finally {
+        restore_error_handler();
     }
-    if (!is_object($shape)) {
-        fail('custom fields are not an object');
+    return array_diff_key($fields, array_flip($hidden));
+}
+
+/*
+ * The custom-field column in `changes`: its raw text, unless its top level holds a hidden
+ * name; then json_encode of the rest.
+ */
+function custom_raw(?string $text, array $hidden): ?string
+{
+    $fields = $text === null ? null : json_decode($text, true);
+    if (!is_array($fields) || !array_intersect_key($fields, array_flip($hidden))) {
+        return $text;
     }
-    /* what Laravel's array cast makes of the column */
-    return json_decode($text, true);
+    return json_encode(array_diff_key($fields, array_flip($hidden)));
 }
 
 function build_data(string $table, array $row): array
@@ -168,13 +193,13 @@ function build_data(string $table, array $row): array
             continue;
         }
         if ($has_custom && $name === 'data') {
-            $custom = custom_fields($value);
+            $custom = custom_fields($value, $hidden);
             continue;
         }
         $data[$name] = column_value($table, $name, $kind, $value, false);
     }
     foreach ($custom as $key => $value) {
-        /* columns (hidden ones and `data` included) and label win over custom fields */
+        /* columns (`data` included) and label win over custom fields */
         if (array_key_exists((string)$key, $row) || (string)$key === 'label') {
             continue;
         }
@@ -195,11 +220,19 @@ function build_changes(string $table, ?array $before, array $after): array
         if (in_array($name, $hidden, true)) {
             continue;
         }
+        if ($has_custom && $name === 'data') {
+            /* the custom-field column's raw JSON text, without hidden names */
+            $raw = custom_raw($value, $hidden);
+            if ($before === null || !array_key_exists($name, $before)
+                || custom_raw($before[$name][1], $hidden) !== $raw) {
+                $changes[$name] = $raw;
+            }
+            continue;
+        }
         if ($before !== null && array_key_exists($name, $before)
             && $before[$name][0] === $kind && $before[$name][1] === $value) {
             continue;
         }
-        /* the custom-field column's raw JSON text stays as it is ('value') */
         $changes[$name] = column_value($table, $name, $kind, $value, true);
     }
     return $changes;
@@ -254,7 +287,14 @@ foreach ($input['hooks'] as $hook) {
 $out = [];
 foreach ($input['cases'] as $case) {
     $hook = $hooks[$case['hook']];
-    $payload = build_payload($case);
+    try {
+        $payload = build_payload($case);
+    } catch (ErrorException $e) {
+        /* PERSCOM's model cannot load the row: nothing to send, the bridge refuses it */
+        $out[] = ['id' => $case['id'], 'hook' => $hook['name'], 'method' => $hook['method'],
+            'error' => $e->getMessage()];
+        continue;
+    }
     $json = json_encode($payload);
     if ($json === false) {
         fail("case {$case['id']}: json_encode: " . json_last_error_msg());

@@ -661,20 +661,26 @@ def yaml_string(text):
     return json.dumps(text, ensure_ascii=False)
 
 
-def write_dbz_config(out_dir):
-    lines = ['# written by gen_cases.py: the Debezium-shaped topics (format avro)',
+def write_config(out_dir, name, topics, comment):
+    """OUT/<name>: the render configuration of topics [(topic, schema path)] and HOOKS."""
+    lines = ['# written by gen_cases.py: ' + comment,
              'kafka:', '  brokers: "127.0.0.1:9"', '  group_id: perscom-bridge-golden', 'topics:']
-    for mode in DBZ_MODES:
-        for table in TABLES:
-            lines += ['  - name: ' + DBZ_TOPIC[mode] % table, '    format: avro',
-                      f'    schema: debezium/{mode}/{table}.avsc']
+    for topic, schema in topics:
+        lines += ['  - name: ' + topic, '    format: avro', '    schema: ' + schema]
     lines.append('hooks:')
     for hook in HOOKS:
         lines += ['  - name: ' + hook['name'], '    url: ' + yaml_string(hook['url']),
                   '    method: ' + hook['method'], '    secret: ' + yaml_string(hook['secret']),
                   '    events: ["*"]']
-    with open(os.path.join(out_dir, 'bridge-debezium.yaml'), 'w', encoding='utf-8') as f:
+    with open(os.path.join(out_dir, name), 'w', encoding='utf-8') as f:
         f.write('\n'.join(lines) + '\n')
+
+
+def write_dbz_config(out_dir):
+    write_config(out_dir, 'bridge-debezium.yaml',
+                 [(DBZ_TOPIC[mode] % table, f'debezium/{mode}/{table}.avsc')
+                  for mode in DBZ_MODES for table in TABLES],
+                 'the Debezium-shaped topics (format avro)')
 
 
 def dbz_cases(rng, out_dir, first_index, per_table):
@@ -701,6 +707,188 @@ def dbz_cases(rng, out_dir, first_index, per_table):
     return cases
 
 
+# ---- the exactness cases ----------------------------------------------------------------------
+
+EXACT_TOPIC = 'perscom.golden-exact.%s'
+HIDDEN = ('password', 'remember_token', 'discord_private_channel_id')
+
+# Custom-field texts of the exactness cases: hidden names among the fields (on users they are
+# never sent; elsewhere they are ordinary fields), and JSON that is no object.
+EXACT_CUSTOM = [
+    '{"password":"hunter2","rank":"Sgt","remember_token":"tok","discord_private_channel_id":"9"}',
+    '{"password":"x","0":"a","1":"b"}',
+    '{"password":"only"}',
+    '{"profile":{"password":"nested, kept"},"remember_token":null}',
+    '{"a": 1, "password": "x", "n": {}, "f": 1.5e-7}',
+    # valid JSON that is no object: null and lists PERSCOM's model reads; scalars it cannot
+    'null', ' null ', '[]', '[1,2]', '[{"a":{}},{"0":"x"}]', '["pw",{"password":"nested"}]',
+    '42', '-0', '-1.5', '1E5', '"text"', '"{\\"a\\":1}"', 'true', 'false',
+]
+
+
+# Extra columns of Avro maps, and of arrays and records holding maps: PHP arrays in `data` and
+# `changes` ({} is [], keys "0".."n-1" in order a list).
+EXACT_EXTRAS = [
+    {'name': 'm_long', 'type': ['null', {'type': 'map', 'values': 'long'}], 'default': None},
+    {'name': 'm_str', 'type': {'type': 'map', 'values': 'string'}},
+    {'name': 'maps', 'type': {'type': 'array', 'items': {'type': 'map', 'values': 'double'}}},
+    {'name': 'rec', 'type': {'type': 'record', 'name': 'Extra', 'fields': [
+        {'name': 'm', 'type': {'type': 'map', 'values': 'long'}},
+        {'name': 'l', 'type': {'type': 'array',
+                               'items': {'type': 'map', 'values': 'boolean'}}},
+        {'name': 'none', 'type': {'type': 'record', 'name': 'Nothing', 'fields': []}},
+    ]}},
+    {'name': 'mm', 'type': {'type': 'map', 'values': {'type': 'map', 'values': 'string'}}},
+]
+# Key sets of the maps: empty, list-like, list-like but out of order or with a gap, other.
+MAP_KEYS = [[], ['0'], ['0', '1'], ['0', '1', '2'], ['1', '0'], ['0', '2'], ['1'], ['a'],
+            ['0', 'a'], ['00'], ['-1', '0'], ['b', 'a'], ['', '0']]
+
+
+def exact_schema(table):
+    """schemas/<table>.avsc as a producer may shape it: users without the hidden columns, and
+    EXACT_EXTRAS at the end. Returns (schema, [(name, Avro type)])."""
+    with open(os.path.join(SCHEMAS, table + '.avsc'), encoding='utf-8') as f:
+        schema = json.load(f)
+    value = [t for t in schema['fields'][0]['type'] if t != 'null'][0]
+    value['fields'] = [f for f in value['fields'] if f['name'] not in HIDDEN]
+    value['fields'] += copy.deepcopy(EXACT_EXTRAS)
+    return schema, [(f['name'], f['type']) for f in value['fields']]
+
+
+def rand_map(rng, value):
+    return {k: value() for k in rng.choice(MAP_KEYS)}
+
+
+def exact_extra(rng, name):
+    """A value of an EXACT_EXTRAS column, as fastavro writes it and PHP reads it."""
+    if name == 'm_long':
+        return None if rng.random() < 0.15 else rand_map(rng, lambda: rng.randint(-9, 9))
+    if name == 'm_str':
+        return rand_map(rng, lambda: rand_text(rng))
+    if name == 'maps':
+        return [rand_map(rng, lambda: rand_float(rng)) for _ in range(rng.randint(0, 3))]
+    if name == 'rec':
+        return {'m': rand_map(rng, lambda: rng.randint(0, 99)),
+                'l': [rand_map(rng, lambda: rng.random() < 0.5) for _ in range(rng.randint(0, 2))],
+                'none': {}}
+    return rand_map(rng, lambda: rand_map(rng, lambda: rng.choice(['x', '', '/'])))
+
+
+def reordered(value):
+    """A map of value in reverse order (PHP: another array), or None when that is the same."""
+    if isinstance(value, dict) and len(value) > 1:
+        return dict(reversed(list(value.items())))
+    return None
+
+
+def exact_custom(rng):
+    if rng.random() < 0.4:
+        return rng.choice(EXACT_CUSTOM)
+    fields = {}
+    names = [rand_key(rng) for _ in range(rng.randint(0, 4))] + list(
+        rng.sample(HIDDEN, rng.randint(0, 3)))
+    rng.shuffle(names)
+    for name in names:
+        fields[name] = rand_custom_value(rng)
+    return json.dumps(fields, ensure_ascii=rng.random() < 0.5)
+
+
+def exact_column(rng, table, name, avro_type):
+    if name in [e['name'] for e in EXACT_EXTRAS]:
+        return ['value', exact_extra(rng, name)]
+    if name == 'data' and table in CUSTOM_FIELD_TABLES:
+        base, nullable = non_null(avro_type)
+        if nullable and rng.random() < 0.1:
+            return ['value', None]
+        return ['value', exact_custom(rng)]
+    return list(rand_column(rng, table, name, avro_type))
+
+
+def exact_hidden_only(rng, text):
+    """text with the values of its hidden fields changed, or None when it has none."""
+    try:
+        fields = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(fields, dict) or not any(k in HIDDEN for k in fields):
+        return None
+    return json.dumps({k: ('changed' if k in HIDDEN else v) for k, v in fields.items()})
+
+
+def make_exact_case(rng, index, table, columns):
+    op = rng.choice(['c', 'u', 'u', 'd'])
+    row = [[name] + exact_column(rng, table, name, t) for name, t in columns]
+    names = [c[0] for c in row]
+    data = names.index('data') if 'data' in names and table in CUSTOM_FIELD_TABLES else None
+    if data is not None and index % 4 != 3:
+        row[data][2] = EXACT_CUSTOM[index % len(EXACT_CUSTOM)]  # each of them, in turn
+    before = after = None
+    kind = op
+    if op == 'c':
+        after = row
+    elif op == 'd':
+        before = row
+    else:
+        before = row
+        after = [list(c) for c in row]
+        hidden_only = exact_hidden_only(rng, row[data][2]) if data is not None else None
+        if hidden_only is not None and rng.random() < 0.5:
+            after[data] = ['data', 'value', hidden_only]
+            kind = 'u-custom-hidden-only'
+        else:
+            for i in rng.sample(range(1, len(columns)), k=rng.randint(1, 3)):
+                after[i] = [columns[i][0]] + exact_column(rng, table, *columns[i])
+            i = names.index('m_str')
+            if reordered(after[i][2]) is not None and rng.random() < 0.5:
+                after[i] = ['m_str', 'value', reordered(after[i][2])]  # the order alone
+    ts_ms = rng.randint(946684800000, 2145916799000)
+    envelope = {
+        'op': op,
+        'source': {'connector': 'golden', 'db': 'perscom', 'table': table, 'ts_ms': ts_ms,
+                   'ts_us': ts_ms * 1000 + rng.randint(0, 999)},
+        'ts_ms': ts_ms + 5, 'ts_us': None,
+    }
+    return {
+        'id': f'{index:04d}',
+        'kind': f'exact-{kind}',
+        'table': table,
+        'topic': EXACT_TOPIC % table,
+        'config': 'bridge-exact.yaml',
+        'partition': rng.choice([0, 1, 2]),
+        'offset': rng.randint(0, 10**6),
+        'headers': {},
+        'hook': HOOKS[index % len(HOOKS)]['name'],
+        'envelope': envelope,
+        'before': before,
+        'after': after,
+        'message': f'messages/{index:04d}.avro',
+    }
+
+
+def exact_cases(rng, out_dir, first_index, per_table):
+    """Users whose schema lacks the hidden columns, hidden names among custom fields, custom
+    fields that are no object, extra columns of maps; written with OUT/exact/<table>.avsc and
+    configured by OUT/bridge-exact.yaml."""
+    cases = []
+    index = first_index
+    os.makedirs(os.path.join(out_dir, 'exact'), exist_ok=True)
+    for table in TABLES:
+        schema, columns = exact_schema(table)
+        with open(os.path.join(out_dir, 'exact', table + '.avsc'), 'w', encoding='utf-8') as f:
+            json.dump(schema, f, indent=1)
+        parsed = fastavro.parse_schema(schema)
+        for _ in range(per_table):
+            case = make_exact_case(rng, index, table, columns)
+            write_message(out_dir, case, parsed)
+            cases.append(case)
+            index += 1
+    write_config(out_dir, 'bridge-exact.yaml',
+                 [(EXACT_TOPIC % table, f'exact/{table}.avsc') for table in TABLES],
+                 'the exactness topics (format avro)')
+    return cases
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('out_dir')
@@ -708,6 +896,8 @@ def main():
     parser.add_argument('--per-table', type=int, default=25)
     parser.add_argument('--debezium-per-table', type=int, default=8,
                         help='cases per table and bigint.unsigned.handling.mode')
+    parser.add_argument('--exact-per-table', type=int, default=10,
+                        help='exactness cases per table')
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
@@ -726,6 +916,8 @@ def main():
             cases.append(case)
             index += 1
     cases += dbz_cases(random.Random(args.seed + 1), args.out_dir, index, args.debezium_per_table)
+    cases += exact_cases(random.Random(args.seed + 2), args.out_dir, len(cases),
+                         args.exact_per_table)
     with open(os.path.join(args.out_dir, 'cases.json'), 'w', encoding='utf-8') as f:
         json.dump({'hooks': HOOKS, 'cases': cases}, f, ensure_ascii=True, indent=1)
     print(f'{len(cases)} cases written to {args.out_dir}', file=sys.stderr)

@@ -73,6 +73,19 @@ def compare(expected, got):
     return problems
 
 
+def compare_refusal(expected, proc):
+    """A row PERSCOM's model cannot load: the render command must refuse the message (exit 1)
+    and quote PHP's message. A list of differences."""
+    stderr = proc.stderr.decode(errors='replace')
+    problems = []
+    if proc.returncode != 1 or 'undeliverable message' not in stderr:
+        problems.append(f'expected a refused message (exit 1), got exit {proc.returncode}: '
+                        f'{stderr.strip()}')
+    elif expected['error'] not in stderr:
+        problems.append(f"refusal does not quote PHP's \"{expected['error']}\": {stderr.strip()}")
+    return problems
+
+
 def render_command(binary, case, work):
     config = os.path.join(work, case['config']) if 'config' in case else CONFIG
     cmd = [binary, 'render', '--config', config, '--topic', case['topic'],
@@ -104,7 +117,9 @@ def run(binary, work, seed, per_table, verbose):
         with open(os.path.join(work, case['message']), 'rb') as message:
             proc = subprocess.run(cmd, stdin=message, capture_output=True, timeout=30)
         problems = []
-        if proc.returncode != 0:
+        if 'error' in expected[case['id']]:
+            problems = compare_refusal(expected[case['id']], proc)
+        elif proc.returncode != 0:
             problems.append(f'exit status {proc.returncode}: '
                             f'{proc.stderr.decode(errors="replace").strip()}')
         else:

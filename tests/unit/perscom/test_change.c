@@ -3,6 +3,7 @@
  * br_change_finish.
  */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -183,6 +184,45 @@ static void test_change_finish(void **state)
     json_decref(value);
 }
 
+/* Values compare as PHP's === compares what they stand for: maps and records in order. */
+static void test_field_equal(void **state)
+{
+    static const struct {
+        const char *a;
+        const char *b;
+        bool equal;
+    } cases[] = {
+        {"1", "1", true},
+        {"1", "1.0", false},
+        {"\"a\"", "\"a\"", true},
+        {"null", "null", true},
+        {"{\"a\":1,\"b\":2}", "{\"a\":1,\"b\":2}", true},
+        {"{\"a\":1,\"b\":2}", "{\"b\":2,\"a\":1}", false},
+        {"{\"0\":5,\"1\":6}", "{\"1\":6,\"0\":5}", false},
+        {"{\"a\":1}", "{\"a\":1,\"b\":2}", false},
+        {"{\"a\":1,\"b\":2}", "{\"a\":1}", false},
+        {"[{\"x\":1,\"y\":{}}]", "[{\"x\":1,\"y\":{}}]", true},
+        {"[{\"x\":1,\"y\":{}}]", "[{\"y\":{},\"x\":1}]", false},
+        {"[1,2]", "[2,1]", false},
+        {"[1,2]", "[1,2,3]", false},
+        {"{}", "[]", false},
+        {"{}", "{}", true},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct br_row *row = br_row_create(2);
+        json_error_t error;
+
+        br_row_add_value(row, "a", json_loads(cases[i].a, JSON_DECODE_ANY, &error));
+        br_row_add_value(row, "b", json_loads(cases[i].b, JSON_DECODE_ANY, &error));
+        if (br_field_equal(&row->fields[0], &row->fields[1]) != cases[i].equal) {
+            fail_msg("%s vs %s: want %s", cases[i].a, cases[i].b,
+                     cases[i].equal ? "equal" : "different");
+        }
+        br_row_destroy(row);
+    }
+}
+
 static void test_op_letters(void **state)
 {
     (void)state;
@@ -204,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_empty_row),
         cmocka_unit_test(test_change_finish),
+        cmocka_unit_test(test_field_equal),
         cmocka_unit_test(test_op_letters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

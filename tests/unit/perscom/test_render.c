@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "perscom/json.h"
+#include "perscom/query.h"
 #include "perscom/render.h"
 
 #define T1 1735732800000000LL /* 2025-01-01T12:00:00.000000Z */
@@ -66,6 +67,42 @@ static const char expect_g[] =
     "{\"event\":\"servicerecord.created\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"r"
     "equest_id\":\"req-7\",\"trace_id\":null,\"data\":{\"id\":null,\"text\":\"\",\"label"
     "\":\"Service Record: \"},\"changes\":[]}";
+
+/* users without the hidden columns in the schema, hidden names among the custom fields */
+static const char expect_h[] =
+    "{\"event\":\"user.created\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"request_id"
+    "\":\"req-8\",\"trace_id\":null,\"data\":{\"id\":4,\"name\":\"N\",\"updated_at\":nu"
+    "ll,\"rank\":\"Sgt\",\"0\":\"a\",\"label\":\"User: 4\"},\"changes\":[]}";
+static const char expect_i[] =
+    "{\"event\":\"user.updated\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"request_id"
+    "\":\"req-9\",\"trace_id\":null,\"data\":{\"id\":4,\"a\":1,\"label\":\"User: 4\"},"
+    "\"changes\":[]}";
+static const char expect_j[] =
+    "{\"event\":\"user.updated\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"request_id"
+    "\":\"req-10\",\"trace_id\":null,\"data\":{\"id\":4,\"0\":\"z\",\"label\":\"User: 4"
+    "\"},\"changes\":{\"data\":\"[\\\"z\\\"]\"}}";
+static const char expect_k[] =
+    "{\"event\":\"user.updated\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"request_id"
+    "\":\"req-11\",\"trace_id\":null,\"data\":{\"id\":4,\"label\":\"User: 4\"},\"chang"
+    "es\":{\"id\":4,\"data\":\"[]\"}}";
+
+/* custom fields that are a list, and JSON null (PHP: foreach over json_decode($text, true)) */
+static const char expect_l[] =
+    "{\"event\":\"rankrecord.created\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"req"
+    "uest_id\":\"r\",\"trace_id\":null,\"data\":{\"id\":1,\"0\":{\"a\":[]},\"1\":[\"x\"],"
+    "\"label\":\"Rank Record: 1\"},\"changes\":[]}";
+static const char expect_m[] =
+    "{\"event\":\"rankrecord.created\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"req"
+    "uest_id\":\"r\",\"trace_id\":null,\"data\":{\"id\":1,\"label\":\"Rank Record: 1\"},"
+    "\"changes\":[]}";
+
+/* extra columns of Avro maps and records: PHP arrays, compared in order (PHP 8.2) */
+static const char expect_n[] =
+    "{\"event\":\"calendar.updated\",\"created\":\"2026-05-01T10:00:00.123456Z\",\"request_"
+    "id\":\"req-12\",\"trace_id\":null,\"data\":{\"id\":2,\"m_empty\":[],\"m_list\":[5,7],"
+    "\"m_order\":{\"b\":2,\"a\":1},\"maps\":[[],[\"x\"]],\"rec\":{\"m\":[1],\"e\":[]},\"lab"
+    "el\":\"Calendar: 2\"},\"changes\":{\"m_list\":\"[5,7]\",\"m_order\":\"{\\\"b\\\":2,"
+    "\\\"a\\\":1}\"}}";
 
 #define END {NULL, NULL, 0}
 #define MAX_COLS 16
@@ -134,12 +171,53 @@ static const struct render_case render_cases[] = {
     {"G: null id, null custom fields", "servicerecord", BR_ACTION_CREATED, {END},
      {{"id", "null", 0}, {"text", "\"\"", 0}, {"data", "null", 0}, END},
      "req-7", NULL, "t", 0, 0, expect_g},
+    {"H: users without hidden columns: hidden names among the custom fields never sent",
+     "user", BR_ACTION_CREATED, {END},
+     {{"id", "4", 0}, {"name", "\"N\"", 0}, {"updated_at", "null", 0},
+      {"data", "\"{\\\"password\\\":\\\"hunter2\\\",\\\"rank\\\":\\\"Sgt\\\","
+               "\\\"remember_token\\\":\\\"tok\\\",\\\"discord_private_channel_id\\\":"
+               "\\\"99\\\",\\\"0\\\":\\\"a\\\"}\"", 0},
+      END},
+     "req-8", NULL, "t", 0, 0, expect_h},
+    {"I: only a hidden custom field changed: no change", "user", BR_ACTION_UPDATED,
+     {{"id", "4", 0}, {"data", "\"{\\\"a\\\":1,\\\"password\\\":\\\"x\\\"}\"", 0}, END},
+     {{"id", "4", 0}, {"data", "\"{\\\"a\\\":1,\\\"password\\\":\\\"y\\\"}\"", 0}, END},
+     "req-9", NULL, "t", 0, 0, expect_i},
+    {"J: changes: the custom column's text without hidden keys, as PHP encodes the rest",
+     "user", BR_ACTION_UPDATED,
+     {{"id", "4", 0}, {"data", "\"{\\\"a\\\":1}\"", 0}, END},
+     {{"id", "4", 0}, {"data", "\"{\\\"password\\\":\\\"y\\\",\\\"0\\\":\\\"z\\\"}\"", 0},
+      END},
+     "req-10", NULL, "t", 0, 0, expect_j},
+    {"K: changes: nothing left of the custom fields but hidden ones", "user", BR_ACTION_UPDATED,
+     {END},
+     {{"id", "4", 0}, {"data", "\"{\\\"password\\\":\\\"y\\\"}\"", 0}, END},
+     "req-11", NULL, "t", 0, 0, expect_k},
+    {"N: maps and records are PHP arrays; a map's order counts", "calendar", BR_ACTION_UPDATED,
+     {{"id", "2", 0},
+      {"m_empty", "{}", 0},
+      {"m_list", "{\"0\":5,\"1\":6}", 0},
+      {"m_order", "{\"a\":1,\"b\":2}", 0},
+      {"maps", "[{},{\"0\":\"x\"}]", 0},
+      {"rec", "{\"m\":{\"0\":1},\"e\":{}}", 0}, END},
+     {{"id", "2", 0},
+      {"m_empty", "{}", 0},
+      {"m_list", "{\"0\":5,\"1\":7}", 0},
+      {"m_order", "{\"b\":2,\"a\":1}", 0},
+      {"maps", "[{},{\"0\":\"x\"}]", 0},
+      {"rec", "{\"m\":{\"0\":1},\"e\":{}}", 0}, END},
+     "req-12", NULL, "t", 0, 0, expect_n},
     {"deleted without a before image", "user", BR_ACTION_DELETED, {END},
      {{"id", "1", 0}, END}, "r", NULL, "t", 0, 0, NULL},
     {"created without an after image", "user", BR_ACTION_CREATED, {{"id", "1", 0}, END},
      {END}, "r", NULL, "t", 0, 0, NULL},
-    {"custom fields a list", "rankrecord", BR_ACTION_CREATED, {END},
-     {{"id", "1", 0}, {"data", "\"[1]\"", 0}, END}, "r", NULL, "t", 0, 0, NULL},
+    {"L: custom fields a list: its items under the keys 0, 1, ...", "rankrecord",
+     BR_ACTION_CREATED, {END},
+     {{"id", "1", 0},
+      {"data", "\"[{\\\"a\\\":{}},{\\\"0\\\":\\\"x\\\"}]\"", 0}, END},
+     "r", NULL, "t", 0, 0, expect_l},
+    {"M: custom fields the JSON null: none", "rankrecord", BR_ACTION_CREATED, {END},
+     {{"id", "1", 0}, {"data", "\" null \"", 0}, END}, "r", NULL, "t", 0, 0, expect_m},
     {"custom fields a number", "rankrecord", BR_ACTION_CREATED, {END},
      {{"id", "1", 0}, {"data", "\"5\"", 0}, END}, "r", NULL, "t", 0, 0, NULL},
     {"custom fields not JSON", "rankrecord", BR_ACTION_CREATED, {END},
@@ -220,6 +298,60 @@ static void test_payloads(void **state)
             }
             br_buf_finish(&out);
         }
+        json_decref(payload);
+        br_change_finish(&change);
+    }
+}
+
+/* GET queries, as PHP 8.2's http_build_query($payload, '', '&', PHP_QUERY_RFC3986) writes them. */
+static const struct {
+    const char *prefix; /* of the render case's name */
+    const char *query;
+} query_cases[] = {
+    {"H:", "event=user.created&created=2026-05-01T10%3A00%3A00.123456Z&request_id=req-8&data%5B"
+           "id%5D=4&data%5Bname%5D=N&data%5Brank%5D=Sgt&data%5B0%5D=a&data%5Blabel%5D=User%3A%204"},
+    {"N:",
+     "event=calendar.updated&created=2026-05-01T10%3A00%3A00.123456Z&request_id=req-12&data%"
+     "5Bid%5D=2&data%5Bm_list%5D%5B0%5D=5&data%5Bm_list%5D%5B1%5D=7&data%5Bm_order%5D%5Bb%5D"
+     "=2&data%5Bm_order%5D%5Ba%5D=1&data%5Bmaps%5D%5B1%5D%5B0%5D=x&data%5Brec%5D%5Bm%5D%5B0%"
+     "5D=1&data%5Blabel%5D=Calendar%3A%202&changes%5Bm_list%5D=%5B5%2C7%5D&changes%5Bm_order"
+     "%5D=%7B%22b%22%3A2%2C%22a%22%3A1%7D"},
+};
+
+static void test_queries(void **state)
+{
+    (void)state;
+    for (size_t q = 0; q < sizeof(query_cases) / sizeof(query_cases[0]); q++) {
+        const struct render_case *c = NULL;
+        struct br_change change = {.ts_us = TS};
+        struct br_render_input in = {0};
+        char errstr[256];
+        struct br_buf query;
+        json_t *payload;
+
+        for (size_t i = 0; i < sizeof(render_cases) / sizeof(render_cases[0]); i++) {
+            if (strncmp(render_cases[i].name, query_cases[q].prefix,
+                        strlen(query_cases[q].prefix)) == 0) {
+                c = &render_cases[i];
+            }
+        }
+        assert_non_null(c);
+        change.before = make_row(c->before);
+        change.after = make_row(c->after);
+        in.resource = br_catalog_by_name(c->resource);
+        in.action = c->action;
+        in.change = &change;
+        in.request_id = c->request_id;
+        in.topic = c->topic;
+        payload = br_render_payload(&in, errstr, sizeof(errstr));
+        assert_non_null(payload);
+        br_buf_init(&query, 0);
+        assert_int_equal(br_query_build(payload, &query, errstr, sizeof(errstr)), 0);
+        if (strcmp(query.data, query_cases[q].query) != 0) {
+            fail_msg("%s\n  expected %s\n  got      %s", c->name, query_cases[q].query,
+                     query.data);
+        }
+        br_buf_finish(&query);
         json_decref(payload);
         br_change_finish(&change);
     }
@@ -315,6 +447,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_payloads),
+        cmocka_unit_test(test_queries),
         cmocka_unit_test(test_derived_uuid),
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_deterministic),
