@@ -8,7 +8,9 @@
  *   bits 0-2  chunk size: 0 all at once, else 1 << (bits - 1) bytes (1 to 64; at most 64
  *             chunks), the server serving after each chunk, so the head arrives in pieces
  *   bits 3-4  idle connections opened before the client (0-3): with 2 slots they make the
- *             listener close its oldest connections for new ones
+ *             listener close its oldest connections for new ones. With 3 of them, a head that
+ *             stays incomplete with the write side open goes to a second listener whose
+ *             timeouts are 5 ms (header) and 3 ms (idle): its deadlines close the connections
  *   bit 5     the client shuts its write side once it has sent everything
  *   bit 6     not ready: /readyz answers 503 with a reason, /metrics fails (500)
  *   bit 7     two clients send the same bytes, their chunks interleaved
@@ -19,7 +21,9 @@
  *   - a response is "HTTP/1.1 <status> <reason>\r\n", then headers with Content-Length equal to
  *     the body's length (0 bytes of body for HEAD) and Connection: close, then the body;
  *   - the connection always ends, and when every client is gone no connection is left open;
- *   - never more than 2 connections, never more descriptors than br_admin_waitfd_max.
+ *   - never more than 2 connections, never more descriptors than br_admin_waitfd_max;
+ *   - br_admin_timeout_ms is -1 exactly when no connection is open, else at most the longer
+ *     of the two timeouts.
  *
  * The reference reading: the head ends at the first "\n\n" or "\n\r\n" within the first 1024
  * bytes; without one, 1024 bytes or more are 431 and fewer get no answer. The request line
@@ -51,8 +55,13 @@
 #define MAX_IDLE 3
 #define RESPONSE_MAX 65536
 #define INPUT_DEADLINE_MS 5000
+#define QUICK_HEADER_TIMEOUT_MS 5
+#define QUICK_IDLE_TIMEOUT_MS 3
 
-static struct br_admin *admin;
+static struct br_admin *admin; /* the one this input talks to: */
+static struct br_admin *main_admin;  /* default timeouts (2 s, 1 s) */
+static struct br_admin *quick_admin; /* 5 ms, 3 ms */
+static int admin_longest_timeout_ms;
 static bool not_ready;
 
 struct client {
@@ -100,24 +109,34 @@ static int metrics_cb(void *opaque, struct br_buf *out)
     return not_ready ? -1 : 0;
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+static struct br_admin *create(int header_timeout_ms, int idle_timeout_ms)
 {
     struct br_admin_conf conf = {
         .listen = "127.0.0.1:0",
+        .header_timeout_ms = header_timeout_ms,
+        .idle_timeout_ms = idle_timeout_ms,
         .max_connections = MAX_CONNECTIONS,
         .max_request = MAX_REQUEST,
         .ready = ready_cb,
         .metrics = metrics_cb,
     };
+    struct br_admin *created = NULL;
     char errstr[256];
 
-    (void)argc;
-    (void)argv;
-    br_log_set_level(BR_LOG_ERROR); /* evictions and failing /metrics would log every run */
-    if (br_admin_create(&conf, &admin, errstr, sizeof(errstr)) != BR_ADMIN_OK) {
+    if (br_admin_create(&conf, &created, errstr, sizeof(errstr)) != BR_ADMIN_OK) {
         fprintf(stderr, "fuzz_admin: %s\n", errstr);
         abort();
     }
+    return created;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    br_log_set_level(BR_LOG_ERROR); /* evictions and failing /metrics would log every run */
+    main_admin = create(0, 0);
+    quick_admin = create(QUICK_HEADER_TIMEOUT_MS, QUICK_IDLE_TIMEOUT_MS);
     return 0;
 }
 
@@ -166,7 +185,14 @@ static int connect_client(void)
 static void check_limits(void)
 {
     struct curl_waitfd fds[1 + MAX_CONNECTIONS + 1];
+    int timeout = br_admin_timeout_ms(admin);
 
+    if ((timeout == -1) != (br_admin_connections(admin) == 0) ||
+        timeout > admin_longest_timeout_ms) {
+        fprintf(stderr, "br_admin_timeout_ms %d with %zu connections\n", timeout,
+                br_admin_connections(admin));
+        fuzz_fail("br_admin_timeout_ms out of bounds", NULL);
+    }
     if (br_admin_connections(admin) > MAX_CONNECTIONS) {
         fuzz_fail("more connections than max_connections", NULL);
     }
@@ -401,6 +427,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     not_ready = (control >> 6) & 1;
     client_count = (control >> 7) ? 2 : 1;
     want = expected_status(data, size);
+    admin = want == 0 && !shut && idle == 3 ? quick_admin : main_admin;
+    admin_longest_timeout_ms = admin == quick_admin ? QUICK_HEADER_TIMEOUT_MS : 2000;
 
     for (size_t i = 0; i < idle; i++) {
         idle_fds[i] = connect_client();
@@ -425,7 +453,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     deadline = now_ms() + INPUT_DEADLINE_MS;
     for (size_t i = 0; i < client_count; i++) {
-        if (want == 0 && !shut) {
+        if (want == 0 && !shut && admin == main_admin) {
             /* nothing will come before the header timeout: look once, then hang up */
             serve(0, client_count);
             client_read(&clients[i]);

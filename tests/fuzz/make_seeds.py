@@ -231,6 +231,8 @@ def admin_seeds(admin):
         ('incomplete-shut', SHUT, b'GET /healthz HTTP/1.1\r\nHost: x\r\n'),
         ('incomplete-open', 0, b'GET /healthz HTTP/1.1\r\nHost: x\r\n'),
         ('slowloris', idle(1) | chunk(1), b'GET /healthz HTTP/1.1\r\nX-Slow: aaaaaaaa'),
+        # 3 idle connections + an incomplete head, write side open: the 5 ms listener
+        ('slowloris-timed-out', idle(3) | chunk(1), b'GET /healthz HTTP/1.1\r\nX-Slow: aaaa'),
         ('cr-only', SHUT, b'GET /healthz HTTP/1.1\r\r\r\r'),
         ('tls-hello', SHUT, TLS),
         ('empty', SHUT, b''),
