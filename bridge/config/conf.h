@@ -149,6 +149,9 @@ struct br_conf {
 
     /* admin (optional) */
     char *admin_listen;       /* "host:port" of /healthz, /readyz, /metrics; NULL: no listener */
+    long admin_max_connections;   /* open at once; the oldest gives way to a new one; 32 */
+    long admin_header_timeout_ms; /* the whole request head after the accept; 2000 */
+    long admin_idle_timeout_ms;   /* the longest silence of an admin client; 1000 */
     char *log_level;          /* "error", "warn", "info" (default), "debug" */
     enum br_conf_log_format log_format; /* log_format: text (default) or json */
 };

@@ -294,6 +294,15 @@ static const struct br_yamlconf_section dead_letter_section = {
 static const struct br_yamlconf_key admin_keys[] = {
     {.key = "listen", .kind = BR_YAMLCONF_STRING, .offset = FIELD(struct br_conf, admin_listen),
      .required = true, .doc = "host:port of /healthz, /readyz and /metrics"},
+    {.key = "max_connections", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, admin_max_connections), .def = 32, .min = 1, .max = 4096,
+     .doc = "connections open at once; when all are taken the oldest gives way to a new one"},
+    {.key = "header_timeout_ms", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, admin_header_timeout_ms), .def = 2000, .min = 10,
+     .max = 60000, .doc = "the whole request head must arrive within this of the accept"},
+    {.key = "idle_timeout_ms", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, admin_idle_timeout_ms), .def = 1000, .min = 10,
+     .max = 60000, .doc = "a client silent for this long (or not reading its response) is closed"},
 };
 static const struct br_yamlconf_section admin_section = {admin_keys, COUNT(admin_keys), NULL};
 

@@ -78,6 +78,9 @@ static int admin_start(struct br_loop *loop, char *errstr, size_t errstr_size)
 {
     struct br_admin_conf admin_conf = {
         .listen = loop->conf->admin_listen,
+        .header_timeout_ms = (int)loop->conf->admin_header_timeout_ms,
+        .idle_timeout_ms = (int)loop->conf->admin_idle_timeout_ms,
+        .max_connections = (size_t)loop->conf->admin_max_connections,
         .ready = br_status_ready,
         .metrics = br_status_metrics,
         .opaque = loop,

@@ -10,9 +10,12 @@
  *   other paths   404; methods other than GET and HEAD: 405
  *
  * Every response closes its connection. A request (request line and headers) is capped at
- * max_request bytes (431 past it); a connection that has not sent a whole request within
- * idle_timeout_ms of being accepted is closed; at most max_connections are open at once (more
- * wait in the kernel's backlog). Query strings are ignored; request bodies are not read.
+ * max_request bytes (431 past it). Slow and idle clients cannot keep a probe out: a connection
+ * is closed without an answer when its request is not whole header_timeout_ms after the accept
+ * or when it stays silent for idle_timeout_ms (and when it takes nothing of its response for
+ * idle_timeout_ms); at most max_connections are open at once, and when all are taken a new
+ * connection is still accepted and the oldest one gives way (conns.h says which). Query strings
+ * are ignored; request bodies are not read.
  *
  * Use from the loop: before each wait, br_admin_waitfds() adds the admin's descriptors to the
  * extra descriptors of curl_multi_poll, and br_admin_timeout_ms() bounds the wait; after it,
@@ -49,8 +52,9 @@ typedef int (*br_admin_metrics_fn)(void *opaque, struct br_buf *out);
 struct br_admin_conf {
     /* "host:port", "[ipv6]:port", "*:port" or ":port" (any address); port 0 picks one */
     const char *listen;
-    int idle_timeout_ms;         /* 0: 5000 */
-    size_t max_connections;      /* 0: 32; at most 4096 */
+    int header_timeout_ms;       /* the whole request head after the accept; 0: 2000 */
+    int idle_timeout_ms;         /* the longest silence of a client; 0: 1000 */
+    size_t max_connections;      /* 0: 32; at most 4096 (each is a descriptor) */
     size_t max_request;          /* bytes of request line and headers; 0: 8192; at most 1 MiB */
     br_admin_ready_fn ready;     /* NULL: always ready */
     br_admin_metrics_fn metrics; /* NULL: /metrics is 404 */
@@ -78,7 +82,8 @@ size_t br_admin_waitfd_max(const struct br_admin *admin);
 /*
  * Fills fds[0..] with the descriptors to wait on and the events wanted (CURL_WAIT_POLLIN or
  * CURL_WAIT_POLLOUT; revents cleared). Returns the number filled, at most cap. The listener is
- * left out while max_connections are open.
+ * left out only for a moment after an accept error (such as running out of descriptors with no
+ * connection of its own to close).
  */
 size_t br_admin_waitfds(const struct br_admin *admin, struct curl_waitfd *fds, size_t cap);
 
@@ -86,9 +91,10 @@ size_t br_admin_waitfds(const struct br_admin *admin, struct curl_waitfd *fds, s
 int br_admin_timeout_ms(const struct br_admin *admin);
 
 /*
- * Accepts pending connections, reads requests, writes responses and closes timed-out
- * connections, all without blocking. Callbacks run from here, on the caller's thread. Safe to
- * call at any time, whether or not a descriptor is ready.
+ * Reads requests, writes responses, closes timed-out connections and accepts pending ones (at
+ * most 64 or max_connections per call, whichever is less, so a flood cannot hold the loop), all
+ * without blocking. Callbacks run from here, on the caller's thread. Safe to call at any time,
+ * whether or not a descriptor is ready.
  */
 void br_admin_serve(struct br_admin *admin);
 

@@ -13,7 +13,11 @@
            exactness cases (maps, hidden custom-field names, custom fields that are no object),
            each custom-field text of gen_cases.EXACT_CUSTOM, maps updated in their order only,
            and two changes nested deeper than json_encode's limit of 512;
-  conf/    the YAML files of tests/unit/fixtures/conf, examples/ and tests/golden.
+  conf/    the YAML files of tests/unit/fixtures/conf, examples/ and tests/golden;
+  admin/   one control byte (fuzz_admin.c) + what a client sends: the requests of kubelet,
+           Prometheus and curl, HEAD, queries, other methods and paths, malformed request
+           lines, heads over the 1024-byte limit, incomplete heads, non-HTTP bytes, in one piece
+           or trickled, alone or behind idle connections, one client or two.
 
 Deterministic; run from anywhere: python3 tests/fuzz/make_seeds.py (needs fastavro).
 """
@@ -262,8 +266,94 @@ def main():
             if name.endswith('.yaml'):
                 prefix = os.path.basename(d)
                 shutil.copyfile(os.path.join(d, name), os.path.join(conf, prefix + '-' + name))
-    for name in ('decode', 'render', 'conf'):
+    admin_seeds(fresh('admin'))
+    for name in ('decode', 'render', 'conf', 'admin'):
         print(f'{name}: {len(os.listdir(os.path.join(CORPUS, name)))} seeds', file=sys.stderr)
+
+
+# fuzz_admin's control byte: chunk size (bits 0-2), idle connections (3-4), shut (5),
+# not ready (6), two clients (7)
+SHUT, NOT_READY, TWO = 0x20, 0x40, 0x80
+
+
+def chunk(bits):
+    """Chunks of 1 << (bits - 1) bytes (bits 1-7)."""
+    return bits
+
+
+def idle(n):
+    return n << 3
+
+
+KUBE = (b'GET /healthz HTTP/1.1\r\nHost: 10.244.1.17:9400\r\nUser-Agent: kube-probe/1.29\r\n'
+        b'Accept: */*\r\nConnection: close\r\n\r\n')
+PROMETHEUS = (b'GET /metrics HTTP/1.1\r\nHost: 10.244.1.17:9400\r\n'
+              b'User-Agent: Prometheus/2.53.0\r\nAccept: application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;'
+              b'q=0.1,*/*;q=0.1\r\nAccept-Encoding: gzip\r\n'
+              b'X-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n')
+CURL = (b'GET /readyz HTTP/1.1\r\nHost: 127.0.0.1:9400\r\nUser-Agent: curl/7.88.1\r\n'
+        b'Accept: */*\r\n\r\n')
+# the first bytes of a TLS 1.3 ClientHello: no line ends at all
+TLS = bytes.fromhex('16030100f8010000f40303') + bytes(range(32)) + b'\x20' + bytes(32)
+
+
+def admin_seeds(admin):
+    padded = b'GET /healthz HTTP/1.1\r\nX-Pad: '
+    exact = padded + b'p' * (1024 - len(padded) - 4) + b'\r\n\r\n'
+    seeds = [
+        ('healthz-kube', SHUT, KUBE),
+        ('healthz-kube-open', 0, KUBE),
+        ('readyz-curl', SHUT, CURL),
+        ('readyz-not-ready', SHUT | NOT_READY, CURL),
+        ('metrics-prometheus', SHUT, PROMETHEUS),
+        ('metrics-failing', SHUT | NOT_READY, PROMETHEUS),
+        ('head-healthz-1.0', SHUT, b'HEAD /healthz HTTP/1.0\r\n\r\n'),
+        ('head-metrics', SHUT, b'HEAD /metrics HTTP/1.1\r\nHost: a\r\n\r\n'),
+        ('head-readyz-not-ready', SHUT | NOT_READY, b'HEAD /readyz HTTP/1.1\r\n\r\n'),
+        ('query', SHUT, b'GET /healthz?verbose=1&x=%20 HTTP/1.1\r\n\r\n'),
+        ('lf-only', SHUT, b'GET /healthz HTTP/1.1\nHost: a\n\n'),
+        ('lf-crlf', SHUT, b'GET /readyz HTTP/1.1\n\r\n'),
+        ('pieces-1', SHUT | chunk(1), KUBE),
+        ('pieces-4', SHUT | chunk(3), PROMETHEUS),
+        ('pieces-64', chunk(7), PROMETHEUS),
+        ('behind-idle-3', SHUT | idle(3), KUBE),
+        ('behind-idle-1-trickled', idle(1) | chunk(1), CURL),
+        ('two-clients', TWO | SHUT, KUBE),
+        ('two-clients-trickled', TWO | idle(2) | chunk(2), CURL),
+        ('post-405', SHUT, b'POST /healthz HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello'),
+        ('delete-405', SHUT, b'DELETE /nothing HTTP/1.1\r\n\r\n'),
+        ('lowercase-405', SHUT, b'get /healthz HTTP/1.1\r\n\r\n'),
+        ('root-404', SHUT, b'GET / HTTP/1.1\r\n\r\n'),
+        ('slash-404', SHUT, b'GET /healthz/ HTTP/1.1\r\n\r\n'),
+        ('longer-404', SHUT, b'GET /metricsx HTTP/1.1\r\n\r\n'),
+        ('absolute-404', SHUT, b'GET http://127.0.0.1:9400/healthz HTTP/1.1\r\n\r\n'),
+        ('no-version-400', SHUT, b'GET /healthz\r\n\r\n'),
+        ('smtp-400', SHUT, b'GET /healthz SMTP/1.1\r\n\r\n'),
+        ('http2-400', SHUT, b'GET /healthz HTTP/2.0\r\n\r\n'),
+        ('http2-preface-400', SHUT, b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+        ('long-version-400', SHUT, b'GET /healthz HTTP/1.10\r\n\r\n'),
+        ('no-method-400', SHUT, b' /healthz HTTP/1.1\r\n\r\n'),
+        ('no-target-400', SHUT, b'GET  HTTP/1.1\r\n\r\n'),
+        ('garbage-400', SHUT, b'garbage\r\n\r\n'),
+        ('empty-line-400', SHUT, b'\r\n\r\n'),
+        ('nul-400', SHUT, b'GET /healthz\x00 HTTP/1.1\r\n\r\n'),
+        ('pipelined', SHUT, b'GET /healthz HTTP/1.1\r\n\r\nGET /readyz HTTP/1.1\r\n\r\n'),
+        ('chunked-body', SHUT,
+         b'GET /healthz HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'),
+        ('exactly-1024', SHUT, exact),
+        ('over-1024-431', SHUT, exact[:-4] + b'pp\r\n\r\n'),
+        ('over-1024-431-trickled', chunk(7), b'GET /healthz HTTP/1.1\r\n' + b'X: y\r\n' * 300),
+        ('incomplete-shut', SHUT, b'GET /healthz HTTP/1.1\r\nHost: x\r\n'),
+        ('incomplete-open', 0, b'GET /healthz HTTP/1.1\r\nHost: x\r\n'),
+        ('slowloris', idle(1) | chunk(1), b'GET /healthz HTTP/1.1\r\nX-Slow: aaaaaaaa'),
+        # 3 idle connections + an incomplete head, write side open: the 5 ms listener
+        ('slowloris-timed-out', idle(3) | chunk(1), b'GET /healthz HTTP/1.1\r\nX-Slow: aaaa'),
+        ('cr-only', SHUT, b'GET /healthz HTTP/1.1\r\r\r\r'),
+        ('tls-hello', SHUT, TLS),
+        ('empty', SHUT, b''),
+    ]
+    for name, control, data in seeds:
+        write(os.path.join(admin, name + '.bin'), bytes([control]) + data)
 
 
 if __name__ == '__main__':

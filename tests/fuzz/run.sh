@@ -7,12 +7,12 @@
 #   tests/fuzz/run.sh [SECONDS_PER_TARGET]     (default 20)
 #
 # Environment: BR_FUZZ_BUILD (build directory, default <root>/build-fuzz),
-#              BR_FUZZ_TARGETS (default "decode conf render").
+#              BR_FUZZ_TARGETS (default "decode conf render admin").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-20}
 build=${BR_FUZZ_BUILD:-$root/build-fuzz}
-targets=${BR_FUZZ_TARGETS:-decode conf render}
+targets=${BR_FUZZ_TARGETS:-decode conf render admin}
 
 command -v clang >/dev/null || { echo "run.sh: clang is missing (scripts/setup.sh)" >&2; exit 2; }
 CC=clang cmake -S "$root" -B "$build" -DBR_FUZZ=ON >/dev/null

@@ -1,5 +1,9 @@
 """Health and metrics endpoints of a real bridge process (admin.listen)."""
+import json
+import os
 import socket
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -151,3 +155,85 @@ def test_consumer_lag_follows_a_backlog_down_to_zero(kafka, receiver, bridges, u
     # the lag went down, not up, once the drain was under way
     peak = seen.index(max(seen))
     assert seen[-1] == 0 and all(x >= 0 for x in seen[peak:])
+
+
+def probe(port, timeout):
+    """One /healthz on a new connection, as a liveness probe does: (seconds, response bytes or
+    an error text). The time runs from the connect to the server's close."""
+    t0 = time.monotonic()
+    data = b''
+    try:
+        with socket.create_connection(('127.0.0.1', port), timeout=timeout) as s:
+            s.sendall(b'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+                      b'User-Agent: kube-probe\r\n\r\n')
+            while time.monotonic() - t0 < timeout:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError as e:
+        return time.monotonic() - t0, 'error: %s' % e
+    return time.monotonic() - t0, data
+
+
+def open_fds(pid):
+    return len(os.listdir('/proc/%d/fd' % pid))
+
+
+def test_probes_not_starved_by_slow_clients(kafka, receiver, bridges, uniq):
+    """500 slow clients (450 trickling a request head a byte every 250 ms, 50 idle, each
+    reconnecting when closed) cannot delay /healthz: 20 probes all answer 200 within 100 ms.
+    Before the fix (32 connections, one 5 s deadline from the accept, the listener left alone
+    while full) they took seconds."""
+    table = 'records_ranks'
+    topic = 'it.%s.%s' % (uniq, table)
+    kafka.create_topics([topic], partitions=1)
+    port = free_port()
+    b = bridges('b', 'g-' + uniq, [{'name': topic, 'format': 'avro',
+                                    'schema': records.schema_path(table)}],
+                [hook(receiver, 'ok', ['*'])],
+                extra={'admin': {'listen': '127.0.0.1:%d' % port}}, log_level='info')
+    b.start()
+    wait_until(lambda: b.assert_running() or get(port, '/healthz')[0] == 200, 20, '/healthz')
+    quiet = [probe(port, 3)[0] for _ in range(5)]
+    fds_before = open_fds(b.proc.pid)
+
+    slowloris = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'slowloris.py')
+    attacker = subprocess.Popen([sys.executable, slowloris, str(port), '450', '50', '0.25', '300'],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert attacker.stdout.readline().strip() == 'ready'
+        time.sleep(1.0)  # the slow heads are well under way, the idle ones have sat for 1.5 s
+        results = []
+        fds_during = 0
+        for _ in range(20):
+            results.append(probe(port, 3))
+            fds_during = max(fds_during, open_fds(b.proc.pid))
+            time.sleep(0.05)
+        attacker.stdin.close()
+        stats = json.loads(attacker.stdout.readline())
+        attacker.wait(timeout=10)
+    finally:
+        if attacker.poll() is None:
+            attacker.kill()
+            attacker.wait()
+
+    latencies = sorted(r[0] for r in results)
+    summary = ('quiet max %.1f ms; under 500 slow clients: min %.1f ms, median %.1f ms, '
+               'max %.1f ms; bridge fds %d -> %d; attacker %s'
+               % (max(quiet) * 1000, latencies[0] * 1000, latencies[10] * 1000,
+                  latencies[-1] * 1000, fds_before, fds_during, stats))
+    print('ADMIN ' + summary)
+    b.assert_running()
+    for seconds, data in results:
+        assert isinstance(data, bytes) and data.startswith(b'HTTP/1.1 200 OK\r\n') and \
+            data.endswith(b'\r\n\r\nok\n'), (seconds, data, summary)
+    assert latencies[-1] < 0.100, summary
+    # the attack was real: every client connected, and the server closed slow ones for new ones
+    assert stats['connects'] >= 500 and stats['closed_by_server'] > 0, summary
+    assert stats['bytes_sent'] > 450, summary
+    assert fds_during - fds_before <= 32 + 2, summary  # admin.max_connections (+ a probe)
+    assert 'closed to make room for new ones' in b.log_text()
+    assert get(port, '/healthz')[0] == 200
+    rc, _ = b.terminate(timeout=20)
+    assert rc == 0

@@ -141,6 +141,9 @@ static void test_good(void **state)
     assert_int_equal(conf->producer_failure_exit_ms, 0);
     assert_string_equal(conf->delivery_report_topic, "perscom.bridge.deliveries");
     assert_string_equal(conf->admin_listen, "0.0.0.0:9400");
+    assert_int_equal(conf->admin_max_connections, 64);
+    assert_int_equal(conf->admin_header_timeout_ms, 1500);
+    assert_int_equal(conf->admin_idle_timeout_ms, 500);
     /* the first hook overrides two retry keys, the second inherits delivery.* */
     assert_int_equal(conf->hooks[0].retry.initial_ms, 250);
     assert_int_equal(conf->hooks[0].retry.max_ms, 5000);
@@ -194,6 +197,9 @@ static void test_defaults(void **state)
     assert_int_equal(conf->producer_failure_exit_ms, 600000);
     assert_null(conf->delivery_report_topic);
     assert_null(conf->admin_listen);
+    assert_int_equal(conf->admin_max_connections, 32);
+    assert_int_equal(conf->admin_header_timeout_ms, 2000);
+    assert_int_equal(conf->admin_idle_timeout_ms, 1000);
     assert_int_equal(conf->hooks[0].retry.initial_ms, 500);
     assert_int_equal(conf->hooks[0].retry.max_ms, 60000);
     assert_int_equal(conf->hooks[0].retry.max_attempts, 0);
@@ -383,6 +389,13 @@ static const struct bad_case bad_cases[] = {
      "set kafka.group_id instead\n"
      "conf/bad_kafka_property.yaml:6:22: kafka.properties.fetch.max.bytes: expected a scalar, "
      "got a mapping"},
+    {"conf/bad_admin.yaml",
+     "conf/bad_admin.yaml:15:20: admin.max_connections: must be between 1 and 4096, got 0\n"
+     "conf/bad_admin.yaml:16:22: admin.header_timeout_ms: must be between 10 and 60000, got 5\n"
+     "conf/bad_admin.yaml:17:20: admin.idle_timeout_ms: must be between 10 and 60000, "
+     "got 600001\n"
+     "conf/bad_admin.yaml:18:3: admin.keepalive_ms: unknown key (expected one of listen, "
+     "max_connections, header_timeout_ms, idle_timeout_ms)"},
     /* every problem of a file is reported, not only the first */
     {"conf/bad_many.yaml",
      "conf/bad_many.yaml:2:3: kafka.group_id: required key is missing\n"

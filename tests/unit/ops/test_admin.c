@@ -73,6 +73,22 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* conf with the callbacks set to probe's; fails the test when the admin cannot start */
+static struct br_admin *start_conf(struct probe_state *probe, struct br_admin_conf conf)
+{
+    struct br_admin *admin = NULL;
+    char errstr[256] = "";
+
+    conf.ready = ready_cb;
+    conf.metrics = metrics_cb;
+    conf.opaque = probe;
+    if (br_admin_create(&conf, &admin, errstr, sizeof(errstr)) != BR_ADMIN_OK) {
+        fail_msg("br_admin_create(%s): %s", conf.listen, errstr);
+    }
+    assert_true(br_admin_port(admin) > 0);
+    return admin;
+}
+
 static struct br_admin *start(struct probe_state *probe, const char *listen, int idle_timeout_ms,
                               size_t max_request)
 {
@@ -80,18 +96,9 @@ static struct br_admin *start(struct probe_state *probe, const char *listen, int
         .listen = listen,
         .idle_timeout_ms = idle_timeout_ms,
         .max_request = max_request,
-        .ready = ready_cb,
-        .metrics = metrics_cb,
-        .opaque = probe,
     };
-    struct br_admin *admin = NULL;
-    char errstr[256] = "";
 
-    if (br_admin_create(&conf, &admin, errstr, sizeof(errstr)) != BR_ADMIN_OK) {
-        fail_msg("br_admin_create(%s): %s", listen, errstr);
-    }
-    assert_true(br_admin_port(admin) > 0);
-    return admin;
+    return start_conf(probe, conf);
 }
 
 /* A plain blocking connect (the listener's backlog completes it), then non-blocking reads. */
@@ -166,10 +173,11 @@ static void client_read(struct client *client)
 
 /*
  * Drives the admin the way the loop does (wait on its descriptors, then serve) until every client
- * saw the end of its connection or until_ms passes. Checks the connection cap on the way.
- * Returns true when all clients are done.
+ * saw the end of its connection or until_ms passes. Checks the connection cap (max_open) on the
+ * way. Returns true when all clients are done.
  */
-static bool drive(struct br_admin *admin, struct client *clients, size_t count, int64_t until_ms)
+static bool drive_max(struct br_admin *admin, struct client *clients, size_t count,
+                      int64_t until_ms, size_t max_open)
 {
     size_t max = br_admin_waitfd_max(admin);
     struct curl_waitfd *waitfds = calloc(max, sizeof(*waitfds));
@@ -199,7 +207,7 @@ static bool drive(struct br_admin *admin, struct client *clients, size_t count, 
         }
         poll(fds, n + count, timeout);
         br_admin_serve(admin);
-        assert_true(br_admin_connections(admin) <= 32);
+        assert_true(br_admin_connections(admin) <= max_open);
         done = true;
         for (size_t i = 0; i < count; i++) {
             client_read(&clients[i]);
@@ -209,6 +217,11 @@ static bool drive(struct br_admin *admin, struct client *clients, size_t count, 
     free(waitfds);
     free(fds);
     return done;
+}
+
+static bool drive(struct br_admin *admin, struct client *clients, size_t count, int64_t until_ms)
+{
+    return drive_max(admin, clients, count, until_ms, 32);
 }
 
 static void client_close(struct client *client)
@@ -232,14 +245,20 @@ static void settle(struct br_admin *admin)
 }
 
 /* One request on a new connection; the response is left in client->data. */
-static void exchange(struct br_admin *admin, struct client *client, const char *request)
+static void exchange_max(struct br_admin *admin, struct client *client, const char *request,
+                         size_t max_open)
 {
     client_open(client, AF_INET, br_admin_port(admin));
     client_send(client, request, strlen(request));
-    if (!drive(admin, client, 1, now_ms() + DRIVE_LIMIT_MS)) {
+    if (!drive_max(admin, client, 1, now_ms() + DRIVE_LIMIT_MS, max_open)) {
         fail_msg("no complete response to [%s]; got [%s]", request, client->data);
     }
     client_close(client);
+}
+
+static void exchange(struct br_admin *admin, struct client *client, const char *request)
+{
+    exchange_max(admin, client, request, 32);
     settle(admin);
 }
 
@@ -463,8 +482,9 @@ static void test_request_limit(void **state)
 }
 
 /*
- * More clients than connections: every one is answered, never more than 32 open at once. (The
- * clients connect before anything is accepted, so they must fit the listen backlog of 64.)
+ * More clients than connections: every one is answered, never more than 32 open at once (a
+ * connection whose response is sent gives way to a new one). The clients connect before anything
+ * is accepted, so they must fit the listen backlog of 64.
  */
 static void test_many_connections(void **state)
 {
@@ -480,13 +500,15 @@ static void test_many_connections(void **state)
         client_open(&clients[i], AF_INET, br_admin_port(admin));
         client_send(&clients[i], request, strlen(request));
     }
-    /* First serve: the listener is left out once 32 are open. */
+    /* First serve: at most max_connections accepts per call, the listener still watched. */
     br_admin_serve(admin);
     assert_int_equal(br_admin_connections(admin), 32);
     {
         struct curl_waitfd fds[40];
+        size_t n = br_admin_waitfds(admin, fds, COUNT(fds));
 
-        for (size_t i = 0; i < br_admin_waitfds(admin, fds, COUNT(fds)); i++) {
+        assert_int_equal(n, 33);
+        for (size_t i = 0; i < n; i++) {
             assert_int_not_equal(fds[i].events, 0);
         }
     }
@@ -531,6 +553,143 @@ static void test_idle_timeout(void **state)
         assert_int_equal(br_admin_connections(admin), 0);
         client_close(&client);
     }
+    br_admin_destroy(admin);
+}
+
+/*
+ * All connections taken by idle and slow clients: a probe is still accepted and answered at once,
+ * and the oldest of them is closed for it (no response), the others stay open.
+ */
+static void test_full_house_gives_way(void **state)
+{
+    enum { MAX = 4, ROUNDS = 3 };
+    static struct client hogs[MAX + ROUNDS];
+    static struct client probe_client;
+    struct br_admin_conf conf = {.listen = "127.0.0.1:0", .max_connections = MAX,
+                                 .header_timeout_ms = 10000, .idle_timeout_ms = 10000};
+    struct probe_state probe = {.ready = true};
+    struct br_admin *admin = start_conf(&probe, conf);
+
+    for (size_t round = 0; round < ROUNDS; round++) {
+        int64_t started;
+
+        /* fill every free slot with a hog, one at a time so that accepts follow the clients */
+        for (size_t i = round; i < round + MAX; i++) {
+            if (hogs[i].fd > 0) {
+                continue;
+            }
+            client_open(&hogs[i], AF_INET, br_admin_port(admin));
+            if (i % 2) {
+                client_send(&hogs[i], "GET /hea", 8); /* slow; the others idle */
+            }
+            for (int tries = 0; tries < 100 && br_admin_connections(admin) < i - round + 1;
+                 tries++) {
+                usleep(1000);
+                br_admin_serve(admin);
+            }
+            assert_int_equal(br_admin_connections(admin), i - round + 1);
+        }
+        if (round == 0) {
+            struct curl_waitfd fds[MAX + 1];
+
+            /* full, yet the listener is among the descriptors to wait on */
+            assert_int_equal(br_admin_waitfds(admin, fds, COUNT(fds)), MAX + 1);
+        }
+        started = now_ms();
+        exchange_max(admin, &probe_client, "GET /healthz HTTP/1.1\r\n\r\n", MAX);
+        assert_true(now_ms() - started < 500);
+        assert_non_null(strstr(probe_client.data, "HTTP/1.1 200 OK\r\n"));
+        /* the oldest hog was closed without a word, the others are open */
+        client_read(&hogs[round]);
+        if (!hogs[round].eof || hogs[round].len != 0) {
+            fail_msg("round %zu: hog %zu: eof %d, %zu bytes", round, round, hogs[round].eof,
+                     hogs[round].len);
+        }
+        for (size_t i = round + 1; i < round + MAX; i++) {
+            client_read(&hogs[i]);
+            if (hogs[i].eof) {
+                fail_msg("round %zu: hog %zu closed too", round, i);
+            }
+        }
+        /* the probe's connection ends once the probe has closed its end */
+        for (int tries = 0; tries < 100 && br_admin_connections(admin) > MAX - 1; tries++) {
+            usleep(1000);
+            br_admin_serve(admin);
+        }
+        assert_int_equal(br_admin_connections(admin), MAX - 1);
+    }
+    for (size_t i = 0; i < MAX + ROUNDS; i++) {
+        client_close(&hogs[i]);
+    }
+    br_admin_destroy(admin);
+}
+
+/*
+ * A client that trickles its request head a byte at a time is never idle long enough for the
+ * idle timeout, but is closed when the header timeout (from the accept) runs out.
+ */
+static void test_header_timeout(void **state)
+{
+    static const char head[] = "GET /healthz HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    struct br_admin_conf conf = {.listen = "127.0.0.1:0", .header_timeout_ms = 400,
+                                 .idle_timeout_ms = 200};
+    struct probe_state probe = {.ready = true};
+    struct br_admin *admin = start_conf(&probe, conf);
+    static struct client client;
+    int64_t started = now_ms();
+    int64_t elapsed;
+    size_t sent = 0;
+
+    client_open(&client, AF_INET, br_admin_port(admin));
+    while (!client.eof && now_ms() - started < DRIVE_LIMIT_MS) {
+        if (sent < strlen(head)) {
+            client_send(&client, head + sent, 1);
+            sent++;
+        }
+        drive(admin, &client, 1, now_ms() + 30);
+    }
+    elapsed = now_ms() - started;
+    if (!client.eof || elapsed < 390 || elapsed > 900) {
+        fail_msg("closed: %d after %lld ms, want about 400", client.eof, (long long)elapsed);
+    }
+    assert_int_equal(client.len, 0);
+    if (sent < 5) { /* it did trickle, each byte well within the idle timeout */
+        fail_msg("sent %zu bytes in %lld ms", sent, (long long)elapsed);
+    }
+    assert_int_equal(br_admin_connections(admin), 0);
+    br_admin_destroy(admin);
+}
+
+/* A client that takes nothing of a response too big for the socket buffers is closed. */
+static void test_write_idle_timeout(void **state)
+{
+    enum { BODY = 8 * 1024 * 1024 };
+    static char body[BODY + 1];
+    struct br_admin_conf conf = {.listen = "127.0.0.1:0", .idle_timeout_ms = 150};
+    struct probe_state probe = {.ready = true, .metrics_body = body};
+    struct br_admin *admin = start_conf(&probe, conf);
+    static struct client client;
+    int small = 4096;
+    int64_t started;
+    int64_t closed_at = 0;
+
+    memset(body, 'm', BODY);
+    client_open(&client, AF_INET, br_admin_port(admin));
+    assert_int_equal(setsockopt(client.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+    client_send(&client, "GET /metrics HTTP/1.1\r\n\r\n", 25);
+    started = now_ms();
+    while (now_ms() - started < DRIVE_LIMIT_MS) {
+        usleep(5000);
+        br_admin_serve(admin);
+        if (br_admin_connections(admin) == 0) {
+            closed_at = now_ms();
+            break;
+        }
+    }
+    if (closed_at == 0 || closed_at - started < 140 || closed_at - started > 1000) {
+        fail_msg("closed after %lld ms, want about 150", (long long)(closed_at - started));
+    }
+    client_close(&client);
     br_admin_destroy(admin);
 }
 
@@ -660,6 +819,8 @@ int main(void)
         cmocka_unit_test(test_readyz_reason),     cmocka_unit_test(test_metrics_body),
         cmocka_unit_test(test_request_in_pieces), cmocka_unit_test(test_request_limit),
         cmocka_unit_test(test_many_connections),  cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_full_house_gives_way), cmocka_unit_test(test_header_timeout),
+        cmocka_unit_test(test_write_idle_timeout),
         cmocka_unit_test(test_client_gone),       cmocka_unit_test(test_listen_errors),
         cmocka_unit_test(test_address_in_use),    cmocka_unit_test(test_address_forms),
     };
