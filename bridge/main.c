@@ -14,6 +14,7 @@ static const struct {
     {"run", br_cmd_run},
     {"check-config", br_cmd_check_config},
     {"render", br_cmd_render},
+    {"test-hook", br_cmd_test_hook},
 };
 
 static const char usage_text[] =
@@ -28,6 +29,10 @@ static const char usage_text[] =
     "         [--header KEY=VALUE]...  < message\n"
     "                               print the requests one Kafka message value would cause,\n"
     "                               without sending anything\n"
+    "  test-hook --config FILE --hook NAME [--event EVENT]\n"
+    "                               send the hook one signed sample event and show the\n"
+    "                               answer and timings; exit 0 on 2xx, 10-16 by reason\n"
+    "                               (see test-hook --help)\n"
     "\n"
     "Options:\n"
     "  -h, --help                   show help (also after a command)\n"

@@ -16,5 +16,6 @@ enum br_exit {
 int br_cmd_run(int argc, char **argv);
 int br_cmd_check_config(int argc, char **argv);
 int br_cmd_render(int argc, char **argv);
+int br_cmd_test_hook(int argc, char **argv);
 
 #endif
