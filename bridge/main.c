@@ -15,6 +15,7 @@ static const struct {
     {"check-config", br_cmd_check_config},
     {"render", br_cmd_render},
     {"test-hook", br_cmd_test_hook},
+    {"replay", br_cmd_replay},
 };
 
 static const char usage_text[] =
@@ -33,12 +34,16 @@ static const char usage_text[] =
     "                               send the hook one signed sample event and show the\n"
     "                               answer and timings; exit 0 on 2xx, 10-16 by reason\n"
     "                               (see test-hook --help)\n"
+    "  replay --config FILE [--dry-run] [source and filters, see replay --help]\n"
+    "                               send dead letters (or a range of a record topic) again,\n"
+    "                               resumable; exit 4 when some fail again\n"
     "\n"
     "Options:\n"
     "  -h, --help                   show help (also after a command)\n"
     "  -V, --version                show the version\n"
     "\n"
-    "Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 configuration error.\n"
+    "Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 configuration error;\n"
+    "test-hook and replay add their own (see their --help).\n"
     "Configuration reference: docs/configuration.md\n";
 
 static void print_version(void)

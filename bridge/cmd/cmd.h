@@ -17,5 +17,6 @@ int br_cmd_run(int argc, char **argv);
 int br_cmd_check_config(int argc, char **argv);
 int br_cmd_render(int argc, char **argv);
 int br_cmd_test_hook(int argc, char **argv);
+int br_cmd_replay(int argc, char **argv);
 
 #endif

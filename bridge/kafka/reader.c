@@ -14,8 +14,9 @@ struct br_reader {
     char *topic;
     struct br_reader_partition *parts;
     size_t count;
-    size_t current;   /* the partition assigned, or count when none */
-    int64_t position; /* the offset the next message of current will have (at least) */
+    rd_kafka_queue_t **queues; /* per partition, detached from the consumer queue */
+    int64_t *position;         /* per partition: the offset its next message will have at
+                                  least, or -1 before its first read (then it seeks) */
 };
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *facility, const char *buf)
@@ -146,6 +147,46 @@ done:
     return rc;
 }
 
+/*
+ * Assigns every partition (at its end: nothing is fetched before the first seek) and takes
+ * each one's queue back from the consumer queue, so that partitions are read one at a time.
+ */
+static int assign_all(struct br_reader *reader, char *errstr, size_t errstr_size)
+{
+    rd_kafka_topic_partition_list_t *list =
+        rd_kafka_topic_partition_list_new((int)reader->count);
+    rd_kafka_resp_err_t err;
+
+    reader->queues = calloc(reader->count, sizeof(*reader->queues));
+    reader->position = calloc(reader->count, sizeof(*reader->position));
+    if (!reader->queues || !reader->position) {
+        abort();
+    }
+    for (size_t i = 0; i < reader->count; i++) {
+        rd_kafka_topic_partition_list_add(list, reader->topic, reader->parts[i].id)->offset =
+            reader->parts[i].high;
+        reader->position[i] = -1;
+    }
+    err = rd_kafka_assign(reader->rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    if (err) {
+        snprintf(errstr, errstr_size, "topic %s: assign: %s", reader->topic,
+                 rd_kafka_err2str(err));
+        return -1;
+    }
+    for (size_t i = 0; i < reader->count; i++) {
+        reader->queues[i] =
+            rd_kafka_queue_get_partition(reader->rk, reader->topic, reader->parts[i].id);
+        if (!reader->queues[i]) {
+            snprintf(errstr, errstr_size, "topic %s [%d]: no partition queue", reader->topic,
+                     reader->parts[i].id);
+            return -1;
+        }
+        rd_kafka_queue_forward(reader->queues[i], NULL);
+    }
+    return 0;
+}
+
 struct br_reader *br_reader_create(const struct br_conf *conf, const char *group,
                                    const char *topic, int32_t partition, int timeout_ms,
                                    char *errstr, size_t errstr_size)
@@ -164,7 +205,9 @@ struct br_reader *br_reader_create(const struct br_conf *conf, const char *group
     if (br_consumer_conf_set(conf, NULL, kconf, errstr, errstr_size) != 0 ||
         set(kconf, "group.id", group, errstr, errstr_size) != 0 ||
         set(kconf, "client.id", "perscom-bridge-replay", errstr, errstr_size) != 0 ||
-        set(kconf, "enable.partition.eof", "true", errstr, errstr_size) != 0) {
+        set(kconf, "enable.partition.eof", "true", errstr, errstr_size) != 0 ||
+        /* a seek waits for the fetch in flight: do not let idle partitions hold one 500 ms */
+        set(kconf, "fetch.wait.max.ms", "10", errstr, errstr_size) != 0) {
         rd_kafka_conf_destroy(kconf);
         goto fail;
     }
@@ -177,10 +220,10 @@ struct br_reader *br_reader_create(const struct br_conf *conf, const char *group
     }
     rd_kafka_poll_set_consumer(reader->rk);
     if (list_partitions(reader, partition, timeout_ms, errstr, errstr_size) != 0 ||
-        read_positions(reader, timeout_ms, errstr, errstr_size) != 0) {
+        read_positions(reader, timeout_ms, errstr, errstr_size) != 0 ||
+        assign_all(reader, errstr, errstr_size) != 0) {
         goto fail;
     }
-    reader->current = reader->count;
     return reader;
 fail:
     br_reader_destroy(reader);
@@ -192,6 +235,13 @@ void br_reader_destroy(struct br_reader *reader)
     if (!reader) {
         return;
     }
+    for (size_t i = 0; reader->queues && i < reader->count; i++) {
+        if (reader->queues[i]) {
+            rd_kafka_queue_destroy(reader->queues[i]);
+        }
+    }
+    free(reader->queues);
+    free(reader->position);
     if (reader->rk) {
         rd_kafka_assign(reader->rk, NULL);
         rd_kafka_consumer_close(reader->rk);
@@ -216,24 +266,41 @@ const struct br_reader_partition *br_reader_partition(const struct br_reader *re
     return index < reader->count ? &reader->parts[index] : NULL;
 }
 
-static int assign(struct br_reader *reader, size_t index, int64_t offset)
+/* Moves partition index to offset; what its queue held before is dropped by librdkafka. */
+static int seek(struct br_reader *reader, size_t index, int64_t offset, int timeout_ms)
 {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_error_t *error;
     rd_kafka_resp_err_t err;
 
     rd_kafka_topic_partition_list_add(list, reader->topic, reader->parts[index].id)->offset =
         offset;
-    err = rd_kafka_assign(reader->rk, list);
+    error = rd_kafka_seek_partitions(reader->rk, list, timeout_ms);
+    err = error ? rd_kafka_error_code(error) : list->elems[0].err;
     rd_kafka_topic_partition_list_destroy(list);
+    if (error) {
+        rd_kafka_error_destroy(error);
+    }
     if (err) {
-        br_log_warn("reader", "%s [%d] @%lld: assign: %s", reader->topic,
+        br_log_warn("reader", "%s [%d] @%lld: seek: %s", reader->topic,
                     reader->parts[index].id, (long long)offset, rd_kafka_err2str(err));
-        reader->current = reader->count;
         return -1;
     }
-    reader->current = index;
-    reader->position = offset;
+    reader->position[index] = offset;
     return 0;
+}
+
+/* Serves the consumer queue: errors and logs that are not any partition's. */
+static void serve(struct br_reader *reader)
+{
+    rd_kafka_message_t *event = rd_kafka_consumer_poll(reader->rk, 0);
+
+    if (event) {
+        if (event->err && event->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            br_log_warn("reader", "%s", rd_kafka_message_errstr(event));
+        }
+        rd_kafka_message_destroy(event);
+    }
 }
 
 rd_kafka_message_t *br_reader_read(struct br_reader *reader, size_t index, int64_t offset,
@@ -244,24 +311,24 @@ rd_kafka_message_t *br_reader_read(struct br_reader *reader, size_t index, int64
         *end = true;
         return NULL;
     }
-    if (reader->current != index || offset < reader->position ||
-        offset - reader->position > READ_AHEAD_MAX) {
-        if (assign(reader, index, offset) != 0) {
+    if (reader->position[index] < 0 || offset < reader->position[index] ||
+        offset - reader->position[index] > READ_AHEAD_MAX) {
+        if (seek(reader, index, offset, timeout_ms) != 0) {
             return NULL;
         }
     }
     for (;;) {
-        rd_kafka_message_t *message = rd_kafka_consumer_poll(reader->rk, timeout_ms);
+        rd_kafka_message_t *message = rd_kafka_consume_queue(reader->queues[index], timeout_ms);
 
+        serve(reader);
         if (!message) {
             return NULL;
         }
         if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            bool ours = message->partition == reader->parts[index].id;
             int64_t at = message->offset;
             rd_kafka_message_destroy(message);
-            if (ours && at <= offset) {
-                reader->position = at;
+            if (at <= offset) {
+                reader->position[index] = at;
                 *end = true;
                 return NULL;
             }
@@ -277,15 +344,11 @@ rd_kafka_message_t *br_reader_read(struct br_reader *reader, size_t index, int64
             }
             continue;
         }
-        if (message->partition != reader->parts[index].id || message->offset < offset) {
-            /* before the wanted offset (read on over it), or left from another assignment */
-            if (message->partition == reader->parts[index].id) {
-                reader->position = message->offset + 1;
-            }
-            rd_kafka_message_destroy(message);
+        reader->position[index] = message->offset + 1;
+        if (message->offset < offset) {
+            rd_kafka_message_destroy(message); /* read on over it */
             continue;
         }
-        reader->position = message->offset + 1;
         return message;
     }
 }
