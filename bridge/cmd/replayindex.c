@@ -134,7 +134,9 @@ static int compare_source_offsets(const void *a, const void *b, void *opaque)
 
 void br_replayindex_sort(struct br_replay_index *index)
 {
-    qsort_r(index->entries, index->count, sizeof(*index->entries), compare_entries, index);
+    if (index->count > 1) {
+        qsort_r(index->entries, index->count, sizeof(*index->entries), compare_entries, index);
+    }
 
     index->by_source = calloc(index->source_count + 1, sizeof(*index->by_source));
     index->source_size = calloc(index->source_count + 1, sizeof(*index->source_size));
@@ -158,8 +160,10 @@ void br_replayindex_sort(struct br_replay_index *index)
         index->by_source[s][index->source_size[s]++] = (uint32_t)i;
     }
     for (size_t s = 0; s < index->source_count; s++) {
-        qsort_r(index->by_source[s], index->source_size[s], sizeof(uint32_t),
-                compare_source_offsets, index->entries);
+        if (index->source_size[s] > 1) {
+            qsort_r(index->by_source[s], index->source_size[s], sizeof(uint32_t),
+                    compare_source_offsets, index->entries);
+        }
     }
 }
 
