@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the build, the demo, the tests and the benchmark need:
 # Debian packages (apt-get), the Apache Kafka broker jars and the Kafka Connect / Debezium /
-# Apicurio jars (Maven), Python test packages (pip).
+# Apicurio jars (Maven), Python test packages (pip), kustomize (go install) for the Kubernetes
+# manifests' tests.
 # Idempotent: a second run only checks.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,8 +17,13 @@ command -v java >/dev/null 2>&1 || DEBS+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || DEBS+=(maven)
 # The Debezium chain of the integration tests (tests/integration/mariadb.py) runs Debian's MariaDB.
 DEBS+=(mariadb-server mariadb-client)
-# The benchmark's receiver (bench/receiver) is Go, standard library only.
+# The benchmark's receiver (bench/receiver) is Go, standard library only; Go also builds
+# kustomize (below).
 command -v go >/dev/null 2>&1 || DEBS+=(golang-go)
+# The container image and its tests (tests/deploy): podman and buildah (with runc: the default
+# runtime does not start containers here), mmdebstrap for the Debian base, uidmap and
+# fuse-overlayfs for the container storage.
+DEBS+=(podman buildah mmdebstrap runc uidmap fuse-overlayfs)
 
 missing=()
 for p in "${DEBS[@]}"; do
@@ -30,8 +36,36 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Python test packages (Avro encoding by an implementation other than avro-c; Kafka client).
+# Python test packages (Avro encoding by an implementation other than avro-c; Kafka client;
+# hadolint, kubernetes-validate and a PromQL parser for tests/deploy/check_manifests.py).
 python3 -m pip install -q --disable-pip-version-check -r "$here/tests/requirements.txt"
+
+# The custom resources' models (tests/deploy/validate_crds.py) live in a venv of their own:
+# they bring a pytest plugin and HTTP client libraries the test suite's Python must not load.
+crd_venv="$here/build-image/crd-venv"
+if [ ! -x "$crd_venv/bin/python" ]; then
+    python3 -m venv --system-site-packages "$crd_venv"
+fi
+"$crd_venv/bin/python" -m pip install -q --disable-pip-version-check \
+    -r "$here/tests/deploy/requirements-crd.txt"
+
+# kustomize v5 (tests/deploy: `kustomize build` of deploy/). Debian's kubectl
+# (kubernetes-client, 1.20 in Debian 12) embeds kustomize v2, which knows no components, so the
+# standalone kustomize is built from its Go module.
+KUSTOMIZE_VERSION=v5.7.1
+if [ "$(kustomize version 2>/dev/null)" != "$KUSTOMIZE_VERSION" ]; then
+    echo "setup: building kustomize $KUSTOMIZE_VERSION (go install, about a minute)"
+    GOBIN=/usr/local/bin go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+fi
+
+# A missing piece of the image tests fails here, loudly, not later as a skipped test.
+for tool in podman buildah mmdebstrap runc newuidmap fuse-overlayfs hadolint \
+            kubernetes-validate kustomize; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "setup: $tool is missing after the installation" >&2
+        exit 1
+    fi
+done
 
 # Apache Kafka broker jars for the integration tests, fetched with Maven.
 "$here/tests/kafka/fetch.sh"

@@ -3,16 +3,23 @@
 #
 #   scripts/test.sh
 #
-# 1. scripts/setup.sh (Debian packages, Python packages, the Kafka broker jars)
+# 1. scripts/setup.sh (Debian packages, Python packages, kustomize, the Kafka broker jars)
 # 2. cmake configure + build into build/
 # 3. unit tests (ctest)
-# 4. golden tests against PHP (tests/golden/run_golden.py), when present
-# 5. integration tests (pytest tests/integration: a real Kafka broker, the bridge binary, a
+# 4. manifests: hadolint on the Dockerfile, kustomize build of deploy/base and every overlay,
+#    each validated (kubernetes-validate --strict at a pinned Kubernetes version, the CRDs'
+#    models), and the consistency checks (tests/deploy/check_manifests.py, and
+#    tests/deploy/test_check_manifests.py, which breaks the manifests to see each check fail)
+# 5. golden tests against PHP (tests/golden/run_golden.py), when present
+# 6. integration tests (pytest tests/integration: a real Kafka broker, the bridge binary, a
 #    local webhook receiver; and the Debezium chain: MariaDB, Kafka Connect with the Debezium
 #    connector and the Apicurio converter)
-# 6. asan: the unit tests built with -DBR_SANITIZE=ON (AddressSanitizer, LeakSanitizer,
+# 7. image: the container image built for real (mmdebstrap base, buildah; the unit tests run
+#    in its Debian 13 build stage), run with podman against a real broker and receiver, and
+#    the rebalance tests with its binary (tests/deploy/image_tests.sh)
+# 8. asan: the unit tests built with -DBR_SANITIZE=ON (AddressSanitizer, LeakSanitizer,
 #    UndefinedBehaviorSanitizer, any report fatal) into build-asan/, run by ctest
-# 7. fuzz: the libFuzzer targets (tests/fuzz/run.sh: clang, build-fuzz/), each for a short
+# 9. fuzz: the libFuzzer targets (tests/fuzz/run.sh: clang, build-fuzz/), each for a short
 #    bounded pass over its committed seed corpus; a crash or sanitizer report fails it
 #
 # Every part runs even when an earlier test part failed (a failed setup or build stops it);
@@ -78,12 +85,18 @@ fi
 
 step unit bash -c "cd '$root/build' && ctest --output-on-failure"
 
+export PERSCOM_BRIDGE_BIN="$root/build/perscom-bridge"
+step manifests bash -c "python3 '$root/tests/deploy/check_manifests.py'; a=\$?
+    python3 -m pytest -q -p no:cacheprovider '$root/tests/deploy/test_check_manifests.py'; b=\$?
+    exit \$((a || b))"
+
 if [ -f "$root/tests/golden/run_golden.py" ]; then
     step golden python3 "$root/tests/golden/run_golden.py" "$root/build/perscom-bridge"
 fi
 
-export PERSCOM_BRIDGE_BIN="$root/build/perscom-bridge"
 step integration python3 -m pytest -v -p no:cacheprovider "$root/tests/integration"
+
+step image "$root/tests/deploy/image_tests.sh"
 
 # Sanitizer reports are fatal: UBSan would otherwise print and go on.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}

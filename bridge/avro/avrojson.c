@@ -99,6 +99,39 @@ static json_t *hex(const uint8_t *buf, size_t len)
     return json;
 }
 
+/* Standard base64 with padding (RFC 4648), as Debezium's binary.handling.mode=base64 writes. */
+static json_t *base64(const uint8_t *buf, size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t out_len = (len + 2) / 3 * 4;
+    char *out = malloc(out_len + 1);
+    size_t pos = 0;
+    json_t *json;
+
+    if (!out) {
+        abort();
+    }
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)buf[i] << 16;
+        size_t left = len - i;
+
+        if (left > 1) {
+            v |= (uint32_t)buf[i + 1] << 8;
+        }
+        if (left > 2) {
+            v |= buf[i + 2];
+        }
+        out[pos++] = alphabet[(v >> 18) & 0x3f];
+        out[pos++] = alphabet[(v >> 12) & 0x3f];
+        out[pos++] = left > 1 ? alphabet[(v >> 6) & 0x3f] : '=';
+        out[pos++] = left > 2 ? alphabet[v & 0x3f] : '=';
+    }
+    json = json_stringn_nocheck(out, out_len);
+    free(out);
+    return json;
+}
+
 static int convert(avro_value_t *value, int depth, json_t **out, char *errstr,
                    size_t errstr_size);
 
@@ -207,10 +240,7 @@ static int convert(avro_value_t *value, int depth, json_t **out, char *errstr,
         size_t size = 0;
         rc = avro_value_get_bytes(value, &b, &size);
         if (rc == 0) {
-            json = text(b, size, errstr, errstr_size);
-            if (!json) {
-                return -1;
-            }
+            json = base64(b, size);
         }
         break;
     }

@@ -2,9 +2,10 @@
 #define BR_AVROJSON_H
 /*
  * An avro-c value -> a plain jansson value (not Avro's JSON encoding): null, boolean,
- * int/long -> integer, float/double -> real, string/bytes -> string (valid UTF-8 required,
- * NUL allowed), enum -> symbol, array -> array, map -> object, record -> object (field order),
- * fixed -> lowercase hex, union -> its branch.
+ * int/long -> integer, float/double -> real, string -> string (valid UTF-8 required, NUL
+ * allowed), bytes -> base64 string (raw bytes never pass as text), enum -> symbol,
+ * array -> array, map -> object, record -> object (field order), fixed -> lowercase hex,
+ * union -> its branch. Logical types are not read here (timecols.h, logical.h).
  */
 #include <avro.h>
 #include <jansson.h>

@@ -2,6 +2,7 @@
 
 #include <avro.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 
 #include "avro/avrocheck.h"
 #include "avro/avrojson.h"
+#include "avro/dbzvalue.h"
+#include "avro/logical.h"
 #include "avro/timecols.h"
 
 /* Larger values are refused before any parsing. */
@@ -27,6 +30,10 @@ struct schema_entry {
     avro_value_t value; /* reused for every message of this schema */
     enum br_timecol_kind *kinds[2]; /* per column of before/after; NULL when unknown */
     size_t kind_count[2];
+    struct br_logical *logical[2]; /* the same for the other logical types */
+    size_t logical_count[2];
+    bool debezium;                 /* one of Debezium's own messages (dbzvalue.h): */
+    enum br_skip_reason skip;      /* why it is not an event */
 };
 
 struct br_decoder {
@@ -66,6 +73,8 @@ static void entry_destroy(struct schema_entry *entry)
     }
     free(entry->kinds[0]);
     free(entry->kinds[1]);
+    free(entry->logical[0]);
+    free(entry->logical[1]);
     free(entry->text);
     free(entry);
 }
@@ -102,6 +111,9 @@ static struct schema_entry *entry_create(int32_t id, const char *text, int keep_
     }
     entry->kinds[SIDE_BEFORE] = br_timecols_classify(text, "before", &entry->kind_count[0]);
     entry->kinds[SIDE_AFTER] = br_timecols_classify(text, "after", &entry->kind_count[1]);
+    entry->logical[SIDE_BEFORE] = br_logical_classify(text, "before", &entry->logical_count[0]);
+    entry->logical[SIDE_AFTER] = br_logical_classify(text, "after", &entry->logical_count[1]);
+    entry->debezium = br_dbzvalue_reason(text, &entry->skip);
     return entry;
 fail:
     entry_destroy(entry);
@@ -264,9 +276,14 @@ static enum br_decode_status row_from(struct schema_entry *entry, enum side side
         avro_value_t column;
         const char *name = NULL;
         enum br_timecol_kind kind = BR_TIMECOL_NONE;
+        const struct br_logical *logical = NULL;
 
         if (i < entry->kind_count[side]) {
             kind = entry->kinds[side][i];
+        }
+        if (i < entry->logical_count[side] &&
+            entry->logical[side][i].kind != BR_LOGICAL_NONE) {
+            logical = &entry->logical[side][i];
         }
 
         if (avro_value_get_by_index(record, i, &column, &name) != 0 || !name) {
@@ -275,6 +292,11 @@ static enum br_decode_status row_from(struct schema_entry *entry, enum side side
         }
         if (kind != BR_TIMECOL_NONE) {
             if (add_time(row, name, &column, kind, why, sizeof(why)) != 0) {
+                bad(errstr, errstr_size, "%s.%s: %s", side_names[side], name, why);
+                goto fail;
+            }
+        } else if (logical) {
+            if (br_logical_add(row, name, &column, logical, why, sizeof(why)) != 0) {
                 bad(errstr, errstr_size, "%s.%s: %s", side_names[side], name, why);
                 goto fail;
             }
@@ -395,6 +417,7 @@ static enum br_decode_status envelope(struct schema_entry *entry, struct br_chan
     }
     if (op[0] == 't') {
         snprintf(errstr, errstr_size, "truncate");
+        out->skip = BR_SKIP_TRUNCATE;
         return BR_DECODE_SKIP;
     }
     out->op = (enum br_op)op[0];
@@ -418,9 +441,18 @@ enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf
                                 const void *value, size_t len, struct br_change *out,
                                 char *errstr, size_t errstr_size)
 {
+    return br_decode_message(decoder, topic, value, len, NULL, out, errstr, errstr_size);
+}
+
+enum br_decode_status br_decode_message(struct br_decoder *decoder,
+                                        const struct br_conf_topic *topic, const void *value,
+                                        size_t len, const struct br_value_headers *headers,
+                                        struct br_change *out, char *errstr, size_t errstr_size)
+{
     const uint8_t *bytes = value;
     struct schema_entry *entry = NULL;
     enum br_decode_status status;
+    enum br_skip_reason skip = BR_SKIP_TOMBSTONE;
     avro_reader_t reader = NULL;
     size_t used = 0;
     char why[512];
@@ -428,6 +460,7 @@ enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf
     memset(out, 0, sizeof(*out));
     if (len == 0 || !value) {
         snprintf(errstr, errstr_size, "tombstone");
+        out->skip = BR_SKIP_TOMBSTONE;
         return BR_DECODE_SKIP;
     }
     if (len > MAX_VALUE_BYTES) {
@@ -435,19 +468,20 @@ enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf
                    MAX_VALUE_BYTES);
     }
     if (topic->format == BR_FORMAT_CONFLUENT) {
-        int32_t id;
+        int32_t id = 0;
+        bool from_header = false;
 
-        if (len < 5) {
-            return bad(errstr, errstr_size, "%zu bytes: too short for Confluent framing", len);
+        if (br_framing_split(value, len, headers, &id, &bytes, &len, &from_header, errstr,
+                             errstr_size) != 0) {
+            return BR_DECODE_BAD;
         }
-        if (bytes[0] != 0) {
-            return bad(errstr, errstr_size, "bad magic byte %u (want 0)", bytes[0]);
-        }
-        id = (int32_t)(((uint32_t)bytes[1] << 24) | ((uint32_t)bytes[2] << 16) |
-                       ((uint32_t)bytes[3] << 8) | bytes[4]);
         status = schema_by_id(decoder, id, &entry, errstr, errstr_size);
-        bytes += 5;
-        len -= 5;
+        if (status == BR_DECODE_BAD && from_header) {
+            /* say where the id came from: the value itself has none */
+            snprintf(why, sizeof(why), "%s", errstr);
+            snprintf(errstr, errstr_size, "%s (from the Kafka header %s)", why,
+                     BR_FRAMING_CONTENT_ID_HEADER);
+        }
     } else if (!topic->schema_json) {
         return bad(errstr, errstr_size, "topic has no schema");
     } else {
@@ -455,6 +489,11 @@ enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf
     }
     if (status != BR_DECODE_OK) {
         return status;
+    }
+    if (entry->debezium) {
+        snprintf(errstr, errstr_size, "Debezium %s message", br_skip_reason_name(entry->skip));
+        out->skip = entry->skip;
+        return BR_DECODE_SKIP;
     }
     if (br_avrocheck_datum(entry->schema, bytes, len, &used, why, sizeof(why)) != 0) {
         return bad(errstr, errstr_size, "corrupt Avro: %s", why);
@@ -472,11 +511,13 @@ enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf
         goto done;
     }
     status = envelope(entry, out, errstr, errstr_size);
+    skip = out->skip;
 done:
     avro_reader_free(reader);
     if (status != BR_DECODE_OK) {
         br_change_finish(out);
         memset(out, 0, sizeof(*out));
+        out->skip = skip;
     }
     return status;
 }

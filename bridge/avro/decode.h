@@ -9,13 +9,15 @@
 
 #include "perscom/change.h"
 #include "config/conf.h"
+#include "avro/framing.h"
 #include "avro/registry.h"
 
 struct br_decoder;
 
 enum br_decode_status {
     BR_DECODE_OK,     /* out holds the change */
-    BR_DECODE_SKIP,   /* not an event: tombstone (empty value), truncate ('t'), heartbeat */
+    BR_DECODE_SKIP,   /* not an event (out->skip says why): tombstone (empty value), truncate
+                         ('t'), Debezium's schema-change, transaction and heartbeat messages */
     BR_DECODE_RETRY,  /* the registry is unavailable: try the same message again later */
     BR_DECODE_BAD     /* permanent: bad framing, unknown schema id, corrupt Avro, unknown op */
 };
@@ -24,8 +26,19 @@ enum br_decode_status {
 struct br_decoder *br_decoder_create(struct br_registry *registry);
 void br_decoder_destroy(struct br_decoder *decoder);
 
+/* br_decode_message without Kafka headers. */
 enum br_decode_status br_decode(struct br_decoder *decoder, const struct br_conf_topic *topic,
                                 const void *value, size_t len, struct br_change *out,
                                 char *errstr, size_t errstr_size);
+
+/*
+ * One message value -> out. headers (may be NULL) are the message's Apicurio schema-id headers:
+ * for a confluent topic, an apicurio.value.contentId header gives the schema id of a bare Avro
+ * value (framing.h). Columns keep their logical types (timecols.h, logical.h).
+ */
+enum br_decode_status br_decode_message(struct br_decoder *decoder,
+                                        const struct br_conf_topic *topic, const void *value,
+                                        size_t len, const struct br_value_headers *headers,
+                                        struct br_change *out, char *errstr, size_t errstr_size);
 
 #endif

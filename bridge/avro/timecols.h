@@ -10,7 +10,7 @@
 enum br_timecol_kind {
     BR_TIMECOL_NONE,
     BR_TIMECOL_US,   /* long: timestamp-micros, io.debezium.time.MicroTimestamp */
-    BR_TIMECOL_MS,   /* long: timestamp-millis, io.debezium.time.Timestamp */
+    BR_TIMECOL_MS,   /* long: timestamp-millis, io.debezium.time.Timestamp, Connect Timestamp */
     BR_TIMECOL_NS,   /* long: io.debezium.time.NanoTimestamp */
     BR_TIMECOL_ZONED /* string: io.debezium.time.ZonedTimestamp (ISO-8601 with offset) */
 };

@@ -57,6 +57,14 @@ struct br_conf *br_cmdutil_load_conf(const char *path)
         fprintf(stderr, "%s: warning: schema_registry: basic auth over http:// sends the "
                 "password in clear; use https://\n", path);
     }
+    for (size_t i = 0; i < conf->hook_count; i++) {
+        const struct br_conf_hook *hook = &conf->hooks[i];
+
+        if (hook->auth != BR_AUTH_NONE && strncasecmp(hook->url, "http://", 7) == 0) {
+            fprintf(stderr, "%s: warning: hooks[%zu] (%s): auth over http:// sends the "
+                    "credentials in clear; use https://\n", path, i, hook->name);
+        }
+    }
     return conf;
 }
 

@@ -8,7 +8,7 @@
 
 /*
  * Loads path; prints the diagnostics to stderr and returns NULL when refused. Prints start-up
- * warnings (basic auth over http://) to stderr.
+ * warnings (registry or hook credentials over http://) to stderr.
  */
 struct br_conf *br_cmdutil_load_conf(const char *path);
 

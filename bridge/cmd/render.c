@@ -174,7 +174,7 @@ int br_cmd_render(int argc, char **argv)
         rc = BR_EXIT_OK;
         break;
     case BR_PREPARE_SKIP:
-        printf("# not an event (tombstone, truncate or skipped snapshot read)\n");
+        printf("# not an event (%s): %s\n", br_skip_reason_name(prepared.skip), errstr);
         rc = BR_EXIT_OK;
         break;
     case BR_PREPARE_RETRY:

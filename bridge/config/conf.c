@@ -6,6 +6,7 @@
 #include "config/conf.h"
 
 #include <regex.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,7 @@
 
 #define CONF_FILE_MAX (4u * 1024u * 1024u) /* the YAML file itself */
 
-/* A hook's retry policy: its own retry: keys where set, delivery.* elsewhere. */
+/* A hook's retry policy and TLS floor: its own keys where set, delivery.* elsewhere. */
 static void resolve_retry(const struct br_conf *conf, struct br_conf_hook *hook)
 {
     hook->retry.initial_ms = hook->retry_backoff_initial_ms >= 0 ? hook->retry_backoff_initial_ms
@@ -27,7 +28,8 @@ static void resolve_retry(const struct br_conf *conf, struct br_conf_hook *hook)
     hook->retry.max_age_ms =
         hook->retry_max_age_ms >= 0 ? hook->retry_max_age_ms : conf->max_age_ms;
     hook->retry.retry_after_max_ms = conf->retry_after_max_ms;
-    hook->tls_min = conf->hooks_tls_min;
+    hook->tls_min = hook->tls_min_version >= 0 ? (enum br_tls_version)hook->tls_min_version
+                                               : conf->hooks_tls_min;
 }
 
 struct br_conf *br_conf_load(const char *path, char *errstr, size_t errstr_size)
@@ -62,6 +64,46 @@ static void free_kv(struct br_kv *entries, size_t count)
     free(entries);
 }
 
+static void free_strings(char **items, size_t count, bool secret)
+{
+    for (size_t i = 0; items != NULL && i < count; i++) {
+        if (secret) {
+            br_file_scrub_free_str(items[i]);
+        } else {
+            free(items[i]);
+        }
+    }
+    free(items);
+}
+
+/* hook->secret is an alias of secrets[0].text, not freed on its own. */
+static void free_hook_secrets(struct br_conf_hook *hook)
+{
+    for (size_t j = 0; hook->secrets != NULL && j < hook->secret_count; j++) {
+        br_file_scrub_free(hook->secrets[j].text, hook->secrets[j].len);
+        br_file_scrub_free((char *)hook->secrets[j].key, hook->secrets[j].key_len);
+    }
+    free(hook->secrets);
+    br_file_scrub_free_str(hook->secret_inline);
+    free_strings(hook->secret_list, hook->secret_list_count, true);
+    free_strings(hook->secret_file_list, hook->secret_file_list_count, false);
+}
+
+/* TLS files, auth and proxy: the credentials are scrubbed. */
+static void free_hook_access(struct br_conf_hook *hook)
+{
+    free(hook->tls_ca_file);
+    free(hook->tls_cert_file);
+    free(hook->tls_key_file);
+    br_file_scrub_free_str(hook->auth_bearer);
+    br_file_scrub_free_str(hook->auth_username);
+    br_file_scrub_free_str(hook->auth_password);
+    free(hook->auth_bearer_file);
+    free(hook->auth_password_file);
+    br_file_scrub_free_str(hook->proxy);
+    free(hook->no_proxy);
+}
+
 void br_conf_destroy(struct br_conf *conf)
 {
     if (conf == NULL) {
@@ -93,14 +135,8 @@ void br_conf_destroy(struct br_conf *conf)
 
         free(hook->name);
         free(hook->url);
-        if (hook->secret != NULL) {
-            /* secret_len may be unset when loading failed before the hook's check */
-            size_t len = hook->secret_len;
-            if (len == 0) {
-                len = strlen(hook->secret);
-            }
-            br_file_scrub_free(hook->secret, len);
-        }
+        free_hook_secrets(hook);
+        free_hook_access(hook);
         for (size_t j = 0; hook->events != NULL && j < hook->event_count; j++) {
             free(hook->events[j]);
         }

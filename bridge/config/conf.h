@@ -20,8 +20,12 @@ struct br_retry_policy {
 enum br_topic_format { BR_FORMAT_CONFLUENT, BR_FORMAT_AVRO };
 enum br_snapshot_mode { BR_SNAPSHOT_SKIP, BR_SNAPSHOT_CREATED };
 enum br_method { BR_METHOD_POST, BR_METHOD_GET };
+enum br_conf_log_format { BR_LOG_FORMAT_TEXT, BR_LOG_FORMAT_JSON };
 /* The lowest TLS version accepted from an https:// peer; 1.2 is the floor. */
 enum br_tls_version { BR_TLS_1_2, BR_TLS_1_3 };
+/* Which signatures a hook's requests carry: PERSCOM's Signature, Standard Webhooks', or both. */
+enum br_signature_mode { BR_SIGNATURE_PERSCOM, BR_SIGNATURE_STANDARD, BR_SIGNATURE_BOTH };
+enum br_auth_kind { BR_AUTH_NONE, BR_AUTH_BEARER, BR_AUTH_BASIC };
 enum br_dead_letter_policy {
     BR_DEAD_LETTER_BLOCK, /* no dead-letter topic: retry forever (the default) */
     BR_DEAD_LETTER_DROP   /* no dead-letter topic: log, count and pass over */
@@ -30,6 +34,18 @@ enum br_dead_letter_policy {
 struct br_kv {
     char *key;
     char *value;
+};
+
+/* The most secrets one hook may list (during a rotation, usually two). */
+#define BR_CONF_SECRETS_MAX 8
+
+/* One signing secret of a hook. */
+struct br_hook_secret {
+    char *text;          /* bytes as written: the key of PERSCOM's Signature */
+    size_t len;
+    unsigned char *key;  /* Standard Webhooks key: text decoded (whsec_ convention); NULL when
+                          * the hook's signature mode is perscom */
+    size_t key_len;
 };
 
 struct br_conf_topic {
@@ -47,15 +63,40 @@ struct br_conf_hook {
     char *name;
     char *url;
     enum br_method method;
-    char *secret;             /* bytes as written, ${VAR} expanded, or read from secret_file */
+    char *secret;             /* the first secret's bytes (it signs PERSCOM's Signature); an
+                               * alias of secrets[0].text once loaded, not owned */
     size_t secret_len;
+    struct br_hook_secret *secrets; /* owned, secret_count of them, the first signs Signature */
+    size_t secret_count;
+    enum br_signature_mode signature; /* signature: perscom (default) | standard | both */
     char **events;            /* patterns as written: "rankrecord.created", "rankrecord.*", "*" */
     size_t event_count;
     long timeout_ms;          /* default 3000 */
     struct br_kv *headers;    /* extra request headers */
     size_t header_count;
     struct br_retry_policy retry; /* delivery.* defaults, overridden by the hook's retry: keys */
-    enum br_tls_version tls_min;  /* delivery.tls_min_version */
+    enum br_tls_version tls_min;  /* tls.min_version, else delivery.tls_min_version */
+    /* tls (https:// only; verification is always on) */
+    char *tls_ca_file;        /* resolved paths, or NULL */
+    char *tls_cert_file;
+    char *tls_key_file;
+    int tls_min_version;      /* tls.min_version as written (enum br_tls_version), -1 = not set */
+    /* auth: an Authorization header; values never shown */
+    enum br_auth_kind auth;
+    char *auth_bearer;        /* BR_AUTH_BEARER: the token */
+    char *auth_username;      /* BR_AUTH_BASIC */
+    char *auth_password;
+    /* proxy: NULL = libcurl's environment variables (https_proxy, http_proxy, no_proxy...) */
+    char *proxy;              /* proxy URL, ${VAR} expanded (credentials never shown) */
+    char *no_proxy;           /* hosts that bypass the proxy, "*" = all; NULL = NO_PROXY */
+    /* as written, moved into secrets / auth by the hook's check; NULL afterwards */
+    char *secret_inline;
+    char **secret_list;       /* secrets: [...] */
+    size_t secret_list_count;
+    char **secret_file_list;  /* secret_files: [...] */
+    size_t secret_file_list_count;
+    char *auth_bearer_file;
+    char *auth_password_file;
     long retry_backoff_initial_ms; /* retry: overrides as written; -1 = not set */
     long retry_backoff_max_ms;
     long retry_max_attempts;
@@ -95,18 +136,21 @@ struct br_conf {
     long max_buffered_bytes;     /* bytes held over all partitions; 0 = no limit; default 256 MiB */
     long max_attempts;           /* attempts per delivery; 0 = unlimited (default) */
     long max_age_ms;             /* since the bridge read the message; 0 = unlimited (default) */
-    long retry_after_max_ms;
-    enum br_tls_version hooks_tls_min; /* delivery.tls_min_version */     /* cap on Retry-After; default 300000 */
+    long retry_after_max_ms;     /* cap on Retry-After; default 300000 */
+    enum br_tls_version hooks_tls_min; /* delivery.tls_min_version */
     long probe_after_failures;   /* failures that put a hook behind one probe; 0 = never; 5 */
 
     /* dead_letter, delivery_report (optional) */
     char *dead_letter_topic;  /* NULL: dead_letter_policy applies */
     enum br_dead_letter_policy dead_letter_policy;
+    long producer_failure_exit_ms; /* the dead-letter producer failing this long stops the bridge;
+                                      0 = never; default 600000 */
     char *delivery_report_topic; /* NULL: no reports */
 
     /* admin (optional) */
     char *admin_listen;       /* "host:port" of /healthz, /readyz, /metrics; NULL: no listener */
     char *log_level;          /* "error", "warn", "info" (default), "debug" */
+    enum br_conf_log_format log_format; /* log_format: text (default) or json */
 };
 
 /*

@@ -19,12 +19,12 @@
 #include "config/conf.h"
 #include "config/confkeys.h"
 #include "config/file.h"
+#include "config/hookcheck.h"
 #include "config/yamlconf.h"
 #include "core/url.h"
 #include "config/yamlvalue.h"
 
 #define SCHEMA_FILE_MAX (16u * 1024u * 1024u) /* an Avro schema file */
-#define SECRET_FILE_MAX (64u * 1024u)         /* a secret_file */
 
 #define COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
@@ -160,45 +160,9 @@ void br_confcheck_hook(struct br_yamlconf *ctx, yaml_node_t *map, const char *pa
                        yaml_node_t **seen, size_t index)
 {
     struct br_conf_hook *hook = base;
-    yaml_node_t *secret_node = seen[BR_CONFKEYS_HOOK_SECRET];
-    yaml_node_t *file_node = seen[BR_CONFKEYS_HOOK_SECRET_FILE];
-    char sub[BR_YAMLCONF_PATH_MAX];
 
-    if (secret_node == NULL && file_node == NULL) {
-        br_yamlconf_path_join(sub, sizeof(sub), path, "secret");
-        br_yamlconf_diag(ctx, map, sub, "required key is missing (or set secret_file)");
-    } else if (secret_node != NULL && file_node != NULL) {
-        br_yamlconf_path_join(sub, sizeof(sub), path, "secret_file");
-        br_yamlconf_diag(ctx, file_node, sub, "cannot be combined with secret");
-    } else if (hook->secret != NULL) {
-        hook->secret_len = strlen(hook->secret);
-        if (hook->secret_len == 0) {
-            br_yamlconf_path_join(sub, sizeof(sub), path, "secret");
-            br_yamlconf_diag(ctx, secret_node, sub, "is empty after ${VAR} expansion");
-        }
-    } else if (file_node != NULL && file_node->type == YAML_SCALAR_NODE &&
-               !br_yamlconf_is_null(file_node) && file_node->data.scalar.value[0] != '\0') {
-        char *file = br_yamlconf_resolve_path(ctx, (const char *)file_node->data.scalar.value);
-        char why[256];
-        size_t len = 0;
-
-        br_yamlconf_path_join(sub, sizeof(sub), path, "secret_file");
-        char *secret = br_file_read(file, SECRET_FILE_MAX, &len, why, sizeof(why));
-        if (secret == NULL) {
-            br_yamlconf_diag(ctx, file_node, sub, "cannot read %s: %s", file, why);
-        } else {
-            if (len > 0 && secret[len - 1] == '\n') {
-                secret[--len] = '\0';
-            }
-            if (len == 0) {
-                br_yamlconf_diag(ctx, file_node, sub, "%s is empty", file);
-            }
-            /* the hook owns the secret (scrubbed by br_conf_destroy) */
-            hook->secret = secret;
-            hook->secret_len = len;
-        }
-        free(file);
-    }
+    br_hookcheck_secrets(ctx, map, path, hook, seen);
+    br_hookcheck_wiring(ctx, map, path, hook, seen);
 }
 
 void br_confcheck_delivery(struct br_yamlconf *ctx, yaml_node_t *map, const char *path,

@@ -5,7 +5,8 @@
  * by the walker (yamlconf.c): item checks for Kafka properties, headers and events, and the
  * checks of a topic, a hook, a hook's retry policy, delivery, dead_letter and the root, each run
  * after its mapping was walked (signatures: yamlconf.h). They report with br_yamlconf_diag; the
- * topic check reads and parses a topic's Avro schema file, the hook check reads a secret_file.
+ * topic check reads and parses a topic's Avro schema file; a hook's secrets, TLS files, auth and
+ * proxy are checked in hookcheck.c.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -11,6 +11,7 @@
 
 #include "config/conf.h"
 #include "config/confcheck.h"
+#include "config/hookcheck.h"
 #include "config/yamlconf.h"
 
 #define FIELD(type, member) offsetof(type, member)
@@ -26,6 +27,11 @@ static const struct br_yamlconf_choice policy_choices[] = {
     {"block", BR_DEAD_LETTER_BLOCK}, {"drop", BR_DEAD_LETTER_DROP}, {NULL, 0}};
 static const struct br_yamlconf_choice tls_choices[] = {
     {"1.2", BR_TLS_1_2}, {"1.3", BR_TLS_1_3}, {NULL, 0}};
+static const struct br_yamlconf_choice signature_choices[] = {
+    {"perscom", BR_SIGNATURE_PERSCOM}, {"standard", BR_SIGNATURE_STANDARD},
+    {"both", BR_SIGNATURE_BOTH}, {NULL, 0}};
+static const struct br_yamlconf_choice log_format_choices[] = {
+    {"text", BR_LOG_FORMAT_TEXT}, {"json", BR_LOG_FORMAT_JSON}, {NULL, 0}};
 static const struct br_yamlconf_choice level_choices[] = {
     {"error", 0}, {"warn", 1}, {"info", 2}, {"debug", 3}, {NULL, 0}};
 
@@ -106,6 +112,60 @@ static const struct br_yamlconf_key hook_retry_keys[] = {
 static const struct br_yamlconf_section hook_retry_section = {
     hook_retry_keys, COUNT(hook_retry_keys), br_confcheck_hook_retry};
 
+static const struct br_yamlconf_key hook_tls_keys[] = {
+    [BR_CONFKEYS_TLS_CA_FILE] =
+        {.key = "ca_file", .kind = BR_YAMLCONF_PATH,
+         .offset = FIELD(struct br_conf_hook, tls_ca_file),
+         .doc = "the only CAs trusted for this hook (PEM)"},
+    [BR_CONFKEYS_TLS_CERT_FILE] =
+        {.key = "cert_file", .kind = BR_YAMLCONF_PATH,
+         .offset = FIELD(struct br_conf_hook, tls_cert_file),
+         .doc = "client certificate (PEM) for mTLS; re-read when it changes"},
+    [BR_CONFKEYS_TLS_KEY_FILE] =
+        {.key = "key_file", .kind = BR_YAMLCONF_PATH,
+         .offset = FIELD(struct br_conf_hook, tls_key_file),
+         .doc = "the client certificate's key (PEM, unencrypted); re-read when it changes"},
+    [BR_CONFKEYS_TLS_MIN_VERSION] =
+        {.key = "min_version", .kind = BR_YAMLCONF_ENUM,
+         .offset = FIELD(struct br_conf_hook, tls_min_version), .def = -1,
+         .choices = tls_choices, .doc = "lowest TLS version (default delivery.tls_min_version)"},
+};
+static const struct br_yamlconf_section hook_tls_section = {hook_tls_keys, COUNT(hook_tls_keys),
+                                                            br_hookcheck_tls};
+
+static const struct br_yamlconf_key hook_basic_keys[] = {
+    [BR_CONFKEYS_BASIC_USERNAME] =
+        {.key = "username", .kind = BR_YAMLCONF_STRING_ENV,
+         .offset = FIELD(struct br_conf_hook, auth_username), .required = true,
+         .doc = "basic-auth user, ${VAR} expanded"},
+    [BR_CONFKEYS_BASIC_PASSWORD] =
+        {.key = "password", .kind = BR_YAMLCONF_STRING_ENV,
+         .offset = FIELD(struct br_conf_hook, auth_password),
+         .doc = "basic-auth password, ${VAR} expanded"},
+    [BR_CONFKEYS_BASIC_PASSWORD_FILE] =
+        {.key = "password_file", .kind = BR_YAMLCONF_PATH,
+         .offset = FIELD(struct br_conf_hook, auth_password_file),
+         .doc = "a file holding the basic-auth password"},
+};
+static const struct br_yamlconf_section hook_basic_section = {
+    hook_basic_keys, COUNT(hook_basic_keys), br_hookcheck_basic};
+
+static const struct br_yamlconf_key hook_auth_keys[] = {
+    [BR_CONFKEYS_AUTH_BEARER] =
+        {.key = "bearer", .kind = BR_YAMLCONF_STRING_ENV,
+         .offset = FIELD(struct br_conf_hook, auth_bearer),
+         .doc = "bearer token, ${VAR} expanded"},
+    [BR_CONFKEYS_AUTH_BEARER_FILE] =
+        {.key = "bearer_file", .kind = BR_YAMLCONF_PATH,
+         .offset = FIELD(struct br_conf_hook, auth_bearer_file),
+         .doc = "a file holding the bearer token"},
+    [BR_CONFKEYS_AUTH_BASIC] =
+        {.key = "basic", .kind = BR_YAMLCONF_SECTION, .sub = &hook_basic_section,
+         .doc = "basic auth: username and password or password_file"},
+};
+static const struct br_yamlconf_section hook_auth_section = {
+    hook_auth_keys, COUNT(hook_auth_keys), br_hookcheck_auth};
+
 static const struct br_yamlconf_key hook_keys[] = {
     [BR_CONFKEYS_HOOK_NAME] =
         {.key = "name", .kind = BR_YAMLCONF_STRING, .offset = FIELD(struct br_conf_hook, name),
@@ -118,7 +178,7 @@ static const struct br_yamlconf_key hook_keys[] = {
          .def = BR_METHOD_POST, .choices = method_choices, .doc = "HTTP method"},
     [BR_CONFKEYS_HOOK_SECRET] =
         {.key = "secret", .kind = BR_YAMLCONF_STRING_ENV,
-         .offset = FIELD(struct br_conf_hook, secret), .doc = "signing secret"},
+         .offset = FIELD(struct br_conf_hook, secret_inline), .doc = "signing secret"},
     [BR_CONFKEYS_HOOK_SECRET_FILE] =
         {.key = "secret_file", .kind = BR_YAMLCONF_SEEN, .doc = "file holding the signing secret"},
     [BR_CONFKEYS_HOOK_EVENTS] =
@@ -126,14 +186,45 @@ static const struct br_yamlconf_key hook_keys[] = {
          .offset = FIELD(struct br_conf_hook, events),
          .count_offset = FIELD(struct br_conf_hook, event_count), .required = true,
          .item_check = br_confcheck_event, .doc = "subscribed events and wildcards"},
-    {.key = "timeout_ms", .kind = BR_YAMLCONF_INT,
-     .offset = FIELD(struct br_conf_hook, timeout_ms), .def = 3000, .min = 1, .max = 600000,
-     .doc = "whole-request timeout"},
-    {.key = "headers", .kind = BR_YAMLCONF_KV, .offset = FIELD(struct br_conf_hook, headers),
-     .count_offset = FIELD(struct br_conf_hook, header_count), .kv_check = br_confcheck_header,
-     .doc = "extra request headers"},
-    {.key = "retry", .kind = BR_YAMLCONF_SECTION, .sub = &hook_retry_section,
-     .doc = "this hook's retry policy (defaults: delivery.*)"},
+    [BR_CONFKEYS_HOOK_TIMEOUT] =
+        {.key = "timeout_ms", .kind = BR_YAMLCONF_INT,
+         .offset = FIELD(struct br_conf_hook, timeout_ms), .def = 3000, .min = 1, .max = 600000,
+         .doc = "whole-request timeout"},
+    [BR_CONFKEYS_HOOK_HEADERS] =
+        {.key = "headers", .kind = BR_YAMLCONF_KV, .offset = FIELD(struct br_conf_hook, headers),
+         .count_offset = FIELD(struct br_conf_hook, header_count),
+         .kv_check = br_confcheck_header, .doc = "extra request headers"},
+    [BR_CONFKEYS_HOOK_RETRY] =
+        {.key = "retry", .kind = BR_YAMLCONF_SECTION, .sub = &hook_retry_section,
+         .doc = "this hook's retry policy (defaults: delivery.*)"},
+    [BR_CONFKEYS_HOOK_SECRETS] =
+        {.key = "secrets", .kind = BR_YAMLCONF_STRING_LIST,
+         .offset = FIELD(struct br_conf_hook, secret_list),
+         .count_offset = FIELD(struct br_conf_hook, secret_list_count), .env = true,
+         .doc = "several signing secrets (rotation); the first signs Signature"},
+    [BR_CONFKEYS_HOOK_SECRET_FILES] =
+        {.key = "secret_files", .kind = BR_YAMLCONF_STRING_LIST,
+         .offset = FIELD(struct br_conf_hook, secret_file_list),
+         .count_offset = FIELD(struct br_conf_hook, secret_file_list_count),
+         .doc = "files holding several signing secrets (rotation)"},
+    [BR_CONFKEYS_HOOK_SIGNATURE] =
+        {.key = "signature", .kind = BR_YAMLCONF_ENUM,
+         .offset = FIELD(struct br_conf_hook, signature), .def = BR_SIGNATURE_PERSCOM,
+         .choices = signature_choices, .doc = "perscom, standard (Standard Webhooks) or both"},
+    [BR_CONFKEYS_HOOK_TLS] =
+        {.key = "tls", .kind = BR_YAMLCONF_SECTION, .sub = &hook_tls_section,
+         .doc = "CA, client certificate and minimum version for https://"},
+    [BR_CONFKEYS_HOOK_AUTH] =
+        {.key = "auth", .kind = BR_YAMLCONF_SECTION, .sub = &hook_auth_section,
+         .doc = "an Authorization header: bearer or basic"},
+    [BR_CONFKEYS_HOOK_PROXY] =
+        {.key = "proxy", .kind = BR_YAMLCONF_STRING_ENV,
+         .offset = FIELD(struct br_conf_hook, proxy),
+         .doc = "proxy URL for this hook (default: the environment's)"},
+    [BR_CONFKEYS_HOOK_NO_PROXY] =
+        {.key = "no_proxy", .kind = BR_YAMLCONF_STRING,
+         .offset = FIELD(struct br_conf_hook, no_proxy),
+         .doc = "hosts reached without the proxy; * = all (default: NO_PROXY)"},
 };
 static const struct br_yamlconf_section hook_section = {hook_keys, COUNT(hook_keys),
                                                         br_confcheck_hook};
@@ -192,6 +283,10 @@ static const struct br_yamlconf_key dead_letter_keys[] = {
         {.key = "policy", .kind = BR_YAMLCONF_ENUM,
          .offset = FIELD(struct br_conf, dead_letter_policy), .def = BR_DEAD_LETTER_BLOCK,
          .choices = policy_choices, .doc = "without a topic: block (retry forever) or drop"},
+    {.key = "producer_failure_exit_ms", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, producer_failure_exit_ms), .def = 600000, .min = 0,
+     .max = 2592000000L,
+     .doc = "stop the bridge after its dead-letter producer failed this long; 0 = never"},
 };
 static const struct br_yamlconf_section dead_letter_section = {
     dead_letter_keys, COUNT(dead_letter_keys), br_confcheck_dead_letter};
@@ -231,6 +326,9 @@ static const struct br_yamlconf_key root_keys[] = {
     [BR_CONFKEYS_ROOT_LOG_LEVEL] =
         {.key = "log_level", .kind = BR_YAMLCONF_LEVEL, .offset = FIELD(struct br_conf, log_level),
          .def_str = "info", .choices = level_choices, .doc = "log verbosity"},
+    {.key = "log_format", .kind = BR_YAMLCONF_ENUM, .offset = FIELD(struct br_conf, log_format),
+     .def = BR_LOG_FORMAT_TEXT, .choices = log_format_choices,
+     .doc = "text lines, or one JSON object per line"},
     {.key = "dead_letter", .kind = BR_YAMLCONF_SECTION, .sub = &dead_letter_section,
      .doc = "where deliveries that cannot succeed go"},
     {.key = "delivery_report", .kind = BR_YAMLCONF_SECTION, .sub = &report_section,

@@ -29,7 +29,8 @@ enum br_yamlconf_kind {
     BR_YAMLCONF_ENUM,        /* one of choices (case-insensitive) -> int (enum) */
     BR_YAMLCONF_LEVEL,       /* one of choices (case-insensitive) -> char * (canonical name) */
     BR_YAMLCONF_KV,          /* string -> scalar mapping, ${VAR} expanded -> br_kv * + count */
-    BR_YAMLCONF_STRING_LIST, /* non-empty list of strings passing item_check -> char ** + count */
+    BR_YAMLCONF_STRING_LIST, /* non-empty list of strings passing item_check -> char ** + count;
+                              * with env, each item ${VAR} expanded */
     BR_YAMLCONF_SECTION,     /* nested mapping whose keys are stored in the same struct */
     BR_YAMLCONF_LIST,        /* non-empty list of mappings -> array of elem_size + count */
 };
@@ -55,6 +56,7 @@ struct br_yamlconf_key {
     const struct br_yamlconf_choice *choices; /* ENUM, LEVEL: terminated by a NULL name */
     const struct br_yamlconf_section *sub;    /* SECTION, LIST */
     size_t elem_size;                         /* LIST */
+    bool env;                                 /* STRING_LIST: expand ${VAR} in each item */
     /* KV: checks one entry, value expanded; reports and returns false to refuse it (or NULL) */
     bool (*kv_check)(struct br_yamlconf *ctx, yaml_node_t *key_node, const char *key,
                      yaml_node_t *value_node, const char *value, const char *path);

@@ -321,6 +321,14 @@ static void parse_string_list(struct br_yamlconf *ctx, yaml_node_t *node, const 
         if (text == NULL || (spec->item_check != NULL && !spec->item_check(ctx, item, text, sub))) {
             continue;
         }
+        if (spec->env) {
+            char *expanded = expand_env(ctx, item, sub, text);
+
+            if (expanded != NULL) {
+                items[(*count)++] = expanded;
+            }
+            continue;
+        }
         items[(*count)++] = xstrdup(text);
     }
 }

@@ -23,6 +23,9 @@ struct br_partition *br_partition_create(const char *topic, int32_t id,
     partition->lane_count = hook_count;
     partition->stored = -1;
     partition->next_offset = -1;
+    partition->held_counted = -1;
+    partition->first_offset = -1;
+    partition->commit_sent = -1;
     br_offsets_init(&partition->offsets);
     for (size_t i = 0; i < hook_count; i++) {
         partition->lanes[i].partition = partition;

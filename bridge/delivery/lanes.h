@@ -83,6 +83,8 @@ struct br_partition {
     size_t bytes;                /* bytes of its live messages */
     int64_t stored;              /* the last offset handed to the consumer to store, or -1 */
     int64_t next_offset;         /* one past the last offset taken from Kafka, or -1 */
+    int64_t first_offset;        /* the first offset taken from Kafka (the committed one), or -1 */
+    int64_t commit_sent;         /* the offset last sent to be committed, or -1 */
     rd_kafka_queue_t *queue;     /* the partition's own consumer queue; the loop releases it */
     struct br_held *held_head;   /* messages waiting for their decode to be retried */
     struct br_held *held_tail;
@@ -90,6 +92,10 @@ struct br_partition {
     int64_t held_due_ms;
     unsigned held_attempts;      /* failed tries of the oldest held message */
     bool header_warned;          /* an unusable request_id/trace_id header was logged */
+    int held_reason;             /* why the oldest held message waits (loop/intake.c) */
+    int64_t held_counted;        /* offset counted and logged as undeliverable, or -1 */
+    int64_t held_logged_ms;      /* when it was last logged (monotonic) */
+    int64_t held_since_ms;       /* when it was first refused (monotonic) */
     struct br_partition *next;   /* the loop's list */
 };
 

@@ -2,8 +2,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
+#include "core/url.h"
 #include "perscom/json.h"
 #include "perscom/query.h"
 
@@ -72,6 +74,11 @@ int br_request_build_encoded(const struct br_conf_hook *hook, const json_t *payl
         snprintf(errstr, errstr_size, "request URL passes the buffer limit");
         goto fail;
     }
+    /* the message's id for webhook-id; br_message_prepare may set a better one */
+    json_t *request_id = json_object_get(payload, "request_id");
+    if (json_is_string(request_id)) {
+        snprintf(out->webhook_id, sizeof(out->webhook_id), "%s", json_string_value(request_id));
+    }
     out->url = br_buf_steal(&url, NULL);
     out->hook = hook;
     out->method = hook->method;
@@ -95,15 +102,105 @@ void br_request_finish(struct br_request *request)
     memset(request, 0, sizeof(*request));
 }
 
-void br_request_print(const struct br_request *request, FILE *out)
+void br_request_signed_content(const struct br_request *request, const char **content,
+                               size_t *len)
+{
+    if (request->method == BR_METHOD_GET) {
+        const char *query = request->url ? strchr(request->url, '?') : NULL;
+
+        *content = query ? query + 1 : "";
+        *len = strlen(*content);
+        return;
+    }
+    *content = request->body ? request->body : "";
+    *len = request->body ? request->body_len : 0;
+}
+
+int br_request_sign_standard(const struct br_request *request, int64_t timestamp,
+                             char out[BR_REQUEST_STANDARD_MAX], char *errstr, size_t errstr_size)
 {
     const struct br_conf_hook *hook = request->hook;
+    const char *content;
+    size_t content_len;
+    size_t at = 0;
+
+    out[0] = '\0';
+    br_request_signed_content(request, &content, &content_len);
+    for (size_t i = 0; hook && i < hook->secret_count && i < BR_CONF_SECRETS_MAX; i++) {
+        const struct br_hook_secret *secret = &hook->secrets[i];
+
+        if (!secret->key) {
+            continue;
+        }
+        if (at > 0) {
+            out[at++] = ' ';
+        }
+        if (br_sign_standard(secret->key, secret->key_len, request->webhook_id, timestamp,
+                             content, content_len, out + at, errstr, errstr_size) != 0) {
+            out[0] = '\0';
+            return -1;
+        }
+        at += BR_SIGN_STANDARD_LEN;
+    }
+    if (at == 0) {
+        snprintf(errstr, errstr_size, "hook %s has no Standard Webhooks secret",
+                 hook && hook->name ? hook->name : "?");
+        return -1;
+    }
+    return 0;
+}
+
+/* The URL with any credentials replaced by ***. */
+static void print_url(const char *url, FILE *out)
+{
+    size_t size = strlen(url) + 4;
+    char *shown;
+
+    if (!br_url_has_userinfo(url)) {
+        fputs(url, out);
+        return;
+    }
+    shown = malloc(size);
+    if (!shown) {
+        abort();
+    }
+    fputs(br_url_redact(url, shown, size), out);
+    free(shown);
+}
+
+void br_request_print(const struct br_request *request, FILE *out)
+{
+    br_request_print_at(request, (int64_t)time(NULL), out);
+}
+
+void br_request_print_at(const struct br_request *request, int64_t timestamp, FILE *out)
+{
+    const struct br_conf_hook *hook = request->hook;
+    enum br_signature_mode mode = hook ? hook->signature : BR_SIGNATURE_PERSCOM;
 
     fprintf(out, "### hook %s\n", hook && hook->name ? hook->name : "");
-    fprintf(out, "%s %s\n", request->method == BR_METHOD_GET ? "GET" : "POST",
-            request->url ? request->url : "");
+    fputs(request->method == BR_METHOD_GET ? "GET " : "POST ", out);
+    print_url(request->url ? request->url : "", out);
+    fputc('\n', out);
     fprintf(out, "Content-Type: application/json\n");
-    fprintf(out, "Signature: %s\n", request->signature);
+    if (mode != BR_SIGNATURE_STANDARD) {
+        fprintf(out, "Signature: %s\n", request->signature);
+    }
+    if (mode != BR_SIGNATURE_PERSCOM) {
+        char signature[BR_REQUEST_STANDARD_MAX];
+        char errstr[256];
+
+        if (br_request_sign_standard(request, timestamp, signature, errstr, sizeof(errstr)) !=
+            0) {
+            snprintf(signature, sizeof(signature), "(%s)", errstr);
+        }
+        fprintf(out, "webhook-id: %s\n", request->webhook_id);
+        fprintf(out, "webhook-timestamp: %lld\n", (long long)timestamp);
+        fprintf(out, "webhook-signature: %s\n", signature);
+    }
+    if (hook && hook->auth != BR_AUTH_NONE) {
+        fprintf(out, "Authorization: %s ***\n", hook->auth == BR_AUTH_BEARER ? "Bearer" : "Basic");
+    }
     fprintf(out, "User-Agent: %s\n", br_request_user_agent());
     for (size_t i = 0; hook && i < hook->header_count; i++) {
         fprintf(out, "%s: %s\n", hook->headers[i].key, hook->headers[i].value);

@@ -1,7 +1,11 @@
 #ifndef BR_REQUEST_H
 #define BR_REQUEST_H
-/* One HTTP request owed to one hook: method, URL (with query for GET), body, signature. */
+/*
+ * One HTTP request owed to one hook: method, URL (with query for GET), body, PERSCOM signature,
+ * and what its Standard Webhooks headers are made of (signed when sent: they carry the time).
+ */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "config/conf.h"
@@ -14,7 +18,12 @@ struct br_request {
     char *body;          /* owned; POST: the JSON body; GET: NULL */
     size_t body_len;
     char signature[BR_SIGN_HEX_LEN + 1]; /* HMAC of the JSON encoding of the payload */
+    char webhook_id[128];  /* Standard Webhooks webhook-id: one per message, the same on every
+                            * attempt (br_request_build*: the payload's request_id) */
 };
+
+/* webhook-signature of a hook: one "v1,<base64>" per secret, space-separated. */
+#define BR_REQUEST_STANDARD_MAX (BR_CONF_SECRETS_MAX * (BR_SIGN_STANDARD_LEN + 1))
 
 /* Builds the request of hook for payload. Returns 0, or -1 with a message. */
 int br_request_build(const struct br_conf_hook *hook, const json_t *payload,
@@ -28,15 +37,36 @@ int br_request_build_encoded(const struct br_conf_hook *hook, const json_t *payl
                              char *errstr, size_t errstr_size);
 void br_request_finish(struct br_request *request);
 
+/*
+ * What the Standard Webhooks signature covers: a POST's body; a GET's query string as sent (the
+ * URL after its first '?'), which is what the receiver has (it cannot rebuild the JSON).
+ */
+void br_request_signed_content(const struct br_request *request, const char **content,
+                               size_t *len);
+
+/*
+ * The webhook-signature value of request at unix time timestamp (which goes into
+ * webhook-timestamp): "v1,<base64 HMAC-SHA256 of id.timestamp.content>" for each secret of the
+ * hook, in order, space-separated. Returns 0, or -1 with a message (the hook has no Standard
+ * Webhooks key).
+ */
+int br_request_sign_standard(const struct br_request *request, int64_t timestamp,
+                             char out[BR_REQUEST_STANDARD_MAX], char *errstr, size_t errstr_size);
+
 /* The user agent sent with every request: "perscom-bridge/<version>". */
 const char *br_request_user_agent(void);
 
 /*
- * Writes the request as the render command shows it:
+ * Writes the request as the render command shows it, Standard Webhooks headers signed now
+ * (br_request_print_at: at the unix time timestamp):
  *   ### hook NAME
- *   METHOD URL
+ *   METHOD URL                         (credentials in the URL shown as ***)
  *   Content-Type: application/json
- *   Signature: <hex>
+ *   Signature: <hex>                   (signature perscom or both)
+ *   webhook-id: <id>                   (signature standard or both)
+ *   webhook-timestamp: <timestamp>
+ *   webhook-signature: v1,<base64> ...
+ *   Authorization: Bearer ***          (or Basic ***: auth is never shown)
  *   User-Agent: perscom-bridge/<version>
  *   <extra headers of the hook, in config order>
  *   <blank line>
@@ -44,5 +74,6 @@ const char *br_request_user_agent(void);
  *   <blank line>
  */
 void br_request_print(const struct br_request *request, FILE *out);
+void br_request_print_at(const struct br_request *request, int64_t timestamp, FILE *out);
 
 #endif

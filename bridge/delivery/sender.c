@@ -3,7 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include <openssl/crypto.h>
+
+#include "config/tlsfiles.h"
+#include "core/base64.h"
 #include "core/buf.h"
 #include "core/log.h"
 
@@ -24,11 +29,20 @@ struct transfer {
     struct transfer *next_active;
 };
 
+/* What the sender keeps per hook: its TLS files, loaded and watched. Found by the hook. */
+struct hook_state {
+    const struct br_conf_hook *hook;
+    struct br_tlsfiles files;
+};
+
 struct br_sender {
     CURLM *multi;
     struct transfer *idle;
     struct transfer *active;
     size_t in_flight;
+    struct hook_state *hooks; /* grown as hooks are first seen */
+    size_t hook_count;
+    size_t hook_cap;
     size_t capture_body_max; /* 0: responses are not kept */
 };
 
@@ -61,12 +75,21 @@ static void capture_free(struct br_buf *buf)
     }
 }
 
+/* The header lines may carry credentials (Authorization): scrubbed before they are freed. */
+static void free_headers(struct curl_slist *headers)
+{
+    for (struct curl_slist *item = headers; item; item = item->next) {
+        OPENSSL_cleanse(item->data, strlen(item->data));
+    }
+    curl_slist_free_all(headers);
+}
+
 static void transfer_free(struct transfer *transfer)
 {
     capture_free(transfer->capture_headers);
     capture_free(transfer->capture_body);
     curl_easy_cleanup(transfer->easy);
-    curl_slist_free_all(transfer->headers);
+    free_headers(transfer->headers);
     free(transfer);
 }
 
@@ -83,7 +106,7 @@ static void transfer_release(struct br_sender *sender, struct transfer *transfer
     }
     transfer->prev_active = NULL;
     transfer->next_active = NULL;
-    curl_slist_free_all(transfer->headers);
+    free_headers(transfer->headers);
     transfer->headers = NULL;
     if (transfer->delivery) {
         transfer->delivery->transfer = NULL;
@@ -108,6 +131,10 @@ void br_sender_destroy(struct br_sender *sender)
         transfer_free(transfer);
     }
     curl_multi_cleanup(sender->multi);
+    for (size_t i = 0; i < sender->hook_count; i++) {
+        br_tlsfiles_finish(&sender->hooks[i].files);
+    }
+    free(sender->hooks);
     free(sender);
 }
 
@@ -210,17 +237,224 @@ static struct curl_slist *append_header(struct curl_slist *list, const char *nam
     return grown;
 }
 
+static int64_t monotonic_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+static struct hook_state *hook_state(struct br_sender *sender, const struct br_conf_hook *hook)
+{
+    for (size_t i = 0; i < sender->hook_count; i++) {
+        if (sender->hooks[i].hook == hook) {
+            return &sender->hooks[i];
+        }
+    }
+    if (sender->hook_count == sender->hook_cap) {
+        size_t cap = sender->hook_cap ? sender->hook_cap * 2 : 8;
+        struct hook_state *grown = realloc(sender->hooks, cap * sizeof(*grown));
+
+        if (!grown) {
+            abort();
+        }
+        sender->hooks = grown;
+        sender->hook_cap = cap;
+    }
+    struct hook_state *state = &sender->hooks[sender->hook_count++];
+    state->hook = hook;
+    br_tlsfiles_init(&state->files, hook->tls_ca_file, hook->tls_cert_file, hook->tls_key_file);
+    return state;
+}
+
+/*
+ * The hook's TLS files, loaded at its first request and looked at again every few seconds: a
+ * certificate rotated on disk is used from the next new connection on (see tlsfiles.h). Returns
+ * 0, or -1 with a message when none could ever be loaded.
+ */
+static int refresh_tls(struct hook_state *state, char *errstr, size_t errstr_size)
+{
+    char why[512];
+    bool first = state->files.generation == 0;
+
+    switch (br_tlsfiles_refresh(&state->files, monotonic_ms(), why, sizeof(why))) {
+    case BR_TLSFILES_UNCHANGED:
+        return 0;
+    case BR_TLSFILES_LOADED:
+        if (first) {
+            br_log_debug("sender", "hook %s: TLS files loaded", state->hook->name);
+        } else {
+            br_log_info("sender", "hook %s: TLS files changed on disk, reloaded (new "
+                        "connections use them)", state->hook->name);
+        }
+        return 0;
+    case BR_TLSFILES_KEPT:
+        br_log_warn("sender", "hook %s: TLS files changed on disk but cannot be used, keeping "
+                    "the previous ones: %s", state->hook->name, why);
+        return 0;
+    case BR_TLSFILES_FAILED:
+        break;
+    }
+    snprintf(errstr, errstr_size, "TLS files: %s", why);
+    return -1;
+}
+
+/* libcurl copies a blob (CURL_BLOB_COPY) and compares it when it looks for a connection to
+ * reuse: a changed file never rides on a connection made with the old one. */
+static void set_blob(CURL *easy, CURLoption option, char *data, size_t len)
+{
+    struct curl_blob blob = {data, len, CURL_BLOB_COPY};
+
+    curl_easy_setopt(easy, option, &blob);
+}
+
+static void set_tls(CURL *easy, const struct br_conf_hook *hook, struct hook_state *state)
+{
+    const struct br_tlsfiles *files = &state->files;
+
+    /* verification is always on; there is no way to turn it off */
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    /* TLS 1.2 is the floor whatever the library's default; tls.min_version or
+     * delivery.tls_min_version raises it */
+    curl_easy_setopt(easy, CURLOPT_SSLVERSION,
+                     hook->tls_min == BR_TLS_1_3 ? (long)CURL_SSLVERSION_TLSv1_3
+                                                 : (long)CURL_SSLVERSION_TLSv1_2);
+    if (!files->loaded) {
+        return;
+    }
+    if (files->data[BR_TLSFILE_CA]) {
+        /* tls.ca_file is the only trust: neither the system bundle nor its directory */
+        curl_easy_setopt(easy, CURLOPT_CAINFO, NULL);
+        curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
+        set_blob(easy, CURLOPT_CAINFO_BLOB, files->data[BR_TLSFILE_CA],
+                 files->lens[BR_TLSFILE_CA]);
+    }
+    if (files->data[BR_TLSFILE_CERT] && files->data[BR_TLSFILE_KEY]) {
+        curl_easy_setopt(easy, CURLOPT_SSLCERTTYPE, "PEM");
+        set_blob(easy, CURLOPT_SSLCERT_BLOB, files->data[BR_TLSFILE_CERT],
+                 files->lens[BR_TLSFILE_CERT]);
+        curl_easy_setopt(easy, CURLOPT_SSLKEYTYPE, "PEM");
+        set_blob(easy, CURLOPT_SSLKEY_BLOB, files->data[BR_TLSFILE_KEY],
+                 files->lens[BR_TLSFILE_KEY]);
+    }
+}
+
+/* "Authorization: Bearer <token>" or "Basic <base64 of user:password>". */
+static struct curl_slist *append_auth(struct curl_slist *list, const struct br_conf_hook *hook)
+{
+    if (hook->auth == BR_AUTH_BEARER) {
+        size_t len = strlen("Bearer ") + strlen(hook->auth_bearer) + 1;
+        char *value = malloc(len);
+        struct curl_slist *grown;
+
+        if (!value) {
+            abort();
+        }
+        snprintf(value, len, "Bearer %s", hook->auth_bearer);
+        grown = append_header(list, "Authorization", value);
+        OPENSSL_cleanse(value, len);
+        free(value);
+        return grown;
+    }
+    if (hook->auth == BR_AUTH_BASIC) {
+        size_t user_len = strlen(hook->auth_username);
+        size_t pass_len = strlen(hook->auth_password);
+        size_t plain_len = user_len + 1 + pass_len;
+        size_t value_len = strlen("Basic ") + BR_BASE64_LEN(plain_len) + 1;
+        char *plain = malloc(plain_len);
+        char *value = malloc(value_len);
+        struct curl_slist *grown;
+
+        if (!plain || !value) {
+            abort();
+        }
+        memcpy(plain, hook->auth_username, user_len);
+        plain[user_len] = ':';
+        memcpy(plain + user_len + 1, hook->auth_password, pass_len);
+        memcpy(value, "Basic ", 6);
+        br_base64_encode(plain, plain_len, value + 6, value_len - 6);
+        grown = append_header(list, "Authorization", value);
+        OPENSSL_cleanse(plain, plain_len);
+        OPENSSL_cleanse(value, value_len);
+        free(plain);
+        free(value);
+        return grown;
+    }
+    return list;
+}
+
+/* The signature headers of the hook's mode; Standard Webhooks' signed now. Returns 0 or -1. */
+static int append_signatures(struct transfer *transfer, const struct br_request *request,
+                             char *errstr, size_t errstr_size)
+{
+    enum br_signature_mode mode = request->hook->signature;
+
+    if (mode != BR_SIGNATURE_STANDARD) {
+        transfer->headers = append_header(transfer->headers, "Signature", request->signature);
+    }
+    if (mode != BR_SIGNATURE_PERSCOM) {
+        /* the time of this attempt: receivers refuse a timestamp outside their tolerance
+         * (5 minutes in the reference libraries), and a retry may come much later */
+        int64_t timestamp = (int64_t)time(NULL);
+        char signature[BR_REQUEST_STANDARD_MAX];
+        char seconds[24];
+
+        if (br_request_sign_standard(request, timestamp, signature, errstr, errstr_size) != 0) {
+            return -1;
+        }
+        snprintf(seconds, sizeof(seconds), "%lld", (long long)timestamp);
+        transfer->headers = append_header(transfer->headers, "webhook-id", request->webhook_id);
+        transfer->headers = append_header(transfer->headers, "webhook-timestamp", seconds);
+        transfer->headers = append_header(transfer->headers, "webhook-signature", signature);
+    }
+    return 0;
+}
+
+static void set_proxy(CURL *easy, const struct br_conf_hook *hook)
+{
+    /* without proxy, libcurl reads https_proxy, http_proxy, all_proxy and no_proxy itself */
+    if (hook->proxy) {
+        curl_easy_setopt(easy, CURLOPT_PROXY, hook->proxy);
+    }
+    if (hook->no_proxy) {
+        curl_easy_setopt(easy, CURLOPT_NOPROXY, hook->no_proxy);
+    }
+    /* the hook's headers (Signature, Authorization, ...) go to the receiver only, never in the
+     * CONNECT request to a proxy */
+    curl_easy_setopt(easy, CURLOPT_HEADEROPT, (long)CURLHEADER_SEPARATE);
+}
+
+static void give_back(struct br_sender *sender, struct transfer *transfer)
+{
+    free_headers(transfer->headers);
+    transfer->headers = NULL;
+    transfer->next_idle = sender->idle;
+    sender->idle = transfer;
+}
+
 int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long timeout_ms,
                     char *errstr, size_t errstr_size)
 {
     const struct br_request *request = &delivery->request;
     const struct br_conf_hook *hook = request->hook;
-    struct transfer *transfer = transfer_take(sender);
-    CURL *easy = transfer->easy;
+    struct hook_state *state = hook_state(sender, hook);
+    struct transfer *transfer;
+    CURL *easy;
     CURLMcode mcode;
 
+    if (br_tlsfiles_configured(&state->files) && refresh_tls(state, errstr, errstr_size) != 0) {
+        return -1;
+    }
+    transfer = transfer_take(sender);
+    easy = transfer->easy;
     transfer->headers = append_header(NULL, "Content-Type", "application/json");
-    transfer->headers = append_header(transfer->headers, "Signature", request->signature);
+    if (append_signatures(transfer, request, errstr, errstr_size) != 0) {
+        give_back(sender, transfer);
+        return -1;
+    }
+    transfer->headers = append_auth(transfer->headers, hook);
     for (size_t i = 0; i < hook->header_count; i++) {
         transfer->headers =
             append_header(transfer->headers, hook->headers[i].key, hook->headers[i].value);
@@ -253,10 +487,8 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    /* TLS 1.2 is the floor whatever the library's default; delivery.tls_min_version raises it */
-    curl_easy_setopt(easy, CURLOPT_SSLVERSION,
-                     hook->tls_min == BR_TLS_1_3 ? (long)CURL_SSLVERSION_TLSv1_3
-                                                 : (long)CURL_SSLVERSION_TLSv1_2);
+    set_tls(easy, hook, state);
+    set_proxy(easy, hook);
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, take_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
@@ -275,10 +507,7 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     mcode = curl_multi_add_handle(sender->multi, easy);
     if (mcode != CURLM_OK) {
         snprintf(errstr, errstr_size, "curl_multi_add_handle: %s", curl_multi_strerror(mcode));
-        curl_slist_free_all(transfer->headers);
-        transfer->headers = NULL;
-        transfer->next_idle = sender->idle;
-        sender->idle = transfer;
+        give_back(sender, transfer);
         return -1;
     }
     transfer->delivery = delivery;

@@ -110,7 +110,10 @@ int br_consumer_conf_set(const struct br_conf *conf, const char *instance,
         set(kconf, "queued.max.messages.kbytes", "1024", errstr, errstr_size) != 0 ||
         /* one fetch per partition is decompressed whole: with lz4 a 1 MiB fetch of small
          * change events became ~13 MiB per partition (tests/integration/test_faults.py) */
-        set(kconf, "max.partition.fetch.bytes", "262144", errstr, errstr_size) != 0) {
+        set(kconf, "max.partition.fetch.bytes", "262144", errstr, errstr_size) != 0 ||
+        /* Debezium creates a table's topic at its first change; a pattern subscription (or a
+         * name not created yet) sees it only at the next metadata refresh: 5 s, not 300 s */
+        set(kconf, "topic.metadata.refresh.interval.ms", "5000", errstr, errstr_size) != 0) {
         return -1;
     }
     if (instance && *instance && set(kconf, "group.instance.id", instance, errstr,
@@ -224,6 +227,11 @@ struct br_consumer *br_consumer_create(const struct br_conf *conf,
     if (subscribe(conf, consumer->rk, errstr, errstr_size) != 0) {
         goto fail;
     }
+    if (br_consumer_property(consumer, "topic.metadata.refresh.interval.ms", reason,
+                             sizeof(reason)) == 0) {
+        br_log_info("consumer", "new topics are found within topic.metadata.refresh.interval.ms "
+                    "= %s", reason);
+    }
     return consumer;
 
 fail:
@@ -233,6 +241,18 @@ fail:
     consumer->closed = true;
     br_consumer_destroy(consumer);
     return NULL;
+}
+
+int br_consumer_property(const struct br_consumer *consumer, const char *key, char *out,
+                         size_t out_size)
+{
+    size_t size = out_size;
+
+    if (!consumer->rk ||
+        rd_kafka_conf_get(rd_kafka_conf(consumer->rk), key, out, &size) != RD_KAFKA_CONF_OK) {
+        return -1;
+    }
+    return 0;
 }
 
 void br_consumer_close(struct br_consumer *consumer)
@@ -382,6 +402,21 @@ static bool rejoin_may_be_running(const struct br_consumer *consumer)
     elapsed_ms = (now.tv_sec - consumer->last_rebalance.tv_sec) * 1000 +
                  (now.tv_nsec - consumer->last_rebalance.tv_nsec) / 1000000;
     return elapsed_ms < consumer->rejoin_quiet_ms;
+}
+
+int br_consumer_high_watermark(const struct br_consumer *consumer, const char *topic,
+                               int32_t partition, int64_t *high)
+{
+    int64_t low = RD_KAFKA_OFFSET_INVALID;
+    int64_t hi = RD_KAFKA_OFFSET_INVALID;
+
+    if (rd_kafka_get_watermark_offsets(consumer->rk, topic, partition, &low, &hi) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        hi < 0) {
+        return -1;
+    }
+    *high = hi;
+    return 0;
 }
 
 int br_consumer_commit(struct br_consumer *consumer, bool sync)

@@ -47,6 +47,16 @@ int br_consumer_conf_set(const struct br_conf *conf, const char *instance,
 struct br_consumer *br_consumer_create(const struct br_conf *conf,
                                        const struct br_consumer_events *events, char *errstr,
                                        size_t errstr_size);
+/* The value of a librdkafka property as the consumer uses it; 0, or -1 when unknown or when out
+ * is too small. */
+int br_consumer_property(const struct br_consumer *consumer, const char *key, char *out,
+                         size_t out_size);
+/*
+ * The partition's high watermark (the offset the next produced message gets) as librdkafka last
+ * saw it in a fetch response, without asking the brokers. 0, or -1 while it is not known yet.
+ */
+int br_consumer_high_watermark(const struct br_consumer *consumer, const char *topic,
+                               int32_t partition, int64_t *high);
 /* Leaves the group (revoking everything through events.revoked) if not done yet, then frees. */
 void br_consumer_destroy(struct br_consumer *consumer);
 

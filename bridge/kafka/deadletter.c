@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "kafka/dlconf.h"
+#include "kafka/dlrestart.h"
 #include "kafka/dlrecord.h"
 
 /* One produced record until its delivery report is served. */
@@ -33,7 +34,12 @@ struct br_deadletter {
     rd_kafka_conf_t *kconf; /* kept to start a fresh producer after a fatal error */
     rd_kafka_t *rk;         /* NULL while a restart failed */
     rd_kafka_queue_t *main_queue;
-    int64_t restart_ms;     /* monotonic time of the last restart attempt, 0 = none */
+    struct br_dlrestart restart; /* the failure episode, if any (dlrestart.h) */
+    int64_t exit_after_ms;       /* dead_letter.producer_failure_exit_ms; 0 = never */
+    bool acked;                  /* the current producer has had a record acknowledged */
+    bool gave_up;                /* failing for exit_after_ms: the bridge should stop */
+    uint64_t restarts_total;     /* restarts since creation */
+    char last_error[512];        /* the last fatal error (or failed start), for status texts */
     int wake_fd;            /* written by librdkafka when delivery reports wait */
     int own_wake[2];        /* pipe made when create got wake_fd = -1 */
     struct dl_msg *head;  /* outstanding records, newest first */
@@ -147,6 +153,9 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *message, void *o
             return;
         }
     }
+    if (!message->err) {
+        dl->acked = true; /* proof that a restarted producer works */
+    }
     /* rd_kafka_message_errstr would return the payload of a failed delivery report */
     finish_msg(dl, msg, topic, message->err ? rd_kafka_err2str(message->err) : NULL);
 }
@@ -199,6 +208,8 @@ struct br_deadletter *br_deadletter_create(const struct br_conf *conf, int wake_
     }
     dl->own_wake[0] = -1;
     dl->own_wake[1] = -1;
+    br_dlrestart_init(&dl->restart);
+    dl->exit_after_ms = conf->producer_failure_exit_ms;
     dl->kconf = rd_kafka_conf_new();
     if (br_dlconf_build(conf, dl->kconf, errstr, errstr_size) != 0) {
         goto fail;
@@ -337,29 +348,84 @@ int br_deadletter_report(struct br_deadletter *dl, const char *report_topic,
 }
 
 /*
- * After a fatal error the idempotent producer refuses everything: fail what it holds and start
- * a fresh one (at most once per BR_DEADLETTER_RESTART_MS, in case the cause persists).
+ * The current producer is unusable: it hit a fatal error (reason written), none runs, or stop()
+ * is taking it down (done callbacks of purged records may ask).
  */
-static void restart_if_fatal(struct br_deadletter *dl)
+static bool producer_failed(struct br_deadletter *dl, char *reason, size_t reason_size)
 {
-    char reason[512];
+    if (!dl->rk || dl->stop_why) {
+        snprintf(reason, reason_size, "%s", dl->last_error);
+        return true;
+    }
+    if (rd_kafka_fatal_error(dl->rk, reason, reason_size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return true;
+    }
+    reason[0] = '\0';
+    return false;
+}
+
+/* Replaces a failed producer with a fresh one; every record it held fails (done ok = false). */
+static void restart(struct br_deadletter *dl, int64_t now_ms)
+{
     char why[600];
     char errstr[512];
 
-    if (dl->rk && rd_kafka_fatal_error(dl->rk, reason, sizeof(reason)) == 0) {
-        return;
-    }
-    if (dl->restart_ms != 0 && monotonic_ms() - dl->restart_ms < BR_DEADLETTER_RESTART_MS) {
-        return;
-    }
-    dl->restart_ms = monotonic_ms();
-    if (dl->rk) {
-        snprintf(why, sizeof(why), "producer fatal error: %s", reason);
+    snprintf(why, sizeof(why), "%s: %s", dl->rk ? "producer fatal error" : "producer not running",
+             dl->last_error);
+    if (dl->restart.failing_since_ms == 0) {
         br_log_error("deadletter", "%s: restarting the producer", why);
-        stop(dl, why);
+    } else {
+        br_log_error("deadletter", "%s (failing for %lld s): restart %u", why,
+                     (long long)((now_ms - dl->restart.failing_since_ms) / 1000),
+                     dl->restart.restarts + 1);
     }
+    stop(dl, why);
+    br_dlrestart_apply(&dl->restart, BR_DLRESTART_RESTART, now_ms);
+    dl->restarts_total++;
+    dl->acked = false;
     if (start(dl, errstr, sizeof(errstr)) != 0) {
         br_log_error("deadletter", "%s", errstr);
+        snprintf(dl->last_error, sizeof(dl->last_error), "%s", errstr);
+    }
+}
+
+/*
+ * After a fatal error the idempotent producer refuses everything: fail what it holds and start
+ * a fresh one, with backoff while the cause persists, until it proves itself or the episode has
+ * lasted exit_after_ms (dlrestart.h decides).
+ */
+static void supervise(struct br_deadletter *dl)
+{
+    char reason[512];
+    struct br_dlrestart_input in = {.now_ms = monotonic_ms(), .acked = dl->acked,
+                                    .exit_after_ms = dl->exit_after_ms};
+
+    in.failed = producer_failed(dl, reason, sizeof(reason));
+    if (in.failed && dl->rk) {
+        snprintf(dl->last_error, sizeof(dl->last_error), "%s", reason);
+    }
+    switch (br_dlrestart_decide(&dl->restart, &in)) {
+    case BR_DLRESTART_RESTART:
+        restart(dl, in.now_ms);
+        break;
+    case BR_DLRESTART_RECOVERED:
+        br_log_info("deadletter", "the producer works again after failing for %lld s (%u "
+                    "restart(s))", (long long)((in.now_ms - dl->restart.failing_since_ms) / 1000),
+                    dl->restart.restarts);
+        br_dlrestart_apply(&dl->restart, BR_DLRESTART_RECOVERED, in.now_ms);
+        break;
+    case BR_DLRESTART_EXIT:
+        if (!dl->gave_up) {
+            br_log_error("deadletter", "the producer has been failing for %lld s (%u restart(s)), "
+                         "dead_letter.producer_failure_exit_ms is %lld: giving up",
+                         (long long)((in.now_ms - dl->restart.failing_since_ms) / 1000),
+                         dl->restart.restarts, (long long)dl->exit_after_ms);
+        }
+        dl->gave_up = true;
+        break;
+    case BR_DLRESTART_NONE:
+    case BR_DLRESTART_WAIT:
+        break;
     }
 }
 
@@ -375,7 +441,7 @@ void br_deadletter_serve(struct br_deadletter *dl)
         for (int i = 0; i < 4 && rd_kafka_poll(dl->rk, 0) > 0; i++) {
         }
     }
-    restart_if_fatal(dl);
+    supervise(dl);
 }
 
 size_t br_deadletter_pending(const struct br_deadletter *dl)
@@ -396,13 +462,31 @@ int br_deadletter_flush(struct br_deadletter *dl, int timeout_ms)
     return dl->pending == 0 ? 0 : -1;
 }
 
-bool br_deadletter_fatal(struct br_deadletter *dl, char *errstr, size_t errstr_size)
+bool br_deadletter_failing(struct br_deadletter *dl, char *errstr, size_t errstr_size)
 {
-    if (!dl->rk) {
-        snprintf(errstr, errstr_size, "producer not running");
-        return true;
+    char reason[512];
+    struct br_dlrestart_input in = {.now_ms = monotonic_ms(), .acked = dl->acked,
+                                    .exit_after_ms = dl->exit_after_ms};
+
+    in.failed = producer_failed(dl, reason, sizeof(reason));
+    if (!in.failed && dl->restart.failing_since_ms == 0) {
+        return false;
     }
-    return rd_kafka_fatal_error(dl->rk, errstr, errstr_size) != RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (errstr) {
+        br_dlrestart_describe(&dl->restart, &in, in.failed ? reason : dl->last_error, errstr,
+                              errstr_size);
+    }
+    return true;
+}
+
+bool br_deadletter_gave_up(const struct br_deadletter *dl)
+{
+    return dl->gave_up;
+}
+
+uint64_t br_deadletter_restarts(const struct br_deadletter *dl)
+{
+    return dl->restarts_total;
 }
 
 rd_kafka_t *br_deadletter_handle(struct br_deadletter *dl)

@@ -68,10 +68,10 @@ int br_deadletter_report(struct br_deadletter *dl, const char *report_topic,
 /*
  * Serves waiting delivery reports without blocking (done callbacks run here). Each loop turn.
  * After a fatal producer error it fails every outstanding record (done with ok = false) and
- * starts a fresh producer, at most once per BR_DEADLETTER_RESTART_MS. A done callback may call
- * _send or _report, never _serve, _flush or _destroy.
+ * starts a fresh producer: at once, then with backoff while fresh ones fail too (5 s doubling
+ * to 60 s, dlrestart.h), for as long as it takes. A done callback may call _send or _report,
+ * never _serve, _flush or _destroy.
  */
-#define BR_DEADLETTER_RESTART_MS 5000
 void br_deadletter_serve(struct br_deadletter *dl);
 
 /* Records (dead letters and reports) produced whose delivery report has not been served yet. */
@@ -86,10 +86,22 @@ size_t br_deadletter_pending_dead(const struct br_deadletter *dl);
 int br_deadletter_flush(struct br_deadletter *dl, int timeout_ms);
 
 /*
- * True while the producer is unusable: it hit a fatal error (br_deadletter_serve replaces it) or
- * could not be restarted. The message is written to errstr. For logs and health checks.
+ * True from a fatal producer error until a restarted producer has proven itself (a record
+ * acknowledged, or BR_DLRESTART_SETTLE_MS without a fatal error); records cannot be produced
+ * meanwhile, or not surely. A one-line status for /readyz ("dead-letter producer failing for
+ * 12 s (2 restart(s), next in 3 s, ...): <librdkafka's reason>") is written to errstr unless it
+ * is NULL.
  */
-bool br_deadletter_fatal(struct br_deadletter *dl, char *errstr, size_t errstr_size);
+bool br_deadletter_failing(struct br_deadletter *dl, char *errstr, size_t errstr_size);
+
+/*
+ * True once the producer has been failing for dead_letter.producer_failure_exit_ms (never when
+ * that is 0): the bridge should stop with an error. Decided by br_deadletter_serve.
+ */
+bool br_deadletter_gave_up(const struct br_deadletter *dl);
+
+/* Restarts of the producer since creation (the metric deadletter_producer_restarts_total). */
+uint64_t br_deadletter_restarts(const struct br_deadletter *dl);
 
 /* The librdkafka handle (NULL while restarting), for tests and statistics only. */
 rd_kafka_t *br_deadletter_handle(struct br_deadletter *dl);

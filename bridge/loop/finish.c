@@ -102,8 +102,10 @@ static void dead_send(struct br_loop *loop, struct br_dead_pending *pending)
     }
     if (br_deadletter_send(loop->deadletter, loop->conf->dead_letter_topic, &rec, dead_done,
                            pending, errstr, sizeof(errstr)) != 0) {
-        br_log_warn("finish", "%s [%d] @%lld: dead letter not queued (%s); trying again",
-                    rec.topic, rec.partition, (long long)rec.offset, errstr);
+        /* while the producer is failing, its restarts and /readyz say so once for all */
+        br_log(br_deadletter_failing(loop->deadletter, NULL, 0) ? BR_LOG_DEBUG : BR_LOG_WARN,
+               "finish", "%s [%d] @%lld: dead letter not queued (%s); trying again", rec.topic,
+               rec.partition, (long long)rec.offset, errstr);
         pending->due_ms = br_schedule_now_ms() + DEAD_RETRY_MS;
         pending->next = loop->dead_retry;
         loop->dead_retry = pending;
@@ -117,9 +119,10 @@ static void dead_done(void *opaque, bool ok, const char *errstr)
     struct br_message *message = pending->message;
 
     if (!ok) {
-        br_log_warn("finish", "%s [%d] @%lld: dead letter failed (%s); trying again",
-                    message->partition->topic, message->partition->id,
-                    (long long)message->offset, errstr ? errstr : "unknown error");
+        br_log(br_deadletter_failing(loop->deadletter, NULL, 0) ? BR_LOG_DEBUG : BR_LOG_WARN,
+               "finish", "%s [%d] @%lld: dead letter failed (%s); trying again",
+               message->partition->topic, message->partition->id, (long long)message->offset,
+               errstr ? errstr : "unknown error");
         pending->due_ms = br_schedule_now_ms() + DEAD_RETRY_MS;
         pending->next = loop->dead_retry;
         loop->dead_retry = pending;
@@ -131,7 +134,10 @@ static void dead_done(void *opaque, bool ok, const char *errstr)
             br_metrics_delivery(loop->metrics, (size_t)(pending->hook - loop->conf->hooks),
                                 BR_METRIC_DEAD_LETTERED);
         }
-        br_log_warn("finish", "%s [%d] @%lld%s%s: dead-lettered to %s (%s: %s)",
+        struct br_log_where where = {message->partition->topic, message->partition->id,
+                                     message->offset,
+                                     pending->hook ? pending->hook->name : NULL};
+        br_log_at(BR_LOG_WARN, "finish", &where, "%s [%d] @%lld%s%s: dead-lettered to %s (%s: %s)",
                     message->partition->topic, message->partition->id,
                     (long long)message->offset, pending->hook ? " -> " : "",
                     pending->hook ? pending->hook->name : "", loop->conf->dead_letter_topic,
@@ -204,7 +210,9 @@ void br_finish_undecodable(struct br_loop *loop, struct br_message *message, con
         return;
     }
     loop->stats.dropped++;
-    br_log_error("finish", "%s [%d] @%lld: dropped (no dead-letter topic, policy drop): %s",
+    struct br_log_where where = {partition->topic, partition->id, message->offset, NULL};
+    br_log_at(BR_LOG_ERROR, "finish", &where,
+              "%s [%d] @%lld: dropped (no dead-letter topic, policy drop): %s",
                  partition->topic, partition->id, (long long)message->offset, errstr);
     report(loop, message, NULL, 0, BR_REPORT_DROPPED, 0, 0);
     settle(message);
@@ -256,6 +264,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     int64_t retry_after = BR_RETRY_AFTER_NONE;
     int64_t delay = 0;
     enum br_retry_verdict verdict;
+    struct br_log_where where = {partition->topic, partition->id, message->offset, hook->name};
 
     lane->in_flight = false;
     delivery->attempts++;
@@ -269,7 +278,8 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     if (outcome == BR_OUTCOME_OK) {
         loop->stats.delivered++;
         br_metrics_delivery(loop->metrics, lane->hook_index, BR_METRIC_DELIVERED);
-        br_log_debug("finish", "%s [%d] @%lld -> %s: %ld in %.3f s", partition->topic,
+        br_log_at(BR_LOG_DEBUG, "finish", &where, "%s [%d] @%lld -> %s: %ld in %.3f s",
+                  partition->topic,
                      partition->id, (long long)message->offset, hook->name,
                      result->http_status, result->seconds);
         hook_answered(loop, health, lane);
@@ -300,12 +310,14 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                               retry_after, br_schedule_random(&loop->schedule), &delay);
     if (verdict == BR_VERDICT_RETRY) {
         if (health->open && health->probe != lane) {
-            br_log_warn("finish", "%s [%d] @%lld -> %s: %s, attempt %u; waiting behind the "
+            br_log_at(BR_LOG_WARN, "finish", &where,
+                      "%s [%d] @%lld -> %s: %s, attempt %u; waiting behind the "
                         "hook's probe", partition->topic, partition->id,
                         (long long)message->offset, hook->name, delivery->last_error,
                         delivery->attempts);
         } else {
-            br_log_warn("finish", "%s [%d] @%lld -> %s: %s, attempt %u, next in %lld ms",
+            br_log_at(BR_LOG_WARN, "finish", &where,
+                      "%s [%d] @%lld -> %s: %s, attempt %u, next in %lld ms",
                         partition->topic, partition->id, (long long)message->offset, hook->name,
                         delivery->last_error, delivery->attempts, (long long)delay);
         }
@@ -340,7 +352,8 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     if (loop->conf->dead_letter_policy == BR_DEAD_LETTER_DROP) {
         loop->stats.dropped++;
         br_metrics_delivery(loop->metrics, lane->hook_index, BR_METRIC_DROPPED);
-        br_log_error("finish", "%s [%d] @%lld -> %s: dropped (%s; no dead-letter topic, policy "
+        br_log_at(BR_LOG_ERROR, "finish", &where,
+                  "%s [%d] @%lld -> %s: dropped (%s; no dead-letter topic, policy "
                      "drop)", partition->topic, partition->id, (long long)message->offset,
                      hook->name, error);
         br_lane_pop(lane);
@@ -357,7 +370,8 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     if (delay < hook->retry.max_ms / 2) {
         delay = hook->retry.max_ms / 2 + delay / 2;
     }
-    br_log_error("finish", "%s [%d] @%lld -> %s: %s; no dead-letter topic (policy block): "
+    br_log_at(BR_LOG_ERROR, "finish", &where,
+              "%s [%d] @%lld -> %s: %s; no dead-letter topic (policy block): "
                  "retrying in %lld ms", partition->topic, partition->id,
                  (long long)message->offset, hook->name, error, (long long)delay);
     br_schedule_backoff(&loop->schedule, lane, br_schedule_now_ms() + delay);

@@ -15,6 +15,7 @@
 
 #define DRAIN_BUDGET 512          /* events and stray messages taken from the consumer queue */
 #define READ_BATCH 256            /* messages read from one partition queue per turn */
+#define HELD_REMIND_MS 60000      /* a partition held by policy block is logged again after this */
 
 /*
  * Copies a Kafka header's value into buf (NUL-terminated). NULL when the header is absent, and
@@ -44,7 +45,10 @@ static const char *header_value(struct br_partition *partition, rd_kafka_message
     if (why) {
         if (!partition->header_warned) {
             partition->header_warned = true;
-            br_log_warn("loop", "%s [%d] @%lld: Kafka header %s is %s: treated as absent "
+            struct br_log_where where = {partition->topic, partition->id, message->offset,
+                                         NULL};
+            br_log_at(BR_LOG_WARN, "loop", &where,
+                      "%s [%d] @%lld: Kafka header %s is %s: treated as absent "
                         "(logged once per partition)", partition->topic, partition->id,
                         (long long)message->offset, name, why);
         }
@@ -53,6 +57,47 @@ static const char *header_value(struct br_partition *partition, rd_kafka_message
     memcpy(buf, value, size);
     buf[size] = '\0';
     return buf;
+}
+
+/* One header's value; a header without a value is present with 0 bytes. */
+static void header_bytes(rd_kafka_headers_t *headers, const char *name, const void **value,
+                         size_t *len)
+{
+    *value = NULL;
+    *len = 0;
+    if (rd_kafka_header_get_last(headers, name, value, len) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        *value = NULL;
+        *len = 0;
+    } else if (!*value) {
+        *value = "";
+        *len = 0;
+    }
+}
+
+/* Apicurio's schema-id headers of message (framing.h); false when it has neither. */
+static bool value_headers(rd_kafka_message_t *message, struct br_value_headers *out)
+{
+    rd_kafka_headers_t *headers = NULL;
+
+    memset(out, 0, sizeof(*out));
+    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return false;
+    }
+    header_bytes(headers, BR_FRAMING_CONTENT_ID_HEADER, &out->content_id, &out->content_id_len);
+    header_bytes(headers, BR_FRAMING_GLOBAL_ID_HEADER, &out->global_id, &out->global_id_len);
+    return out->content_id || out->global_id;
+}
+
+/* Counts a skipped message; a topic that is not a PERSCOM table's is logged once. */
+static void note_skip(struct br_loop *loop, const char *topic, enum br_skip_reason reason,
+                      const char *why)
+{
+    loop->stats.skipped++;
+    br_metrics_skipped(loop->metrics, reason);
+    if (br_skiplog_topic_reason(reason) && br_skiplog_first(loop->skiplog, topic, reason)) {
+        br_log_info("loop", "topic %s: %s; its messages are skipped (skipped_total{reason=\"%s\"})",
+                    topic, why, br_skip_reason_name(reason));
+    }
 }
 
 /* Puts one delivery per request on the partition's lanes; the requests move into them. */
@@ -84,6 +129,37 @@ static void enqueue_deliveries(struct br_loop *loop, struct br_message *message,
     prepared->count = 0;
 }
 
+/*
+ * An undeliverable message under policy block: the partition waits at it. Counted and logged
+ * once (undecodable_total, the exit summary), then reminded at most every HELD_REMIND_MS while
+ * it keeps failing; partitions_held{reason="undeliverable"} shows it meanwhile.
+ */
+static void hold_undeliverable(struct br_loop *loop, struct br_partition *partition,
+                               int64_t offset, const char *errstr)
+{
+    int64_t now = br_schedule_now_ms();
+    struct br_log_where where = {partition->topic, partition->id, offset, NULL};
+
+    partition->held_reason = BR_METRIC_HELD_UNDELIVERABLE;
+    if (partition->held_counted != offset) {
+        partition->held_counted = offset;
+        partition->held_since_ms = now;
+        partition->held_logged_ms = now;
+        loop->stats.undeliverable++;
+        br_metrics_add(loop->metrics, BR_METRIC_UNDECODABLE, 1);
+        br_log_at(BR_LOG_ERROR, "loop", &where,
+                  "%s [%d] @%lld: undeliverable (%s); the partition waits for it "
+                     "(policy block; set dead_letter.topic to pass it over)", partition->topic,
+                     partition->id, (long long)offset, errstr);
+    } else if (now - partition->held_logged_ms >= HELD_REMIND_MS) {
+        partition->held_logged_ms = now;
+        br_log_at(BR_LOG_ERROR, "loop", &where,
+                  "%s [%d] @%lld: still waiting at this undeliverable message for %lld s "
+                     "(%s)", partition->topic, partition->id, (long long)offset,
+                     (long long)((now - partition->held_since_ms) / 1000), errstr);
+    }
+}
+
 /* Turns kafka into deliveries on partition's lanes. false: hold it and try again later. */
 static bool accept_message(struct br_loop *loop, struct br_partition *partition,
                            rd_kafka_message_t *kafka)
@@ -92,6 +168,8 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     char trace_id[128];
     char errstr[512];
     struct br_prepared prepared;
+    struct br_value_headers headers;
+    bool has_headers = value_headers(kafka, &headers);
     struct br_message_in in = {
         .topic = partition->topic,
         .partition = partition->id,
@@ -101,6 +179,7 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
         .request_id = header_value(partition, kafka, "request_id", request_id,
                                    sizeof(request_id)),
         .trace_id = header_value(partition, kafka, "trace_id", trace_id, sizeof(trace_id)),
+        .headers = has_headers ? &headers : NULL,
     };
     enum br_prepare_status status;
     struct br_message *message;
@@ -111,15 +190,16 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     if (status == BR_PREPARE_RETRY) {
         /* a fetch in flight is the normal first sight of a schema id; anything else is not */
         bool first_sight = loop->registry && br_registry_fetching(loop->registry);
-        br_log(first_sight ? BR_LOG_DEBUG : BR_LOG_WARN, "loop",
+        struct br_log_where where = {partition->topic, partition->id, kafka->offset, NULL};
+        br_log_at(first_sight ? BR_LOG_DEBUG : BR_LOG_WARN, "loop", &where,
                "%s [%d] @%lld: %s; holding the partition and retrying", partition->topic,
                partition->id, (long long)kafka->offset, errstr);
+        partition->held_reason = BR_METRIC_HELD_REGISTRY;
         return false;
     }
     if (status == BR_PREPARE_SKIP || (status == BR_PREPARE_OK && prepared.count == 0)) {
         if (status == BR_PREPARE_SKIP) {
-            loop->stats.skipped++;
-            br_metrics_add(loop->metrics, BR_METRIC_SKIPPED, 1);
+            note_skip(loop, partition->topic, prepared.skip, errstr);
         }
         br_offsets_add(&partition->offsets, kafka->offset, 0);
         br_prepared_finish(&prepared);
@@ -127,9 +207,7 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     }
     if (status == BR_PREPARE_BAD && !loop->conf->dead_letter_topic &&
         loop->conf->dead_letter_policy == BR_DEAD_LETTER_BLOCK) {
-        br_log_error("loop", "%s [%d] @%lld: undeliverable (%s); the partition waits for it "
-                     "(policy block; set dead_letter.topic to pass it over)", partition->topic,
-                     partition->id, (long long)kafka->offset, errstr);
+        hold_undeliverable(loop, partition, kafka->offset, errstr);
         br_prepared_finish(&prepared);
         return false;
     }
@@ -174,6 +252,9 @@ static void take_message(struct br_loop *loop, rd_kafka_message_t *kafka)
     }
     loop->stats.messages++;
     br_metrics_add(loop->metrics, BR_METRIC_MESSAGES, 1);
+    if (partition->first_offset < 0) {
+        partition->first_offset = kafka->offset;
+    }
     partition->next_offset = kafka->offset + 1;
     if (partition->held_count > 0) {
         br_partition_hold(partition, kafka);
@@ -246,6 +327,7 @@ bool br_intake_drain(struct br_loop *loop)
 int64_t br_intake_retry_held(struct br_loop *loop, int64_t now)
 {
     int64_t next = INT64_MAX;
+    int64_t held[BR_METRIC_HELD_COUNT] = {0};
 
     for (struct br_partition *partition = loop->partitions; partition;
          partition = partition->next) {
@@ -264,6 +346,12 @@ int64_t br_intake_retry_held(struct br_loop *loop, int64_t now)
         if (partition->held_count > 0 && partition->held_due_ms - now < next) {
             next = partition->held_due_ms - now;
         }
+        if (partition->held_count > 0 && (unsigned)partition->held_reason < BR_METRIC_HELD_COUNT) {
+            held[partition->held_reason]++;
+        }
+    }
+    for (int reason = 0; reason < BR_METRIC_HELD_COUNT; reason++) {
+        br_metrics_set_held(loop->metrics, (enum br_metric_held)reason, held[reason]);
     }
     return next;
 }

@@ -12,6 +12,7 @@
 #include "loop/loopstate.h"
 #include "loop/rebalance.h"
 #include "loop/schedule.h"
+#include "loop/status.h"
 
 #define IDLE_WAIT_MS 1000
 #define REGISTRY_POLL_MS 10       /* how often a schema fetch in flight is driven */
@@ -60,62 +61,25 @@ static void store_and_commit(struct br_loop *loop, int64_t now, bool force)
     if (loop->uncommitted && (force || now >= loop->next_commit_ms)) {
         if (br_consumer_commit(loop->consumer, force) == 0) {
             loop->uncommitted = false;
+            for (struct br_partition *partition = loop->partitions; partition;
+                 partition = partition->next) {
+                if (partition->stored >= 0) {
+                    partition->commit_sent = partition->stored;
+                }
+            }
         }
         loop->next_commit_ms = now + loop->conf->commit_interval_ms;
     }
 }
 
-/* ---- health and metrics ---- */
-
-static bool admin_ready(void *opaque, char *reason, size_t reason_size)
-{
-    struct br_loop *loop = opaque;
-    char why[256];
-
-    if (!loop->joined) {
-        snprintf(reason, reason_size, "not in the consumer group yet");
-        return false;
-    }
-    if (loop->deadletter && br_deadletter_fatal(loop->deadletter, why, sizeof(why))) {
-        snprintf(reason, reason_size, "dead-letter producer: %s", why);
-        return false;
-    }
-    if (loop->stopping) {
-        snprintf(reason, reason_size, "stopping");
-        return false;
-    }
-    return true;
-}
-
-static int admin_metrics(void *opaque, struct br_buf *out)
-{
-    struct br_loop *loop = opaque;
-    int64_t bytes = 0;
-    int64_t messages = 0;
-    int64_t partitions = 0;
-
-    for (struct br_partition *partition = loop->partitions; partition;
-         partition = partition->next) {
-        bytes += (int64_t)partition->bytes;
-        messages += (int64_t)br_partition_window_use(partition);
-        partitions++;
-    }
-    br_metrics_set(loop->metrics, BR_METRIC_IN_FLIGHT, (int64_t)br_sender_in_flight(loop->sender));
-    br_metrics_set(loop->metrics, BR_METRIC_BUFFERED_BYTES, bytes);
-    br_metrics_set(loop->metrics, BR_METRIC_BUFFERED_MESSAGES, messages);
-    br_metrics_set(loop->metrics, BR_METRIC_PARTITIONS_ASSIGNED, partitions);
-    for (size_t i = 0; i < loop->conf->hook_count; i++) {
-        br_metrics_set_probing(loop->metrics, i, loop->health[i].open);
-    }
-    return br_metrics_render(loop->metrics, out);
-}
+/* ---- the admin listener (its answers: status.c) ---- */
 
 static int admin_start(struct br_loop *loop, char *errstr, size_t errstr_size)
 {
     struct br_admin_conf admin_conf = {
         .listen = loop->conf->admin_listen,
-        .ready = admin_ready,
-        .metrics = admin_metrics,
+        .ready = br_status_ready,
+        .metrics = br_status_metrics,
         .opaque = loop,
     };
 
@@ -156,6 +120,7 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
         br_registry_set_async(loop->registry); /* a slow registry must not stall the lanes */
     }
     loop->decoder = br_decoder_create(loop->registry);
+    loop->skiplog = br_skiplog_create();
     {
         const char **names = calloc(conf->hook_count ? conf->hook_count : 1, sizeof(*names));
         if (!names) {
@@ -204,12 +169,13 @@ static bool stop_requested(struct br_loop *loop)
     return read(loop->stop_fd, sink, sizeof(sink)) > 0;
 }
 
-static bool producer_failed(struct br_loop *loop)
+/* The dead-letter producer has been failing for dead_letter.producer_failure_exit_ms. */
+static bool producer_gave_up(struct br_loop *loop)
 {
-    char errstr[512];
-
-    if (loop->deadletter && br_deadletter_fatal(loop->deadletter, errstr, sizeof(errstr))) {
-        br_log_error("loop", "dead-letter producer: %s", errstr);
+    if (loop->deadletter && br_deadletter_gave_up(loop->deadletter)) {
+        br_log_error("loop", "stopping with an error: the dead-letter producer has been failing "
+                     "for %ld ms (dead_letter.producer_failure_exit_ms)",
+                     loop->conf->producer_failure_exit_ms);
         return true;
     }
     return false;
@@ -258,7 +224,7 @@ int br_loop_run(struct br_loop *loop)
         }
         if (loop->deadletter) {
             br_deadletter_serve(loop->deadletter);
-            loop->fatal = loop->fatal || producer_failed(loop);
+            loop->fatal = loop->fatal || producer_gave_up(loop);
         }
         if (loop->registry && br_registry_perform(loop->registry)) {
             /* a schema fetch finished: held partitions may go on now */
@@ -387,6 +353,7 @@ void br_loop_destroy(struct br_loop *loop)
     free(loop->health);
     br_admin_destroy(loop->admin);
     br_metrics_destroy(loop->metrics);
+    br_skiplog_destroy(loop->skiplog);
     free(loop->fds);
     br_schedule_finish(&loop->schedule);
     free(loop);

@@ -18,6 +18,7 @@
 #include "delivery/health.h"
 #include "delivery/lanes.h"
 #include "loop/loop.h"
+#include "loop/skiplog.h"
 #include "ops/metrics.h"
 #include "avro/registry.h"
 #include "delivery/sender.h"
@@ -34,6 +35,7 @@ struct br_loop {
     struct br_deadletter *deadletter;  /* NULL when neither dead letters nor reports are on */
     struct br_metrics *metrics;
     struct br_admin *admin;            /* NULL without admin.listen */
+    struct br_skiplog *skiplog;        /* topics whose skipping has been logged */
     struct curl_waitfd *fds;           /* the descriptors the loop waits on */
     size_t fd_cap;
     bool joined;                       /* the consumer has had an assignment */

@@ -18,11 +18,20 @@ static bool subscribed(const struct br_conf_hook *hook, const char *event)
     return false;
 }
 
+/*
+ * The resource of topic; NULL, with the reason in *skip, for a topic that is no PERSCOM table's.
+ * `resource` in the configuration wins; otherwise Debezium's heartbeat topics are told by name
+ * first (their last part is the topic prefix, which may look like a table), then the table.
+ */
 static const struct br_resource *resource_of(const struct br_conf_topic *topic_conf,
-                                             const char *topic)
+                                             const char *topic, enum br_skip_reason *skip)
 {
     if (topic_conf->resource) {
         return br_catalog_by_name(topic_conf->resource);
+    }
+    *skip = br_catalog_skip_reason(topic);
+    if (*skip == BR_SKIP_HEARTBEAT) {
+        return NULL;
     }
     return br_catalog_from_topic(topic);
 }
@@ -47,18 +56,22 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
         snprintf(errstr, errstr_size, "topic %s matches no entry of topics", in->topic);
         return BR_PREPARE_BAD;
     }
-    resource = resource_of(topic_conf, in->topic);
+    resource = resource_of(topic_conf, in->topic, &out->skip);
     if (!resource) {
-        snprintf(errstr, errstr_size,
-                 "topic %s: its table is not a PERSCOM table; set `resource` in the config",
-                 in->topic);
-        return BR_PREPARE_BAD;
+        snprintf(errstr, errstr_size, "%s",
+                 out->skip == BR_SKIP_NOT_PERSCOM_TABLE
+                     ? "its table is not a PERSCOM table (set `resource` for a renamed table)"
+                     : out->skip == BR_SKIP_HEARTBEAT ? "Debezium's heartbeat topic"
+                                                      : "Debezium's transaction topic");
+        return BR_PREPARE_SKIP;
     }
-    decoded = br_decode(decoder, topic_conf, in->value, in->len, &change, errstr, errstr_size);
+    decoded = br_decode_message(decoder, topic_conf, in->value, in->len, in->headers, &change,
+                                errstr, errstr_size);
     switch (decoded) {
     case BR_DECODE_OK:
         break;
     case BR_DECODE_SKIP:
+        out->skip = change.skip;
         return BR_PREPARE_SKIP;
     case BR_DECODE_RETRY:
         return BR_PREPARE_RETRY;
@@ -67,6 +80,8 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
     }
     if (!br_catalog_action_for_op(change.op, topic_conf->snapshot == BR_SNAPSHOT_CREATED,
                                   &action)) {
+        snprintf(errstr, errstr_size, "snapshot read (snapshot: skip)");
+        out->skip = BR_SKIP_SNAPSHOT;
         status = BR_PREPARE_SKIP;
         goto done;
     }
@@ -108,6 +123,10 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
                                      &out->requests[out->count], errstr, errstr_size) != 0) {
             goto done;
         }
+        /* webhook-id names this message: a request_id from a Kafka header is shared by every
+         * change of one PERSCOM request, so the id derived from the message's position is used */
+        br_render_derived_uuid(in->topic, in->partition, in->offset,
+                               out->requests[out->count].webhook_id);
         out->count++;
     }
     status = BR_PREPARE_OK;

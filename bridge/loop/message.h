@@ -13,7 +13,8 @@
 
 enum br_prepare_status {
     BR_PREPARE_OK,    /* requests holds count requests (0 when no hook is subscribed) */
-    BR_PREPARE_SKIP,  /* not an event (tombstone, truncate, skipped snapshot read) */
+    BR_PREPARE_SKIP,  /* not an event; out->skip says why (tombstone, truncate, skipped snapshot
+                         read, not a PERSCOM table, Debezium's own topics) */
     BR_PREPARE_RETRY, /* the schema registry is unavailable: try again later */
     BR_PREPARE_BAD    /* the message can never be delivered; errstr says why */
 };
@@ -26,6 +27,7 @@ struct br_message_in {
     size_t len;
     const char *request_id; /* Kafka header "request_id", or NULL */
     const char *trace_id;   /* Kafka header "trace_id", or NULL */
+    const struct br_value_headers *headers; /* Apicurio's schema-id headers, or NULL */
 };
 
 struct br_prepared {
@@ -33,6 +35,7 @@ struct br_prepared {
     char request_id[128];        /* the payload's request_id (header or derived); empty if none */
     struct br_request *requests; /* owned array */
     size_t count;
+    enum br_skip_reason skip;    /* BR_PREPARE_SKIP: why the message is not an event */
 };
 
 /* only_hook: NULL for every subscribed hook, else just the hook of that name. */

@@ -20,6 +20,8 @@ struct hook_series {
 
 struct br_metrics {
     uint64_t counters[BR_METRIC_COUNTER_COUNT];
+    uint64_t skipped[BR_SKIP_REASON_COUNT];
+    int64_t held[BR_METRIC_HELD_COUNT];
     int64_t gauges[BR_METRIC_GAUGE_COUNT];
     struct hook_series *hooks;
     size_t hook_count;
@@ -34,8 +36,8 @@ static const struct family counter_families[BR_METRIC_COUNTER_COUNT] = {
     [BR_METRIC_MESSAGES] = {"messages_total", "Messages taken from Kafka."},
     [BR_METRIC_UNDECODABLE] = {"undecodable_total",
                                "Messages that could not be decoded or rendered."},
-    [BR_METRIC_SKIPPED] = {"skipped_total",
-                           "Messages that are not events (tombstones, truncates, snapshot reads)."},
+    [BR_METRIC_DEADLETTER_RESTARTS] = {"deadletter_producer_restarts_total",
+                                       "Restarts of the dead-letter producer after fatal errors."},
 };
 
 static const struct family gauge_families[BR_METRIC_GAUGE_COUNT] = {
@@ -43,6 +45,9 @@ static const struct family gauge_families[BR_METRIC_GAUGE_COUNT] = {
     [BR_METRIC_BUFFERED_BYTES] = {"buffered_bytes", "Bytes of messages read and not yet done."},
     [BR_METRIC_BUFFERED_MESSAGES] = {"buffered_messages", "Messages read and not yet done."},
     [BR_METRIC_PARTITIONS_ASSIGNED] = {"partitions_assigned", "Partitions assigned to the bridge."},
+    [BR_METRIC_DEADLETTER_UP] = {"deadletter_producer_up",
+                                 "0 while the dead-letter producer is failing, else 1 (also "
+                                 "without one)."},
 };
 
 static const char *const outcome_names[BR_METRIC_OUTCOME_COUNT] = {
@@ -118,10 +123,34 @@ void br_metrics_add(struct br_metrics *metrics, enum br_metric_counter counter, 
     }
 }
 
+void br_metrics_set_total(struct br_metrics *metrics, enum br_metric_counter counter,
+                          uint64_t total)
+{
+    if ((unsigned)counter < BR_METRIC_COUNTER_COUNT && total > metrics->counters[counter]) {
+        metrics->counters[counter] = total;
+    }
+}
+
 void br_metrics_set(struct br_metrics *metrics, enum br_metric_gauge gauge, int64_t value)
 {
     if ((unsigned)gauge < BR_METRIC_GAUGE_COUNT) {
         metrics->gauges[gauge] = value;
+    }
+}
+
+static const char *const held_names[BR_METRIC_HELD_COUNT] = {"undeliverable", "registry"};
+
+void br_metrics_set_held(struct br_metrics *metrics, enum br_metric_held reason, int64_t count)
+{
+    if ((unsigned)reason < BR_METRIC_HELD_COUNT) {
+        metrics->held[reason] = count;
+    }
+}
+
+void br_metrics_skipped(struct br_metrics *metrics, enum br_skip_reason reason)
+{
+    if ((unsigned)reason < BR_SKIP_REASON_COUNT) {
+        metrics->skipped[reason]++;
     }
 }
 
@@ -279,6 +308,16 @@ int br_metrics_render(const struct br_metrics *metrics, struct br_buf *out)
                       metrics->counters[i]);
     }
 
+    append_header(out, "skipped_total",
+                  "Messages that are not events, by reason (tombstones, truncates, snapshot reads, "
+                  "topics of other tables, Debezium's schema-change, transaction and heartbeat "
+                  "topics).",
+                  "counter");
+    for (size_t r = 0; r < BR_SKIP_REASON_COUNT; r++) {
+        br_buf_printf(out, PREFIX "skipped_total{reason=\"%s\"} %" PRIu64 "\n",
+                      br_skip_reason_name((enum br_skip_reason)r), metrics->skipped[r]);
+    }
+
     append_header(out, "deliveries_total", "Deliveries finished, by hook and outcome.",
                   "counter");
     for (size_t h = 0; h < metrics->hook_count; h++) {
@@ -300,6 +339,15 @@ int br_metrics_render(const struct br_metrics *metrics, struct br_buf *out)
         append_header(out, gauge_families[i].name, gauge_families[i].help, "gauge");
         br_buf_printf(out, PREFIX "%s %" PRId64 "\n", gauge_families[i].name,
                       metrics->gauges[i]);
+    }
+
+    append_header(out, "partitions_held",
+                  "Partitions waiting at a message, by reason: undeliverable (policy block, no "
+                  "dead-letter topic) or registry (its schema cannot be fetched yet).",
+                  "gauge");
+    for (size_t r = 0; r < BR_METRIC_HELD_COUNT; r++) {
+        br_buf_printf(out, PREFIX "partitions_held{reason=\"%s\"} %" PRId64 "\n", held_names[r],
+                      metrics->held[r]);
     }
 
     append_header(out, "hook_probing",

@@ -3,7 +3,8 @@
 /*
  * A fixed registry of the bridge's counters, gauges and one histogram, rendered as the
  * Prometheus text exposition format 0.0.4. Every series exists from creation (value 0): the
- * label sets are the hooks given to br_metrics_create and, for deliveries, the three outcomes.
+ * label sets are the hooks given to br_metrics_create, for deliveries the three outcomes and
+ * for skipped messages the skip reasons.
  * Not thread-safe: the loop's thread updates and renders.
  *
  * Functions taking a hook index ignore an index >= hook_count (a caller's bug, not worth
@@ -14,12 +15,13 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "perscom/change.h"
 
 /* Counters without labels: perscom_bridge_<name>_total. */
 enum br_metric_counter {
     BR_METRIC_MESSAGES,    /* messages_total: taken from Kafka */
     BR_METRIC_UNDECODABLE, /* undecodable_total: could not be decoded or rendered */
-    BR_METRIC_SKIPPED,     /* skipped_total: not events (tombstones, truncates, snapshot reads) */
+    BR_METRIC_DEADLETTER_RESTARTS, /* deadletter_producer_restarts_total: after fatal errors */
     BR_METRIC_COUNTER_COUNT
 };
 
@@ -29,7 +31,15 @@ enum br_metric_gauge {
     BR_METRIC_BUFFERED_BYTES,      /* buffered_bytes: message bytes held by the bridge */
     BR_METRIC_BUFFERED_MESSAGES,   /* buffered_messages: messages read and not yet done */
     BR_METRIC_PARTITIONS_ASSIGNED, /* partitions_assigned */
+    BR_METRIC_DEADLETTER_UP,       /* deadletter_producer_up: 0 while the producer is failing */
     BR_METRIC_GAUGE_COUNT
+};
+
+/* The reason label of partitions_held{reason}: why a partition waits at a message. */
+enum br_metric_held {
+    BR_METRIC_HELD_UNDELIVERABLE, /* "undeliverable": policy block, no dead-letter topic */
+    BR_METRIC_HELD_REGISTRY,      /* "registry": its schema cannot be fetched yet */
+    BR_METRIC_HELD_COUNT
 };
 
 /* The outcome label of deliveries_total{hook,outcome}. */
@@ -53,8 +63,16 @@ struct br_metrics *br_metrics_create(const char *const *hook_names, size_t hook_
 void br_metrics_destroy(struct br_metrics *metrics);
 
 void br_metrics_add(struct br_metrics *metrics, enum br_metric_counter counter, uint64_t n);
+/* Sets a counter whose source keeps the total itself; a total below the current value is
+ * ignored (a counter never goes down). */
+void br_metrics_set_total(struct br_metrics *metrics, enum br_metric_counter counter,
+                          uint64_t total);
 void br_metrics_set(struct br_metrics *metrics, enum br_metric_gauge gauge, int64_t value);
 
+/* partitions_held{reason} = count */
+void br_metrics_set_held(struct br_metrics *metrics, enum br_metric_held reason, int64_t count);
+/* skipped_total{reason} += 1: a message that is not an event (change.h, enum br_skip_reason) */
+void br_metrics_skipped(struct br_metrics *metrics, enum br_skip_reason reason);
 /* deliveries_total{hook,outcome} += 1 */
 void br_metrics_delivery(struct br_metrics *metrics, size_t hook, enum br_metric_outcome outcome);
 /* attempts_failed_total{hook} += 1 */

@@ -9,20 +9,78 @@
 
 static const char *const users_hidden[] = {"password", "remember_token",
                                            "discord_private_channel_id", NULL};
-static const char *const submissions_raw_time[] = {"read_at", NULL};
 static const char *const none[] = {NULL};
 
+/* Debezium's default heartbeat topic prefix (heartbeat.topics.prefix). */
+#define HEARTBEAT_PREFIX "__debezium-heartbeat."
+
+#define INT(name) {name, BR_CAST_INTEGER, 0}
+#define STR(name) {name, BR_CAST_STRING, 0}
+#define BOOL(name) {name, BR_CAST_BOOLEAN, 0}
+#define TIME(name) {name, BR_CAST_DATETIME, 0}
+#define JSON(name) {name, BR_CAST_JSON, 0}
+#define TIMESTAMPS TIME("created_at"), TIME("updated_at")
+#define END {NULL, BR_CAST_STRING, 0}
+
+/* The columns of perscom-wire.md ("Columns of the ten resources") and their model casts. */
+static const struct br_column assignment_columns[] = {
+    INT("id"), INT("user_id"), INT("status_id"), INT("unit_id"), INT("position_id"),
+    INT("specialty_id"), INT("unit_slot_id"), INT("document_id"), INT("author_id"), STR("type"),
+    STR("text"), TIMESTAMPS, END,
+};
+static const struct br_column award_columns[] = {
+    INT("id"), INT("user_id"), INT("award_id"), INT("document_id"), INT("author_id"),
+    STR("text"), TIMESTAMPS, END,
+};
+static const struct br_column calendar_columns[] = {
+    INT("id"), STR("name"), STR("description"), STR("color"), TIMESTAMPS, END,
+};
+static const struct br_column combat_columns[] = {
+    INT("id"), INT("user_id"), INT("document_id"), INT("author_id"), STR("text"), TIMESTAMPS, END,
+};
+static const struct br_column event_columns[] = {
+    INT("id"), STR("name"), INT("calendar_id"), STR("description"), STR("content"),
+    STR("location"), STR("url"), INT("author_id"), BOOL("all_day"), TIME("starts"), TIME("ends"),
+    BOOL("repeats"), BOOL("registration_enabled"), TIME("registration_deadline"),
+    BOOL("notifications_enabled"), JSON("notifications_interval"), JSON("notifications_channels"),
+    TIMESTAMPS, END,
+};
+static const struct br_column qualification_columns[] = {
+    INT("id"), INT("user_id"), INT("qualification_id"), INT("document_id"), INT("author_id"),
+    STR("text"), TIMESTAMPS, END,
+};
+static const struct br_column rank_columns[] = {
+    INT("id"), INT("user_id"), INT("rank_id"), INT("document_id"), INT("author_id"),
+    STR("text"), INT("type"), TIMESTAMPS, END,
+};
+static const struct br_column service_columns[] = {
+    INT("id"), INT("user_id"), INT("document_id"), INT("author_id"), STR("text"), TIMESTAMPS, END,
+};
+static const struct br_column submission_columns[] = {
+    INT("id"), INT("form_id"), INT("user_id"), {"read_at", BR_CAST_RAW_DATETIME, 0}, TIMESTAMPS,
+    END,
+};
+static const struct br_column user_columns[] = {
+    INT("id"), STR("name"), STR("email"), TIME("email_verified_at"), STR("phone_number"),
+    INT("position_id"), INT("rank_id"), INT("specialty_id"), INT("status_id"), INT("unit_id"),
+    INT("unit_slot_id"), BOOL("approved"), STR("notes"), TIME("notes_updated_at"),
+    STR("profile_photo"), STR("cover_photo"), TIME("last_seen_at"), STR("discord_user_id"),
+    STR("facebook_user_id"), STR("github_user_id"), STR("google_user_id"), TIMESTAMPS, END,
+};
+
 static const struct br_resource resources[BR_RESOURCE_COUNT] = {
-    {"assignmentrecord", "records_assignments", "Assignment Record", true, none, none},
-    {"awardrecord", "records_awards", "Award Record", true, none, none},
-    {"calendar", "calendars", "Calendar", false, none, none},
-    {"combatrecord", "records_combat", "Combat Record", true, none, none},
-    {"event", "events", "Event", false, none, none},
-    {"qualificationrecord", "records_qualifications", "Qualification Record", true, none, none},
-    {"rankrecord", "records_ranks", "Rank Record", true, none, none},
-    {"servicerecord", "records_service", "Service Record", true, none, none},
-    {"submission", "submissions", "Submission", true, none, submissions_raw_time},
-    {"user", "users", "User", true, users_hidden, none},
+    {"assignmentrecord", "records_assignments", "Assignment Record", true, none,
+     assignment_columns},
+    {"awardrecord", "records_awards", "Award Record", true, none, award_columns},
+    {"calendar", "calendars", "Calendar", false, none, calendar_columns},
+    {"combatrecord", "records_combat", "Combat Record", true, none, combat_columns},
+    {"event", "events", "Event", false, none, event_columns},
+    {"qualificationrecord", "records_qualifications", "Qualification Record", true, none,
+     qualification_columns},
+    {"rankrecord", "records_ranks", "Rank Record", true, none, rank_columns},
+    {"servicerecord", "records_service", "Service Record", true, none, service_columns},
+    {"submission", "submissions", "Submission", true, none, submission_columns},
+    {"user", "users", "User", true, users_hidden, user_columns},
 };
 
 static const char *const action_names[BR_ACTION_COUNT] = {"created", "updated", "deleted"};
@@ -68,6 +126,38 @@ const struct br_resource *br_catalog_from_topic(const char *topic)
     }
     const char *dot = strrchr(topic, '.');
     return br_catalog_by_table(dot != NULL ? dot + 1 : topic);
+}
+
+const struct br_column *br_catalog_column(const struct br_resource *resource, const char *name)
+{
+    if (resource == NULL || name == NULL) {
+        return NULL;
+    }
+    for (const struct br_column *column = resource->columns; column->name; column++) {
+        if (strcmp(column->name, name) == 0) {
+            return column;
+        }
+    }
+    return NULL;
+}
+
+bool br_catalog_is_heartbeat_topic(const char *topic)
+{
+    return topic != NULL && strncmp(topic, HEARTBEAT_PREFIX, strlen(HEARTBEAT_PREFIX)) == 0;
+}
+
+enum br_skip_reason br_catalog_skip_reason(const char *topic)
+{
+    const char *dot;
+
+    if (br_catalog_is_heartbeat_topic(topic)) {
+        return BR_SKIP_HEARTBEAT;
+    }
+    dot = topic != NULL ? strrchr(topic, '.') : NULL;
+    if (dot != NULL && dot != topic && strcmp(dot + 1, "transaction") == 0) {
+        return BR_SKIP_TRANSACTION;
+    }
+    return BR_SKIP_NOT_PERSCOM_TABLE;
 }
 
 const char *br_catalog_action_name(enum br_action action)

@@ -49,10 +49,27 @@ void br_row_add_value(struct br_row *row, const char *name, json_t *value)
 
 void br_row_add_time(struct br_row *row, const char *name, int64_t time_us)
 {
+    br_row_add_timed(row, name, BR_FIELD_TIME, time_us);
+}
+
+void br_row_add_timed(struct br_row *row, const char *name, enum br_field_kind kind,
+                      int64_t time_us)
+{
     struct br_field *field = push(row, name);
 
-    field->kind = BR_FIELD_TIME;
+    field->kind = kind;
     field->time_us = time_us;
+}
+
+void br_row_add_decimal(struct br_row *row, const char *name, const char *text)
+{
+    struct br_field *field = push(row, name);
+
+    field->kind = BR_FIELD_DECIMAL;
+    field->value = json_string(text);
+    if (!field->value) {
+        abort();
+    }
 }
 
 const struct br_field *br_row_find(const struct br_row *row, const char *name)
@@ -63,6 +80,17 @@ const struct br_field *br_row_find(const struct br_row *row, const char *name)
         }
     }
     return NULL;
+}
+
+bool br_field_equal(const struct br_field *a, const struct br_field *b)
+{
+    if (a->kind != b->kind) {
+        return false;
+    }
+    if (a->kind == BR_FIELD_VALUE || a->kind == BR_FIELD_DECIMAL) {
+        return json_equal(a->value, b->value);
+    }
+    return a->time_us == b->time_us;
 }
 
 void br_row_destroy(struct br_row *row)
@@ -84,4 +112,19 @@ void br_change_finish(struct br_change *change)
     br_row_destroy(change->after);
     change->before = NULL;
     change->after = NULL;
+}
+
+const char *br_skip_reason_name(enum br_skip_reason reason)
+{
+    static const char *const names[BR_SKIP_REASON_COUNT] = {
+        [BR_SKIP_TOMBSTONE] = "tombstone",
+        [BR_SKIP_TRUNCATE] = "truncate",
+        [BR_SKIP_SNAPSHOT] = "snapshot",
+        [BR_SKIP_NOT_PERSCOM_TABLE] = "not_perscom_table",
+        [BR_SKIP_SCHEMA_CHANGE] = "schema_change",
+        [BR_SKIP_TRANSACTION] = "transaction",
+        [BR_SKIP_HEARTBEAT] = "heartbeat",
+    };
+
+    return (unsigned)reason < BR_SKIP_REASON_COUNT ? names[reason] : NULL;
 }

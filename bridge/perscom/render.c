@@ -12,7 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "perscom/json.h"
+#include "core/buf.h"
+#include "perscom/casts.h"
 
 #define CUSTOM_COLUMN "data"
 #define LABEL_KEY "label"
@@ -119,49 +120,6 @@ static int is_custom_column(const struct br_resource *resource, const char *name
 }
 
 /*
- * PHP decodes the custom-field JSON into arrays (json_decode($s, true)), and json_encode
- * writes an array back as a list when its keys are 0..n-1 in order: so {} becomes [] and
- * {"0":"a","1":"b"} becomes ["a","b"]. Returns a new reference with that applied throughout.
- */
-static json_t *php_array_semantics(json_t *value)
-{
-    if (json_is_object(value)) {
-        const char *key;
-        json_t *member;
-        size_t index = 0;
-        int is_list = 1;
-        char expect[32];
-        json_t *copy;
-
-        json_object_foreach(value, key, member) {
-            snprintf(expect, sizeof(expect), "%zu", index++);
-            if (strcmp(key, expect) != 0) {
-                is_list = 0;
-                break;
-            }
-        }
-        copy = is_list ? json_array() : json_object();
-        json_object_foreach(value, key, member) {
-            json_t *converted = php_array_semantics(member);
-            if (is_list) {
-                json_array_append_new(copy, converted);
-            } else {
-                json_object_set_new(copy, key, converted);
-            }
-        }
-        return copy;
-    }
-    if (json_is_array(value)) {
-        json_t *copy = json_array();
-        for (size_t i = 0; i < json_array_size(value); i++) {
-            json_array_append_new(copy, php_array_semantics(json_array_get(value, i)));
-        }
-        return copy;
-    }
-    return json_incref(value);
-}
-
-/*
  * Parses the custom-field column: an object (its keys become fields), or an empty array
  * (how PHP stores an empty set). Returns a new object, or NULL with a message.
  */
@@ -201,22 +159,10 @@ static json_t *parse_custom_fields(const json_t *column, char *errstr, size_t er
     const char *key;
     json_t *member;
     json_object_foreach(parsed, key, member) {
-        json_object_set_new(converted, key, php_array_semantics(member));
+        json_object_set_new(converted, key, br_casts_php_array(member));
     }
     json_decref(parsed);
     return converted;
-}
-
-static json_t *time_string(int64_t time_us, int raw)
-{
-    char text[32];
-
-    if (raw) {
-        br_render_raw_time(time_us, text);
-    } else {
-        br_render_iso_time(time_us, text);
-    }
-    return json_string(text);
 }
 
 static json_t *build_data(const struct br_resource *resource, const struct br_row *row,
@@ -227,6 +173,8 @@ static json_t *build_data(const struct br_resource *resource, const struct br_ro
     const struct br_field *id;
     struct br_buf label;
     json_t *label_value;
+    json_t *value;
+    char why[256];
 
     br_buf_init(&label, 0);
 
@@ -248,13 +196,12 @@ static json_t *build_data(const struct br_resource *resource, const struct br_ro
             }
             continue;
         }
-        if (field->kind == BR_FIELD_TIME) {
-            json_object_set_new(data, field->name,
-                                time_string(field->time_us, in_list(resource->raw_time,
-                                                                    field->name)));
-        } else {
-            json_object_set(data, field->name, field->value);
+        value = br_casts_data(br_catalog_column(resource, field->name), field, why, sizeof(why));
+        if (!value) {
+            snprintf(errstr, errstr_size, "column \"%s\": %s", field->name, why);
+            goto fail;
         }
+        json_object_set_new(data, field->name, value);
     }
     if (custom) {
         const char *key;
@@ -270,11 +217,13 @@ static json_t *build_data(const struct br_resource *resource, const struct br_ro
 
     br_buf_printf(&label, "%s: ", resource->label_prefix);
     id = br_row_find(row, "id");
-    if (id && id->kind == BR_FIELD_VALUE && json_is_integer(id->value)) {
-        br_buf_printf(&label, "%" JSON_INTEGER_FORMAT, json_integer_value(id->value));
-    } else if (id && id->kind == BR_FIELD_VALUE && json_is_string(id->value)) {
-        br_buf_append(&label, json_string_value(id->value), json_string_length(id->value));
+    value = id ? br_casts_data(br_catalog_column(resource, "id"), id, why, sizeof(why)) : NULL;
+    if (json_is_integer(value)) {
+        br_buf_printf(&label, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+    } else if (json_is_string(value)) {
+        br_buf_append(&label, json_string_value(value), json_string_length(value));
     }
+    json_decref(value);
     label_value = label.overflow ? NULL : json_stringn(label.data, label.len);
     if (!label_value) {
         snprintf(errstr, errstr_size, "the id is not valid UTF-8");
@@ -293,39 +242,14 @@ fail:
 
 static int field_changed(const struct br_field *after, const struct br_field *before)
 {
-    if (!before || before->kind != after->kind) {
-        return 1;
-    }
-    if (after->kind == BR_FIELD_TIME) {
-        return after->time_us != before->time_us;
-    }
-    return !json_equal(after->value, before->value);
-}
-
-/* The raw database form of a changed value. */
-static json_t *raw_value(const struct br_field *field, char *errstr, size_t errstr_size)
-{
-    if (field->kind == BR_FIELD_TIME) {
-        return time_string(field->time_us, 1);
-    }
-    if (json_is_object(field->value) || json_is_array(field->value)) {
-        struct br_buf text;
-        json_t *encoded = NULL;
-
-        br_buf_init(&text, 0);
-        if (br_json_encode(field->value, &text, errstr, errstr_size) == 0) {
-            encoded = json_stringn(text.data, text.len);
-        }
-        br_buf_finish(&text);
-        return encoded;
-    }
-    return json_incref(field->value);
+    return !before || !br_field_equal(after, before);
 }
 
 static json_t *build_changes(const struct br_resource *resource, const struct br_change *change,
                              char *errstr, size_t errstr_size)
 {
     json_t *changes = json_object();
+    char why[256];
 
     for (size_t i = 0; change->after && i < change->after->count; i++) {
         const struct br_field *field = &change->after->fields[i];
@@ -336,8 +260,9 @@ static json_t *build_changes(const struct br_resource *resource, const struct br
         if (in_list(resource->hidden, field->name) || !field_changed(field, before)) {
             continue;
         }
-        value = raw_value(field, errstr, errstr_size);
+        value = br_casts_raw(br_catalog_column(resource, field->name), field, why, sizeof(why));
         if (!value) {
+            snprintf(errstr, errstr_size, "column \"%s\": %s", field->name, why);
             json_decref(changes);
             return NULL;
         }

@@ -1,165 +1,144 @@
-/* Sample rows of the ten PERSCOM tables (see sample.h); columns as in schemas/<table>.avsc. */
+/*
+ * Sample rows of the ten PERSCOM tables (see sample.h): the catalog's columns (catalog.c, the
+ * columns of schemas/<table>.avsc that PERSCOM sends) in order, each with a value of its cast;
+ * a few columns have a value of their own.
+ */
 #include "perscom/sample.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define HOUR_US (3600LL * 1000000LL)
 #define TEXT "Sample text sent by perscom-bridge test-hook."
+#define BEFORE " (before the update)"
 
-enum kind {
-    K_NULL,   /* null */
-    K_INT,    /* an integer: number */
-    K_STRING, /* text */
-    K_BOOL,   /* number != 0 */
-    K_TIME,   /* now + number hours */
-    K_LIST    /* a list of one string: text */
-};
-
-/*
- * One column. before: the value the sample update changed (text, or for a K_TIME column
- * "updated": an hour earlier; for a K_NULL column that becomes a time: "was_null"); NULL when
- * the column did not change.
- */
-struct column {
+/* A value of its own: JSON text, or for a datetime hours from now; NULL when none. */
+struct special {
     const char *name;
-    enum kind kind;
-    long long number;
-    const char *text;
-    const char *before;
+    const char *json; /* NULL: a datetime at now + hours */
+    int hours;
+    bool changed;     /* differs in the row before the sample update */
 };
 
-#define ID {"id", K_INT, 1, NULL, NULL}
-#define REF(name) {name, K_INT, 1, NULL, NULL}
-#define NUL(name) {name, K_NULL, 0, NULL, NULL}
-#define STR(name, value) {name, K_STRING, 0, value, NULL}
-#define CHANGED(name, value) {name, K_STRING, 0, value, value " (before the update)"}
-#define BOOLEAN(name, value) {name, K_BOOL, value, NULL, NULL}
-#define TIME(name, hours) {name, K_TIME, hours, NULL, NULL}
-#define STAMPS TIME("created_at", -24), {"updated_at", K_TIME, 0, NULL, "updated"}
-#define CUSTOM NUL("data") /* custom fields: none */
-#define END {NULL, K_NULL, 0, NULL, NULL}
-
-static const struct column assignments[] = {
-    ID, REF("user_id"), REF("status_id"), REF("unit_id"), REF("position_id"),
-    REF("specialty_id"), REF("unit_slot_id"), NUL("document_id"), REF("author_id"),
-    STR("type", "primary"), CHANGED("text", TEXT), STAMPS, CUSTOM, END,
-};
-static const struct column awards[] = {
-    ID, REF("user_id"), REF("award_id"), NUL("document_id"), REF("author_id"),
-    CHANGED("text", TEXT), STAMPS, CUSTOM, END,
-};
-static const struct column calendars[] = {
-    ID, CHANGED("name", "Sample calendar"), STR("description", TEXT), STR("color", "#1d4ed8"),
-    STAMPS, END,
-};
-static const struct column combat[] = {
-    ID, REF("user_id"), NUL("document_id"), REF("author_id"), CHANGED("text", TEXT), STAMPS,
-    CUSTOM, END,
-};
-static const struct column events[] = {
-    ID, CHANGED("name", "Sample event"), REF("calendar_id"), STR("description", TEXT),
-    NUL("content"), STR("location", "Sample location"), NUL("url"), REF("author_id"),
-    BOOLEAN("all_day", 0), TIME("starts", 24), TIME("ends", 26), BOOLEAN("repeats", 0),
-    BOOLEAN("registration_enabled", 0), NUL("registration_deadline"),
-    BOOLEAN("notifications_enabled", 1), {"notifications_interval", K_LIST, 0, "PT15M", NULL},
-    {"notifications_channels", K_LIST, 0, "mail", NULL}, STAMPS, END,
-};
-static const struct column qualifications[] = {
-    ID, REF("user_id"), REF("qualification_id"), NUL("document_id"), REF("author_id"),
-    CHANGED("text", TEXT), STAMPS, CUSTOM, END,
-};
-static const struct column ranks[] = {
-    ID, REF("user_id"), REF("rank_id"), NUL("document_id"), REF("author_id"),
-    CHANGED("text", TEXT), {"type", K_INT, 0, NULL, NULL}, STAMPS, CUSTOM, END,
-};
-static const struct column service[] = {
-    ID, REF("user_id"), NUL("document_id"), REF("author_id"), CHANGED("text", TEXT), STAMPS,
-    CUSTOM, END,
-};
-static const struct column submissions[] = {
-    ID, REF("form_id"), REF("user_id"), {"read_at", K_TIME, 0, NULL, "was_null"}, STAMPS,
-    CUSTOM, END,
-};
-static const struct column users[] = {
-    ID, CHANGED("name", "Sample User"), STR("email", "sample.user@example.com"),
-    TIME("email_verified_at", -24), NUL("password"), NUL("remember_token"), NUL("phone_number"),
-    REF("position_id"), REF("rank_id"), REF("specialty_id"), REF("status_id"), REF("unit_id"),
-    REF("unit_slot_id"), BOOLEAN("approved", 1), NUL("notes"), NUL("notes_updated_at"),
-    NUL("profile_photo"), NUL("cover_photo"), TIME("last_seen_at", 0), NUL("discord_user_id"),
-    NUL("discord_private_channel_id"), NUL("facebook_user_id"), NUL("github_user_id"),
-    NUL("google_user_id"), STAMPS, CUSTOM, END,
+static const struct special specials[] = {
+    {"text", "\"" TEXT "\"", 0, true},
+    {"name", NULL, 0, true}, /* "Sample <label prefix>" */
+    {"description", "\"" TEXT "\"", 0, false},
+    {"email", "\"sample.user@example.com\"", 0, false},
+    {"color", "\"#1d4ed8\"", 0, false},
+    {"location", "\"Sample location\"", 0, false},
+    {"document_id", "null", 0, false},
+    {"notifications_interval", "[\"PT15M\"]", 0, false},
+    {"notifications_channels", "[\"mail\"]", 0, false},
+    {"approved", "true", 0, false},
+    {"notifications_enabled", "true", 0, false},
+    {"created_at", NULL, -24, false},
+    {"email_verified_at", NULL, -24, false},
+    {"starts", NULL, 24, false},
+    {"ends", NULL, 26, false},
+    {"updated_at", NULL, 0, true}, /* an hour earlier before the update */
+    {"read_at", NULL, 0, true},    /* null before the update: the submission was read */
 };
 
-static const struct {
-    const char *table;
-    const struct column *columns;
-} tables[] = {
-    {"records_assignments", assignments},
-    {"records_awards", awards},
-    {"calendars", calendars},
-    {"records_combat", combat},
-    {"events", events},
-    {"records_qualifications", qualifications},
-    {"records_ranks", ranks},
-    {"records_service", service},
-    {"submissions", submissions},
-    {"users", users},
-};
-
-static void add_column(struct br_row *row, const struct column *column, int64_t now_us,
-                       int before)
+static const struct special *special_of(const char *name)
 {
-    bool changed = before && column->before;
+    for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
+        if (strcmp(specials[i].name, name) == 0) {
+            return &specials[i];
+        }
+    }
+    return NULL;
+}
 
-    switch (column->kind) {
-    case K_NULL:
+static json_t *parse(const char *json)
+{
+    json_t *value = json_loads(json, JSON_DECODE_ANY, NULL);
+
+    if (!value) {
+        abort(); /* the texts above are valid JSON */
+    }
+    return value;
+}
+
+/* The value of a column no special names, by its cast. */
+static void add_plain(struct br_row *row, const struct br_column *column, int64_t now_us)
+{
+    switch (column->cast) {
+    case BR_CAST_INTEGER:
+        /* ids 1; records_ranks.type 0 (a promotion) */
+        br_row_add_value(row, column->name,
+                         json_integer(strcmp(column->name, "type") == 0 ? 0 : 1));
+        break;
+    case BR_CAST_BOOLEAN:
+        br_row_add_value(row, column->name, json_false());
+        break;
+    case BR_CAST_DATETIME:
+    case BR_CAST_RAW_DATETIME:
+        br_row_add_time(row, column->name, now_us);
+        break;
+    case BR_CAST_DECIMAL:
+        br_row_add_value(row, column->name, json_string("1"));
+        break;
+    case BR_CAST_STRING:
+        /* assignment records' type is primary or secondary; other text is optional */
+        br_row_add_value(row, column->name,
+                         strcmp(column->name, "type") == 0 ? json_string("primary") : json_null());
+        break;
+    case BR_CAST_JSON:
         br_row_add_value(row, column->name, json_null());
         break;
-    case K_INT:
-        br_row_add_value(row, column->name, json_integer(column->number));
-        break;
-    case K_STRING:
-        br_row_add_value(row, column->name,
-                         json_string(changed ? column->before : column->text));
-        break;
-    case K_BOOL:
-        br_row_add_value(row, column->name, json_boolean(column->number != 0));
-        break;
-    case K_TIME:
-        if (changed && strcmp(column->before, "was_null") == 0) {
-            br_row_add_value(row, column->name, json_null());
-        } else {
-            br_row_add_time(row, column->name,
-                            now_us + column->number * HOUR_US - (changed ? HOUR_US : 0));
-        }
-        break;
-    case K_LIST: {
-        json_t *list = json_array();
-        if (!list) {
-            abort();
-        }
-        json_array_append_new(list, json_string(column->text));
-        br_row_add_value(row, column->name, list);
-        break;
     }
+}
+
+static void add_special(struct br_row *row, const struct br_resource *resource,
+                        const struct br_column *column, const struct special *special,
+                        int64_t now_us, bool before)
+{
+    bool changed = before && special->changed;
+
+    if (strcmp(special->name, "name") == 0) {
+        char text[128];
+        snprintf(text, sizeof(text), "Sample %s%s", resource->label_prefix,
+                 changed ? BEFORE : "");
+        br_row_add_value(row, column->name, json_string(text));
+    } else if (special->json) {
+        json_t *value = parse(special->json);
+        if (changed && json_is_string(value)) {
+            char text[256];
+            snprintf(text, sizeof(text), "%s%s", json_string_value(value), BEFORE);
+            json_decref(value);
+            value = json_string(text);
+        }
+        br_row_add_value(row, column->name, value);
+    } else if (changed && strcmp(special->name, "read_at") == 0) {
+        br_row_add_value(row, column->name, json_null());
+    } else {
+        br_row_add_time(row, column->name,
+                        now_us + special->hours * HOUR_US - (changed ? HOUR_US : 0));
     }
 }
 
 struct br_row *br_sample_row(const struct br_resource *resource, int64_t now_us, int before)
 {
-    for (size_t i = 0; resource && i < sizeof(tables) / sizeof(tables[0]); i++) {
-        if (strcmp(tables[i].table, resource->table) == 0) {
-            struct br_row *row = br_row_create(32);
-            for (const struct column *column = tables[i].columns; column->name; column++) {
-                add_column(row, column, now_us, before);
-            }
-            return row;
+    struct br_row *row;
+
+    if (!resource || !resource->columns ||
+        br_catalog_by_table(resource->table) != resource) {
+        return NULL;
+    }
+    row = br_row_create(32);
+    for (const struct br_column *column = resource->columns; column->name; column++) {
+        const struct special *special = special_of(column->name);
+        if (special) {
+            add_special(row, resource, column, special, now_us, before != 0);
+        } else {
+            add_plain(row, column, now_us);
         }
     }
-    return NULL;
+    return row;
 }
 
 int br_sample_change(const struct br_resource *resource, enum br_action action, int64_t now_us,
@@ -185,6 +164,7 @@ int br_sample_change(const struct br_resource *resource, enum br_action action, 
         break;
     }
     if (!out->after && !out->before) {
+        br_change_finish(out);
         return -1;
     }
     return 0;

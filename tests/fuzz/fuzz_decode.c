@@ -3,13 +3,18 @@
  * the renderer, the PHP-compatible JSON writer and the query builder (fuzz_check.h).
  *
  * Input: the first byte selects the path, the rest is the message value.
- *   byte < 0x80: format avro with schema (byte % 12): the ten schemas/<table>.avsc in
+ *   byte < 0x80: format avro with schema (byte % 13): the ten schemas/<table>.avsc in
  *                gen_cases.py's TABLES order, then tests/unit/fixtures/decode/debezium_users.avsc
- *                (io.debezium.time columns) and tests/fuzz/schemas/kitchen_sink.avsc (every
- *                Avro type; rendered as rankrecord);
- *   byte >= 0x80: format confluent; the value carries its own framing (magic byte, schema id).
+ *                (io.debezium.time columns), tests/fuzz/schemas/kitchen_sink.avsc (every
+ *                Avro type; rendered as rankrecord) and tests/fuzz/schemas/debezium_events.avsc
+ *                (events as the Debezium connector shapes them, with a column of every logical
+ *                type; rendered as event);
+ *   0x80 <= byte < 0xc0: format confluent; the value carries its own framing (magic byte,
+ *                schema id).
+ *   byte >= 0xc0: format confluent, Apicurio's header framing: the first 8 bytes are the
+ *                apicurio.value.contentId header, the rest the bare Avro value.
  *                A stub registry (br_registry_schema below, linked instead of registry.c)
- *                answers ids 1..12 with the schemas above, 404 with "not found" and every
+ *                answers ids 1..13 with the schemas above, 404 with "not found" and every
  *                other id with "unavailable".
  * The value is decoded twice with the same decoder: the second time from its schema cache, into
  * the avro-c value the first read filled; both results must be equal (status, op, timestamp,
@@ -34,7 +39,7 @@
 #error "BR_FUZZ_SOURCE_DIR (the source tree) must be defined"
 #endif
 
-#define SCHEMA_COUNT 12
+#define SCHEMA_COUNT 13
 
 static const char *const schema_files[SCHEMA_COUNT] = {
     "schemas/records_assignments.avsc", "schemas/records_awards.avsc",
@@ -43,12 +48,13 @@ static const char *const schema_files[SCHEMA_COUNT] = {
     "schemas/records_ranks.avsc",       "schemas/records_service.avsc",
     "schemas/submissions.avsc",         "schemas/users.avsc",
     "tests/unit/fixtures/decode/debezium_users.avsc", "tests/fuzz/schemas/kitchen_sink.avsc",
+    "tests/fuzz/schemas/debezium_events.avsc",
 };
 /* The resource each schema's rows belong to. */
 static const char *const resources[SCHEMA_COUNT] = {
     "assignmentrecord", "awardrecord", "calendar",   "combatrecord", "event",
     "qualificationrecord", "rankrecord", "servicerecord", "submission", "user", "user",
-    "rankrecord",
+    "rankrecord", "event",
 };
 
 static char *schema_texts[SCHEMA_COUNT];
@@ -127,29 +133,37 @@ static int rows_equal(const struct br_row *a, const struct br_row *b)
         const struct br_field *x = &a->fields[i];
         const struct br_field *y = &b->fields[i];
 
-        if (strcmp(x->name, y->name) != 0 || x->kind != y->kind) {
-            return 0;
-        }
-        if (x->kind == BR_FIELD_TIME ? x->time_us != y->time_us : !json_equal(x->value, y->value)) {
+        if (strcmp(x->name, y->name) != 0 || !br_field_equal(x, y)) {
             return 0;
         }
     }
     return 1;
 }
 
-/* The resource of a decoded change: from the schema, or for confluent from the registry id. */
+static uint32_t be32(const uint8_t *bytes)
+{
+    return ((uint32_t)bytes[0] << 24) | ((uint32_t)bytes[1] << 16) | ((uint32_t)bytes[2] << 8) |
+           bytes[3];
+}
+
+/* The resource of a decoded change: from the schema, or for confluent from the registry id
+ * (header: the low half of the 8-byte header, which the decoder accepted). */
 static const struct br_resource *resource_for(const uint8_t *value, size_t len, int confluent,
+                                              const struct br_value_headers *headers,
                                               unsigned selector)
 {
+    uint32_t id = 0;
+
     if (!confluent) {
         return br_catalog_by_name(resources[selector % SCHEMA_COUNT]);
     }
-    if (len >= 5) {
-        uint32_t id = ((uint32_t)value[1] << 24) | ((uint32_t)value[2] << 16) |
-                      ((uint32_t)value[3] << 8) | value[4];
-        if (id >= 1 && id <= SCHEMA_COUNT) {
-            return br_catalog_by_name(resources[id - 1]);
-        }
+    if (headers) {
+        id = be32((const uint8_t *)headers->content_id + 4);
+    } else if (len >= 5) {
+        id = be32(value + 1);
+    }
+    if (id >= 1 && id <= SCHEMA_COUNT) {
+        return br_catalog_by_name(resources[id - 1]);
     }
     return NULL;
 }
@@ -162,6 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct br_change second;
     const struct br_conf_topic *topic;
     const struct br_resource *resource;
+    struct br_value_headers header_ids;
+    const struct br_value_headers *headers = NULL;
     enum br_decode_status status;
     enum br_decode_status again;
     enum br_action action;
@@ -176,17 +192,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     selector = data[0];
     confluent = selector >= 0x80;
     topic = confluent ? &confluent_topic : &avro_topics[selector % SCHEMA_COUNT];
+    data++;
+    size--;
+    if (selector >= 0xc0) {
+        if (size < 8) {
+            return 0;
+        }
+        memset(&header_ids, 0, sizeof(header_ids));
+        header_ids.content_id = data;
+        header_ids.content_id_len = 8;
+        headers = &header_ids;
+        data += 8;
+        size -= 8;
+    }
     /* An exact-size copy, so that ASan sees any read past the message's end. */
-    len = size - 1;
+    len = size;
     value = malloc(len ? len : 1);
     if (!value) {
         abort();
     }
-    memcpy(value, data + 1, len);
+    memcpy(value, data, len);
 
     decoder = br_decoder_create((struct br_registry *)(void *)&registry_dummy);
-    status = br_decode(decoder, topic, value, len, &change, errstr, sizeof(errstr));
-    again = br_decode(decoder, topic, value, len, &second, errstr, sizeof(errstr));
+    status = br_decode_message(decoder, topic, value, len, headers, &change, errstr,
+                               sizeof(errstr));
+    again = br_decode_message(decoder, topic, value, len, headers, &second, errstr,
+                              sizeof(errstr));
     if (again != status ||
         (status == BR_DECODE_OK &&
          (second.op != change.op || second.ts_us != change.ts_us ||
@@ -197,7 +228,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     br_change_finish(&second);
     if (status == BR_DECODE_OK) {
-        resource = resource_for(value, len, confluent, selector);
+        resource = resource_for(value, len, confluent, headers, selector);
         if (resource && br_catalog_action_for_op(change.op, true, &action)) {
             struct br_render_input in = {
                 .resource = resource,

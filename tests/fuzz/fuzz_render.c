@@ -10,7 +10,9 @@
  *    "offset": integer}
  * every key optional. A column value that is a string of the form
  * "YYYY-MM-DD[ T]HH:MM:SS[.ffffff][Z]", or an object {"$t": integer} (microseconds since the
- * epoch), becomes a BR_FIELD_TIME column; anything else is the column's value as it is.
+ * epoch), becomes a BR_FIELD_TIME column; {"$date": days} a BR_FIELD_DATE, {"$clock":
+ * microseconds} a BR_FIELD_CLOCK, {"$dec": "text"} a BR_FIELD_DECIMAL (any text: the casts must
+ * cope with what the decoder never gives); anything else is the column's value as it is.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -93,14 +95,26 @@ static struct br_row *row_from(json_t *object)
     }
     row = br_row_create(json_object_size(object));
     json_object_foreach(object, name, value) {
+        int single = json_is_object(value) && json_object_size(value) == 1;
         json_t *t = json_object_get(value, "$t");
+        json_t *date = json_object_get(value, "$date");
+        json_t *clock = json_object_get(value, "$clock");
+        json_t *dec = json_object_get(value, "$dec");
         int64_t time_us = 0;
 
         if (json_is_string(value) &&
             parse_time(json_string_value(value), json_string_length(value), &time_us) == 0) {
             br_row_add_time(row, name, time_us);
-        } else if (json_is_object(value) && json_object_size(value) == 1 && json_is_integer(t)) {
+        } else if (single && json_is_integer(t)) {
             br_row_add_time(row, name, (int64_t)json_integer_value(t));
+        } else if (single && json_is_integer(date) &&
+                   !__builtin_mul_overflow((int64_t)json_integer_value(date),
+                                           INT64_C(86400000000), &time_us)) {
+            br_row_add_timed(row, name, BR_FIELD_DATE, time_us);
+        } else if (single && json_is_integer(clock)) {
+            br_row_add_timed(row, name, BR_FIELD_CLOCK, (int64_t)json_integer_value(clock));
+        } else if (single && json_is_string(dec)) {
+            br_row_add_decimal(row, name, json_string_value(dec));
         } else {
             br_row_add_value(row, name, json_incref(value));
         }

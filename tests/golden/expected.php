@@ -26,6 +26,11 @@ const HIDDEN = [
 const RAW_TIME = [
     'submissions' => ['read_at'],
 ];
+/* The datetime columns of the ten models (their 'datetime' cast; read_at is raw). */
+const DATETIME_COLUMNS = [
+    'created_at', 'updated_at', 'email_verified_at', 'notes_updated_at', 'last_seen_at',
+    'starts', 'ends', 'registration_deadline', 'read_at',
+];
 /* The namespace of derived request ids, as documented in README.md. */
 const REQUEST_ID_NAMESPACE = '6f1c3a52-8d0e-4b7a-9c25-3e41d7f0b9a8';
 
@@ -72,6 +77,57 @@ function uuid5(string $namespace, string $name): string
         . substr($hex, 16, 4) . '-' . substr($hex, 20, 12);
 }
 
+/*
+ * A column as the database holds it (cases of the Debezium-shaped topics) -> what PERSCOM's
+ * model gives in `data` ($raw false) or getChanges() gives in `changes` ($raw true):
+ *   bool    TINYINT(1) as an integer: the 'boolean' cast, (bool)
+ *   json    JSON text: the 'array' cast, json_decode($text, true); set again, json_encode
+ *   int     BIGINT UNSIGNED digits: PDO's integer when it fits, else its string
+ *   decimal DECIMAL text as PDO reads it
+ *   date    days: a datetime column's midnight, else 'Y-m-d' as PDO reads a DATE
+ *   clock   microseconds of a TIME: 'H:i:s' (hours may pass 23 or be negative), '.u' when not 0
+ *   bytes   hex of a BLOB: base64_encode (the bridge's form; PHP could not json_encode it)
+ */
+function column_value(string $table, string $name, string $kind, $value, bool $raw)
+{
+    if ($value === null) {
+        return null;
+    }
+    $raw_time = $raw || in_array($name, RAW_TIME[$table] ?? [], true);
+    switch ($kind) {
+        case 'time':
+            return $raw_time ? raw_time($value) : iso_time($value);
+        case 'date':
+            if (in_array($name, DATETIME_COLUMNS, true)) {
+                return $raw_time ? raw_time($value * 86400000000) : iso_time($value * 86400000000);
+            }
+            return gmdate('Y-m-d', $value * 86400);
+        case 'bool':
+            return (bool)$value;
+        case 'json':
+            $decoded = json_decode($value, true);
+            if (json_last_error() !== JSON_ERROR_NONE) {
+                fail("JSON column $name is not JSON");
+            }
+            return $raw && $decoded !== null ? json_encode($decoded) : $decoded;
+        case 'int':
+            return (string)(int)$value === $value ? (int)$value : $value;
+        case 'decimal':
+            return $value;
+        case 'clock':
+            $abs = abs($value);
+            $seconds = intdiv($abs, 1000000);
+            $text = sprintf('%s%02d:%02d:%02d', $value < 0 ? '-' : '', intdiv($seconds, 3600),
+                intdiv($seconds, 60) % 60, $seconds % 60);
+            return $abs % 1000000 ? $text . sprintf('.%06d', $abs % 1000000) : $text;
+        case 'bytes':
+            return base64_encode(hex2bin($value));
+        case 'value':
+            return $raw && is_array($value) ? json_encode($value) : $value;
+    }
+    fail("unknown column kind $kind");
+}
+
 /* [name => [kind, value]] in column order. */
 function columns(?array $row): array
 {
@@ -105,7 +161,6 @@ function build_data(string $table, array $row): array
 {
     [$resource, $prefix, $has_custom] = RESOURCES[$table];
     $hidden = HIDDEN[$table] ?? [];
-    $raw = RAW_TIME[$table] ?? [];
     $data = [];
     $custom = [];
     foreach ($row as $name => [$kind, $value]) {
@@ -116,11 +171,7 @@ function build_data(string $table, array $row): array
             $custom = custom_fields($value);
             continue;
         }
-        if ($kind === 'time') {
-            $data[$name] = in_array($name, $raw, true) ? raw_time($value) : iso_time($value);
-        } else {
-            $data[$name] = $value;
-        }
+        $data[$name] = column_value($table, $name, $kind, $value, false);
     }
     foreach ($custom as $key => $value) {
         /* columns (hidden ones and `data` included) and label win over custom fields */
@@ -129,7 +180,8 @@ function build_data(string $table, array $row): array
         }
         $data[$key] = $value;
     }
-    $id = $row['id'][1] ?? null;
+    $id = isset($row['id']) ? column_value($table, 'id', $row['id'][0], $row['id'][1], false)
+        : null;
     $data['label'] = $prefix . ': ' . (is_int($id) || is_string($id) ? $id : '');
     return $data;
 }
@@ -147,13 +199,8 @@ function build_changes(string $table, ?array $before, array $after): array
             && $before[$name][0] === $kind && $before[$name][1] === $value) {
             continue;
         }
-        if ($kind === 'time') {
-            $changes[$name] = raw_time($value);
-        } elseif (is_array($value)) {
-            $changes[$name] = json_encode($value);
-        } else {
-            $changes[$name] = $value; /* including the custom-field column's raw JSON text */
-        }
+        /* the custom-field column's raw JSON text stays as it is ('value') */
+        $changes[$name] = column_value($table, $name, $kind, $value, true);
     }
     return $changes;
 }

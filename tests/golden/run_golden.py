@@ -3,8 +3,9 @@
 
 usage: run_golden.py PERSCOM_BRIDGE [--keep DIR] [--seed N] [--per-table N] [--verbose]
 
-Generates the cases (gen_cases.py), computes PHP's expectation (expected.php), then renders every
-case with `perscom-bridge render` and compares the printed URL, Signature and body with PHP's.
+Generates the cases (gen_cases.py: the committed schemas, then the Debezium-shaped topics),
+computes PHP's expectation (expected.php), then renders every case with `perscom-bridge render`
+and compares the printed URL, Signature and body with PHP's.
 Prints "N passed, M failed"; exits non-zero on any failure or when fewer than 200 cases ran.
 """
 import argparse
@@ -73,7 +74,8 @@ def compare(expected, got):
 
 
 def render_command(binary, case, work):
-    cmd = [binary, 'render', '--config', CONFIG, '--topic', case['topic'],
+    config = os.path.join(work, case['config']) if 'config' in case else CONFIG
+    cmd = [binary, 'render', '--config', config, '--topic', case['topic'],
            '--partition', str(case['partition']), '--offset', str(case['offset'])]
     for name in ('request_id', 'trace_id'):
         if name in case['headers']:

@@ -43,8 +43,10 @@ def _java():
 class Broker:
     """One KRaft broker. start() formats the storage and waits until clients can connect."""
 
-    def __init__(self, workdir, port=None, controller_port=None, num_partitions=8):
+    def __init__(self, workdir, port=None, controller_port=None, num_partitions=8,
+                 extra_props=None):
         self.workdir = os.path.abspath(workdir)
+        self.extra_props = dict(extra_props or {})  # into server.properties (an authorizer...)
         self.port = port or free_port()
         self.controller_port = controller_port or free_port()
         while self.controller_port == self.port:
@@ -91,6 +93,7 @@ class Broker:
             'group.initial.rebalance.delay.ms': '0',
             'log.flush.interval.messages': '1000000',
         }
+        props.update(self.extra_props)
         with open(self.props_path, 'w') as f:
             for k, v in props.items():
                 f.write('%s=%s\n' % (k, v))
@@ -255,6 +258,23 @@ class Broker:
             if time.monotonic() > deadline:
                 raise BrokerError('topics %s not ready within %d s' % (names, timeout))
             time.sleep(0.2)
+
+    def create_acls(self, bindings, timeout=30):
+        """Creates the ACLs (confluent_kafka.admin.AclBinding); needs an authorizer
+        (extra_props). The broker applies them through its metadata log within milliseconds."""
+        admin = self.admin()
+        for fut in admin.create_acls(bindings, request_timeout=timeout).values():
+            fut.result(timeout=timeout)
+
+    def delete_all_acls(self, timeout=30):
+        """Deletes every ACL; returns how many there were."""
+        from confluent_kafka.admin import (AclBindingFilter, AclOperation, AclPermissionType,
+                                           ResourcePatternType, ResourceType)
+        every = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
+                                 AclOperation.ANY, AclPermissionType.ANY)
+        admin = self.admin()
+        return sum(len(fut.result(timeout=timeout))
+                   for fut in admin.delete_acls([every], request_timeout=timeout).values())
 
     def end_offsets(self, topics):
         """{(topic, partition): high watermark} of every partition of the topics."""

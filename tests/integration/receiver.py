@@ -7,6 +7,10 @@ lowercase hex HMAC-SHA256 of the body with the hook's secret; a GET carries the 
 payload, which the query string does not let a receiver rebuild, so for GET only its form
 (64 lowercase hex digits) is checked.
 
+A hook may bring its own check instead (add_hook(name, secret, verify=...): e.g. Standard
+Webhooks). With an ssl.SSLContext the receiver speaks https; each request then records the
+common name of the client certificate it came with (mTLS), or None.
+
 Behaviour per path: answer a given status (default 204), optionally after a delay, optionally
 only after the first N requests were answered 2xx ("ok_first"), with extra response headers
 (e.g. Retry-After), and optionally only until a given time ("until": a request arriving at or
@@ -15,6 +19,7 @@ after it is answered 204 at once, so a fault can end on schedule).
 import hashlib
 import hmac
 import http.server
+import ssl
 import json
 import re
 import threading
@@ -26,7 +31,7 @@ SIG_RE = re.compile(r'^[0-9a-f]{64}$')
 
 class Request:
     __slots__ = ('path', 'method', 'query', 'headers', 'body', 'time', 'status', 'sig_ok',
-                 'hook', 'seq')
+                 'hook', 'seq', 'peer')
 
     def __init__(self, **kw):
         for k, v in kw.items():
@@ -60,6 +65,20 @@ class Request:
         return p['data']['id']
 
 
+def _peer_name(connection):
+    """The common name of the client certificate of a TLS connection, else None."""
+    if not isinstance(connection, ssl.SSLSocket):
+        return None
+    cert = connection.getpeercert()
+    if not cert:
+        return None
+    for rdn in cert.get('subject', ()):
+        for key, value in rdn:
+            if key == 'commonName':
+                return value
+    return None
+
+
 class Behaviour:
     def __init__(self, status=204, delay=0.0, ok_first=None, body=b'', headers=None,
                  until=None):
@@ -72,9 +91,10 @@ class Behaviour:
 
 
 class Receiver:
-    def __init__(self, hooks=None, host='127.0.0.1', port=0):
-        """hooks: {name: secret}; a hook is served at /<name>."""
+    def __init__(self, hooks=None, host='127.0.0.1', port=0, ssl_context=None):
+        """hooks: {name: secret}; a hook is served at /<name>. ssl_context: serve https."""
         self.secrets = {}
+        self.verifiers = {}
         self.behaviours = {}
         self.requests = []
         self.lock = threading.Lock()
@@ -107,14 +127,24 @@ class Receiver:
             request_queue_size = 512  # the default 5 drops SYNs when many lanes connect at once
 
         self.server = Server((host, port), Handler)
+        self.scheme = 'http'
+        if ssl_context is not None:
+            # a client that fails the handshake (no or a wrong certificate) is dropped in
+            # accept() and never reaches a handler: it is not recorded
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = 'https'
         self.port = self.server.server_address[1]
         self.thread = None
 
-    def add_hook(self, name, secret):
+    def add_hook(self, name, secret, verify=None):
+        """verify: callable(method, headers, body, query) -> bool replacing the Signature
+        check of this hook."""
         self.secrets[name] = secret.encode() if isinstance(secret, str) else secret
+        if verify is not None:
+            self.verifiers[name] = verify
 
-    def url(self, name):
-        return 'http://127.0.0.1:%d/%s' % (self.port, name)
+    def url(self, name, host='127.0.0.1'):
+        return '%s://%s:%d/%s' % (self.scheme, host, self.port, name)
 
     def set_behaviour(self, name, **kw):
         with self.lock:
@@ -136,7 +166,10 @@ class Receiver:
         headers = {k.lower(): v for k, v in handler.headers.items()}
         secret = self.secrets.get(hook)
         sig = headers.get('signature', '')
-        if handler.command == 'POST' and secret is not None:
+        verify = self.verifiers.get(hook)
+        if verify is not None:
+            sig_ok = bool(verify(handler.command, headers, body, split.query))
+        elif handler.command == 'POST' and secret is not None:
             expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
             sig_ok = hmac.compare_digest(expected, sig)
         else:
@@ -150,7 +183,7 @@ class Receiver:
             time.sleep(b.delay)
         req = Request(path=split.path, method=handler.command, query=split.query,
                       headers=headers, body=body, time=arrived, status=0, sig_ok=sig_ok,
-                      hook=hook, seq=0)
+                      hook=hook, seq=0, peer=_peer_name(handler.connection))
         # Recorded before the answer is sent, so whatever the bridge saw as delivered is
         # already in the record when the bridge acts on it (commits).
         with self.cond:

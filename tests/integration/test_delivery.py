@@ -392,3 +392,39 @@ def test_bad_id_headers_count_as_absent(kafka, receiver, bridges, uniq):
     warned = [line for line in b.log_text().splitlines() if 'treated as absent' in line]
     assert len(warned) == 1, warned
     assert ' warn ' in warned[0]
+
+
+# --------------------------------------------------------------------------------------------
+# log_format: json: every line is a JSON object; delivery lines say where they are about
+# --------------------------------------------------------------------------------------------
+
+def test_json_log_lines_parse(kafka, receiver, bridges, uniq):
+    table = 'records_ranks'
+    topic = 'it.%s.%s' % (uniq, table)
+    kafka.create_topics([topic], partitions=2)
+    produce_creates(kafka, topic, table, 10)
+    ok = hook(receiver, 'ok', ['*'])
+    flaky = hook(receiver, 'flaky', ['*'])
+    receiver.set_behaviour('flaky', status=503, ok_first=0)
+    b = bridges('b', 'g-' + uniq, [{'name': topic, 'format': 'avro',
+                                    'schema': records.schema_path(table)}], [ok, flaky],
+                extra={'log_format': 'json'})
+    b.start()
+    wait_until(lambda: b.assert_running() or len(receiver.delivered('ok')) >= 10, 60,
+               'the ok hook served')
+    wait_until(lambda: '"hook":"flaky"' in b.log_text(), 30, 'a failed attempt logged')
+    rc, _ = b.terminate(15)
+    assert rc == 0
+    lines = [line for line in b.log_text().splitlines() if line.strip()]
+    assert lines
+    objects = []
+    for line in lines:
+        obj = json.loads(line)  # every line is one JSON object
+        assert {'time', 'level', 'module', 'message'} <= set(obj), obj
+        objects.append(obj)
+    failed = [o for o in objects if o.get('hook') == 'flaky']
+    assert failed, objects[-5:]
+    assert all(o['topic'] == topic and isinstance(o['partition'], int) and
+               isinstance(o['offset'], int) for o in failed)
+    assert any(o['module'] == 'main' and 'started' in o['message'] for o in objects)
+    assert not any('s3cret' in line for line in lines)  # secrets never logged

@@ -46,6 +46,7 @@ test_hook.__test__ = False  # a helper, not a test
 
 
 def hook(url, events=('rankrecord.*',), timeout_ms=2000, **kw):
+    """A hook mapping; extra keys (tls, auth, ...) as in the configuration file."""
     return dict({'name': 'h', 'url': url, 'secret': SECRET, 'events': list(events),
                  'timeout_ms': timeout_ms}, **kw)
 
@@ -98,6 +99,18 @@ def test_204_is_delivered_signed_and_exits_0(tmp_path, receiver):
     proc2, _, _, _ = test_hook(config, 'h')
     assert proc2.returncode == 0
     assert receiver.snapshot('h')[1].payload()['request_id'] != payload['request_id']
+
+
+def test_auth_applies_and_the_token_is_not_shown(tmp_path, receiver):
+    token = 'tok-%s' % os.getpid()
+    config = write_config(tmp_path, [hook(receiver.url('h'), auth={'bearer': token})])
+    proc, out, err, _ = test_hook(config, 'h')
+    assert proc.returncode == 0, (out, err)
+    r = receiver.snapshot('h')[0]
+    assert r.sig_ok
+    assert r.headers['authorization'] == 'Bearer ' + token
+    assert token not in out and token not in err
+    assert 'Authorization: Bearer ***' in sections(out)['request'], out
 
 
 def test_event_option_must_be_subscribed(tmp_path, receiver):
@@ -158,16 +171,16 @@ def test_hang_past_the_timeout(tmp_path, receiver):
     assert 'h failed: timeout:' in err
 
 
-def _https_server(tmp_path, name):
-    """An HTTPS server on 127.0.0.1 whose certificate names `name` only, issued by a CA of
-    this test (which the bridge does not trust)."""
+def _https_server(tmp_path, name, ip=False):
+    """An HTTPS server on 127.0.0.1 whose certificate names `name` only (a DNS name, or with ip
+    an IP address), issued by a CA of this test (ca.pem in tmp_path)."""
     def openssl(*args):
         subprocess.run(['openssl'] + list(args), check=True, capture_output=True, cwd=tmp_path)
     openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj',
             '/CN=test-hook test CA', '-keyout', 'ca.key', '-out', 'ca.pem')
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=%s' % name,
             '-keyout', 'server.key', '-out', 'server.csr')
-    (tmp_path / 'ext.cnf').write_text('subjectAltName=DNS:%s\n' % name)
+    (tmp_path / 'ext.cnf').write_text('subjectAltName=%s:%s\n' % ('IP' if ip else 'DNS', name))
     openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key',
             '-CAcreateserial', '-days', '2', '-extfile', 'ext.cnf', '-out', 'server.pem')
     hits = []
@@ -189,19 +202,42 @@ def _https_server(tmp_path, name):
     return server, hits
 
 
-def test_tls_certificate_for_another_name(tmp_path):
-    # The certificate names other.example and comes from a CA the bridge does not trust (no
-    # per-hook tls.ca_file yet): verification fails, which is a TLS failure.
+@pytest.mark.parametrize('trusted', [True, False])
+def test_tls_certificate_for_another_name(tmp_path, trusted):
+    # The certificate names other.example, not 127.0.0.1. With its CA as the hook's
+    # tls.ca_file the chain verifies and the name does not match; without it the chain does
+    # not verify either. Both are TLS failures, and nothing reaches the server.
     server, hits = _https_server(tmp_path, 'other.example')
+    extra = {'tls': {'ca_file': str(tmp_path / 'ca.pem')}} if trusted else {}
     try:
         config = write_config(tmp_path, [hook('https://127.0.0.1:%d/h'
-                                              % server.server_address[1])])
+                                              % server.server_address[1], **extra)])
         proc, out, err, _ = test_hook(config, 'h')
     finally:
         server.shutdown()
     assert proc.returncode == 12, (out, err)
     result = sections(out)['result']
     assert result.startswith('failed: tls: '), out
-    assert 'certificate' in result.lower(), result
+    if trusted:
+        assert 'no alternative certificate subject name matches' in result, result
+    else:
+        assert 'unable to get local issuer certificate' in result, result
     assert 'h failed: tls:' in err
     assert hits == []
+
+
+def test_tls_with_the_hooks_ca_is_delivered(tmp_path):
+    # the same server under its own name's certificate, trusted through tls.ca_file: 2xx
+    server, hits = _https_server(tmp_path, '127.0.0.1', ip=True)
+    try:
+        config = write_config(tmp_path, [hook('https://127.0.0.1:%d/h'
+                                              % server.server_address[1],
+                                              tls={'ca_file': str(tmp_path / 'ca.pem')})])
+        proc, out, err, _ = test_hook(config, 'h')
+    finally:
+        server.shutdown()
+    assert proc.returncode == 0, (out, err)
+    assert sections(out)['response'].startswith('HTTP/1.0 204 ')
+    timings = sections(out)['timings']
+    assert 'tls -' not in timings and 'tls ' in timings, timings
+    assert hits == ['/h']

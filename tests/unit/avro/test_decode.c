@@ -548,11 +548,13 @@ static void test_conventions(void **state)
     assert_int_equal(br_row_find(row, "zoned")->time_us, TS_BASE);
     assert_int_equal(br_row_find(row, "plain")->kind, BR_FIELD_VALUE);
     assert_int_equal(json_integer_value(br_row_find(row, "plain")->value), 42);
-    assert_int_equal(br_row_find(row, "day")->kind, BR_FIELD_VALUE);
-    assert_int_equal(json_integer_value(br_row_find(row, "day")->value), 20000);
+    /* a date keeps its logical type (logical.c) */
+    assert_int_equal(br_row_find(row, "day")->kind, BR_FIELD_DATE);
+    assert_int_equal(br_row_find(row, "day")->time_us, INT64_C(20000) * 86400 * 1000000);
     assert_true(json_real_value(br_row_find(row, "f")->value) == 1.5);
     assert_true(json_real_value(br_row_find(row, "d")->value) == 0.1);
-    assert_string_equal(json_string_value(br_row_find(row, "b")->value), "h\xc3\xa9");
+    /* raw bytes never pass as text: base64 */
+    assert_string_equal(json_string_value(br_row_find(row, "b")->value), "aMOp");
     assert_string_equal(json_string_value(br_row_find(row, "e")->value), "green");
     assert_string_equal(json_string_value(br_row_find(row, "fx")->value), "ab01");
     assert_string_equal(json_string_value(br_row_find(row, "again")->value), "red");

@@ -138,6 +138,7 @@ static void test_good(void **state)
     assert_int_equal(conf->retry_after_max_ms, 60000);
     assert_int_equal(conf->probe_after_failures, 0);
     assert_string_equal(conf->dead_letter_topic, "perscom.bridge.dead-letter");
+    assert_int_equal(conf->producer_failure_exit_ms, 0);
     assert_string_equal(conf->delivery_report_topic, "perscom.bridge.deliveries");
     assert_string_equal(conf->admin_listen, "0.0.0.0:9400");
     /* the first hook overrides two retry keys, the second inherits delivery.* */
@@ -170,6 +171,12 @@ static void test_defaults(void **state)
     assert_int_equal(conf->hooks[0].method, BR_METHOD_POST);
     assert_int_equal(conf->hooks[0].timeout_ms, 3000);
     assert_int_equal(conf->hooks[0].header_count, 0);
+    assert_int_equal(conf->hooks[0].signature, BR_SIGNATURE_PERSCOM);
+    assert_int_equal(conf->hooks[0].secret_count, 1);
+    assert_int_equal(conf->hooks[0].auth, BR_AUTH_NONE);
+    assert_null(conf->hooks[0].proxy);
+    assert_null(conf->hooks[0].no_proxy);
+    assert_int_equal(conf->hooks[0].tls_min, BR_TLS_1_2);
     assert_int_equal(conf->backoff_initial_ms, 500);
     assert_int_equal(conf->backoff_max_ms, 60000);
     assert_int_equal(conf->max_in_flight, 64);
@@ -184,6 +191,7 @@ static void test_defaults(void **state)
     assert_int_equal(conf->probe_after_failures, 5);
     assert_null(conf->dead_letter_topic);
     assert_int_equal(conf->dead_letter_policy, BR_DEAD_LETTER_BLOCK);
+    assert_int_equal(conf->producer_failure_exit_ms, 600000);
     assert_null(conf->delivery_report_topic);
     assert_null(conf->admin_listen);
     assert_int_equal(conf->hooks[0].retry.initial_ms, 500);
@@ -277,11 +285,13 @@ static const struct bad_case bad_cases[] = {
      "conf/bad_window.yaml:14:18: delivery.max_in_flight: must be between 1 and 1024, got 2000\n"
      "conf/bad_window.yaml:15:21: delivery.partition_window: expected an integer, got \"12abc\""},
     {"conf/bad_dead_letter.yaml",
+     "conf/bad_dead_letter.yaml:16:29: dead_letter.producer_failure_exit_ms: must be between 0 "
+     "and 2592000000, got -5\n"
      "conf/bad_dead_letter.yaml:14:11: dead_letter.policy: applies only without topic (with a "
      "topic, everything that cannot be delivered goes there)\n"
-     "conf/bad_dead_letter.yaml:17:3: delivery_report.unknown_only: unknown key (expected one of "
+     "conf/bad_dead_letter.yaml:18:3: delivery_report.unknown_only: unknown key (expected one of "
      "topic)\n"
-     "conf/bad_dead_letter.yaml:17:3: delivery_report.topic: required key is missing"},
+     "conf/bad_dead_letter.yaml:18:3: delivery_report.topic: required key is missing"},
     {"conf/bad_hook_retry.yaml",
      "conf/bad_hook_retry.yaml:15:21: hooks[0].retry.max_attempts: must be between 0 and "
      "1000000, got -2\n"
@@ -307,7 +317,31 @@ static const struct bad_case bad_cases[] = {
      "conf/bad_secret_both.yaml:13:18: hooks[0].secret_file: cannot be combined with secret"},
     {"conf/bad_secret_none.yaml",
      "conf/bad_secret_none.yaml:9:5: hooks[0].secret: required key is missing "
-     "(or set secret_file)"},
+     "(or set secret_file, secrets or secret_files)"},
+    {"conf/bad_hook_access.yaml",
+     "conf/bad_hook_access.yaml:13:10: hooks[0].tls.key_file: required with cert_file\n"
+     "conf/bad_hook_access.yaml:14:40: hooks[0].auth.basic: cannot be combined with bearer\n"
+     "conf/bad_hook_access.yaml:14:20: hooks[0].auth.bearer: the token must not contain "
+     "spaces or control characters\n"
+     "conf/bad_hook_access.yaml:9:14: hooks[0].secrets: cannot be combined with secret\n"
+     "conf/bad_hook_access.yaml:11:13: hooks[0].secret: signature standard needs a Standard "
+     "Webhooks secret: not whsec_ followed by base64 (standard alphabet)\n"
+     "conf/bad_hook_access.yaml:13:10: hooks[0].tls: applies only to an https:// url\n"
+     "conf/bad_hook_access.yaml:15:14: hooks[0].headers.Webhook-Signature: header "
+     "webhook-signature is set by the bridge (signature: standard)\n"
+     "conf/bad_hook_access.yaml:16:12: hooks[0].proxy: must be a proxy URL with a host: "
+     "http://, https://, socks4://, socks4a://, socks5:// or socks5h://\n"
+     "conf/bad_hook_access.yaml:22:25: hooks[1].auth.basic.username: must not contain ':' or "
+     "control characters\n"
+     "conf/bad_hook_access.yaml:22:60: hooks[1].auth.basic.password_file: cannot be combined "
+     "with password\n"
+     "conf/bad_hook_access.yaml:23:20: hooks[1].tls.ca_file: conf/no-such-ca.pem: cannot read "
+     "the CA bundle: No such file or directory\n"
+     "conf/bad_hook_access.yaml:19:14: hooks[1].secrets: at most 8 secrets, got 9\n"
+     "conf/bad_hook_access.yaml:18:10: hooks[1].url: credentials in the URL cannot be "
+     "combined with auth\n"
+     "conf/bad_hook_access.yaml:28:11: hooks[2].auth: set one of bearer, bearer_file or basic\n"
+     "conf/bad_hook_access.yaml:26:20: hooks[2].secret_files[0]: conf/empty.txt is empty"},
     {"conf/bad_secret_file.yaml",
      "conf/bad_secret_file.yaml:11:18: hooks[0].secret_file: cannot read "
      "conf/no-such-secret.txt: No such file or directory"},
@@ -360,13 +394,81 @@ static const struct bad_case bad_cases[] = {
      "conf/bad_many.yaml:13:17: hooks[0].timeout_ms: must be between 1 and 600000, got 700000\n"
      "conf/bad_many.yaml:15:13: hooks[1].events: expected a list, got a scalar\n"
      "conf/bad_many.yaml:14:5: hooks[1].name: required key is missing\n"
-     "conf/bad_many.yaml:14:5: hooks[1].secret: required key is missing (or set secret_file)\n"
+     "conf/bad_many.yaml:14:5: hooks[1].secret: required key is missing (or set secret_file, "
+     "secrets or secret_files)\n"
      "conf/bad_many.yaml:17:3: delivery.retries: unknown key (expected one of "
      "backoff_initial_ms, backoff_max_ms, max_in_flight, commit_interval_ms, "
      "shutdown_grace_ms, partition_window, partition_window_bytes, max_buffered_bytes, "
      "max_attempts, max_age_ms, retry_after_max_ms, tls_min_version, probe_after_failures)\n"
      "conf/bad_many.yaml:18:12: log_level: expected a string, got a list"},
 };
+
+/* Signatures, secret rotation, auth and proxy (conf/good_hook_access.yaml). */
+static void test_hook_access(void **state)
+{
+    static const unsigned char key1[] = "0123456789abcdef0123456789abcdef";
+    static const unsigned char key2[] = "second-key-second-key-second-key";
+    (void)state;
+    setenv("CONF_TEST_WHSEC", "whsec_c2Vjb25kLWtleS1zZWNvbmQta2V5LXNlY29uZC1rZXk=", 1);
+    setenv("CONF_TEST_TOKEN", "tok-123", 1);
+    setenv("CONF_TEST_PROXY_PW", "proxy-pw", 1);
+    setenv("CONF_TEST_USER", "env-user", 1);
+    setenv("CONF_TEST_PW", "env-pw", 1);
+    struct br_conf *conf = load_ok("conf/good_hook_access.yaml");
+    const struct br_conf_hook *hook = &conf->hooks[0];
+
+    assert_int_equal(conf->hook_count, 4);
+    assert_int_equal(hook->signature, BR_SIGNATURE_BOTH);
+    assert_int_equal(hook->secret_count, 2);
+    /* the first secret signs Signature: its bytes as written, whsec_ prefix and all */
+    assert_string_equal(hook->secret, "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
+    assert_int_equal(hook->secret_len, strlen(hook->secret));
+    assert_int_equal(hook->secrets[0].key_len, 32);
+    assert_memory_equal(hook->secrets[0].key, key1, 32);
+    assert_string_equal(hook->secrets[1].text,
+                        "whsec_c2Vjb25kLWtleS1zZWNvbmQta2V5LXNlY29uZC1rZXk=");
+    assert_int_equal(hook->secrets[1].key_len, 32);
+    assert_memory_equal(hook->secrets[1].key, key2, 32);
+    assert_int_equal(hook->auth, BR_AUTH_BEARER);
+    assert_string_equal(hook->auth_bearer, "tok-123");
+    assert_string_equal(hook->proxy, "http://u:proxy-pw@proxy.example:3128");
+    assert_string_equal(hook->no_proxy, "internal.example,.corp");
+    assert_int_equal(hook->tls_min, BR_TLS_1_3);
+    assert_null(hook->tls_ca_file);
+    assert_null(hook->tls_cert_file);
+
+    hook = &conf->hooks[1];
+    assert_int_equal(hook->signature, BR_SIGNATURE_STANDARD);
+    assert_int_equal(hook->secret_count, 2);
+    assert_string_equal(hook->secrets[0].text,
+                        "whsec_c2Vjb25kLWtleS1zZWNvbmQta2V5LXNlY29uZC1rZXk=");
+    assert_memory_equal(hook->secrets[0].key, key2, 32);
+    /* without the prefix and the padding, still base64 */
+    assert_string_equal(hook->secrets[1].text, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY");
+    assert_memory_equal(hook->secrets[1].key, key1, 32);
+    assert_int_equal(hook->auth, BR_AUTH_BASIC);
+    assert_string_equal(hook->auth_username, "bridge");
+    assert_string_equal(hook->auth_password, "pw-from-file");
+    assert_null(hook->proxy);
+    assert_null(hook->no_proxy);
+    assert_int_equal(hook->tls_min, BR_TLS_1_2);
+
+    hook = &conf->hooks[2];
+    assert_int_equal(hook->signature, BR_SIGNATURE_PERSCOM);
+    assert_int_equal(hook->secret_count, 1);
+    assert_string_equal(hook->secret, "plain");
+    assert_null(hook->secrets[0].key); /* perscom: no Standard Webhooks key */
+    assert_int_equal(hook->auth, BR_AUTH_BEARER);
+    assert_string_equal(hook->auth_bearer, "b-token-from-file");
+
+    hook = &conf->hooks[3];
+    assert_int_equal(hook->secret_count, 1);
+    assert_string_equal(hook->secret, "one-secret");
+    assert_int_equal(hook->auth, BR_AUTH_BASIC);
+    assert_string_equal(hook->auth_username, "env-user");
+    assert_string_equal(hook->auth_password, "env-pw");
+    br_conf_destroy(conf);
+}
 
 static void test_bad(void **state)
 {
@@ -472,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_secret_file_newlines),
         cmocka_unit_test(test_topic_for),
+        cmocka_unit_test(test_hook_access),
         cmocka_unit_test(test_bad),
         cmocka_unit_test(test_diagnostic_shape),
         cmocka_unit_test(test_missing_file),

@@ -1,7 +1,8 @@
 /*
  * Unit tests of request.c. Bodies, signatures and query strings were written by PHP 8.2:
  * json_encode($payload), hash_hmac('sha256', $body, $secret) and
- * http_build_query($payload, '', '&', PHP_QUERY_RFC3986).
+ * http_build_query($payload, '', '&', PHP_QUERY_RFC3986). Standard Webhooks signatures were made
+ * with the reference Python package (standardwebhooks 1.1.0).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -256,6 +257,142 @@ static void test_print(void **state)
     json_decref(payload);
 }
 
+#define WHSEC_1 "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+#define WHSEC_2 "whsec_c2Vjb25kLWtleS1zZWNvbmQta2V5LXNlY29uZC1rZXk="
+#define STD_POST_1 "v1,Z2Cy2gArfWqPcw2DH2Fo7I+Tt5YaYwhB+Q/mFC2OzqQ="
+#define STD_POST_2 "v1,D/E01C+YLrNXyERvyXG93BBCQWrbICynJTmq9J7uXvI="
+#define STD_GET_1 "v1,2nat6mhUZLlJKg1+9JYqt0Jncc2NCRDyGF33b4vXV0Q="
+#define STD_GET_2 "v1,Ox1WFJhrtYbH9zqXGSl7pFZ58K2g/fJ3pk39Eaxf0kw="
+#define STD_TIME 1777629600
+
+/* A hook with the two secrets above, keys decoded as the configuration does. */
+static void two_secrets(struct br_conf_hook *hook, struct br_hook_secret secrets[2])
+{
+    static const char *const texts[] = {WHSEC_1, WHSEC_2};
+    char errstr[256];
+
+    for (size_t i = 0; i < 2; i++) {
+        secrets[i].text = (char *)texts[i];
+        secrets[i].len = strlen(texts[i]);
+        secrets[i].key = br_sign_whsec_key(texts[i], secrets[i].len, &secrets[i].key_len, errstr,
+                                           sizeof(errstr));
+        assert_non_null(secrets[i].key);
+    }
+    hook->secrets = secrets;
+    hook->secret_count = 2;
+    hook->secret = secrets[0].text;
+    hook->secret_len = secrets[0].len;
+}
+
+static void test_sign_standard(void **state)
+{
+    json_t *payload = load_payload();
+    struct br_hook_secret secrets[2];
+    struct br_conf_hook hook = {0};
+    struct br_request request;
+    char out[BR_REQUEST_STANDARD_MAX];
+    char errstr[256];
+    const char *content;
+    size_t len;
+
+    (void)state;
+    hook.name = "std";
+    hook.url = "https://h.example/hook";
+    hook.signature = BR_SIGNATURE_BOTH;
+    two_secrets(&hook, secrets);
+    assert_int_equal(br_request_build(&hook, payload, &request, errstr, sizeof(errstr)), 0);
+    /* by default the id is the payload's request_id */
+    assert_string_equal(request.webhook_id, "r-1");
+    br_request_signed_content(&request, &content, &len);
+    assert_int_equal(len, strlen(BODY));
+    assert_memory_equal(content, BODY, len);
+    assert_int_equal(br_request_sign_standard(&request, STD_TIME, out, errstr, sizeof(errstr)), 0);
+    assert_string_equal(out, STD_POST_1 " " STD_POST_2);
+    br_request_finish(&request);
+
+    /* GET: the query string as sent, the hook's own query included */
+    hook.method = BR_METHOD_GET;
+    hook.url = "https://h.example/get?t=1";
+    assert_int_equal(br_request_build(&hook, payload, &request, errstr, sizeof(errstr)), 0);
+    br_request_signed_content(&request, &content, &len);
+    assert_string_equal(content, "t=1&" QUERY);
+    assert_int_equal(br_request_sign_standard(&request, STD_TIME, out, errstr, sizeof(errstr)), 0);
+    assert_string_equal(out, STD_GET_1 " " STD_GET_2);
+
+    /* one secret: one signature */
+    hook.secret_count = 1;
+    assert_int_equal(br_request_sign_standard(&request, STD_TIME, out, errstr, sizeof(errstr)), 0);
+    assert_string_equal(out, STD_GET_1);
+    br_request_finish(&request);
+
+    /* no Standard Webhooks key: refused, not signed with nothing */
+    hook.secret_count = 0;
+    assert_int_equal(br_request_build(&hook, payload, &request, errstr, sizeof(errstr)), 0);
+    assert_int_equal(br_request_sign_standard(&request, STD_TIME, out, errstr, sizeof(errstr)),
+                     -1);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(errstr, "hook std"));
+    br_request_finish(&request);
+    free(secrets[0].key);
+    free(secrets[1].key);
+    json_decref(payload);
+}
+
+/* render shows Standard Webhooks headers, masks auth and credentials in the URL. */
+static void test_print_standard_and_auth(void **state)
+{
+    json_t *payload = load_payload();
+    struct br_hook_secret secrets[2];
+    struct br_conf_hook hook = {0};
+    struct br_request request;
+    char errstr[256];
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out;
+
+    (void)state;
+    hook.name = "std";
+    hook.url = "https://user:pa55@h.example/hook";
+    hook.signature = BR_SIGNATURE_STANDARD;
+    hook.auth = BR_AUTH_BEARER;
+    hook.auth_bearer = "tok-secret";
+    two_secrets(&hook, secrets);
+    assert_int_equal(br_request_build(&hook, payload, &request, errstr, sizeof(errstr)), 0);
+    out = open_memstream(&text, &len);
+    br_request_print_at(&request, STD_TIME, out);
+    fclose(out);
+    assert_string_equal(text, "### hook std\n"
+                              "POST https://***@h.example/hook\n"
+                              "Content-Type: application/json\n"
+                              "webhook-id: r-1\n"
+                              "webhook-timestamp: 1777629600\n"
+                              "webhook-signature: " STD_POST_1 " " STD_POST_2 "\n"
+                              "Authorization: Bearer ***\n"
+                              "User-Agent: perscom-bridge/" BR_VERSION "\n"
+                              "\n" BODY "\n"
+                              "\n");
+    free(text);
+
+    hook.signature = BR_SIGNATURE_BOTH;
+    hook.auth = BR_AUTH_BASIC;
+    hook.auth_username = "user";
+    hook.auth_password = "pa55word";
+    text = NULL;
+    out = open_memstream(&text, &len);
+    br_request_print_at(&request, STD_TIME, out);
+    fclose(out);
+    assert_non_null(strstr(text, "\nSignature: "));
+    assert_non_null(strstr(text, "\nwebhook-signature: " STD_POST_1 " " STD_POST_2 "\n"));
+    assert_non_null(strstr(text, "\nAuthorization: Basic ***\n"));
+    assert_null(strstr(text, "pa55"));
+    assert_null(strstr(text, "user:"));
+    free(text);
+    br_request_finish(&request);
+    free(secrets[0].key);
+    free(secrets[1].key);
+    json_decref(payload);
+}
+
 static void test_user_agent(void **state)
 {
     (void)state;
@@ -268,6 +405,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build),     cmocka_unit_test(test_empty_query),
         cmocka_unit_test(test_bad_payload), cmocka_unit_test(test_print),
+        cmocka_unit_test(test_sign_standard), cmocka_unit_test(test_print_standard_and_auth),
         cmocka_unit_test(test_user_agent),  cmocka_unit_test(test_build_encoded_matches),
     };
 

@@ -62,6 +62,8 @@ static void test_conf_defaults(void **state)
         {"client.id", "perscom-bridge"},
         {"queued.max.messages.kbytes", "1024"},
         {"max.partition.fetch.bytes", "262144"},
+        /* new topics (Debezium's, at a table's first change) within 5 s, not 300 s */
+        {"topic.metadata.refresh.interval.ms", "5000"},
         {"enable.auto.commit", "false"},
         {"enable.auto.offset.store", "false"},
         {"enable.partition.eof", "false"},
@@ -127,6 +129,7 @@ static void test_conf_properties_override(void **state)
         {"client.id", "bridge-eu"},
         {"queued.max.messages.kbytes", "4096"},
         {"max.partition.fetch.bytes", "1048576"},
+        {"topic.metadata.refresh.interval.ms", "60000"},
         {"session.timeout.ms", "45000"},
         {"heartbeat.interval.ms", "1500"},
         {"security.protocol", "plaintext"},
@@ -137,6 +140,7 @@ static void test_conf_properties_override(void **state)
         {"client.id", "bridge-eu"},
         {"queued.max.messages.kbytes", "4096"},
         {"max.partition.fetch.bytes", "1048576"},
+        {"topic.metadata.refresh.interval.ms", "60000"},
         {"session.timeout.ms", "45000"},
         {"heartbeat.interval.ms", "1500"},
         {"security.protocol", "plaintext"},
@@ -515,6 +519,18 @@ static void test_consume_store_commit(void **state)
         fail_msg("br_consumer_create: %s", errstr);
     }
     assert_true(br_consumer_wake_fd(w.consumer) >= 0);
+    {
+        char refresh[32];
+
+        /* the consumer's own configuration, as librdkafka holds it */
+        assert_int_equal(br_consumer_property(w.consumer, "topic.metadata.refresh.interval.ms",
+                                              refresh, sizeof(refresh)),
+                         0);
+        assert_string_equal(refresh, "5000");
+        assert_int_equal(br_consumer_property(w.consumer, "no.such.property", refresh,
+                                              sizeof(refresh)),
+                         -1);
+    }
     wait_assigned(&w, 20000);
     assert_int_equal(w.assigned_calls, 1);
     assert_int_equal(w.held_count, 3);

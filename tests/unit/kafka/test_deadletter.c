@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "kafka/deadletter.h"
+#include "kafka/dlrestart.h"
 
 /*
  * An in-process Kafka cluster (librdkafka's mock), one for all tests (destroying one takes 2 s);
@@ -570,7 +571,8 @@ static void test_broker_refusal_reported(void **state)
         }
     }
     assert_int_equal(br_deadletter_pending(dl), 0);
-    assert_false(br_deadletter_fatal(dl, errstr, sizeof(errstr)));
+    assert_false(br_deadletter_failing(dl, errstr, sizeof(errstr)));
+    assert_int_equal(br_deadletter_restarts(dl), 0);
     br_deadletter_destroy(dl);
     reader = read_back(cl->brokers, dlq, messages, N);
     for (size_t i = 0; i < N; i++) {
@@ -584,7 +586,8 @@ static void test_broker_refusal_reported(void **state)
 
 /*
  * A fatal error of the idempotent producer: sends are refused at once, serve fails what the old
- * producer held (done ok = false) and starts a fresh one that works.
+ * producer held (done ok = false) and starts a fresh one at once, which counts as failing until
+ * it has had a record acknowledged.
  */
 static void test_fatal_error_restarts(void **state)
 {
@@ -613,14 +616,16 @@ static void test_fatal_error_restarts(void **state)
     if (!dl) {
         fail_msg("create: %s", errstr);
     }
-    assert_false(br_deadletter_fatal(dl, errstr, sizeof(errstr)));
+    assert_false(br_deadletter_failing(dl, errstr, sizeof(errstr)));
     assert_int_equal(rd_kafka_mock_broker_set_down(cl->mock, 1), 0);
     assert_int_equal(br_deadletter_send(dl, dlq, &rec, on_done, &held, errstr,
                                         sizeof(errstr)), 0);
     old = br_deadletter_handle(dl);
     assert_int_equal(rd_kafka_test_fatal_error(old, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
                                                "injected by the test"), 0);
-    assert_true(br_deadletter_fatal(dl, errstr, sizeof(errstr)));
+    assert_true(br_deadletter_failing(dl, errstr, sizeof(errstr)));
+    assert_string_equal(errstr, "dead-letter producer failed: test_fatal_error: injected by the "
+                                "test");
     assert_int_equal(br_deadletter_send(dl, dlq, &rec, on_done, &refused, errstr,
                                         sizeof(errstr)), -1);
     assert_non_null(strstr(errstr, "injected by the test"));
@@ -632,7 +637,12 @@ static void test_fatal_error_restarts(void **state)
     assert_int_equal(refused.calls, 0);
     assert_int_equal(br_deadletter_pending(dl), 0);
     assert_non_null(br_deadletter_handle(dl));
-    assert_false(br_deadletter_fatal(dl, errstr, sizeof(errstr)));
+    assert_int_equal(br_deadletter_restarts(dl), 1);
+    /* the fresh producer runs, but has not proven itself yet */
+    assert_true(br_deadletter_failing(dl, errstr, sizeof(errstr)));
+    assert_string_equal(errstr, "dead-letter producer restarted 0 s ago after failing for 0 s "
+                                "(1 restart(s)), not confirmed yet: test_fatal_error: injected "
+                                "by the test");
 
     assert_int_equal(rd_kafka_mock_broker_set_up(cl->mock, 1), 0);
     assert_int_equal(br_deadletter_send(dl, dlq, &rec, on_done, &fresh, errstr,
@@ -641,11 +651,160 @@ static void test_fatal_error_restarts(void **state)
     if (fresh.calls != 1 || !fresh.ok) {
         fail_msg("fresh producer: %d call(s), ok %d: %s", fresh.calls, fresh.ok, fresh.errstr);
     }
+    assert_false(br_deadletter_failing(dl, errstr, sizeof(errstr)));
+    assert_false(br_deadletter_gave_up(dl));
+    assert_int_equal(br_deadletter_restarts(dl), 1);
     br_deadletter_destroy(dl);
     reader = read_back(cl->brokers, dlq, &message, 1);
     assert_bytes("value", message->payload, message->len, "v", 1);
     rd_kafka_message_destroy(message);
     reader_close(reader);
+}
+
+/* Serves until the producer has been restarted `restarts` times in all. */
+struct restarts_wanted {
+    struct br_deadletter *dl;
+    uint64_t restarts;
+};
+
+static bool restarted(void *arg)
+{
+    struct restarts_wanted *want = arg;
+    return br_deadletter_restarts(want->dl) >= want->restarts;
+}
+
+/* A restarted producer has failed too (not merely "restarted ..., not confirmed yet"). */
+static bool second_refused(void *arg)
+{
+    char status[512];
+    return br_deadletter_failing(arg, status, sizeof(status)) &&
+           strncmp(status, "dead-letter producer failing for ", 33) == 0;
+}
+
+static bool gave_up(void *arg)
+{
+    return br_deadletter_gave_up(arg);
+}
+
+/*
+ * The brokers refuse the producer id of every fresh producer for a while (an ACL without
+ * IdempotentWrite): each one fails at once. The second failure within BR_DLRESTART_INITIAL_MS
+ * no longer stops anything: the next restart waits 5 s, dead letters are refused meanwhile (the
+ * caller keeps them), and once the brokers accept a producer again the record lands, once.
+ */
+static void test_refused_producer_id_backs_off(void **state)
+{
+    struct cluster *cl = *state;
+    char dlq[64];
+    struct br_conf conf = {0};
+    struct br_dead_record rec = {.topic = "t", .partition = 0, .offset = 7, .value = "late",
+                                 .value_len = 4, .error = "HTTP 400", .attempts = 1,
+                                 .reason = BR_DEAD_REFUSED};
+    struct outcome landed = {0};
+    struct restarts_wanted want;
+    rd_kafka_message_t *message;
+    rd_kafka_t *reader;
+    char errstr[512] = "";
+    struct br_deadletter *dl;
+    int64_t second_failure;
+    int64_t restart_two;
+
+    fresh_topic(cl, "dlq", dlq);
+    /* the first two producers' InitProducerId: refused (librdkafka: a fatal error) */
+    rd_kafka_mock_push_request_errors(cl->mock, 22 /* InitProducerId */, 2,
+                                      RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED,
+                                      RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED);
+    conf.brokers = cl->brokers;
+    dl = br_deadletter_create(&conf, -1, errstr, sizeof(errstr));
+    if (!dl) {
+        fail_msg("create: %s", errstr);
+    }
+    want.dl = dl;
+    want.restarts = 1;
+    serve_until(dl, br_deadletter_wake_fd(dl), restarted, &want, 5000);
+    assert_int_equal(br_deadletter_restarts(dl), 1);
+    /* the fresh producer is refused too, at once */
+    serve_until(dl, br_deadletter_wake_fd(dl), second_refused, dl, 5000);
+    second_failure = now_ms();
+    assert_true(br_deadletter_failing(dl, errstr, sizeof(errstr)));
+    if (!strstr(errstr, "dead-letter producer failing for 0 s (1 restart(s), next in ") ||
+        !strstr(errstr, "Cluster authorization failed")) {
+        fail_msg("status: %s", errstr);
+    }
+    assert_int_equal(br_deadletter_send(dl, dlq, &rec, on_done, &landed, errstr,
+                                        sizeof(errstr)), -1);
+    if (!strstr(errstr, "Cluster authorization failed")) {
+        fail_msg("send while failing: %s", errstr);
+    }
+    /* no stop, no restart before the backoff */
+    want.restarts = 2;
+    serve_until(dl, br_deadletter_wake_fd(dl), restarted, &want, 3000);
+    assert_int_equal(br_deadletter_restarts(dl), 1);
+    assert_false(br_deadletter_gave_up(dl));
+    serve_until(dl, br_deadletter_wake_fd(dl), restarted, &want, 4000);
+    restart_two = now_ms();
+    assert_int_equal(br_deadletter_restarts(dl), 2);
+    if (restart_two - second_failure < BR_DLRESTART_INITIAL_MS - 1000) {
+        fail_msg("second restart %lld ms after the second failure",
+                 (long long)(restart_two - second_failure));
+    }
+    /* the third producer gets its id: the record lands and the producer counts as working */
+    assert_int_equal(br_deadletter_send(dl, dlq, &rec, on_done, &landed, errstr,
+                                        sizeof(errstr)), 0);
+    serve_until(dl, br_deadletter_wake_fd(dl), outcome_called, &landed, 5000);
+    if (landed.calls != 1 || !landed.ok) {
+        fail_msg("after the refusals: %d call(s), ok %d: %s", landed.calls, landed.ok,
+                 landed.errstr);
+    }
+    assert_false(br_deadletter_failing(dl, errstr, sizeof(errstr)));
+    br_deadletter_destroy(dl);
+    reader = read_back(cl->brokers, dlq, &message, 1);
+    assert_bytes("value", message->payload, message->len, "late", 4);
+    rd_kafka_message_destroy(message);
+    reader_close(reader);
+}
+
+/*
+ * dead_letter.producer_failure_exit_ms: a producer failing that long gives up (the loop then
+ * stops the bridge); not before.
+ */
+static void test_gives_up_after_exit_time(void **state)
+{
+    struct cluster *cl = *state;
+    struct br_conf conf = {0};
+    char errstr[512] = "";
+    struct br_deadletter *dl;
+    struct restarts_wanted want;
+    int64_t first_failure;
+    int64_t elapsed;
+
+    rd_kafka_mock_push_request_errors(cl->mock, 22 /* InitProducerId */, 2,
+                                      RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED,
+                                      RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED);
+    conf.brokers = cl->brokers;
+    conf.producer_failure_exit_ms = 1500;
+    dl = br_deadletter_create(&conf, -1, errstr, sizeof(errstr));
+    if (!dl) {
+        fail_msg("create: %s", errstr);
+    }
+    want.dl = dl;
+    want.restarts = 1;
+    serve_until(dl, br_deadletter_wake_fd(dl), restarted, &want, 5000);
+    first_failure = now_ms();
+    assert_int_equal(br_deadletter_restarts(dl), 1);
+    assert_false(br_deadletter_gave_up(dl));
+    serve_until(dl, br_deadletter_wake_fd(dl), gave_up, dl, 5000);
+    elapsed = now_ms() - first_failure;
+    assert_true(br_deadletter_gave_up(dl));
+    if (elapsed < 1400 || elapsed > 2500) {
+        fail_msg("gave up %lld ms after the first failure, want 1500", (long long)elapsed);
+    }
+    assert_true(br_deadletter_failing(dl, errstr, sizeof(errstr)));
+    if (!strstr(errstr, "the bridge stops in 0 s")) {
+        fail_msg("status: %s", errstr);
+    }
+    assert_int_equal(br_deadletter_restarts(dl), 1);
+    br_deadletter_destroy(dl);
 }
 
 /* Records still outstanding at destroy get done(ok = false) before it returns. */
@@ -722,6 +881,8 @@ int main(void)
         cmocka_unit_test(test_broker_down_fails_then_retry),
         cmocka_unit_test(test_broker_refusal_reported),
         cmocka_unit_test(test_fatal_error_restarts),
+        cmocka_unit_test(test_refused_producer_id_backs_off),
+        cmocka_unit_test(test_gives_up_after_exit_time),
         cmocka_unit_test(test_destroy_fails_outstanding),
     };
     return cmocka_run_group_tests(tests, cluster_start, cluster_stop);

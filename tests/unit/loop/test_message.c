@@ -214,6 +214,7 @@ static void test_snapshot_reads(void **state)
 
     assert_int_equal(prepare(fx, &skipped, NULL, &prepared, errstr, sizeof(errstr)),
                      BR_PREPARE_SKIP);
+    assert_int_equal(prepared.skip, BR_SKIP_SNAPSHOT);
     assert_int_equal(prepared.count, 0);
     /* snapshot: created -> rankrecord.created, which audit (*.updated) does not want */
     assert_int_equal(prepare(fx, &created, NULL, &prepared, errstr, sizeof(errstr)),
@@ -233,6 +234,7 @@ static void test_tombstone_is_skipped(void **state)
 
     assert_int_equal(prepare(fx, &in, NULL, &prepared, errstr, sizeof(errstr)),
                      BR_PREPARE_SKIP);
+    assert_int_equal(prepared.skip, BR_SKIP_TOMBSTONE);
     assert_int_equal(prepared.count, 0);
     assert_null(prepared.requests);
 }
@@ -249,9 +251,11 @@ static void test_undeliverable(void **state)
                      BR_PREPARE_BAD);
     assert_string_equal(errstr, "topic other.topic matches no entry of topics");
 
+    /* a table that is no PERSCOM resource is skipped, not undeliverable (test_message_skip.c) */
     in = message_in("perscom.perscom.widgets", fx->value, fx->len);
     assert_int_equal(prepare(fx, &in, NULL, &prepared, errstr, sizeof(errstr)),
-                     BR_PREPARE_BAD);
+                     BR_PREPARE_SKIP);
+    assert_int_equal(prepared.skip, BR_SKIP_NOT_PERSCOM_TABLE);
     assert_non_null(strstr(errstr, "not a PERSCOM table"));
 
     in = message_in("perscom.perscom.records_ranks", fx->value, 20); /* cut short */

@@ -19,19 +19,32 @@
     "# HELP perscom_bridge_messages_total Messages taken from Kafka.\n"                            \
     "# TYPE perscom_bridge_messages_total counter\n"
 
-/* Everything up to the first per-hook family, with the given values. */
-#define FIXED_PART(messages, undecodable, skipped)                                                 \
+/* Everything up to the first per-hook family, with the given values (skipped: by reason, in
+ * the order of enum br_skip_reason). */
+#define FIXED_PART(messages, undecodable, restarts, tombstone, truncate, snapshot, table, schema,  \
+                   txn, beat)                                                                      \
     HEAD_COUNTERS                                                                                  \
     "perscom_bridge_messages_total " messages "\n"                                                 \
     "# HELP perscom_bridge_undecodable_total Messages that could not be decoded or rendered.\n"    \
     "# TYPE perscom_bridge_undecodable_total counter\n"                                            \
     "perscom_bridge_undecodable_total " undecodable "\n"                                           \
-    "# HELP perscom_bridge_skipped_total Messages that are not events (tombstones, truncates, "    \
-    "snapshot reads).\n"                                                                           \
+    "# HELP perscom_bridge_deadletter_producer_restarts_total Restarts of the dead-letter "        \
+    "producer after fatal errors.\n"                                                               \
+    "# TYPE perscom_bridge_deadletter_producer_restarts_total counter\n"                           \
+    "perscom_bridge_deadletter_producer_restarts_total " restarts "\n"                             \
+    "# HELP perscom_bridge_skipped_total Messages that are not events, by reason (tombstones, "    \
+    "truncates, snapshot reads, topics of other tables, Debezium's schema-change, transaction "    \
+    "and heartbeat topics).\n"                                                                     \
     "# TYPE perscom_bridge_skipped_total counter\n"                                                \
-    "perscom_bridge_skipped_total " skipped "\n"
+    "perscom_bridge_skipped_total{reason=\"tombstone\"} " tombstone "\n"                           \
+    "perscom_bridge_skipped_total{reason=\"truncate\"} " truncate "\n"                             \
+    "perscom_bridge_skipped_total{reason=\"snapshot\"} " snapshot "\n"                             \
+    "perscom_bridge_skipped_total{reason=\"not_perscom_table\"} " table "\n"                       \
+    "perscom_bridge_skipped_total{reason=\"schema_change\"} " schema "\n"                          \
+    "perscom_bridge_skipped_total{reason=\"transaction\"} " txn "\n"                               \
+    "perscom_bridge_skipped_total{reason=\"heartbeat\"} " beat "\n"
 
-#define GAUGES(in_flight, bytes, messages, partitions)                                             \
+#define GAUGES(in_flight, bytes, messages, partitions, producer_up)                                \
     "# HELP perscom_bridge_in_flight Webhook requests being sent.\n"                               \
     "# TYPE perscom_bridge_in_flight gauge\n"                                                      \
     "perscom_bridge_in_flight " in_flight "\n"                                                     \
@@ -43,7 +56,11 @@
     "perscom_bridge_buffered_messages " messages "\n"                                              \
     "# HELP perscom_bridge_partitions_assigned Partitions assigned to the bridge.\n"               \
     "# TYPE perscom_bridge_partitions_assigned gauge\n"                                            \
-    "perscom_bridge_partitions_assigned " partitions "\n"
+    "perscom_bridge_partitions_assigned " partitions "\n"                                          \
+    "# HELP perscom_bridge_deadletter_producer_up 0 while the dead-letter producer is failing, "   \
+    "else 1 (also without one).\n"                                                                 \
+    "# TYPE perscom_bridge_deadletter_producer_up gauge\n"                                         \
+    "perscom_bridge_deadletter_producer_up " producer_up "\n"
 
 #define DELIVERIES_HEAD                                                                            \
     "# HELP perscom_bridge_deliveries_total Deliveries finished, by hook and outcome.\n"           \
@@ -51,6 +68,13 @@
 #define ATTEMPTS_HEAD                                                                              \
     "# HELP perscom_bridge_attempts_failed_total Delivery attempts that failed, by hook.\n"        \
     "# TYPE perscom_bridge_attempts_failed_total counter\n"
+#define HELD(undeliverable, registry)                                                              \
+    "# HELP perscom_bridge_partitions_held Partitions waiting at a message, by reason: "           \
+    "undeliverable (policy block, no dead-letter topic) or registry (its schema cannot be "       \
+    "fetched yet).\n"                                                                              \
+    "# TYPE perscom_bridge_partitions_held gauge\n"                                                \
+    "perscom_bridge_partitions_held{reason=\"undeliverable\"} " undeliverable "\n"                 \
+    "perscom_bridge_partitions_held{reason=\"registry\"} " registry "\n"
 #define PROBING_HEAD                                                                               \
     "# HELP perscom_bridge_hook_probing 1 while a hook is failing and sends one probe request "    \
     "at a time, else 0.\n"                                                                         \
@@ -104,8 +128,8 @@ static void test_empty_registry(void **state)
     assert_non_null(metrics);
     text = render(metrics);
     assert_text(text,
-                FIXED_PART("0", "0", "0") DELIVERIES_HEAD ATTEMPTS_HEAD GAUGES("0", "0", "0", "0")
-                    PROBING_HEAD LATENCY_HEAD,
+                FIXED_PART("0", "0", "0", "0", "0", "0", "0", "0", "0", "0") DELIVERIES_HEAD
+                    ATTEMPTS_HEAD GAUGES("0", "0", "0", "0", "0") HELD("0", "0") PROBING_HEAD LATENCY_HEAD,
                 __LINE__);
     free(text);
     br_metrics_destroy(metrics);
@@ -138,7 +162,15 @@ static void test_small_registry_exact(void **state)
     br_metrics_add(metrics, BR_METRIC_MESSAGES, 42);
     br_metrics_add(metrics, BR_METRIC_MESSAGES, 1);
     br_metrics_add(metrics, BR_METRIC_UNDECODABLE, 2);
-    br_metrics_add(metrics, BR_METRIC_SKIPPED, 5);
+    for (int i = 0; i < 5; i++) {
+        br_metrics_skipped(metrics, BR_SKIP_NOT_PERSCOM_TABLE);
+    }
+    br_metrics_skipped(metrics, BR_SKIP_TOMBSTONE);
+    br_metrics_skipped(metrics, BR_SKIP_HEARTBEAT);
+    br_metrics_skipped(metrics, BR_SKIP_HEARTBEAT);
+    br_metrics_skipped(metrics, BR_SKIP_REASON_COUNT); /* out of range: ignored */
+    br_metrics_set_total(metrics, BR_METRIC_DEADLETTER_RESTARTS, 3);
+    br_metrics_set_total(metrics, BR_METRIC_DEADLETTER_RESTARTS, 2); /* never goes down */
     br_metrics_delivery(metrics, 0, BR_METRIC_DELIVERED);
     br_metrics_delivery(metrics, 0, BR_METRIC_DELIVERED);
     br_metrics_delivery(metrics, 0, BR_METRIC_DROPPED);
@@ -150,6 +182,7 @@ static void test_small_registry_exact(void **state)
     br_metrics_set(metrics, BR_METRIC_BUFFERED_BYTES, 123456789012);
     br_metrics_set(metrics, BR_METRIC_BUFFERED_MESSAGES, 7);
     br_metrics_set(metrics, BR_METRIC_PARTITIONS_ASSIGNED, 6);
+    br_metrics_set(metrics, BR_METRIC_DEADLETTER_UP, 1);
     br_metrics_set(metrics, BR_METRIC_IN_FLIGHT, 4); /* a gauge keeps the last value */
     br_metrics_set_probing(metrics, 1, true);
     br_metrics_observe_latency(metrics, 0, 0.02);
@@ -161,12 +194,16 @@ static void test_small_registry_exact(void **state)
     br_metrics_attempt_failed(metrics, 2);
     br_metrics_set_probing(metrics, 9, true);
     br_metrics_observe_latency(metrics, 2, 1);
+    br_metrics_set_held(metrics, BR_METRIC_HELD_UNDELIVERABLE, 5);
+    br_metrics_set_held(metrics, BR_METRIC_HELD_UNDELIVERABLE, 2); /* a gauge: the last value */
+    br_metrics_set_held(metrics, BR_METRIC_HELD_REGISTRY, 1);
+    br_metrics_set_held(metrics, BR_METRIC_HELD_COUNT, 9);
 
 #define WEIRD "we\\\"i\\\\rd\\nname"
     text = render(metrics);
     assert_text(
         text,
-        FIXED_PART("43", "2", "5") DELIVERIES_HEAD
+        FIXED_PART("43", "2", "3", "1", "0", "0", "5", "0", "0", "2") DELIVERIES_HEAD
         "perscom_bridge_deliveries_total{hook=\"audit\",outcome=\"delivered\"} 2\n"
         "perscom_bridge_deliveries_total{hook=\"audit\",outcome=\"dead_lettered\"} 0\n"
         "perscom_bridge_deliveries_total{hook=\"audit\",outcome=\"dropped\"} 1\n"
@@ -176,7 +213,7 @@ static void test_small_registry_exact(void **state)
         ATTEMPTS_HEAD
         "perscom_bridge_attempts_failed_total{hook=\"audit\"} 0\n"
         "perscom_bridge_attempts_failed_total{hook=\"" WEIRD "\"} 3\n"
-        GAUGES("4", "123456789012", "7", "6") PROBING_HEAD
+        GAUGES("4", "123456789012", "7", "6", "1") HELD("2", "1") PROBING_HEAD
         "perscom_bridge_hook_probing{hook=\"audit\"} 0\n"
         "perscom_bridge_hook_probing{hook=\"" WEIRD "\"} 1\n"
         LATENCY_HEAD

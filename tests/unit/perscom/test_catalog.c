@@ -73,12 +73,7 @@ static void test_resources(void **state)
         } else {
             assert_int_equal(list_count(resource->hidden), 0);
         }
-        if (strcmp(expect->name, "submission") == 0) {
-            assert_int_equal(list_count(resource->raw_time), 1);
-            assert_string_equal(resource->raw_time[0], "read_at");
-        } else {
-            assert_int_equal(list_count(resource->raw_time), 0);
-        }
+        assert_non_null(resource->columns);
     }
     assert_null(br_catalog_resource(BR_RESOURCE_COUNT));
     assert_null(br_catalog_by_name("records_ranks"));
@@ -86,6 +81,125 @@ static void test_resources(void **state)
     assert_null(br_catalog_by_name(NULL));
     assert_null(br_catalog_by_table("rankrecord"));
     assert_null(br_catalog_by_table(NULL));
+}
+
+/* Every column of perscom-wire.md ("Columns of the ten resources") with its model cast:
+ * i integer, s string, b boolean, t datetime, j JSON, r raw datetime. */
+static const struct {
+    const char *table;
+    const char *columns; /* "name:c name:c ..." in table order */
+} column_cases[] = {
+    {"records_assignments", "id:i user_id:i status_id:i unit_id:i position_id:i specialty_id:i "
+                            "unit_slot_id:i document_id:i author_id:i type:s text:s "
+                            "created_at:t updated_at:t"},
+    {"records_awards", "id:i user_id:i award_id:i document_id:i author_id:i text:s created_at:t "
+                       "updated_at:t"},
+    {"calendars", "id:i name:s description:s color:s created_at:t updated_at:t"},
+    {"records_combat", "id:i user_id:i document_id:i author_id:i text:s created_at:t updated_at:t"},
+    {"events", "id:i name:s calendar_id:i description:s content:s location:s url:s author_id:i "
+               "all_day:b starts:t ends:t repeats:b registration_enabled:b "
+               "registration_deadline:t notifications_enabled:b notifications_interval:j "
+               "notifications_channels:j created_at:t updated_at:t"},
+    {"records_qualifications", "id:i user_id:i qualification_id:i document_id:i author_id:i "
+                               "text:s created_at:t updated_at:t"},
+    {"records_ranks", "id:i user_id:i rank_id:i document_id:i author_id:i text:s type:i "
+                      "created_at:t updated_at:t"},
+    {"records_service", "id:i user_id:i document_id:i author_id:i text:s created_at:t "
+                        "updated_at:t"},
+    {"submissions", "id:i form_id:i user_id:i read_at:r created_at:t updated_at:t"},
+    {"users", "id:i name:s email:s email_verified_at:t phone_number:s position_id:i rank_id:i "
+              "specialty_id:i status_id:i unit_id:i unit_slot_id:i approved:b notes:s "
+              "notes_updated_at:t profile_photo:s cover_photo:s last_seen_at:t "
+              "discord_user_id:s facebook_user_id:s github_user_id:s google_user_id:s "
+              "created_at:t updated_at:t"},
+};
+
+static enum br_cast cast_of(char letter)
+{
+    switch (letter) {
+    case 'i':
+        return BR_CAST_INTEGER;
+    case 'b':
+        return BR_CAST_BOOLEAN;
+    case 't':
+        return BR_CAST_DATETIME;
+    case 'j':
+        return BR_CAST_JSON;
+    case 'r':
+        return BR_CAST_RAW_DATETIME;
+    default:
+        return BR_CAST_STRING;
+    }
+}
+
+static void test_columns(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(column_cases) / sizeof(column_cases[0]); i++) {
+        const struct br_resource *resource = br_catalog_by_table(column_cases[i].table);
+        char list[1024];
+        size_t n = 0;
+
+        assert_non_null(resource);
+        snprintf(list, sizeof(list), "%s", column_cases[i].columns);
+        for (char *item = strtok(list, " "); item; item = strtok(NULL, " ")) {
+            char *colon = strchr(item, ':');
+            const struct br_column *column;
+
+            *colon = '\0';
+            column = br_catalog_column(resource, item);
+            if (!column) {
+                fail_msg("%s.%s: not in the catalog", column_cases[i].table, item);
+            }
+            assert_string_equal(resource->columns[n].name, item); /* table order */
+            if (column->cast != cast_of(colon[1])) {
+                fail_msg("%s.%s: cast %d, want %c", column_cases[i].table, item, column->cast,
+                         colon[1]);
+            }
+            n++;
+        }
+        assert_null(resource->columns[n].name); /* nothing more */
+        /* hidden columns and the custom-field column are not catalog columns */
+        assert_null(br_catalog_column(resource, "data"));
+        assert_null(br_catalog_column(resource, "password"));
+        assert_null(br_catalog_column(resource, "pay_grade"));
+    }
+    assert_null(br_catalog_column(NULL, "id"));
+    assert_null(br_catalog_column(br_catalog_by_name("user"), NULL));
+}
+
+static void test_skip_reason(void **state)
+{
+    static const struct {
+        const char *topic;
+        enum br_skip_reason reason;
+        bool heartbeat;
+    } cases[] = {
+        {"__debezium-heartbeat.perscom", BR_SKIP_HEARTBEAT, true},
+        {"__debezium-heartbeat.users", BR_SKIP_HEARTBEAT, true}, /* prefix named like a table */
+        {"__debezium-heartbeat", BR_SKIP_NOT_PERSCOM_TABLE, false},
+        {"perscom.transaction", BR_SKIP_TRANSACTION, false},
+        {"a.b.transaction", BR_SKIP_TRANSACTION, false},
+        {".transaction", BR_SKIP_NOT_PERSCOM_TABLE, false},
+        {"transaction", BR_SKIP_NOT_PERSCOM_TABLE, false},
+        {"perscom.perscom_tenant1.transactions", BR_SKIP_NOT_PERSCOM_TABLE, false},
+        {"perscom.perscom_tenant1.migrations", BR_SKIP_NOT_PERSCOM_TABLE, false},
+        {"perscom", BR_SKIP_NOT_PERSCOM_TABLE, false}, /* the schema-change topic, by name */
+        {"", BR_SKIP_NOT_PERSCOM_TABLE, false},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (br_catalog_skip_reason(cases[i].topic) != cases[i].reason) {
+            fail_msg("%s: reason %d, want %d", cases[i].topic,
+                     br_catalog_skip_reason(cases[i].topic), cases[i].reason);
+        }
+        assert_int_equal(br_catalog_is_heartbeat_topic(cases[i].topic), cases[i].heartbeat);
+    }
+    assert_int_equal(br_catalog_skip_reason(NULL), BR_SKIP_NOT_PERSCOM_TABLE);
+    assert_string_equal(br_skip_reason_name(BR_SKIP_NOT_PERSCOM_TABLE), "not_perscom_table");
+    assert_string_equal(br_skip_reason_name(BR_SKIP_SCHEMA_CHANGE), "schema_change");
+    assert_null(br_skip_reason_name(BR_SKIP_REASON_COUNT));
 }
 
 struct topic_case {
@@ -319,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_resources),   cmocka_unit_test(test_from_topic),
         cmocka_unit_test(test_action_for_op), cmocka_unit_test(test_event_names),
         cmocka_unit_test(test_pattern_valid), cmocka_unit_test(test_wildcards),
+        cmocka_unit_test(test_columns),       cmocka_unit_test(test_skip_reason),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,9 @@
 /*
  * Unit tests of sample.c: every table's sample row has exactly the columns of its schema file
- * (../../../schemas/<table>.avsc; the tests run in tests/unit/fixtures), in order, with values
- * of the column's type (never null where the schema has no null branch); each action's sample
- * change renders, and the update's `changes` is not empty.
+ * (../../../schemas/<table>.avsc; the tests run in tests/unit/fixtures) that PERSCOM sends (not
+ * the hidden ones, not the custom-field column), in order, with values of the column's type
+ * (never null where the schema has no null branch); each action's sample change renders, and
+ * the update's `changes` is not empty.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -100,22 +101,38 @@ static int fits(const struct br_field *field, json_t *type, const char **why)
     return 0;
 }
 
+/* Columns PERSCOM never sends: the hidden ones and the custom-field column `data`. */
+static int unsent(const struct br_resource *resource, const char *name)
+{
+    for (size_t i = 0; resource->hidden && resource->hidden[i]; i++) {
+        if (strcmp(resource->hidden[i], name) == 0) {
+            return 1;
+        }
+    }
+    return resource->custom_fields && strcmp(name, "data") == 0;
+}
+
 static void check_row(const struct br_resource *resource, const struct br_row *row)
 {
     json_t *fields = schema_fields(resource->table);
     json_t *field;
     size_t i;
+    size_t n = 0;
 
-    if (row->count != json_array_size(fields)) {
-        fail_msg("%s: %zu sample columns, the schema has %zu", resource->table, row->count,
-                 json_array_size(fields));
-    }
     json_array_foreach(fields, i, field) {
         const char *name = json_string_value(json_object_get(field, "name"));
         int nullable;
         json_t *type = non_null(json_object_get(field, "type"), &nullable);
-        const struct br_field *got = &row->fields[i];
+        const struct br_field *got;
         const char *why;
+
+        if (unsent(resource, name)) {
+            continue;
+        }
+        if (n >= row->count) {
+            fail_msg("%s: the sample has no column %s", resource->table, name);
+        }
+        got = &row->fields[n++];
 
         if (strcmp(got->name, name) != 0) {
             fail_msg("%s: column %zu is %s, the schema says %s", resource->table, i, got->name,
@@ -131,6 +148,10 @@ static void check_row(const struct br_resource *resource, const struct br_row *r
         if (!fits(got, type, &why)) {
             fail_msg("%s.%s: the sample value does not fit %s", resource->table, name, why);
         }
+    }
+    if (n != row->count) {
+        fail_msg("%s: %zu sample columns, the schema has %zu that PERSCOM sends",
+                 resource->table, row->count, n);
     }
     json_decref(fields);
 }

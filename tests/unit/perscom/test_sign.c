@@ -1,9 +1,15 @@
-/* Unit tests of sign.c: the HMAC-SHA256 vectors of RFC 4231 (test cases 1 to 7). */
+/*
+ * Unit tests of sign.c: the HMAC-SHA256 vectors of RFC 4231 (test cases 1 to 7); Standard
+ * Webhooks signatures against the specification's published vector and vectors made with the
+ * reference Python package (standardwebhooks 1.1.0, Webhook(secret).sign(id, time, data)); the
+ * whsec_ secret convention.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -101,11 +107,132 @@ static void test_empty(void **state)
     assert_string_equal(out, "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
 }
 
+struct standard_case {
+    const char *secret;  /* as configured */
+    const char *id;
+    int64_t timestamp;
+    const char *content;
+    const char *expect;
+};
+
+static const struct standard_case standard_cases[] = {
+    /* the specification's own example (and the reference libraries' tests) */
+    {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+     "{\"test\": 2432232314}", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="},
+    /* the prefix is optional */
+    {"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+     "{\"test\": 2432232314}", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="},
+    /* made with the reference package */
+    {"whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "0d6a1a4e-5b7f-5c3a-9f0e-1b2c3d4e5f60",
+     1777629600, "{\"event\":\"rankrecord.created\",\"created\":\"2026-05-01T10:00:00.123456Z\"}",
+     "v1,YtUoXOpWGh9Y3piDwFUqCbDdHEIYQl68gypR1gtl3Q0="},
+    {"whsec_c2Vjb25kLWtleS1zZWNvbmQta2V5LXNlY29uZC1rZXk=", "id", 0, "",
+     "v1,xJ3o8H34SXPdOgNLNTNE2kuGzz7z1boSsxsRIQlTp+U="},
+    {"whsec_c2Vjb25kLWtleS1zZWNvbmQta2V5LXNlY29uZC1rZXk=", "0d6a1a4e", 1777629600,
+     "event=user.created&data%5Bid%5D=3", "v1,wSH22vRT7o8gfObYhDCCQ99rTm8weG+77QI1K9+swAo="},
+};
+
+static void test_standard_vectors(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(standard_cases) / sizeof(standard_cases[0]); i++) {
+        const struct standard_case *c = &standard_cases[i];
+        char out[BR_SIGN_STANDARD_LEN + 1];
+        char errstr[256] = "";
+        size_t key_len = 0;
+        unsigned char *key =
+            br_sign_whsec_key(c->secret, strlen(c->secret), &key_len, errstr, sizeof(errstr));
+
+        if (!key) {
+            fail_msg("case %zu: %s", i, errstr);
+        }
+        assert_int_equal(br_sign_standard(key, key_len, c->id, c->timestamp, c->content,
+                                          strlen(c->content), out, errstr, sizeof(errstr)),
+                         0);
+        if (strcmp(out, c->expect) != 0) {
+            fail_msg("case %zu: got %s, want %s", i, out, c->expect);
+        }
+        free(key);
+    }
+}
+
+/* A changed byte of the content, id or time gives another signature. */
+static void test_standard_tamper(void **state)
+{
+    const struct standard_case *c = &standard_cases[0];
+    char base[BR_SIGN_STANDARD_LEN + 1];
+    char out[BR_SIGN_STANDARD_LEN + 1];
+    char errstr[256];
+    size_t key_len = 0;
+    unsigned char *key = br_sign_whsec_key(c->secret, strlen(c->secret), &key_len, errstr,
+                                           sizeof(errstr));
+
+    (void)state;
+    assert_non_null(key);
+    assert_int_equal(br_sign_standard(key, key_len, c->id, c->timestamp, c->content,
+                                      strlen(c->content), base, errstr, sizeof(errstr)), 0);
+    assert_int_equal(br_sign_standard(key, key_len, c->id, c->timestamp, "{\"test\": 2432232315}",
+                                      strlen(c->content), out, errstr, sizeof(errstr)), 0);
+    assert_string_not_equal(out, base);
+    assert_int_equal(br_sign_standard(key, key_len, c->id, c->timestamp + 1, c->content,
+                                      strlen(c->content), out, errstr, sizeof(errstr)), 0);
+    assert_string_not_equal(out, base);
+    assert_int_equal(br_sign_standard(key, key_len, "msg_other", c->timestamp, c->content,
+                                      strlen(c->content), out, errstr, sizeof(errstr)), 0);
+    assert_string_not_equal(out, base);
+    free(key);
+}
+
+static void test_whsec_key(void **state)
+{
+    static const struct {
+        const char *secret;
+        const char *key; /* NULL: refused */
+    } cases[] = {
+        {"whsec_aGVsbG8=", "hello"},
+        {"whsec_aGVsbG8", "hello"},  /* padding optional */
+        {"aGVsbG8=", "hello"},
+        {"whsec_aGk=", "hi"},
+        {"whsec_", NULL},            /* no key */
+        {"", NULL},
+        {"whsec_aGVsbG8-", NULL},    /* URL-safe alphabet */
+        {"whsec_aGVs bG8=", NULL},   /* a space */
+        {"whsec_a", NULL},           /* 6 bits */
+        {"whsec_aGk==", NULL},       /* too much padding */
+        {"whsec_aG=k", NULL},        /* padding inside */
+        {"s3cret!", NULL},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char errstr[256] = "";
+        size_t key_len = 0;
+        unsigned char *key = br_sign_whsec_key(cases[i].secret, strlen(cases[i].secret),
+                                               &key_len, errstr, sizeof(errstr));
+
+        if (!cases[i].key) {
+            if (key) {
+                fail_msg("case %zu (%s): accepted", i, cases[i].secret);
+            }
+            assert_true(errstr[0] != '\0');
+            continue;
+        }
+        if (!key) {
+            fail_msg("case %zu (%s): %s", i, cases[i].secret, errstr);
+        }
+        assert_int_equal(key_len, strlen(cases[i].key));
+        assert_memory_equal(key, cases[i].key, key_len);
+        free(key);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vectors),
         cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_standard_vectors),
+        cmocka_unit_test(test_standard_tamper),
+        cmocka_unit_test(test_whsec_key),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
