@@ -32,6 +32,7 @@ struct br_message {
     int64_t taken_ms;               /* monotonic time it was taken from Kafka */
     char event[64];                 /* the event name, or empty when it could not be named */
     char request_id[128];           /* the payload's request_id, or empty */
+    char trace_id[128];             /* the usable Kafka header trace_id, or empty */
     char *key;                      /* owned copy of the Kafka key, or NULL */
     size_t key_len;
     char *value;                    /* owned copy of the Kafka value */

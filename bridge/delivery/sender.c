@@ -9,7 +9,10 @@
 
 #include "config/tlsfiles.h"
 #include "core/base64.h"
+#include "core/buf.h"
 #include "core/log.h"
+
+#define CAPTURE_HEADERS_MAX (16u * 1024u)
 
 /* One transfer: an easy handle bound to a delivery while in flight, pooled when idle. */
 struct transfer {
@@ -18,6 +21,9 @@ struct transfer {
     struct br_delivery *delivery;
     char error[CURL_ERROR_SIZE];
     char retry_after[64];
+    struct br_buf *capture_headers; /* NULL unless the sender captures */
+    struct br_buf *capture_body;
+    size_t body_total;
     struct transfer *next_idle;
     struct transfer *prev_active; /* the in-flight list */
     struct transfer *next_active;
@@ -37,6 +43,7 @@ struct br_sender {
     struct hook_state *hooks; /* grown as hooks are first seen */
     size_t hook_count;
     size_t hook_cap;
+    size_t capture_body_max; /* 0: responses are not kept */
 };
 
 struct br_sender *br_sender_create(long max_connections, char *errstr, size_t errstr_size)
@@ -60,6 +67,14 @@ struct br_sender *br_sender_create(long max_connections, char *errstr, size_t er
     return sender;
 }
 
+static void capture_free(struct br_buf *buf)
+{
+    if (buf) {
+        br_buf_finish(buf);
+        free(buf);
+    }
+}
+
 /* The header lines may carry credentials (Authorization): scrubbed before they are freed. */
 static void free_headers(struct curl_slist *headers)
 {
@@ -71,6 +86,8 @@ static void free_headers(struct curl_slist *headers)
 
 static void transfer_free(struct transfer *transfer)
 {
+    capture_free(transfer->capture_headers);
+    capture_free(transfer->capture_body);
     curl_easy_cleanup(transfer->easy);
     free_headers(transfer->headers);
     free(transfer);
@@ -121,12 +138,23 @@ void br_sender_destroy(struct br_sender *sender)
     free(sender);
 }
 
-/* Receivers' answers are not kept: only the status counts. */
-static size_t discard_body(char *data, size_t size, size_t count, void *opaque)
+void br_sender_capture(struct br_sender *sender, size_t body_max)
 {
-    (void)data;
-    (void)opaque;
-    return size * count;
+    sender->capture_body_max = body_max;
+}
+
+/* Receivers' answers are not kept (only the status counts) unless the sender captures. */
+static size_t take_body(char *data, size_t size, size_t count, void *opaque)
+{
+    struct transfer *transfer = opaque;
+    size_t len = size * count;
+
+    transfer->body_total += len;
+    if (transfer->capture_body && transfer->capture_body->len < transfer->capture_body->limit) {
+        size_t room = transfer->capture_body->limit - transfer->capture_body->len;
+        br_buf_append(transfer->capture_body, data, len < room ? len : room);
+    }
+    return len;
 }
 
 /* Keeps the Retry-After header of the final response; every other header is ignored. */
@@ -135,6 +163,13 @@ static size_t keep_retry_after(char *line, size_t size, size_t count, void *opaq
     struct transfer *transfer = opaque;
     size_t len = size * count;
     static const char name[] = "retry-after:";
+
+    if (transfer->capture_headers) {
+        if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+            br_buf_reset(transfer->capture_headers); /* keep the final response's only */
+        }
+        br_buf_append(transfer->capture_headers, line, len);
+    }
 
     if (len > sizeof(name) - 1 && strncasecmp(line, name, sizeof(name) - 1) == 0) {
         const char *value = line + sizeof(name) - 1;
@@ -428,6 +463,20 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     transfer->headers = curl_slist_append(transfer->headers, "Expect:");
     transfer->error[0] = '\0';
     transfer->retry_after[0] = '\0';
+    transfer->body_total = 0;
+    if (sender->capture_body_max > 0 && !transfer->capture_headers) {
+        transfer->capture_headers = calloc(1, sizeof(*transfer->capture_headers));
+        transfer->capture_body = calloc(1, sizeof(*transfer->capture_body));
+        if (!transfer->capture_headers || !transfer->capture_body) {
+            abort();
+        }
+        br_buf_init(transfer->capture_headers, CAPTURE_HEADERS_MAX);
+        br_buf_init(transfer->capture_body, sender->capture_body_max);
+    }
+    if (transfer->capture_headers) {
+        br_buf_reset(transfer->capture_headers);
+        br_buf_reset(transfer->capture_body);
+    }
 
     curl_easy_setopt(easy, CURLOPT_URL, request->url);
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
@@ -441,7 +490,8 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     set_tls(easy, hook, state);
     set_proxy(easy, hook);
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, take_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, keep_retry_after);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
@@ -496,6 +546,23 @@ int br_sender_wait(struct br_sender *sender, struct curl_waitfd *extra, unsigned
     return ready;
 }
 
+/* A phase's time in microseconds from the start of the request, 0 when curl has none. */
+static int64_t time_of(CURL *easy, CURLINFO info)
+{
+    curl_off_t us = 0;
+
+    return curl_easy_getinfo(easy, info, &us) == CURLE_OK ? (int64_t)us : 0;
+}
+
+static void timings(CURL *easy, struct br_transfer_result *result)
+{
+    result->dns_us = time_of(easy, CURLINFO_NAMELOOKUP_TIME_T);
+    result->connect_us = time_of(easy, CURLINFO_CONNECT_TIME_T);
+    result->tls_us = time_of(easy, CURLINFO_APPCONNECT_TIME_T);
+    result->first_byte_us = time_of(easy, CURLINFO_STARTTRANSFER_TIME_T);
+    result->total_us = time_of(easy, CURLINFO_TOTAL_TIME_T);
+}
+
 void br_sender_perform(struct br_sender *sender, br_sender_done_fn done, void *opaque)
 {
     int running = 0;
@@ -516,6 +583,16 @@ void br_sender_perform(struct br_sender *sender, br_sender_done_fn done, void *o
         result.transport_ok = msg->data.result == CURLE_OK;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &result.http_status);
         curl_easy_getinfo(msg->easy_handle, CURLINFO_TOTAL_TIME, &result.seconds);
+        result.curl_code = (int)msg->data.result;
+        timings(msg->easy_handle, &result);
+        if (transfer->capture_headers) {
+            result.headers = transfer->capture_headers->data ? transfer->capture_headers->data
+                                                             : "";
+            result.headers_len = transfer->capture_headers->len;
+            result.body = transfer->capture_body->data ? transfer->capture_body->data : "";
+            result.body_len = transfer->capture_body->len;
+        }
+        result.body_total = transfer->body_total;
         if (!result.transport_ok) {
             snprintf(result.error, sizeof(result.error), "%s",
                      transfer->error[0] ? transfer->error : curl_easy_strerror(msg->data.result));

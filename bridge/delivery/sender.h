@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "delivery/lanes.h"
 
@@ -19,6 +20,22 @@ struct br_transfer_result {
     char error[CURL_ERROR_SIZE]; /* curl's message when !transport_ok */
     char retry_after[64];        /* the response's Retry-After value, or empty */
     double seconds;     /* total time of the request */
+    int curl_code;      /* the transfer's CURLcode (CURLE_OK with transport_ok) */
+    /* From the start of the request, microseconds (CURLINFO_*_TIME_T); 0 when the phase did
+     * not happen (tls_us on http://, first_byte_us without an answer). */
+    int64_t dns_us;        /* name resolved */
+    int64_t connect_us;    /* TCP connected */
+    int64_t tls_us;        /* TLS handshake done */
+    int64_t first_byte_us; /* first byte of the answer */
+    int64_t total_us;
+    /* Only with br_sender_capture on, else NULL/0; valid during the done callback only: the
+     * final response's header lines as received (CRLF included, capped at 16 KiB) and its
+     * body's first bytes (body_total counts them all). */
+    const char *headers;
+    size_t headers_len;
+    const char *body;
+    size_t body_len;
+    size_t body_total;
 };
 
 typedef void (*br_sender_done_fn)(void *opaque, struct br_delivery *delivery,
@@ -28,6 +45,13 @@ typedef void (*br_sender_done_fn)(void *opaque, struct br_delivery *delivery,
 struct br_sender *br_sender_create(long max_connections, char *errstr, size_t errstr_size);
 /* Cancels whatever is in flight (the deliveries stay with their lanes). */
 void br_sender_destroy(struct br_sender *sender);
+
+/*
+ * From now on every transfer keeps its response's header lines and the first body_max bytes of
+ * its body, handed to the done callback in the result (the test-hook command shows them). Off
+ * by default: the run loop needs the status only.
+ */
+void br_sender_capture(struct br_sender *sender, size_t body_max);
 
 /* Starts delivery's request; timeout_ms bounds the whole request. Returns 0 or -1 with a message. */
 int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long timeout_ms,

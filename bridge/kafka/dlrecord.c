@@ -1,12 +1,16 @@
 /* The dead-letter and delivery-report records of the contract (see dlrecord.h). */
 #include "kafka/dlrecord.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "core/utf8.h"
 
 const char *br_dlrecord_reason_name(enum br_dead_reason reason)
 {
@@ -87,7 +91,140 @@ rd_kafka_headers_t *br_dlrecord_headers(const struct br_dead_record *rec)
         add_header(headers, "perscom.last_attempt", text);
     }
     add_header(headers, "perscom.reason", br_dlrecord_reason_name(rec->reason));
+    if (rec->request_id) {
+        add_header(headers, "perscom.request_id", rec->request_id);
+    }
+    if (rec->trace_id) {
+        add_header(headers, "perscom.trace_id", rec->trace_id);
+    }
     return headers;
+}
+
+int br_dlrecord_reason_parse(const char *name)
+{
+    for (int reason = BR_DEAD_REFUSED; reason <= BR_DEAD_UNDECODABLE; reason++) {
+        if (strcmp(name, br_dlrecord_reason_name((enum br_dead_reason)reason)) == 0) {
+            return reason;
+        }
+    }
+    return -1;
+}
+
+/*
+ * Copies header name's value into out (NUL-terminated). 1 when found, 0 when absent, -1 with a
+ * message when it is not UTF-8 text of fewer than out_size bytes.
+ */
+static int text_header(const rd_kafka_headers_t *headers, const char *name, char *out,
+                       size_t out_size, char *errstr, size_t errstr_size)
+{
+    const void *value = NULL;
+    size_t size = 0;
+
+    out[0] = '\0';
+    if (rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return 0;
+    }
+    if (!value || size >= out_size || !br_utf8_valid(value, size) ||
+        memchr(value, '\0', size)) {
+        snprintf(errstr, errstr_size, "not a dead-letter record: header %s is %s", name,
+                 !value ? "null" : size >= out_size ? "too long" : "not text");
+        return -1;
+    }
+    memcpy(out, value, size);
+    out[size] = '\0';
+    return 1;
+}
+
+/* A whole decimal number in [0, max] from header name (required or not). */
+static int number_header(const rd_kafka_headers_t *headers, const char *name, bool required,
+                         long long max, long long *out, char *errstr, size_t errstr_size)
+{
+    char text[32];
+    char *end = NULL;
+    int found = text_header(headers, name, text, sizeof(text), errstr, errstr_size);
+
+    if (found < 0) {
+        return -1;
+    }
+    if (found == 0) {
+        if (required) {
+            snprintf(errstr, errstr_size, "not a dead-letter record: header %s is missing", name);
+            return -1;
+        }
+        *out = 0;
+        return 0;
+    }
+    errno = 0;
+    *out = strtoll(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 || *out > max) {
+        snprintf(errstr, errstr_size, "not a dead-letter record: header %s is '%s', not a "
+                 "whole number from 0 to %lld", name, text, max);
+        return -1;
+    }
+    return 0;
+}
+
+int br_dlrecord_parse(const rd_kafka_headers_t *headers, struct br_dead_header *out,
+                      char *errstr, size_t errstr_size)
+{
+    char reason[32];
+    long long number;
+    int found;
+
+    memset(out, 0, sizeof(*out));
+    if (!headers) {
+        snprintf(errstr, errstr_size, "not a dead-letter record: no headers");
+        return -1;
+    }
+    found = text_header(headers, "perscom.topic", out->topic, sizeof(out->topic), errstr,
+                        errstr_size);
+    if (found == 0 || (found > 0 && !out->topic[0])) {
+        snprintf(errstr, errstr_size, "not a dead-letter record: header perscom.topic is %s",
+                 found == 0 ? "missing" : "empty");
+        return -1;
+    }
+    if (found < 0 ||
+        number_header(headers, "perscom.partition", true, INT32_MAX, &number, errstr,
+                      errstr_size) != 0) {
+        return -1;
+    }
+    out->partition = (int32_t)number;
+    if (number_header(headers, "perscom.offset", true, INT64_MAX, &number, errstr,
+                      errstr_size) != 0) {
+        return -1;
+    }
+    out->offset = (int64_t)number;
+    if (number_header(headers, "perscom.status", false, 999, &number, errstr, errstr_size) !=
+        0) {
+        return -1;
+    }
+    out->http_status = (long)number;
+    if (number_header(headers, "perscom.attempts", false, UINT32_MAX, &number, errstr,
+                      errstr_size) != 0) {
+        return -1;
+    }
+    out->attempts = (unsigned)number;
+    found = text_header(headers, "perscom.reason", reason, sizeof(reason), errstr, errstr_size);
+    if (found < 0) {
+        return -1;
+    }
+    if (found == 0 || br_dlrecord_reason_parse(reason) < 0) {
+        snprintf(errstr, errstr_size, "not a dead-letter record: header perscom.reason is %s%s%s",
+                 found == 0 ? "missing" : "'", found == 0 ? "" : reason, found == 0 ? "" : "'");
+        return -1;
+    }
+    out->reason = (enum br_dead_reason)br_dlrecord_reason_parse(reason);
+    if (text_header(headers, "perscom.hook", out->hook, sizeof(out->hook), errstr,
+                    errstr_size) < 0 ||
+        text_header(headers, "perscom.event", out->event, sizeof(out->event), errstr,
+                    errstr_size) < 0 ||
+        text_header(headers, "perscom.request_id", out->request_id, sizeof(out->request_id),
+                    errstr, errstr_size) < 0 ||
+        text_header(headers, "perscom.trace_id", out->trace_id, sizeof(out->trace_id), errstr,
+                    errstr_size) < 0) {
+        return -1;
+    }
+    return 0;
 }
 
 static json_t *string_or_null(const char *value)

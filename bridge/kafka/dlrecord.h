@@ -7,7 +7,10 @@
  * perscom.topic, perscom.partition, perscom.offset, perscom.hook (absent when undecodable),
  * perscom.event (absent when not known), perscom.status (absent when no response),
  * perscom.error, perscom.attempts, perscom.first_attempt and perscom.last_attempt (ISO-8601 UTC
- * with milliseconds, absent with 0 attempts), perscom.reason.
+ * with milliseconds, absent with 0 attempts), perscom.reason, perscom.request_id (the payload's
+ * request_id: the Kafka header's or the derived one; absent when the message was not rendered)
+ * and perscom.trace_id (the usable Kafka header trace_id; absent when there was none), so that
+ * a replay renders the same payload.
  *
  * Delivery report record: key = the original key; value =
  * {"event":...,"hook":...,"status":204|null,"outcome":"delivered"|"dead_lettered"|"dropped",
@@ -40,6 +43,22 @@ struct br_dead_record {
     int64_t first_attempt_ms; /* wall clock, ms since the epoch; 0 = none: header absent */
     int64_t last_attempt_ms;  /* same */
     enum br_dead_reason reason;
+    const char *request_id;   /* the payload's request_id, or NULL: header absent */
+    const char *trace_id;     /* the Kafka header trace_id, or NULL: header absent */
+};
+
+/* A dead-letter record's perscom.* headers, read back (br_dlrecord_parse). */
+struct br_dead_header {
+    char topic[256];          /* original topic (Kafka names have at most 249 bytes) */
+    int32_t partition;
+    int64_t offset;
+    char hook[256];           /* empty when absent */
+    char event[64];           /* empty when absent */
+    long http_status;         /* 0 when absent */
+    enum br_dead_reason reason;
+    unsigned attempts;
+    char request_id[128];     /* empty when absent */
+    char trace_id[128];       /* empty when absent */
 };
 
 enum br_report_outcome { BR_REPORT_DELIVERED, BR_REPORT_DEAD_LETTERED, BR_REPORT_DROPPED };
@@ -67,6 +86,15 @@ struct br_delivery_report {
 rd_kafka_headers_t *br_dlrecord_headers(const struct br_dead_record *rec);
 
 /*
+ * Reads the perscom.* headers of a dead-letter record (the last of each name counts).
+ * perscom.topic, perscom.partition, perscom.offset and perscom.reason are required; every value
+ * must be UTF-8 text that fits out's fields, numbers whole and in range. Returns 0, or -1 with
+ * a message naming the header at fault ("not a dead-letter record: ...").
+ */
+int br_dlrecord_parse(const rd_kafka_headers_t *headers, struct br_dead_header *out,
+                      char *errstr, size_t errstr_size);
+
+/*
  * The JSON value of a delivery report, NUL-terminated, malloc'd (the caller frees it), its
  * length in *len; NULL with a message when a string is not valid UTF-8.
  */
@@ -75,6 +103,8 @@ char *br_dlrecord_report_json(const struct br_delivery_report *rep, size_t *len,
 
 /* "refused", "exhausted", "undecodable" */
 const char *br_dlrecord_reason_name(enum br_dead_reason reason);
+/* The reason of that name; -1 when it is none of them. */
+int br_dlrecord_reason_parse(const char *name);
 /* "delivered", "dead_lettered", "dropped" */
 const char *br_dlrecord_outcome_name(enum br_report_outcome outcome);
 

@@ -92,6 +92,8 @@ static void dead_send(struct br_loop *loop, struct br_dead_pending *pending)
         .first_attempt_ms = pending->first_attempt_wall_ms,
         .last_attempt_ms = pending->last_attempt_wall_ms,
         .reason = pending->reason,
+        .request_id = message->request_id[0] ? message->request_id : NULL,
+        .trace_id = message->trace_id[0] ? message->trace_id : NULL,
     };
 
     if (message->partition->revoked) {

@@ -214,6 +214,7 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     message = br_message_create(partition, kafka, br_schedule_now_ms());
     snprintf(message->event, sizeof(message->event), "%s", prepared.event);
     snprintf(message->request_id, sizeof(message->request_id), "%s", prepared.request_id);
+    snprintf(message->trace_id, sizeof(message->trace_id), "%s", in.trace_id ? in.trace_id : "");
     if (status == BR_PREPARE_BAD) {
         loop->stats.undeliverable++;
         br_metrics_add(loop->metrics, BR_METRIC_UNDECODABLE, 1);

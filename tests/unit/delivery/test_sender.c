@@ -548,6 +548,8 @@ static void test_connection_refused(void **state)
     if (strncmp(log.items[0].result.error, want, strlen(want)) != 0) {
         fail_msg("error \"%s\", want \"%s...\"", log.items[0].result.error, want);
     }
+    assert_int_equal(log.items[0].result.curl_code, CURLE_COULDNT_CONNECT);
+    assert_int_equal(log.items[0].result.first_byte_us, 0);
     assert_int_equal(br_sender_in_flight(sender), 0);
     br_sender_destroy(sender);
     close(fd);
@@ -612,8 +614,68 @@ static void test_timeout(void **state)
     if (strncmp(log.items[0].result.error, "Operation timed out after", 25) != 0) {
         fail_msg("error \"%s\", want \"Operation timed out after...\"", log.items[0].result.error);
     }
+    assert_int_equal(log.items[0].result.curl_code, CURLE_OPERATION_TIMEDOUT);
     assert_true(log.items[0].result.seconds >= 0.29 && log.items[0].result.seconds < 2.0);
     assert_in_range(took, 290, 2000);
+    br_sender_destroy(sender);
+    server_stop(&server);
+}
+
+/* The curl code, the phase timings and, with capture on, the response's headers and body. */
+static void test_capture_and_timings(void **state)
+{
+    struct server server;
+    struct br_sender *sender = sender_new();
+    struct br_delivery delivery;
+    struct done_log log = {0};
+    const struct br_transfer_result *result;
+    char url[128];
+    char body[] = "{}";
+
+    (void)state;
+    server_start(&server);
+    server.response = "HTTP/1.1 500 Oops\r\nX-Trace: abc\r\nContent-Length: 10\r\n\r\n"
+                      "0123456789";
+    server.close_after = true; /* a new connection each time: every phase is timed */
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/c", server.port);
+
+    /* off by default: nothing kept, the body still counted */
+    delivery_init(&delivery, &plain_hook, BR_METHOD_POST, url, body);
+    start(sender, &delivery, 5000);
+    drive(sender, &server, &log, 1, 5000);
+    assert_int_equal(log.count, 1);
+    result = &log.items[0].result;
+    assert_true(result->transport_ok);
+    assert_int_equal(result->curl_code, CURLE_OK);
+    assert_int_equal(result->http_status, 500);
+    assert_null(result->headers);
+    assert_null(result->body);
+    assert_int_equal(result->headers_len, 0);
+    assert_int_equal(result->body_total, 10);
+
+    /* on: the header lines as received and the first 4 body bytes */
+    br_sender_capture(sender, 4);
+    delivery_init(&delivery, &plain_hook, BR_METHOD_POST, url, body);
+    start(sender, &delivery, 5000);
+    drive(sender, &server, &log, 2, 5000);
+    assert_int_equal(log.count, 2);
+    result = &log.items[1].result;
+    assert_int_equal(result->http_status, 500);
+    assert_non_null(result->headers);
+    assert_int_equal(result->headers_len, strlen("HTTP/1.1 500 Oops\r\nX-Trace: abc\r\n"
+                                                 "Content-Length: 10\r\n\r\n"));
+    assert_memory_equal(result->headers, "HTTP/1.1 500 Oops\r\nX-Trace: abc\r\n", 33);
+    assert_int_equal(result->body_len, 4);
+    assert_memory_equal(result->body, "0123", 4);
+    assert_int_equal(result->body_total, 10);
+    /* plain http: no TLS phase; the others in order, all within the total */
+    assert_int_equal(result->tls_us, 0);
+    assert_true(result->dns_us >= 0);
+    assert_true(result->connect_us >= result->dns_us);
+    assert_true(result->first_byte_us >= result->connect_us);
+    assert_true(result->total_us >= result->first_byte_us);
+    assert_true(result->total_us > 0 && result->total_us < 5000000);
+
     br_sender_destroy(sender);
     server_stop(&server);
 }
@@ -774,6 +836,7 @@ int main(void)
         cmocka_unit_test(test_connection_refused),
         cmocka_unit_test(test_other_schemes),
         cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_capture_and_timings),
         cmocka_unit_test(test_concurrent),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_cancel_and_destroy),

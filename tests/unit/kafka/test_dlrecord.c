@@ -120,7 +120,7 @@ static void test_headers(void **state)
 {
     static const struct {
         struct br_dead_record rec;
-        const char *const headers[24];
+        const char *const headers[28];
     } cases[] = {
         {{.topic = "perscom.t1.records_ranks", .partition = 2, .offset = 41, .hook = "discord",
           .event = "rankrecord.created", .http_status = 400, .error = "HTTP 400", .attempts = 1,
@@ -147,6 +147,17 @@ static void test_headers(void **state)
           "9000000000", "perscom.hook", "slack", "perscom.error", "", "perscom.attempts",
           "4294967295", "perscom.last_attempt", "1999-12-31T23:59:59.999Z", "perscom.reason",
           "exhausted", NULL}},
+        /* the payload's request_id and the Kafka header trace_id, last */
+        {{.topic = "perscom.t1.users", .partition = 1, .offset = 3, .hook = "crm",
+          .event = "user.created", .http_status = 404, .error = "HTTP 404", .attempts = 1,
+          .first_attempt_ms = 1, .last_attempt_ms = 1, .reason = BR_DEAD_REFUSED,
+          .request_id = "6f1c3a52-8d0e-5b7a-9c25-3e41d7f0b9a8", .trace_id = "trace-\u00e9"},
+         {"perscom.topic", "perscom.t1.users", "perscom.partition", "1", "perscom.offset", "3",
+          "perscom.hook", "crm", "perscom.event", "user.created", "perscom.status", "404",
+          "perscom.error", "HTTP 404", "perscom.attempts", "1", "perscom.first_attempt",
+          "1970-01-01T00:00:00.001Z", "perscom.last_attempt", "1970-01-01T00:00:00.001Z",
+          "perscom.reason", "refused", "perscom.request_id",
+          "6f1c3a52-8d0e-5b7a-9c25-3e41d7f0b9a8", "perscom.trace_id", "trace-\u00e9", NULL}},
     };
 
     (void)state;
@@ -159,6 +170,105 @@ static void test_headers(void **state)
     }
 }
 
+/* What br_dlrecord_headers writes, br_dlrecord_parse reads back. */
+static void test_parse_round_trip(void **state)
+{
+    static const struct br_dead_record recs[] = {
+        {.topic = "perscom.t1.records_ranks", .partition = 2, .offset = 41, .hook = "discord",
+         .event = "rankrecord.created", .http_status = 400, .error = "HTTP 400", .attempts = 1,
+         .first_attempt_ms = 1777629600123, .last_attempt_ms = 1777629600123,
+         .reason = BR_DEAD_REFUSED, .request_id = "req-1", .trace_id = "tr-1"},
+        {.topic = "perscom.t1.users", .partition = 0, .offset = 7, .error = "bad magic",
+         .reason = BR_DEAD_UNDECODABLE},
+        {.topic = "t", .partition = 2147483647, .offset = INT64_MAX, .hook = "slack",
+         .attempts = 4294967295u, .reason = BR_DEAD_EXHAUSTED},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+        rd_kafka_headers_t *headers = br_dlrecord_headers(&recs[i]);
+        struct br_dead_header got;
+        char errstr[256] = "";
+
+        if (br_dlrecord_parse(headers, &got, errstr, sizeof(errstr)) != 0) {
+            fail_msg("case %zu: %s", i, errstr);
+        }
+        assert_string_equal(got.topic, recs[i].topic);
+        assert_int_equal(got.partition, recs[i].partition);
+        assert_true(got.offset == recs[i].offset);
+        assert_string_equal(got.hook, recs[i].hook ? recs[i].hook : "");
+        assert_string_equal(got.event, recs[i].event ? recs[i].event : "");
+        assert_int_equal(got.http_status, recs[i].http_status);
+        assert_int_equal(got.reason, recs[i].reason);
+        assert_int_equal(got.attempts, recs[i].attempts);
+        assert_string_equal(got.request_id, recs[i].request_id ? recs[i].request_id : "");
+        assert_string_equal(got.trace_id, recs[i].trace_id ? recs[i].trace_id : "");
+        rd_kafka_headers_destroy(headers);
+    }
+}
+
+static void test_parse_refuses(void **state)
+{
+    static const char long_hook[300] = {[0 ... 298] = 'h'};
+    static const struct {
+        const char *headers[16]; /* name, value pairs; a NULL value: a null header */
+        const char *error;
+    } cases[] = {
+        {{NULL}, "header perscom.topic is missing"},
+        {{"perscom.partition", "0", "perscom.offset", "1", "perscom.reason", "refused"},
+         "header perscom.topic is missing"},
+        {{"perscom.topic", "", "perscom.partition", "0", "perscom.offset", "1",
+          "perscom.reason", "refused"}, "header perscom.topic is empty"},
+        {{"perscom.topic", "t", "perscom.offset", "1", "perscom.reason", "refused"},
+         "header perscom.partition is missing"},
+        {{"perscom.topic", "t", "perscom.partition", "-1", "perscom.offset", "1",
+          "perscom.reason", "refused"}, "header perscom.partition is '-1'"},
+        {{"perscom.topic", "t", "perscom.partition", "2147483648", "perscom.offset", "1",
+          "perscom.reason", "refused"}, "header perscom.partition is '2147483648'"},
+        {{"perscom.topic", "t", "perscom.partition", "0", "perscom.offset", "1x",
+          "perscom.reason", "refused"}, "header perscom.offset is '1x'"},
+        {{"perscom.topic", "t", "perscom.partition", "0", "perscom.offset",
+          "99999999999999999999", "perscom.reason", "refused"}, "header perscom.offset is"},
+        {{"perscom.topic", "t", "perscom.partition", "0", "perscom.offset", "1"},
+         "header perscom.reason is missing"},
+        {{"perscom.topic", "t", "perscom.partition", "0", "perscom.offset", "1",
+          "perscom.reason", "lost"}, "header perscom.reason is 'lost'"},
+        {{"perscom.topic", "t", "perscom.partition", "0", "perscom.offset", "1",
+          "perscom.reason", "refused", "perscom.status", "abc"}, "header perscom.status is"},
+        {{"perscom.topic", "t", "perscom.partition", "0", "perscom.offset", "1",
+          "perscom.reason", "refused", "perscom.hook", long_hook}, "perscom.hook is too long"},
+        {{"perscom.topic", "t", "perscom.partition", "0", "perscom.offset", "1",
+          "perscom.reason", "refused", "perscom.event", "\xff"}, "perscom.event is not text"},
+        {{"perscom.topic", NULL, "perscom.partition", "0", "perscom.offset", "1",
+          "perscom.reason", "refused"}, "header perscom.topic is null"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        rd_kafka_headers_t *headers = rd_kafka_headers_new(8);
+        struct br_dead_header got;
+        char errstr[256] = "";
+
+        for (size_t h = 0; cases[i].headers[h]; h += 2) {
+            rd_kafka_header_add(headers, cases[i].headers[h], -1, cases[i].headers[h + 1],
+                                cases[i].headers[h + 1] ? -1 : 0);
+        }
+        if (br_dlrecord_parse(headers, &got, errstr, sizeof(errstr)) != -1 ||
+            !strstr(errstr, cases[i].error) || strncmp(errstr, "not a dead-letter record: ",
+                                                       26) != 0) {
+            fail_msg("case %zu: \"%s\", want \"not a dead-letter record: ...%s...\"", i,
+                     errstr, cases[i].error);
+        }
+        rd_kafka_headers_destroy(headers);
+    }
+    {
+        struct br_dead_header got;
+        char errstr[256] = "";
+        assert_int_equal(br_dlrecord_parse(NULL, &got, errstr, sizeof(errstr)), -1);
+        assert_string_equal(errstr, "not a dead-letter record: no headers");
+    }
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -166,6 +276,11 @@ static void test_names(void **state)
     assert_string_equal(br_dlrecord_reason_name(BR_DEAD_EXHAUSTED), "exhausted");
     assert_string_equal(br_dlrecord_reason_name(BR_DEAD_UNDECODABLE), "undecodable");
     assert_string_equal(br_dlrecord_reason_name((enum br_dead_reason)99), "unknown");
+    assert_int_equal(br_dlrecord_reason_parse("refused"), BR_DEAD_REFUSED);
+    assert_int_equal(br_dlrecord_reason_parse("exhausted"), BR_DEAD_EXHAUSTED);
+    assert_int_equal(br_dlrecord_reason_parse("undecodable"), BR_DEAD_UNDECODABLE);
+    assert_int_equal(br_dlrecord_reason_parse("unknown"), -1);
+    assert_int_equal(br_dlrecord_reason_parse(""), -1);
     assert_string_equal(br_dlrecord_outcome_name(BR_REPORT_DELIVERED), "delivered");
     assert_string_equal(br_dlrecord_outcome_name(BR_REPORT_DEAD_LETTERED), "dead_lettered");
     assert_string_equal(br_dlrecord_outcome_name(BR_REPORT_DROPPED), "dropped");
@@ -178,6 +293,8 @@ int main(void)
         cmocka_unit_test(test_format_time),
         cmocka_unit_test(test_report_json),
         cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_parse_round_trip),
+        cmocka_unit_test(test_parse_refuses),
         cmocka_unit_test(test_names),
     };
 
