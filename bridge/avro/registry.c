@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/url.h"
 
 /* A schema answer larger than this is refused. */
@@ -63,14 +64,6 @@ struct br_registry {
     size_t missing_count;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct missing *missing_find(struct br_registry *registry, int32_t id)
 {
     for (size_t i = 0; i < registry->missing_count; i++) {
@@ -100,7 +93,7 @@ static void missing_note(struct br_registry *registry, int32_t id, const char *m
         entry->delay_ms = entry->delay_ms * 2 > NEGATIVE_MAX_MS ? NEGATIVE_MAX_MS
                                                                 : entry->delay_ms * 2;
     }
-    entry->retry_ms = now_ms() + entry->delay_ms;
+    entry->retry_ms = br_clock_monotonic_ms() + entry->delay_ms;
     snprintf(entry->message, sizeof(entry->message), "%s", message);
 }
 
@@ -114,7 +107,7 @@ static bool missing_known(struct br_registry *registry, int32_t id, char *errstr
     if (!entry) {
         return false;
     }
-    now = now_ms();
+    now = br_clock_monotonic_ms();
     if (now >= entry->retry_ms) {
         return false;
     }

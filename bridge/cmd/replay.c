@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "cmd/cmd.h"
 #include "cmd/cmdutil.h"
 #include "cmd/replaystate.h"
@@ -75,22 +76,6 @@ struct options {
     unsigned attempts;
     bool dry_run;
 };
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int usage(const char *fmt, const char *value)
 {
@@ -334,7 +319,7 @@ static int scan(struct br_replay *replay)
         total += (uint64_t)(replay->end[s] - replay->start[s]);
     }
     br_progress_init(&replay->progress, stderr, isatty(STDERR_FILENO), "scan", total,
-                     monotonic_ms());
+                     br_clock_monotonic_ms());
     for (size_t s = 0; s < count; s++) {
         int64_t offset = replay->start[s];
         while (offset < replay->end[s]) {
@@ -391,7 +376,7 @@ static int scan(struct br_replay *replay)
                 goto too_many;
             }
             rd_kafka_message_destroy(message);
-            br_progress_update(&replay->progress, read, monotonic_ms());
+            br_progress_update(&replay->progress, read, br_clock_monotonic_ms());
             continue;
 too_many:
             rd_kafka_message_destroy(message);
@@ -449,7 +434,7 @@ static int send_phase(struct br_replay *replay, size_t first)
 {
     br_progress_init(&replay->progress, stderr, isatty(STDERR_FILENO),
                      replay->dry_run ? "dry run" : "replay", replay->index.count - first,
-                     monotonic_ms());
+                     br_clock_monotonic_ms());
     for (size_t i = first; i < replay->index.count; i++) {
         const struct br_replay_entry *entry = &replay->index.entries[i];
         enum br_replay_outcome outcome;
@@ -500,7 +485,7 @@ static int send_phase(struct br_replay *replay, size_t first)
         if (!replay->dry_run && commit_progress(replay, i, false) != 0) {
             return -1;
         }
-        br_progress_update(&replay->progress, i + 1 - first, monotonic_ms());
+        br_progress_update(&replay->progress, i + 1 - first, br_clock_monotonic_ms());
     }
     br_progress_clear(&replay->progress);
     if (!replay->dry_run && commit_progress(replay, 0, true) != 0) {
@@ -666,7 +651,7 @@ int br_cmd_replay(int argc, char **argv)
     if (!conf) {
         return BR_EXIT_CONFIG;
     }
-    rc = check_options(&opt, conf, wall_ms());
+    rc = check_options(&opt, conf, br_clock_wall_ms());
     if (rc != 0) {
         goto done;
     }
@@ -683,7 +668,7 @@ int br_cmd_replay(int argc, char **argv)
     replay.dry_run = opt.dry_run;
     replay.attempts = opt.attempts;
     replay.stop_fd = fd;
-    replay.random = (uint64_t)wall_ms() * 2654435761u | 1;
+    replay.random = (uint64_t)br_clock_wall_ms() * 2654435761u | 1;
     if (setup(&replay, &opt, errstr, sizeof(errstr)) != 0) {
         fprintf(stderr, "perscom-bridge replay: %s\n", errstr);
         goto done;

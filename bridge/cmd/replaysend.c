@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "cmd/cmdutil.h"
 #include "cmd/oneshot.h"
 #include "cmd/replaystate.h"
@@ -22,22 +23,6 @@
 #include "loop/message.h"
 
 #define DEAD_LETTER_WAIT_MS 30000
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint64_t next_random(struct br_replay *replay)
 {
@@ -52,10 +37,10 @@ static uint64_t next_random(struct br_replay *replay)
 
 bool br_replay_sleep(struct br_replay *replay, int64_t ms)
 {
-    int64_t until = monotonic_ms() + ms;
+    int64_t until = br_clock_monotonic_ms() + ms;
 
     while (!replay->interrupted) {
-        int64_t left = until - monotonic_ms();
+        int64_t left = until - br_clock_monotonic_ms();
         struct pollfd pfd = {.fd = replay->stop_fd, .events = POLLIN};
         if (left <= 0) {
             return true;
@@ -129,7 +114,7 @@ static int dead_letter_again(struct br_replay *replay, const rd_kafka_message_t 
                              struct br_dead_record *rec, char *errstr, size_t errstr_size)
 {
     struct dead_wait wait = {0};
-    int64_t deadline = monotonic_ms() + DEAD_LETTER_WAIT_MS;
+    int64_t deadline = br_clock_monotonic_ms() + DEAD_LETTER_WAIT_MS;
 
     rec->key = message->key;
     rec->key_len = message->key_len;
@@ -139,7 +124,7 @@ static int dead_letter_again(struct br_replay *replay, const rd_kafka_message_t 
                            &wait, errstr, errstr_size) != 0) {
         return -1;
     }
-    while (!wait.done && monotonic_ms() < deadline) {
+    while (!wait.done && br_clock_monotonic_ms() < deadline) {
         br_deadletter_flush(replay->deadletter, 500);
     }
     if (!wait.done || !wait.ok) {
@@ -167,12 +152,12 @@ static enum sent send_request(struct br_replay *replay, const struct br_request 
 {
     const struct br_conf_hook *hook = request->hook;
     struct br_retry_policy policy = hook->retry;
-    int64_t first_mono = monotonic_ms();
+    int64_t first_mono = br_clock_monotonic_ms();
 
     policy.max_attempts = replay->attempts;
     policy.max_age_ms = 0;
     memset(log, 0, sizeof(*log));
-    log->first_ms = wall_ms();
+    log->first_ms = br_clock_wall_ms();
     for (;;) {
         struct br_oneshot_result sent;
         enum br_outcome outcome;
@@ -184,7 +169,7 @@ static enum sent send_request(struct br_replay *replay, const struct br_request 
             return SENT_BROKEN;
         }
         log->attempts++;
-        log->last_ms = wall_ms();
+        log->last_ms = br_clock_wall_ms();
         if (sent.transfer.transport_ok) {
             log->status = sent.transfer.http_status;
             snprintf(log->error, sizeof(log->error), "HTTP %ld", sent.transfer.http_status);
@@ -194,13 +179,13 @@ static enum sent send_request(struct br_replay *replay, const struct br_request 
         outcome = br_retry_classify(sent.transfer.transport_ok, sent.transfer.http_status);
         if (sent.transfer.retry_after[0]) {
             br_retry_after_parse(sent.transfer.retry_after, strlen(sent.transfer.retry_after),
-                                 wall_ms() / 1000, policy.retry_after_max_ms, &retry_after);
+                                 br_clock_wall_ms() / 1000, policy.retry_after_max_ms, &retry_after);
         }
         br_oneshot_finish(&sent);
         if (outcome == BR_OUTCOME_OK) {
             return SENT_OK;
         }
-        verdict = br_retry_decide(&policy, log->attempts, first_mono, monotonic_ms(), outcome,
+        verdict = br_retry_decide(&policy, log->attempts, first_mono, br_clock_monotonic_ms(), outcome,
                                   retry_after, next_random(replay), &delay);
         if (verdict == BR_VERDICT_PERMANENT || verdict == BR_VERDICT_EXHAUSTED) {
             log->reason = verdict == BR_VERDICT_PERMANENT ? BR_DEAD_REFUSED : BR_DEAD_EXHAUSTED;

@@ -5,20 +5,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
+
 int64_t br_schedule_now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return br_clock_monotonic_ms();
 }
 
 int64_t br_schedule_wall_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return br_clock_wall_ms();
 }
 
 void br_schedule_init(struct br_schedule *schedule, uint64_t seed)
