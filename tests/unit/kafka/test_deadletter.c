@@ -783,6 +783,9 @@ static void test_gives_up_after_exit_time(void **state)
                                       RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED);
     conf.brokers = cl->brokers;
     conf.producer_failure_exit_ms = 1500;
+    /* the first failure comes after the create: time from there (librdkafka 2.8 takes about a
+     * second to destroy the failed producer before the restart can be seen, 2.0.2 none) */
+    first_failure = now_ms();
     dl = br_deadletter_create(&conf, -1, errstr, sizeof(errstr));
     if (!dl) {
         fail_msg("create: %s", errstr);
@@ -790,14 +793,14 @@ static void test_gives_up_after_exit_time(void **state)
     want.dl = dl;
     want.restarts = 1;
     serve_until(dl, br_deadletter_wake_fd(dl), restarted, &want, 5000);
-    first_failure = now_ms();
     assert_int_equal(br_deadletter_restarts(dl), 1);
     assert_false(br_deadletter_gave_up(dl));
     serve_until(dl, br_deadletter_wake_fd(dl), gave_up, dl, 5000);
     elapsed = now_ms() - first_failure;
     assert_true(br_deadletter_gave_up(dl));
-    if (elapsed < 1400 || elapsed > 2500) {
-        fail_msg("gave up %lld ms after the first failure, want 1500", (long long)elapsed);
+    if (elapsed < 1500 || elapsed > 3500) {
+        fail_msg("gave up %lld ms after the create, want 1500 after the first failure",
+                 (long long)elapsed);
     }
     assert_true(br_deadletter_failing(dl, errstr, sizeof(errstr)));
     if (!strstr(errstr, "the bridge stops in 0 s")) {
