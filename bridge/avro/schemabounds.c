@@ -2,7 +2,7 @@
  * The walk below follows avro-c 1.11.1's own parser (schema.c, avro_schema_from_json_t): the
  * same JSON keys, the same namespaces, the same resolution of names, so that what it measures
  * is what avro-c would build. What avro-c refuses anyway (a missing name, an unknown type) is
- * let through for avro-c to name.
+ * let through for avro-c to name, except a name declared twice: avro-c leaks memory on it.
  */
 #include "avro/schemabounds.h"
 
@@ -101,6 +101,10 @@ static int declare(struct walk *walk, json_t *json, const char *parent_ns, char 
 
         snprintf(ns, ns_size, "%s", space ? space : "");
         qualify(name, space, full, full_size);
+    }
+    if (json_object_get(walk->index, full)) {
+        /* avro-c refuses it too, but leaks the type it was building (avro-c 1.11.1) */
+        return refuse(walk, "type %s declared twice", full);
     }
     grown = realloc(walk->named, (walk->named_count + 1) * sizeof(*grown));
     if (!grown) {

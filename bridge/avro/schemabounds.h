@@ -24,8 +24,8 @@
 #define BR_SCHEMABOUNDS_MAX_FIXED_BYTES (1024u * 1024) /* bytes of fixed types in them */
 
 /*
- * Returns 0 when text[0..len) is within every bound above, or -1 with the first bound it
- * passes in errstr ("fixed F: 2000000000 bytes (at most 65536)"). A text that is not
+ * Returns 0 when text[0..len) is within every bound above (and declares no name twice, which
+ * avro-c refuses but leaks memory on), or -1 with the first bound it passes in errstr ("fixed F: 2000000000 bytes (at most 65536)"). A text that is not
  * JSON, or not a schema avro-c accepts, may pass: avro-c says what is wrong with it then; what
  * is checked here is only what avro-c would build from it.
  */

@@ -106,6 +106,11 @@ static void test_cases(void **state)
          "{\"name\":\"x\",\"type\":\"long\"}]}},{\"name\":\"s\",\"type\":\"t.R\"},"
          "{\"name\":\"t\",\"type\":\"R\"}",
          NULL},
+        /* a name declared twice (avro-c refuses it, and leaks what it was building) */
+        {"{\"name\":\"a\",\"type\":{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+         "{\"name\":\"x\",\"type\":\"long\"}]}},"
+         "{\"name\":\"b\",\"type\":{\"type\":\"fixed\",\"name\":\"t.R\",\"size\":1}}",
+         "type t.R declared twice"},
         /* unions */
         {"{\"name\":\"u\",\"type\":[\"null\",\"int\",\"long\",\"string\",\"bytes\",\"float\","
          "\"double\",\"boolean\"]}",
