@@ -19,7 +19,7 @@
            in each other), and answers that are not one;
   logical/ a resource byte, a column count, (column, type) byte pairs and a value written with
            the schema they make (fuzz_logical.c; its table of column types is read from that
-           file, so the two cannot drift apart).
+           file, so the two cannot drift apart): eight columns at a time, and every type alone.
 
 Deterministic; run from anywhere: python3 tests/fuzz/make_seeds.py (needs fastavro).
 """
@@ -392,19 +392,22 @@ def logical_value(schema, n):
 
 
 def logical_seeds():
-    """fuzz_logical.c's inputs: every column type in some seed, with a value written for it."""
+    """fuzz_logical.c's inputs: every column type alone (a refused one stops a row at its
+    column), and eight at a time, with values written for them."""
     out = fresh('logical')
     types = logical_types()
     per_seed = 8
-    for k in range((len(types) + per_seed - 1) // per_seed + 6):
+    singles = [[index] for index in range(len(types))]
+    mixed = [[(k * per_seed + i) % len(types) for i in range(per_seed)]
+             for k in range((len(types) + per_seed - 1) // per_seed + 6)]
+    for k, indexes in enumerate(mixed + singles):
         resource = k % 10
-        top = 0 if k < len(types) // per_seed + 3 else 1 + k % 3
+        top = 0 if k < len(types) // per_seed + 3 or k >= len(mixed) else 1 + k % 3
         op = 'cud'[k % 3]
         pairs = []
         columns = []
-        for i in range(per_seed):
-            index = (k * per_seed + i) % len(types)
-            nullable = (k + i) % 3 == 0
+        for i, index in enumerate(indexes):
+            nullable = (k + i) % 3 == 0 and len(indexes) > 1
             pairs += [i * 3 + k, index | (0x80 if nullable else 0)]
             text = types[index].replace('%d', str(i))
             column = json.loads(text)
@@ -420,8 +423,9 @@ def logical_seeds():
                   'op': op, 'ts_ms': 1777629600123}
         buf = io.BytesIO()
         fastavro.schemaless_writer(buf, fastavro.parse_schema(strip_logical(schema)), record)
-        head = bytes([resource + 10 * top, per_seed - 1] + pairs)
-        write(os.path.join(out, f'logical-{k:02d}-{op}.bin'), head + buf.getvalue())
+        head = bytes([resource + 10 * top, len(indexes) - 1] + pairs)
+        stem = f'logical-{k:02d}' if k < len(mixed) else f'logical-type-{indexes[0]:02d}'
+        write(os.path.join(out, f'{stem}-{op}.bin'), head + buf.getvalue())
 
 
 def main():
