@@ -7,6 +7,9 @@ struct scan {
     const uint8_t *p;
     size_t left;
     size_t elements_left; /* array items and map entries still allowed */
+    size_t values_left;   /* values of any kind still allowed */
+    size_t max_values;
+    int too_big;          /* values_left ran out */
     char *errstr;
     size_t errstr_size;
 };
@@ -111,6 +114,12 @@ static int datum(struct scan *scan, avro_schema_t schema, int depth)
     if (depth > BR_AVROCHECK_MAX_DEPTH) {
         return fail(scan, "nested too deeply");
     }
+    if (scan->values_left == 0) {
+        scan->too_big = 1;
+        snprintf(scan->errstr, scan->errstr_size, "more than %zu values", scan->max_values);
+        return -1;
+    }
+    scan->values_left--;
     switch (avro_typeof(schema)) {
     case AVRO_NULL:
         return 0;
@@ -178,21 +187,24 @@ static int datum(struct scan *scan, avro_schema_t schema, int depth)
     }
 }
 
-int br_avrocheck_datum(avro_schema_t schema, const void *buf, size_t len, size_t *used,
-                       char *errstr, size_t errstr_size)
+enum br_avrocheck_status br_avrocheck_datum(avro_schema_t schema, const void *buf, size_t len,
+                                            size_t max_values, size_t *used, char *errstr,
+                                            size_t errstr_size)
 {
     struct scan scan = {
         .p = buf,
         .left = len,
         /* items of non-empty types need a byte each; the slack bounds empty ones (null) */
         .elements_left = len + 4096,
+        .values_left = max_values,
+        .max_values = max_values,
         .errstr = errstr,
         .errstr_size = errstr_size,
     };
 
     if (datum(&scan, schema, 0) != 0) {
-        return -1;
+        return scan.too_big ? BR_AVROCHECK_TOO_BIG : BR_AVROCHECK_CORRUPT;
     }
     *used = len - scan.left;
-    return 0;
+    return BR_AVROCHECK_OK;
 }

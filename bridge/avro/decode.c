@@ -12,6 +12,7 @@
 #include "avro/avrojson.h"
 #include "avro/dbzvalue.h"
 #include "avro/logical.h"
+#include "avro/schemabounds.h"
 #include "avro/timecols.h"
 
 /* Larger values are refused before any parsing. */
@@ -21,10 +22,15 @@ enum side { SIDE_BEFORE, SIDE_AFTER };
 
 static const char *const side_names[] = {"before", "after"};
 
-/* One parsed writer schema: by registry id (text NULL) or by topic schema text. */
+/*
+ * One writer schema: by registry id (text NULL) or by topic schema text. A schema that cannot
+ * be built is kept too, with the reason (failure), so that it is refused at once the next
+ * time instead of being parsed again for every message.
+ */
 struct schema_entry {
     int32_t id;
     char *text;
+    char *failure;                 /* why it cannot be used; NULL when it can */
     avro_schema_t schema;
     avro_value_iface_t *iface;
     avro_value_t value; /* reused for every message of this schema */
@@ -38,6 +44,7 @@ struct schema_entry {
 
 struct br_decoder {
     struct br_registry *registry;
+    size_t max_elements;           /* Avro values per message */
     struct schema_entry **entries;
     size_t count;
 };
@@ -57,32 +64,72 @@ static enum br_decode_status bad(char *errstr, size_t errstr_size, const char *f
 
 /* ---- schema cache ---- */
 
+/* Gives back what avro-c built for entry. */
+static void entry_drop_avro(struct schema_entry *entry)
+{
+    if (entry->value.iface) {
+        avro_value_decref(&entry->value);
+        entry->value.iface = NULL;
+    }
+    if (entry->iface) {
+        avro_value_iface_decref(entry->iface);
+        entry->iface = NULL;
+    }
+    if (entry->schema) {
+        avro_schema_decref(entry->schema);
+        entry->schema = NULL;
+    }
+}
+
 static void entry_destroy(struct schema_entry *entry)
 {
     if (!entry) {
         return;
     }
-    if (entry->value.iface) {
-        avro_value_decref(&entry->value);
-    }
-    if (entry->iface) {
-        avro_value_iface_decref(entry->iface);
-    }
-    if (entry->schema) {
-        avro_schema_decref(entry->schema);
-    }
+    entry_drop_avro(entry);
     free(entry->kinds[0]);
     free(entry->kinds[1]);
     free(entry->logical[0]);
     free(entry->logical[1]);
     free(entry->text);
+    free(entry->failure);
     free(entry);
 }
 
-static struct schema_entry *entry_create(int32_t id, const char *text, int keep_text,
-                                         char *errstr, size_t errstr_size)
+/* Builds the avro-c schema, class and value of text; 0, or -1 with the reason in errstr. */
+static int entry_build(struct schema_entry *entry, const char *text, char *errstr,
+                       size_t errstr_size)
+{
+    char why[256];
+
+    /* before avro-c allocates anything: it trusts every size a schema declares */
+    if (br_schemabounds_check(text, strlen(text), why, sizeof(why)) != 0) {
+        snprintf(errstr, errstr_size, "schema over a limit: %s", why);
+        return -1;
+    }
+    if (avro_schema_from_json_length(text, strlen(text), &entry->schema) != 0) {
+        snprintf(errstr, errstr_size, "bad schema: %s", avro_strerror());
+        entry->schema = NULL;
+        return -1;
+    }
+    entry->iface = avro_generic_class_from_schema(entry->schema);
+    if (!entry->iface) {
+        snprintf(errstr, errstr_size, "bad schema: %s", avro_strerror());
+        return -1;
+    }
+    if (avro_generic_value_new(entry->iface, &entry->value) != 0) {
+        snprintf(errstr, errstr_size, "bad schema: %s", avro_strerror());
+        entry->value.iface = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* The entry of text; one that cannot be used has its reason in failure. */
+static struct schema_entry *entry_create(int32_t id, const char *text, int keep_text)
 {
     struct schema_entry *entry = calloc(1, sizeof(*entry));
+    char why[512];
 
     if (!entry) {
         abort();
@@ -94,20 +141,14 @@ static struct schema_entry *entry_create(int32_t id, const char *text, int keep_
             abort();
         }
     }
-    if (avro_schema_from_json_length(text, strlen(text), &entry->schema) != 0) {
-        snprintf(errstr, errstr_size, "bad schema: %s", avro_strerror());
-        entry->schema = NULL;
-        goto fail;
-    }
-    entry->iface = avro_generic_class_from_schema(entry->schema);
-    if (!entry->iface) {
-        snprintf(errstr, errstr_size, "bad schema: %s", avro_strerror());
-        goto fail;
-    }
-    if (avro_generic_value_new(entry->iface, &entry->value) != 0) {
-        snprintf(errstr, errstr_size, "bad schema: %s", avro_strerror());
-        entry->value.iface = NULL;
-        goto fail;
+    if (entry_build(entry, text, why, sizeof(why)) != 0) {
+        /* only the reason is kept */
+        entry_drop_avro(entry);
+        entry->failure = strdup(why);
+        if (!entry->failure) {
+            abort();
+        }
+        return entry;
     }
     entry->kinds[SIDE_BEFORE] = br_timecols_classify(text, "before", &entry->kind_count[0]);
     entry->kinds[SIDE_AFTER] = br_timecols_classify(text, "after", &entry->kind_count[1]);
@@ -115,9 +156,6 @@ static struct schema_entry *entry_create(int32_t id, const char *text, int keep_
     entry->logical[SIDE_AFTER] = br_logical_classify(text, "after", &entry->logical_count[1]);
     entry->debezium = br_dbzvalue_reason(text, &entry->skip);
     return entry;
-fail:
-    entry_destroy(entry);
-    return NULL;
 }
 
 static void cache_add(struct br_decoder *decoder, struct schema_entry *entry)
@@ -139,31 +177,32 @@ static enum br_decode_status schema_by_id(struct br_decoder *decoder, int32_t id
     const char *text = NULL;
     char why[512];
     enum br_registry_status status;
-    struct schema_entry *entry;
+    struct schema_entry *entry = NULL;
 
-    for (size_t i = 0; i < decoder->count; i++) {
+    for (size_t i = 0; i < decoder->count && !entry; i++) {
         if (!decoder->entries[i]->text && decoder->entries[i]->id == id) {
-            *out = decoder->entries[i];
-            return BR_DECODE_OK;
+            entry = decoder->entries[i];
         }
     }
-    if (!decoder->registry) {
-        return bad(errstr, errstr_size, "schema id %d: no schema registry configured", id);
-    }
-    why[0] = '\0';
-    status = br_registry_schema(decoder->registry, id, &text, why, sizeof(why));
-    if (status == BR_REGISTRY_NOT_FOUND) {
-        return bad(errstr, errstr_size, "unknown schema id %d", id);
-    }
-    if (status != BR_REGISTRY_OK) {
-        snprintf(errstr, errstr_size, "schema id %d: %s", id, why);
-        return BR_DECODE_RETRY;
-    }
-    entry = entry_create(id, text, 0, why, sizeof(why));
     if (!entry) {
-        return bad(errstr, errstr_size, "schema id %d: %s", id, why);
+        if (!decoder->registry) {
+            return bad(errstr, errstr_size, "schema id %d: no schema registry configured", id);
+        }
+        why[0] = '\0';
+        status = br_registry_schema(decoder->registry, id, &text, why, sizeof(why));
+        if (status == BR_REGISTRY_NOT_FOUND) {
+            return bad(errstr, errstr_size, "unknown schema id %d", id);
+        }
+        if (status != BR_REGISTRY_OK) {
+            snprintf(errstr, errstr_size, "schema id %d: %s", id, why);
+            return BR_DECODE_RETRY;
+        }
+        entry = entry_create(id, text, 0);
+        cache_add(decoder, entry);
     }
-    cache_add(decoder, entry);
+    if (entry->failure) {
+        return bad(errstr, errstr_size, "schema id %d: %s", id, entry->failure);
+    }
     *out = entry;
     return BR_DECODE_OK;
 }
@@ -172,20 +211,20 @@ static enum br_decode_status schema_by_text(struct br_decoder *decoder, const ch
                                             struct schema_entry **out, char *errstr,
                                             size_t errstr_size)
 {
-    char why[512];
-    struct schema_entry *entry;
+    struct schema_entry *entry = NULL;
 
-    for (size_t i = 0; i < decoder->count; i++) {
+    for (size_t i = 0; i < decoder->count && !entry; i++) {
         if (decoder->entries[i]->text && strcmp(decoder->entries[i]->text, text) == 0) {
-            *out = decoder->entries[i];
-            return BR_DECODE_OK;
+            entry = decoder->entries[i];
         }
     }
-    entry = entry_create(0, text, 1, why, sizeof(why));
     if (!entry) {
-        return bad(errstr, errstr_size, "topic schema: %s", why);
+        entry = entry_create(0, text, 1);
+        cache_add(decoder, entry);
     }
-    cache_add(decoder, entry);
+    if (entry->failure) {
+        return bad(errstr, errstr_size, "topic schema: %s", entry->failure);
+    }
     *out = entry;
     return BR_DECODE_OK;
 }
@@ -198,7 +237,13 @@ struct br_decoder *br_decoder_create(struct br_registry *registry)
         abort();
     }
     decoder->registry = registry;
+    decoder->max_elements = (size_t)BR_CONF_MAX_ELEMENTS_DEFAULT;
     return decoder;
+}
+
+void br_decoder_set_max_elements(struct br_decoder *decoder, size_t max_elements)
+{
+    decoder->max_elements = max_elements > 0 ? max_elements : (size_t)BR_CONF_MAX_ELEMENTS_DEFAULT;
 }
 
 void br_decoder_destroy(struct br_decoder *decoder)
@@ -495,7 +540,13 @@ enum br_decode_status br_decode_message(struct br_decoder *decoder,
         out->skip = entry->skip;
         return BR_DECODE_SKIP;
     }
-    if (br_avrocheck_datum(entry->schema, bytes, len, &used, why, sizeof(why)) != 0) {
+    switch (br_avrocheck_datum(entry->schema, bytes, len, decoder->max_elements, &used, why,
+                               sizeof(why))) {
+    case BR_AVROCHECK_OK:
+        break;
+    case BR_AVROCHECK_TOO_BIG:
+        return bad(errstr, errstr_size, "message over a limit: %s (limits.max_elements)", why);
+    case BR_AVROCHECK_CORRUPT:
         return bad(errstr, errstr_size, "corrupt Avro: %s", why);
     }
     if (used != len) {

@@ -230,8 +230,7 @@ static int prepare(struct br_registry *registry, const char *url, struct answer 
     return rc;
 }
 
-/* {"schema": "..."} -> a malloc'd copy of the schema text, or NULL. */
-static char *schema_of(const char *data, size_t len, char *errstr, size_t errstr_size)
+char *br_registry_answer_schema(const char *data, size_t len, char *errstr, size_t errstr_size)
 {
     json_error_t error;
     json_t *root = json_loadb(data, len, 0, &error);
@@ -318,8 +317,8 @@ static enum br_registry_status conclude(struct br_registry *registry, CURLcode c
         snprintf(errstr, errstr_size, "schema registry: %s: HTTP status %ld", fetch->shown, http);
         return BR_REGISTRY_UNAVAILABLE;
     }
-    text = schema_of(fetch->answer.data ? fetch->answer.data : "", fetch->answer.len, errstr,
-                     errstr_size);
+    text = br_registry_answer_schema(fetch->answer.data ? fetch->answer.data : "",
+                                     fetch->answer.len, errstr, errstr_size);
     if (!text) {
         return BR_REGISTRY_UNAVAILABLE;
     }

@@ -34,6 +34,13 @@ enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t
                                            const char **schema_json, char *errstr,
                                            size_t errstr_size);
 
+/*
+ * The schema text of a registry's answer to GET /schemas/ids/{id} ({"schema": "..."}, at most
+ * 4 MiB): a malloc'd copy, or NULL with the reason in errstr. What the text declares is
+ * checked when it is built (decode.c, schemabounds.h), not here.
+ */
+char *br_registry_answer_schema(const char *data, size_t len, char *errstr, size_t errstr_size);
+
 /* Switches to the asynchronous mode (the run loop's): one fetch at a time, never blocking. */
 void br_registry_set_async(struct br_registry *registry);
 /* Drives the fetch in flight without waiting; true when one has just finished. */

@@ -36,6 +36,11 @@ struct br_kv {
     char *value;
 };
 
+/* limits: the defaults of max_body_bytes and max_elements (docs/configuration.md derives them
+ * from the largest real PERSCOM row). */
+#define BR_CONF_MAX_BODY_BYTES_DEFAULT (8L * 1024 * 1024)
+#define BR_CONF_MAX_ELEMENTS_DEFAULT 100000L
+
 /* The most secrets one hook may list (during a rotation, usually two). */
 #define BR_CONF_SECRETS_MAX 8
 
@@ -139,6 +144,10 @@ struct br_conf {
     long retry_after_max_ms;     /* cap on Retry-After; default 300000 */
     enum br_tls_version hooks_tls_min; /* delivery.tls_min_version */
     long probe_after_failures;   /* failures that put a hook behind one probe; 0 = never; 5 */
+
+    /* limits (optional): a message over one is undeliverable (dead-lettered with the reason) */
+    long max_body_bytes; /* rendered JSON body, and a GET's query string; default 8 MiB */
+    long max_elements;   /* Avro values decoded per message; default 100000 */
 
     /* dead_letter, delivery_report (optional) */
     char *dead_letter_topic;  /* NULL: dead_letter_policy applies */

@@ -274,6 +274,18 @@ static const struct br_yamlconf_key delivery_keys[] = {
 static const struct br_yamlconf_section delivery_section = {delivery_keys, COUNT(delivery_keys),
                                                             br_confcheck_delivery};
 
+/* Defaults derived in docs/configuration.md ("limits") from the largest real PERSCOM row. */
+static const struct br_yamlconf_key limits_keys[] = {
+    {.key = "max_body_bytes", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, max_body_bytes), .def = BR_CONF_MAX_BODY_BYTES_DEFAULT,
+     .min = 1024, .max = 1L << 30,
+     .doc = "largest JSON body (and GET query string) a message may render to"},
+    {.key = "max_elements", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, max_elements), .def = BR_CONF_MAX_ELEMENTS_DEFAULT,
+     .min = 100, .max = 100000000, .doc = "most Avro values a message may be made of"},
+};
+static const struct br_yamlconf_section limits_section = {limits_keys, COUNT(limits_keys), NULL};
+
 static const struct br_yamlconf_key dead_letter_keys[] = {
     [BR_CONFKEYS_DEAD_LETTER_TOPIC] =
         {.key = "topic", .kind = BR_YAMLCONF_STRING,
@@ -338,6 +350,8 @@ static const struct br_yamlconf_key root_keys[] = {
     {.key = "log_format", .kind = BR_YAMLCONF_ENUM, .offset = FIELD(struct br_conf, log_format),
      .def = BR_LOG_FORMAT_TEXT, .choices = log_format_choices,
      .doc = "text lines, or one JSON object per line"},
+    {.key = "limits", .kind = BR_YAMLCONF_SECTION, .sub = &limits_section,
+     .doc = "how large a message may decode and render"},
     {.key = "dead_letter", .kind = BR_YAMLCONF_SECTION, .sub = &dead_letter_section,
      .doc = "where deliveries that cannot succeed go"},
     {.key = "delivery_report", .kind = BR_YAMLCONF_SECTION, .sub = &report_section,

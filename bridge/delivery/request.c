@@ -23,7 +23,7 @@ int br_request_build(const struct br_conf_hook *hook, const json_t *payload,
     memset(out, 0, sizeof(*out));
     br_buf_init(&json, 0);
     if (payload && br_json_encode(payload, &json, errstr, errstr_size) == 0) {
-        rc = br_request_build_encoded(hook, payload, json.data, json.len, out, errstr,
+        rc = br_request_build_encoded(hook, payload, json.data, json.len, 0, out, errstr,
                                       errstr_size);
     }
     br_buf_finish(&json);
@@ -31,8 +31,8 @@ int br_request_build(const struct br_conf_hook *hook, const json_t *payload,
 }
 
 int br_request_build_encoded(const struct br_conf_hook *hook, const json_t *payload,
-                             const char *json, size_t json_len, struct br_request *out,
-                             char *errstr, size_t errstr_size)
+                             const char *json, size_t json_len, size_t max_query,
+                             struct br_request *out, char *errstr, size_t errstr_size)
 {
     struct br_buf url;
     int rc = -1;
@@ -51,8 +51,15 @@ int br_request_build_encoded(const struct br_conf_hook *hook, const json_t *payl
     if (hook->method == BR_METHOD_GET) {
         struct br_buf query;
 
-        br_buf_init(&query, 0);
+        br_buf_init(&query, max_query);
         if (br_query_build(payload, &query, errstr, errstr_size) != 0) {
+            if (max_query > 0) {
+                char why[256];
+
+                snprintf(why, sizeof(why), "%s", errstr);
+                snprintf(errstr, errstr_size, "%s (at most %zu bytes: limits.max_body_bytes)",
+                         why, max_query);
+            }
             br_buf_finish(&query);
             goto fail;
         }

@@ -30,11 +30,12 @@ int br_request_build(const struct br_conf_hook *hook, const json_t *payload,
                      struct br_request *out, char *errstr, size_t errstr_size);
 /*
  * The same, with payload's JSON encoding (br_json_encode) already made: a message owed to
- * several hooks is encoded once. json is copied (POST body) and signed, not kept.
+ * several hooks is encoded once. json is copied (POST body) and signed, not kept. max_query
+ * bounds a GET's query string (limits.max_body_bytes; 0: the buffer's default limit).
  */
 int br_request_build_encoded(const struct br_conf_hook *hook, const json_t *payload,
-                             const char *json, size_t json_len, struct br_request *out,
-                             char *errstr, size_t errstr_size);
+                             const char *json, size_t json_len, size_t max_query,
+                             struct br_request *out, char *errstr, size_t errstr_size);
 void br_request_finish(struct br_request *request);
 
 /*

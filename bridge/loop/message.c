@@ -51,7 +51,7 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
     struct br_buf json;
 
     memset(out, 0, sizeof(*out));
-    br_buf_init(&json, 0);
+    br_buf_init(&json, (size_t)conf->max_body_bytes);
     if (!topic_conf) {
         snprintf(errstr, errstr_size, "topic %s matches no entry of topics", in->topic);
         return BR_PREPARE_BAD;
@@ -65,6 +65,7 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
                                                       : "Debezium's transaction topic");
         return BR_PREPARE_SKIP;
     }
+    br_decoder_set_max_elements(decoder, (size_t)conf->max_elements);
     decoded = br_decode_message(decoder, topic_conf, in->value, in->len, in->headers, &change,
                                 errstr, errstr_size);
     switch (decoded) {
@@ -111,7 +112,16 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
                 .offset = in->offset,
             };
             payload = br_render_payload(&input, errstr, errstr_size);
-            if (!payload || br_json_encode(payload, &json, errstr, errstr_size) != 0) {
+            if (!payload) {
+                goto done;
+            }
+            /* json's limit is limits.max_body_bytes: encoding stops there */
+            int encoded = br_json_encode(payload, &json, errstr, errstr_size);
+            if (encoded == BR_JSON_OVER_LIMIT) {
+                snprintf(errstr, errstr_size, "message over a limit: its body is larger than %ld "
+                         "bytes (limits.max_body_bytes)", conf->max_body_bytes);
+            }
+            if (encoded != 0) {
                 goto done;
             }
             out->requests = calloc(conf->hook_count, sizeof(*out->requests));
@@ -120,7 +130,8 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
             }
         }
         if (br_request_build_encoded(hook, payload, json.data, json.len,
-                                     &out->requests[out->count], errstr, errstr_size) != 0) {
+                                     (size_t)conf->max_body_bytes, &out->requests[out->count],
+                                     errstr, errstr_size) != 0) {
             goto done;
         }
         /* webhook-id names this message: a request_id from a Kafka header is shared by every

@@ -376,9 +376,12 @@ int br_json_encode(const json_t *value, struct br_buf *out, char *errstr, size_t
         return -1;
     }
     if (encode_value(value, 0, out, errstr, errstr_size) != 0 || out->overflow) {
+        int rc = -1;
+
         if (out->overflow) {
             snprintf(errstr, errstr_size, "JSON output passes the buffer limit of %zu bytes",
                      out->limit);
+            rc = BR_JSON_OVER_LIMIT;
         }
         /* leave out as it was */
         out->len = start;
@@ -386,7 +389,7 @@ int br_json_encode(const json_t *value, struct br_buf *out, char *errstr, size_t
         if (out->data) {
             out->data[start] = '\0';
         }
-        return -1;
+        return rc;
     }
     return 0;
 }

@@ -6,10 +6,14 @@
 
 #include "core/buf.h"
 
+/* br_json_encode's answer when out would pass its limit (out->limit). */
+#define BR_JSON_OVER_LIMIT (-2)
+
 /*
  * Appends the encoding of value to out. Objects keep insertion order; an empty object is
  * written "{}" and an empty array "[]". Strings must be valid UTF-8 (json_encode fails on
- * anything else): returns -1 with a message then, or when out passes its limit.
+ * anything else): returns -1 with a message then, and BR_JSON_OVER_LIMIT with a message when
+ * out would pass its limit. On failure out is left as it was.
  */
 int br_json_encode(const json_t *value, struct br_buf *out, char *errstr, size_t errstr_size);
 

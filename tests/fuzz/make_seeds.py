@@ -18,6 +18,14 @@
            Prometheus and curl, HEAD, queries, other methods and paths, malformed request
            lines, heads over the 1024-byte limit, incomplete heads, non-HTTP bytes, in one piece
            or trickled, alone or behind idle connections, one client or two.
+  schema/  a Schema Registry answer ({"schema": "..."}), a NUL byte and a message value
+           (fuzz_schema.c): every schema above with one of its messages, Debezium's own value
+           schemas, schemas at and over each bound of bridge/avro/schemabounds.h (issue 13's
+           fixed of 2,000,000,000 bytes, records that contain themselves, named records nested
+           in each other), and answers that are not one;
+  logical/ a resource byte, a column count, (column, type) byte pairs and a value written with
+           the schema they make (fuzz_logical.c; its table of column types is read from that
+           file, so the two cannot drift apart): eight columns at a time, and every type alone.
 
 Deterministic; run from anywhere: python3 tests/fuzz/make_seeds.py (needs fastavro).
 """
@@ -26,6 +34,7 @@ import datetime
 import io
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -50,9 +59,12 @@ UTC = datetime.timezone.utc
 
 
 def fresh(name):
+    """The corpus directory name, emptied of seeds; committed reproducers (crash-*) stay."""
     path = os.path.join(CORPUS, name)
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path)
+    os.makedirs(path, exist_ok=True)
+    for entry in os.listdir(path):
+        if not entry.startswith('crash-'):
+            os.remove(os.path.join(path, entry))
     return path
 
 
@@ -184,6 +196,244 @@ def dbz_json_row(row):
     return out
 
 
+def envelope(fields):
+    return {'type': 'record', 'name': 'E', 'namespace': 't',
+            'fields': [{'name': 'op', 'type': 'string'}] + fields}
+
+
+def nested_records(depth, width):
+    """Named records used again by name: L1 is made of 1 + width * (L2) values."""
+    inner = {'type': 'record', 'name': f'L{depth}', 'fields': [{'name': 'v', 'type': 'null'}]}
+    for level in range(depth - 1, 0, -1):
+        inner = {'type': 'record', 'name': f'L{level}',
+                 'fields': [{'name': 'f0', 'type': inner}] +
+                           [{'name': f'f{i}', 'type': f'L{level + 1}'} for i in range(1, width)]}
+    return envelope([{'name': 'e', 'type': inner}])
+
+
+def nested_arrays(depth):
+    t = 'long'
+    for _ in range(depth):
+        t = {'type': 'array', 'items': t}
+    return envelope([{'name': 'a', 'type': t}])
+
+
+def fixed(size, name='F'):
+    return {'type': 'fixed', 'name': name, 'size': size}
+
+
+# Schemas at and over the bounds of bridge/avro/schemabounds.h, with a value for each.
+HOSTILE = {
+    'fixed-2e9': envelope([{'name': 'f', 'type': fixed(2000000000)}]),
+    'fixed-three-2e9': envelope([{'name': f'f{i}', 'type': fixed(2000000000, f'F{i}')}
+                                 for i in range(3)]),
+    'fixed-65536': envelope([{'name': 'f', 'type': fixed(65536)}]),
+    'fixed-65537': envelope([{'name': 'f', 'type': fixed(65537)}]),
+    'fixed-negative': envelope([{'name': 'f', 'type': fixed(-1)}]),
+    'fixed-17-references': envelope([{'name': 'fx', 'type': fixed(65536)}] +
+                                    [{'name': f'g{i}', 'type': 'F'} for i in range(16)]),
+    'record-self': {'type': 'record', 'name': 'R', 'fields': [
+        {'name': 'op', 'type': 'string'}, {'name': 'again', 'type': 'R'}]},
+    'record-self-full-name': envelope([{'name': 'r', 'type': {
+        'type': 'record', 'name': 'R', 'fields': [{'name': 'again', 'type': 't.R'}]}}]),
+    'record-cycle': envelope([{'name': 'a', 'type': {'type': 'record', 'name': 'A', 'fields': [
+        {'name': 'b', 'type': {'type': 'record', 'name': 'B', 'namespace': 'u',
+                               'fields': [{'name': 'a', 'type': 't.A'}]}}]}}]),
+    'record-self-through-union': envelope([{'name': 'r', 'type': {
+        'type': 'record', 'name': 'R', 'fields': [
+            {'name': 'u', 'type': ['null', 'R']},
+            {'name': 'a', 'type': {'type': 'array', 'items': 'R'}},
+            {'name': 'm', 'type': {'type': 'map', 'values': 'R'}}]}}]),
+    'nested-16-4': nested_records(5, 16),
+    'nested-16-3': nested_records(4, 16),
+    'arrays-31': nested_arrays(31),
+    'arrays-32': nested_arrays(32),
+    'union-65': envelope([{'name': 'u', 'type': [
+        {'type': 'record', 'name': f'B{i}', 'fields': [{'name': 'v', 'type': 'int'}]}
+        for i in range(65)]}]),
+    'name-256': envelope([{'name': 'n' * 256, 'type': 'long'}]),
+    'namespace-256': envelope([{'name': 'x', 'type': {
+        'type': 'enum', 'name': 'N', 'namespace': 'n' * 256, 'symbols': ['a']}}]),
+    'enum-and-map': envelope([
+        {'name': 'e', 'type': {'type': 'enum', 'name': 'C', 'symbols': ['a', 'b', 'c']}},
+        {'name': 'm', 'type': {'type': 'map', 'values': ['null', 'string', 'C']}}]),
+}
+# op "c" and enough zero bytes for the fields that follow it
+HOSTILE_VALUE = b'\x02c' + b'\x00' * 16
+
+
+def debezium_value_schemas():
+    """Debezium's schema-change, transaction and heartbeat value schemas (dbzvalue.c)."""
+    return {
+        'heartbeat': {'type': 'record', 'name': 'Heartbeat',
+                      'namespace': 'io.debezium.connector.common',
+                      'fields': [{'name': 'ts_ms', 'type': 'long'}],
+                      'connect.name': 'io.debezium.connector.common.Heartbeat'},
+        'schema-change': {'type': 'record', 'name': 'SchemaChangeValue',
+                          'namespace': 'io.debezium.connector.mariadb',
+                          'fields': [{'name': 'databaseName', 'type': 'string'},
+                                     {'name': 'ddl', 'type': ['null', 'string']}]},
+        'transaction': {'type': 'record',
+                        'name': 'io.debezium.connector.common.TransactionMetadataValue',
+                        'fields': [{'name': 'status', 'type': 'string'},
+                                   {'name': 'id', 'type': 'string'}]},
+    }
+
+
+def answer(schema_text, **extra):
+    return json.dumps(dict({'schema': schema_text}, **extra), separators=(',', ':')).encode()
+
+
+def schema_seeds(decode):
+    """Registry answers + NUL + a message value (fuzz_schema.c)."""
+    out = fresh('schema')
+    files = [(t, os.path.join(ROOT, 'schemas', t + '.avsc')) for t in TABLES]
+    files += [('fixture-debezium_users',
+               os.path.join(ROOT, 'tests', 'unit', 'fixtures', 'decode', 'debezium_users.avsc')),
+              ('kitchen_sink', os.path.join(HERE, 'schemas', 'kitchen_sink.avsc')),
+              ('debezium_events', os.path.join(HERE, 'schemas', 'debezium_events.avsc'))]
+    seeds = sorted(os.listdir(decode))
+    for stem, path in files:
+        with open(path, encoding='utf-8') as f:
+            text = f.read()
+        # the first plain (not framed) decode seed of this schema: its value without the selector
+        plain = [n for n in seeds if n.startswith(stem + '-') and 'confluent' not in n and
+                 'apicurio' not in n] or [n for n in seeds if n.startswith(stem)]
+        with open(os.path.join(decode, plain[0]), 'rb') as f:
+            value = f.read()[1:]
+        write(os.path.join(out, stem + '.bin'), answer(text) + b'\0' + value)
+    write(os.path.join(out, 'answer-with-subject.bin'),
+          answer('"long"', subject='t-value', version=3, id=7, schemaType='AVRO',
+                 references=[]) + b'\0\x02')
+    for name, schema in debezium_value_schemas().items():
+        write(os.path.join(out, 'debezium-' + name + '.bin'),
+              answer(json.dumps(schema)) + b'\0\x02db\x00')
+    for name, schema in HOSTILE.items():
+        write(os.path.join(out, 'bounds-' + name + '.bin'),
+              answer(json.dumps(schema, separators=(',', ':'))) + b'\0' + HOSTILE_VALUE)
+    for name, data in (('not-json', b'{"schema":'), ('no-schema', b'{"error_code":40403}'),
+                       ('schema-not-string', b'{"schema":{"type":"long"}}'),
+                       ('schema-not-json', answer('{"type":'))):
+        write(os.path.join(out, 'answer-' + name + '.bin'), data)
+
+
+def logical_types():
+    """The column types of fuzz_logical.c, read from its `types` table, as C wrote them."""
+    with open(os.path.join(HERE, 'fuzz_logical.c'), encoding='utf-8') as f:
+        source = f.read()
+    table = source[source.index('static const char *const types[] = {'):]
+    table = table[table.index('{') + 1:table.index('\n};')]
+    entries = []
+    current = ''
+    # string literals in order; an entry ends at the comma after its last literal
+    for literal, comma in re.findall(r'"((?:[^"\\]|\\.)*)"(\s*,)?', table):
+        current += literal.replace('\\"', '"').replace('\\\\', '\\')
+        if comma:
+            entries.append(current)
+            current = ''
+    return entries
+
+
+def strip_logical(schema):
+    """The schema without logicalType: fastavro writes the same bytes from plain values."""
+    if isinstance(schema, dict):
+        return {k: strip_logical(v) for k, v in schema.items() if k != 'logicalType'}
+    if isinstance(schema, list):
+        return [strip_logical(v) for v in schema]
+    return schema
+
+
+PLAIN = {'long': 1777629600123456, 'int': 20574, 'string': 'Sgt. \u00e9/\u2603',
+         'boolean': True, 'double': 1.5, 'float': 0.5, 'bytes': b'\x00\xff', 'null': None}
+BY_NAME = {
+    'io.debezium.time.Date': 20574, 'org.apache.kafka.connect.data.Date': -719162,
+    'io.debezium.time.Time': 36000123, 'org.apache.kafka.connect.data.Time': 86399999,
+    'io.debezium.time.MicroTime': 36000123456, 'io.debezium.time.NanoTime': -1999,
+    'io.debezium.time.Year': 2026, 'io.debezium.time.ZonedTime': '10:00:00.5+02:00',
+    'io.debezium.time.Timestamp': 1777629600123, 'io.debezium.time.MicroTimestamp':
+    1777629600123456, 'io.debezium.time.NanoTimestamp': 1777629600123456789,
+    'io.debezium.time.ZonedTimestamp': '2026-05-01T10:00:00.123456+02:00',
+    'org.apache.kafka.connect.data.Timestamp': 1777629600123,
+    'io.debezium.data.Json': '{"rank":"Sgt","n":[1,2.5]}',
+}
+
+
+def logical_value(schema, n):
+    """A value of schema (a column type of fuzz_logical.c) that fastavro can write."""
+    if isinstance(schema, list):
+        return logical_value([b for b in schema if b != 'null'][0], n)
+    if isinstance(schema, str):
+        return PLAIN[schema]
+    base = schema['type']
+    name = schema.get('connect.name')
+    if base == 'record':
+        if name == 'io.debezium.data.VariableScaleDecimal':
+            out = {}
+            for field in schema['fields']:
+                out[field['name']] = 2 if field['name'] == 'scale' else b'\xcf\xc7'
+            return out
+        return {f['name']: logical_value(f['type'], n) for f in schema['fields']}
+    if base == 'fixed':
+        return bytes([0xff if n % 2 else 0x00] * max(schema['size'] - 1, 0)) + \
+            (b'\x05' if schema['size'] else b'')
+    if base == 'array':
+        return [logical_value(schema['items'], n), logical_value(schema['items'], n + 1)]
+    if base == 'map':
+        return {'a': None, 'b': 7}
+    if base == 'enum':
+        return schema['symbols'][n % len(schema['symbols'])]
+    if base == 'bytes' and ('decimal' in (schema.get('logicalType'), name) or
+                            name == 'org.apache.kafka.connect.data.Decimal'):
+        return b'\xcf\xc7' if n % 2 else b'\x00\x30\x39'
+    if name in BY_NAME and isinstance(BY_NAME[name], type(PLAIN[base])) and \
+            (base != 'int' or -2 ** 31 <= BY_NAME[name] < 2 ** 31):
+        return BY_NAME[name]
+    if base == 'int' and schema.get('logicalType') == 'time-millis':
+        return 43200000
+    if base == 'long' and schema.get('logicalType', '').endswith('micros'):
+        return 1777629600123456
+    if base == 'long' and schema.get('logicalType', '').endswith('millis'):
+        return 1777629600123
+    return PLAIN[base]
+
+
+def logical_seeds():
+    """fuzz_logical.c's inputs: every column type alone (a refused one stops a row at its
+    column), and eight at a time, with values written for them."""
+    out = fresh('logical')
+    types = logical_types()
+    per_seed = 8
+    singles = [[index] for index in range(len(types))]
+    mixed = [[(k * per_seed + i) % len(types) for i in range(per_seed)]
+             for k in range((len(types) + per_seed - 1) // per_seed + 6)]
+    for k, indexes in enumerate(mixed + singles):
+        resource = k % 10
+        top = 0 if k < len(types) // per_seed + 3 or k >= len(mixed) else 1 + k % 3
+        op = 'cud'[k % 3]
+        pairs = []
+        columns = []
+        for i, index in enumerate(indexes):
+            nullable = (k + i) % 3 == 0 and len(indexes) > 1
+            pairs += [i * 3 + k, index | (0x80 if nullable else 0)]
+            text = types[index].replace('%d', str(i))
+            column = json.loads(text)
+            columns.append((f'c{i}', ['null', column] if nullable else column))
+        value = {'type': 'record', 'name': 'Value', 'fields': [
+            {'name': name, 'type': t} for name, t in columns]}
+        schema = {'type': 'record', 'name': 'Envelope', 'namespace': 'perscom.fuzz', 'fields': [
+            {'name': 'before', 'type': ['null', value]},
+            {'name': 'after', 'type': ['null', 'Value']},
+            {'name': 'op', 'type': 'string'}, {'name': 'ts_ms', 'type': 'long'}]}
+        row = {name: logical_value(t, k) for name, t in columns}
+        record = {'before': row if op in 'ud' else None, 'after': row if op in 'cu' else None,
+                  'op': op, 'ts_ms': 1777629600123}
+        buf = io.BytesIO()
+        fastavro.schemaless_writer(buf, fastavro.parse_schema(strip_logical(schema)), record)
+        head = bytes([resource + 10 * top, len(indexes) - 1] + pairs)
+        stem = f'logical-{k:02d}' if k < len(mixed) else f'logical-type-{indexes[0]:02d}'
+        write(os.path.join(out, f'{stem}-{op}.bin'), head + buf.getvalue())
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, os.path.join(ROOT, 'tests', 'golden', 'gen_cases.py'),
@@ -257,6 +507,8 @@ def main():
         debezium_seeds(decode)
         write(os.path.join(decode, 'unknown-schema-id.bin'),
               bytes([0x80]) + b'\x00' + struct.pack('>i', 404) + dbz)
+        schema_seeds(decode)
+    logical_seeds()
 
     conf = fresh('conf')
     sources = [os.path.join(ROOT, 'tests', 'unit', 'fixtures', 'conf'), os.path.join(ROOT, 'examples'),
@@ -267,7 +519,7 @@ def main():
                 prefix = os.path.basename(d)
                 shutil.copyfile(os.path.join(d, name), os.path.join(conf, prefix + '-' + name))
     admin_seeds(fresh('admin'))
-    for name in ('decode', 'render', 'conf', 'admin'):
+    for name in ('decode', 'render', 'conf', 'admin', 'schema', 'logical'):
         print(f'{name}: {len(os.listdir(os.path.join(CORPUS, name)))} seeds', file=sys.stderr)
 
 

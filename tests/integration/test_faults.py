@@ -842,7 +842,39 @@ def test_three_bridges_join_and_leave_under_load(kafka, receiver, bridges, uniq,
 # 6. poison messages interleaved
 # --------------------------------------------------------------------------------------------
 
-POISON_KINDS = ('random', 'magic', 'schema', 'truncated')
+POISON_KINDS = ('random', 'magic', 'schema', 'truncated', 'huge-schema', 'many-values')
+# issue 13: a registered schema whose value avro-c would build in 2 GB, and a message of more
+# Avro values than limits.max_elements (set to POISON_MAX_ELEMENTS below)
+POISON_MAX_ELEMENTS = 1000
+HUGE_SCHEMA = json.dumps({
+    'type': 'record', 'name': 'Envelope', 'namespace': 'perscom.records_service',
+    'fields': [{'name': 'op', 'type': 'string'},
+               {'name': 'f', 'type': {'type': 'fixed', 'name': 'F', 'size': 2000000000}}]})
+BOOLS_SCHEMA = json.dumps({
+    'type': 'record', 'name': 'Envelope', 'namespace': 'perscom.records_service',
+    'fields': [{'name': 'before', 'type': ['null', {
+        'type': 'record', 'name': 'Value', 'fields': [
+            {'name': 'id', 'type': 'long'},
+            {'name': 'flags', 'type': {'type': 'array', 'items': 'boolean'}}]}]},
+        {'name': 'after', 'type': ['null', 'Value']}, {'name': 'op', 'type': 'string'},
+        {'name': 'ts_ms', 'type': 'long'}]})
+
+
+def _zigzag(n):
+    n = (n << 1) ^ (n >> 63)
+    out = bytearray()
+    while True:
+        low, n = n & 0x7f, n >> 7
+        if not n:
+            out.append(low)
+            return bytes(out)
+        out.append(low | 0x80)
+
+
+def bools_message(schema_id, count):
+    """A created row of BOOLS_SCHEMA with count booleans, Confluent-framed."""
+    return (struct.pack('>bI', 0, schema_id) + b'\x00\x02' + _zigzag(7) + _zigzag(count) +
+            b'\x01' * count + b'\x00' + _zigzag(1) + b'c' + _zigzag(1777629600123))
 
 
 @pytest.mark.timeout(180)
@@ -856,6 +888,8 @@ def test_poison_messages_are_dead_lettered_with_their_reason(kafka, registry, re
     kafka.create_topics([topic], partitions=partitions)
     kafka.create_topics([dlq], partitions=1)
     sid = registry.register(records.schema_text(table))
+    huge_id = registry.register(HUGE_SCHEMA)
+    bools_id = registry.register(BOOLS_SCHEMA)
     unknown_id = 4242
     assert unknown_id not in registry.schemas
     group = 'g-' + uniq
@@ -875,6 +909,10 @@ def test_poison_messages_are_dead_lettered_with_their_reason(kafka, registry, re
                 value = b'\x07' + good[1:]
             elif kind == 'schema':
                 value = struct.pack('>bI', 0, unknown_id) + good[5:]
+            elif kind == 'huge-schema':
+                value = struct.pack('>bI', 0, huge_id) + good[5:]
+            elif kind == 'many-values':
+                value = bools_message(bools_id, 2 * POISON_MAX_ELEMENTS)
             else:
                 value = good[:len(good) // 2]
             prod.send(topic, value, key=b'poison-%d' % poison, meta=('poison', kind, poison))
@@ -887,7 +925,8 @@ def test_poison_messages_are_dead_lettered_with_their_reason(kafka, registry, re
     must = {'h1': set(good_ids), 'h2': {r for r in good_ids if r % 3 != 0}}
     b = bridges('b', group, [{'name': topic, 'format': 'confluent'}], hooks,
                 registry_url=registry.url, delivery={'commit_interval_ms': COMMIT_INTERVAL_MS},
-                extra={'dead_letter': {'topic': dlq}})
+                extra={'dead_letter': {'topic': dlq},
+                       'limits': {'max_elements': POISON_MAX_ELEMENTS}})
     sampler = CommitSampler(kafka.bootstrap, group, [topic], partitions).start()
     try:
         b.start()
@@ -928,7 +967,10 @@ def test_poison_messages_are_dead_lettered_with_their_reason(kafka, registry, re
         low = err.lower()
         mention = {'magic': 'magic' in low, 'schema': str(unknown_id) in low,
                    'truncated': any(w in low for w in ('avro', 'truncat', 'short', 'end')),
-                   'random': bool(low)}[kind]
+                   'random': bool(low),
+                   'huge-schema': 'schema over a limit: fixed f: 2000000000 bytes' in low,
+                   'many-values': 'more than %d values (limits.max_elements)'
+                                  % POISON_MAX_ELEMENTS in low}[kind]
         if not mention:
             failures.append('%s: perscom.error %r does not say why' % (kind, err))
     if set(seen) != set(poisoned):
@@ -937,6 +979,11 @@ def test_poison_messages_are_dead_lettered_with_their_reason(kafka, registry, re
     if any(n > 1 for n in seen.values()):
         failures.append('poison dead-lettered more than once: %s'
                         % [k for k, n in seen.items() if n > 1][:5])
+    # a schema that cannot be used is fetched once, not once per message
+    huge_lookups = [p for p in registry.lookups if p.rstrip('/').endswith('/%d' % huge_id)]
+    if len(huge_lookups) != 1:
+        failures.append('the over-limit schema id %d was fetched %d times, want once'
+                        % (huge_id, len(huge_lookups)))
     if b.log_text().count('dead-lettered') < len(poisoned):
         failures.append('the log has %d "dead-lettered" lines for %d poison messages'
                         % (b.log_text().count('dead-lettered'), len(poisoned)))

@@ -18,6 +18,8 @@
 #include "avro/avrocheck.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+/* The values limit of the cases below: far more than any of them is made of. */
+#define VALUES ((size_t)1 << 20)
 /* A byte string and its length (it may hold NULs). */
 #define B(s) s, sizeof(s) - 1
 
@@ -80,7 +82,7 @@ static void run_case(const struct check_case *c, size_t index)
     assert_non_null(buf);
     memcpy(buf, c->bytes, c->len);
     snprintf(what, sizeof(what), "case %zu (%s, %zu bytes)", index, c->schema, c->len);
-    rc = br_avrocheck_datum(schema, buf, c->len, &used, errstr, sizeof(errstr));
+    rc = br_avrocheck_datum(schema, buf, c->len, VALUES, &used, errstr, sizeof(errstr));
     if (c->want_err) {
         if (rc != -1 || strcmp(errstr, c->want_err) != 0) {
             fail_msg("%s: got %d \"%s\", want -1 \"%s\"", what, rc, errstr, c->want_err);
@@ -342,6 +344,52 @@ static void test_recursive_depth(void **state)
     }
 }
 
+/* Every value counts one against max_values; the datum below is made of 8. */
+static void test_values_limit(void **state)
+{
+    avro_schema_t schema = parse_schema(
+        "{\"type\":\"record\",\"name\":\"R\",\"fields\":["
+        "{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":[\"null\",\"string\"]},"
+        "{\"name\":\"c\",\"type\":{\"type\":\"array\",\"items\":\"boolean\"}}]}");
+    /* record, a, b (union), b's branch, c (array), three items */
+    static const char datum[] = "\x02\x02\x02x\x06\x01\x00\x01\x00";
+    char errstr[128];
+    size_t used = 0;
+    size_t n = 8000000;
+    char *big = malloc(n + 16);
+
+    (void)state;
+    assert_int_equal(br_avrocheck_datum(schema, datum, sizeof(datum) - 1, 8, &used, errstr,
+                                        sizeof(errstr)),
+                     BR_AVROCHECK_OK);
+    assert_int_equal(used, sizeof(datum) - 1);
+    used = 12345;
+    assert_int_equal(br_avrocheck_datum(schema, datum, sizeof(datum) - 1, 7, &used, errstr,
+                                        sizeof(errstr)),
+                     BR_AVROCHECK_TOO_BIG);
+    assert_string_equal(errstr, "more than 7 values");
+    assert_int_equal(used, 12345);
+    /* corrupt bytes are still CORRUPT, not TOO_BIG */
+    assert_int_equal(br_avrocheck_datum(schema, datum, 4, 8, &used, errstr, sizeof(errstr)),
+                     BR_AVROCHECK_CORRUPT);
+
+    /* 8,000,000 booleans (issue 13's message): refused at the 100,001st value */
+    assert_non_null(big);
+    memcpy(big, "\x02\x00\x80\xc8\xd0\x07", 6); /* a = 1, b = null, c: 8e6 items */
+    memset(big + 6, 1, n);
+    big[6 + n] = 0;
+    assert_int_equal(br_avrocheck_datum(schema, big, n + 7, 100000, &used, errstr,
+                                        sizeof(errstr)),
+                     BR_AVROCHECK_TOO_BIG);
+    assert_string_equal(errstr, "more than 100000 values");
+    assert_int_equal(br_avrocheck_datum(schema, big, n + 7, n + 5, &used, errstr,
+                                        sizeof(errstr)),
+                     BR_AVROCHECK_OK);
+    assert_int_equal(used, n + 7);
+    free(big);
+    avro_schema_decref(schema);
+}
+
 /* A refusal's message is cut to the caller's size, and a zero size is honoured. */
 static void test_errstr_size(void **state)
 {
@@ -351,10 +399,11 @@ static void test_errstr_size(void **state)
 
     (void)state;
     memset(errstr, 'X', sizeof(errstr));
-    assert_int_equal(br_avrocheck_datum(schema, "\x01", 1, &used, errstr, sizeof(errstr)), -1);
+    assert_int_equal(
+        br_avrocheck_datum(schema, "\x01", 1, VALUES, &used, errstr, sizeof(errstr)), -1);
     assert_string_equal(errstr, "bad str");
     memset(errstr, 'X', sizeof(errstr));
-    assert_int_equal(br_avrocheck_datum(schema, "\x01", 1, &used, errstr, 0), -1);
+    assert_int_equal(br_avrocheck_datum(schema, "\x01", 1, VALUES, &used, errstr, 0), -1);
     assert_int_equal(errstr[0], 'X');
     avro_schema_decref(schema);
 }
@@ -368,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_records),
         cmocka_unit_test(test_nested_arrays),
         cmocka_unit_test(test_recursive_depth),
+        cmocka_unit_test(test_values_limit),
         cmocka_unit_test(test_errstr_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

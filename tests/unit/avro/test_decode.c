@@ -10,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <avro.h>
 #include <cmocka.h>
@@ -19,10 +23,17 @@
 
 #define TS_BASE INT64_C(1777629600123456) /* 2026-05-01T10:00:00.123456Z */
 
-/* ---- registry stub: id 7 is records_ranks, 8 does not exist, 9 is unavailable ---- */
+/* ---- registry stub: id 7 is records_ranks, 8 does not exist, 9 is unavailable, 10 is not a
+ * schema avro-c accepts, 11 is over a limit (schemabounds.h) ---- */
 
 static int stub_calls;
 static char *stub_ranks_schema;
+static const char stub_bad_schema[] =
+    "{\"type\":\"record\",\"name\":\"E\",\"fields\":[{\"name\":\"op\",\"type\":\"string\"},"
+    "{\"name\":\"x\",\"type\":\"nosuchtype\"}]}";
+static const char stub_huge_schema[] =
+    "{\"type\":\"record\",\"name\":\"E\",\"fields\":[{\"name\":\"op\",\"type\":\"string\"},"
+    "{\"name\":\"f\",\"type\":{\"type\":\"fixed\",\"name\":\"F\",\"size\":2000000000}}]}";
 
 enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t id,
                                            const char **schema_json, char *errstr,
@@ -37,6 +48,10 @@ enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t
     if (id == 8) {
         snprintf(errstr, errstr_size, "not found");
         return BR_REGISTRY_NOT_FOUND;
+    }
+    if (id == 10 || id == 11) {
+        *schema_json = id == 10 ? stub_bad_schema : stub_huge_schema;
+        return BR_REGISTRY_OK;
     }
     snprintf(errstr, errstr_size, "connection refused");
     return BR_REGISTRY_UNAVAILABLE;
@@ -955,6 +970,123 @@ static void test_confluent(void **state)
     br_decoder_destroy(no_registry);
 }
 
+/* ---- schemas that cannot be used (issue 13) ---- */
+
+/*
+ * Decodes "\x02c" with topic schema text in a child process; the child's peak RSS in KiB.
+ * A schema avro-c would build in gigabytes, or recurse on until the stack overflows, must be
+ * refused before it is built: the child then exits with the status, and stays small.
+ */
+static long decode_in_child(const char *text, const char *reason)
+{
+    struct rusage usage;
+    int wstatus = 0;
+    pid_t pid = fork();
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct br_conf_topic topic = avro_topic((char *)text);
+        struct br_decoder *decoder = br_decoder_create(NULL);
+        struct br_change change;
+        char errstr[256];
+        enum br_decode_status status = decode(decoder, &topic, "\x02" "c", 2, &change, errstr);
+
+        br_decoder_destroy(decoder);
+        _exit(status == BR_DECODE_BAD && strstr(errstr, reason) ? 0 : 1);
+    }
+    assert_int_equal(wait4(pid, &wstatus, 0, &usage), pid);
+    if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+        fail_msg("decoding with the schema %s (signal %d, status %d), want BAD \"%s\"",
+                 WIFSIGNALED(wstatus) ? "crashed" : "was not refused",
+                 WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0,
+                 WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1, reason);
+    }
+    return usage.ru_maxrss;
+}
+
+static void test_schema_limits(void **state)
+{
+    static const char self[] =
+        "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"op\",\"type\":\"string\"},"
+        "{\"name\":\"again\",\"type\":\"R\"}]}";
+    long rss;
+    (void)state;
+
+    /* avro-c 1.11.1 allocated 1.97 GB for it when creating the schema's value */
+    rss = decode_in_child(stub_huge_schema, "topic schema: schema over a limit: fixed F: "
+                                            "2000000000 bytes (at most 65536)");
+    if (rss > 200 * 1024) {
+        fail_msg("the refused schema peaked at %ld KiB", rss);
+    }
+    /* avro-c recursed until the stack overflowed (SIGSEGV) */
+    decode_in_child(self, "record R contains itself");
+}
+
+/* A schema that cannot be used is refused at once the next time, without parsing it again. */
+static void test_failures_cached(void **state)
+{
+    struct br_conf_topic topic = avro_topic(NULL);
+    struct br_decoder *decoder = br_decoder_create((struct br_registry *)&stub_calls);
+    avro_schema_t other = NULL;
+    static const char framed_bad[] = "\x00\x00\x00\x00\x0a\x02" "c";
+    static const char framed_huge[] = "\x00\x00\x00\x00\x0b\x02" "c";
+    (void)state;
+
+    topic.format = BR_FORMAT_CONFLUENT;
+    stub_calls = 0;
+    expect_status(decoder, &topic, framed_bad, 7, BR_DECODE_BAD,
+                  "schema id 10: bad schema: Unknown Avro \"type\": nosuchtype");
+    expect_status(decoder, &topic, framed_huge, 7, BR_DECODE_BAD,
+                  "schema id 11: schema over a limit: fixed F: 2000000000 bytes");
+    assert_int_equal(stub_calls, 2);
+    /* avro-c's last error is now another one: parsing id 10 again would replace it */
+    assert_int_not_equal(avro_schema_from_json_length("{\"type\":\"wrong\"}", 16, &other), 0);
+    for (int i = 0; i < 3; i++) {
+        expect_status(decoder, &topic, framed_bad, 7, BR_DECODE_BAD,
+                      "schema id 10: bad schema: Unknown Avro \"type\": nosuchtype");
+        expect_status(decoder, &topic, framed_huge, 7, BR_DECODE_BAD,
+                      "schema id 11: schema over a limit: fixed F");
+    }
+    assert_int_equal(stub_calls, 2); /* the registry was not asked again */
+    assert_non_null(strstr(avro_strerror(), "wrong"));
+
+    /* a topic's schema file the same way */
+    topic = avro_topic((char *)stub_bad_schema);
+    expect_status(decoder, &topic, "\x02" "c", 2, BR_DECODE_BAD,
+                  "topic schema: bad schema: Unknown Avro \"type\": nosuchtype");
+    assert_int_not_equal(avro_schema_from_json_length("{\"type\":\"wrong\"}", 16, &other), 0);
+    expect_status(decoder, &topic, "\x02" "c", 2, BR_DECODE_BAD,
+                  "topic schema: bad schema: Unknown Avro \"type\": nosuchtype");
+    assert_non_null(strstr(avro_strerror(), "wrong"));
+    br_decoder_destroy(decoder);
+}
+
+/* limits.max_elements: a message of more Avro values is refused before avro-c reads it. */
+static void test_max_elements(void **state)
+{
+    static const char schema[] =
+        "{\"type\":\"record\",\"name\":\"E\",\"fields\":[{\"name\":\"op\",\"type\":\"string\"},"
+        "{\"name\":\"ts_ms\",\"type\":\"long\"},"
+        "{\"name\":\"after\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"V\",\"fields\":["
+        "{\"name\":\"id\",\"type\":\"long\"},"
+        "{\"name\":\"flags\",\"type\":{\"type\":\"array\",\"items\":\"boolean\"}}]}]}]}";
+    /* op c, ts_ms 1, after: V {id 1, flags [true, false, true]}: 10 values */
+    static const char value[] = "\x02" "c" "\x02" "\x02" "\x02" "\x06\x01\x00\x01\x00";
+    struct br_conf_topic topic = avro_topic((char *)schema);
+    struct br_decoder *decoder = br_decoder_create(NULL);
+    (void)state;
+
+    expect_status(decoder, &topic, value, sizeof(value) - 1, BR_DECODE_OK, NULL);
+    br_decoder_set_max_elements(decoder, 10);
+    expect_status(decoder, &topic, value, sizeof(value) - 1, BR_DECODE_OK, NULL);
+    br_decoder_set_max_elements(decoder, 9);
+    expect_status(decoder, &topic, value, sizeof(value) - 1, BR_DECODE_BAD,
+                  "message over a limit: more than 9 values (limits.max_elements)");
+    br_decoder_set_max_elements(decoder, 0); /* the default again */
+    expect_status(decoder, &topic, value, sizeof(value) - 1, BR_DECODE_OK, NULL);
+    br_decoder_destroy(decoder);
+}
+
 /* ---- fixtures written by fastavro (decode/make_fixtures.py) ---- */
 
 static char *read_file(const char *path, size_t *len)
@@ -1090,7 +1222,7 @@ static void test_fastavro_debezium(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[sizeof(tables) / sizeof(tables[0]) + 12];
+    struct CMUnitTest tests[sizeof(tables) / sizeof(tables[0]) + 15];
     size_t n = 0;
 
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
@@ -1108,6 +1240,9 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_hostile);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_not_envelope);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_confluent);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_schema_limits);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_failures_cached);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_max_elements);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_fastavro_ranks);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_fastavro_debezium);
     return _cmocka_run_group_tests("decode", tests, n, NULL, NULL);

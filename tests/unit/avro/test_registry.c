@@ -204,6 +204,41 @@ static void test_answers(void **state)
     server_stop(&server);
 }
 
+/* The answer's parser alone (fuzz_schema's entry point): the schema string, or why not. */
+static void test_answer_schema(void **state)
+{
+    static const struct {
+        const char *answer;
+        const char *schema; /* NULL: refused with reason */
+        const char *reason;
+    } cases[] = {
+        {"{\"schema\":\"\\\"long\\\"\"}", "\"long\"", NULL},
+        {"{\"subject\":\"t-value\",\"version\":3,\"schema\":\"{}\",\"id\":7}", "{}", NULL},
+        {"{\"schema\":\"a\\u0000b\"}", NULL, "bad answer"}, /* jansson refuses NUL */
+        {"{\"schema\":7}", NULL, "no \"schema\" string"},
+        {"[\"schema\"]", NULL, "no \"schema\" string"},
+        {"{\"schema\":\"x\"", NULL, "bad answer"},
+        {"", NULL, "bad answer"},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char errstr[256] = "";
+        char *schema = br_registry_answer_schema(cases[i].answer, strlen(cases[i].answer), errstr,
+                                                 sizeof(errstr));
+
+        if (cases[i].schema) {
+            if (!schema) {
+                fail_msg("case %zu: refused (%s)", i, errstr);
+            }
+            assert_string_equal(schema, cases[i].schema);
+        } else if (schema || !strstr(errstr, cases[i].reason)) {
+            fail_msg("case %zu: \"%s\", want a refusal with \"%s\"", i, errstr, cases[i].reason);
+        }
+        free(schema);
+    }
+}
+
 static void test_basic_auth(void **state)
 {
     struct server server;
@@ -374,6 +409,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_answers),
+        cmocka_unit_test(test_answer_schema),
         cmocka_unit_test(test_basic_auth),
         cmocka_unit_test(test_negative_cache),
         cmocka_unit_test(test_errors_hide_url_credentials),

@@ -137,6 +137,8 @@ static void test_good(void **state)
     assert_int_equal(conf->max_age_ms, 3600000);
     assert_int_equal(conf->retry_after_max_ms, 60000);
     assert_int_equal(conf->probe_after_failures, 0);
+    assert_int_equal(conf->max_body_bytes, 1048576);
+    assert_int_equal(conf->max_elements, 5000);
     assert_string_equal(conf->dead_letter_topic, "perscom.bridge.dead-letter");
     assert_int_equal(conf->producer_failure_exit_ms, 0);
     assert_string_equal(conf->delivery_report_topic, "perscom.bridge.deliveries");
@@ -192,6 +194,8 @@ static void test_defaults(void **state)
     assert_int_equal(conf->max_age_ms, 0);
     assert_int_equal(conf->retry_after_max_ms, 300000);
     assert_int_equal(conf->probe_after_failures, 5);
+    assert_int_equal(conf->max_body_bytes, 8 * 1024 * 1024);
+    assert_int_equal(conf->max_elements, 100000);
     assert_null(conf->dead_letter_topic);
     assert_int_equal(conf->dead_letter_policy, BR_DEAD_LETTER_BLOCK);
     assert_int_equal(conf->producer_failure_exit_ms, 600000);
@@ -290,6 +294,12 @@ static const struct bad_case bad_cases[] = {
     {"conf/bad_window.yaml",
      "conf/bad_window.yaml:14:18: delivery.max_in_flight: must be between 1 and 1024, got 2000\n"
      "conf/bad_window.yaml:15:21: delivery.partition_window: expected an integer, got \"12abc\""},
+    {"conf/bad_limits.yaml",
+     "conf/bad_limits.yaml:14:19: limits.max_body_bytes: must be between 1024 and 1073741824, "
+     "got 1023\n"
+     "conf/bad_limits.yaml:15:17: limits.max_elements: must be between 100 and 100000000, got 0\n"
+     "conf/bad_limits.yaml:16:3: limits.max_schema_bytes: unknown key (expected one of "
+     "max_body_bytes, max_elements)"},
     {"conf/bad_dead_letter.yaml",
      "conf/bad_dead_letter.yaml:16:29: dead_letter.producer_failure_exit_ms: must be between 0 "
      "and 2592000000, got -5\n"

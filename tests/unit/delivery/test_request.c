@@ -152,8 +152,8 @@ static void test_build_encoded_matches(void **state)
         br_buf_init(&body, 0);
         assert_int_equal(br_json_encode(payload, &body, errstr, sizeof(errstr)), 0);
         assert_int_equal(br_request_build(&hooks[i], payload, &one, errstr, sizeof(errstr)), 0);
-        assert_int_equal(br_request_build_encoded(&hooks[i], payload, body.data, body.len, &two,
-                                                  errstr, sizeof(errstr)),
+        assert_int_equal(br_request_build_encoded(&hooks[i], payload, body.data, body.len, 0,
+                                                  &two, errstr, sizeof(errstr)),
                          0);
         assert_string_equal(one.url, two.url);
         assert_string_equal(one.signature, two.signature);
@@ -163,7 +163,7 @@ static void test_build_encoded_matches(void **state)
         }
         br_request_finish(&two);
         /* signing other bytes gives another signature */
-        assert_int_equal(br_request_build_encoded(&hooks[i], payload, json, json_len, &two,
+        assert_int_equal(br_request_build_encoded(&hooks[i], payload, json, json_len, 0, &two,
                                                   errstr, sizeof(errstr)),
                          0);
         assert_string_not_equal(one.signature, two.signature);
@@ -172,6 +172,32 @@ static void test_build_encoded_matches(void **state)
         br_buf_finish(&body);
     }
     free(json);
+    json_decref(payload);
+}
+
+/* A GET's query string is bounded by max_query (limits.max_body_bytes). */
+static void test_query_limit(void **state)
+{
+    json_t *payload = load_payload();
+    struct br_conf_hook hook = {0};
+    struct br_request request;
+    char errstr[256] = "";
+    size_t len = strlen(QUERY);
+    (void)state;
+
+    hook.name = "g";
+    hook.url = "http://h/get";
+    hook.method = BR_METHOD_GET;
+    assert_int_equal(br_request_build_encoded(&hook, payload, BODY, strlen(BODY), len, &request,
+                                              errstr, sizeof(errstr)),
+                     0);
+    assert_string_equal(request.url, "http://h/get?" QUERY);
+    br_request_finish(&request);
+    assert_int_equal(br_request_build_encoded(&hook, payload, BODY, strlen(BODY), len - 1, &request,
+                                              errstr, sizeof(errstr)),
+                     -1);
+    assert_non_null(strstr(errstr, "bytes: limits.max_body_bytes)"));
+    assert_null(request.url);
     json_decref(payload);
 }
 
@@ -404,7 +430,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build),     cmocka_unit_test(test_empty_query),
-        cmocka_unit_test(test_bad_payload), cmocka_unit_test(test_print),
+        cmocka_unit_test(test_bad_payload), cmocka_unit_test(test_query_limit),
+        cmocka_unit_test(test_print),
         cmocka_unit_test(test_sign_standard), cmocka_unit_test(test_print_standard_and_auth),
         cmocka_unit_test(test_user_agent),  cmocka_unit_test(test_build_encoded_matches),
     };

@@ -15,6 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "loop/message.h"
 #include "perscom/sign.h"
@@ -286,6 +290,142 @@ static void test_registry_down_is_retried(void **state)
                      BR_PREPARE_BAD);
 }
 
+/*
+ * A rankrecord created with flags = count booleans (message/bools.avsc) into buf: before null,
+ * after {id 12, flags [true...]}, op "c", ts_ms. Returns its length.
+ */
+static size_t bools_message(char *buf, size_t count)
+{
+    size_t len = 0;
+    uint64_t zigzag = (uint64_t)count << 1;
+
+    buf[len++] = 0x00; /* before: null */
+    buf[len++] = 0x02; /* after: Value */
+    buf[len++] = 0x18; /* id 12 */
+    do {
+        buf[len++] = (char)((zigzag & 0x7f) | (zigzag > 0x7f ? 0x80 : 0));
+        zigzag >>= 7;
+    } while (zigzag);
+    memset(buf + len, 1, count);
+    len += count;
+    buf[len++] = 0x00;                                       /* end of the array */
+    memcpy(buf + len, "\x02" "c" "\xf6\xe5\xd8\xaf\xbc\x67", 8); /* op, ts_ms */
+    return len + 8;
+}
+
+/*
+ * Issue 13: an 8 MB message of booleans took 209 MB and rendered a 40 MB body. It is refused by
+ * limits.max_elements before avro-c reads it; the child process that prepares it stays small.
+ */
+static void test_eight_megabytes_of_booleans(void **state)
+{
+    struct fixture *fx = *state;
+    struct rusage usage;
+    int wstatus = 0;
+    pid_t pid = fork();
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        size_t count = 8000000;
+        char *value = malloc(count + 32);
+        struct br_message_in in;
+        struct br_prepared prepared;
+        char errstr[512];
+        enum br_prepare_status status;
+
+        in = message_in("bools.ranks", value, bools_message(value, count));
+        status = prepare(fx, &in, NULL, &prepared, errstr, sizeof(errstr));
+        if (status != BR_PREPARE_BAD ||
+            strcmp(errstr, "message over a limit: more than 100000 values "
+                           "(limits.max_elements)") != 0) {
+            fprintf(stderr, "status %d: %s\n", (int)status, errstr);
+            _exit(1);
+        }
+        free(value);
+        _exit(0);
+    }
+    assert_int_equal(wait4(pid, &wstatus, 0, &usage), pid);
+    assert_true(WIFEXITED(wstatus));
+    assert_int_equal(WEXITSTATUS(wstatus), 0);
+    if (usage.ru_maxrss > 64 * 1024) {
+        fail_msg("preparing the refused message peaked at %ld KiB", usage.ru_maxrss);
+    }
+}
+
+/* limits.max_body_bytes and max_elements from the configuration (message/limits.yaml). */
+static void test_limits(void **state)
+{
+    struct fixture *fx = *state;
+    struct br_conf *conf;
+    struct br_decoder *decoder = br_decoder_create(NULL);
+    struct br_message_in in;
+    struct br_prepared prepared;
+    char errstr[2048];
+    char value[512];
+    (void)state;
+
+    conf = br_conf_load("message/limits.yaml", errstr, sizeof(errstr));
+    if (!conf) {
+        fail_msg("config: %s", errstr);
+    }
+    assert_int_equal(conf->max_body_bytes, 1024);
+    assert_int_equal(conf->max_elements, 200);
+    assert_int_equal(fx->conf->max_body_bytes, 8 * 1024 * 1024); /* the defaults */
+    assert_int_equal(fx->conf->max_elements, 100000);
+
+    /* 30 booleans: a body of 354 bytes (204 + 5 a boolean), a query string of 936 */
+    in = message_in("bools.ranks", value, bools_message(value, 30));
+    assert_int_equal(br_message_prepare(conf, decoder, &in, NULL, &prepared, errstr,
+                                        sizeof(errstr)),
+                     BR_PREPARE_OK);
+    assert_int_equal(prepared.count, 2);
+    assert_int_equal(prepared.requests[0].body_len, 354);
+    assert_int_equal(strlen(strchr(prepared.requests[1].url, '?') + 1), 936);
+    br_prepared_finish(&prepared);
+
+    /* 40 booleans: a body of 404 bytes, but a query string of 1,196 (GET hook audit) */
+    in = message_in("bools.ranks", value, bools_message(value, 40));
+    assert_int_equal(br_message_prepare(conf, decoder, &in, "discord", &prepared, errstr,
+                                        sizeof(errstr)),
+                     BR_PREPARE_OK);
+    br_prepared_finish(&prepared);
+    assert_int_equal(br_message_prepare(conf, decoder, &in, "audit", &prepared, errstr,
+                                        sizeof(errstr)),
+                     BR_PREPARE_BAD);
+    assert_non_null(strstr(errstr, "(at most 1024 bytes: limits.max_body_bytes)"));
+    assert_int_equal(prepared.count, 0);
+
+    /* 180 booleans: a body of 1,104 bytes */
+    in = message_in("bools.ranks", value, bools_message(value, 180));
+    assert_int_equal(br_message_prepare(conf, decoder, &in, "discord", &prepared, errstr,
+                                        sizeof(errstr)),
+                     BR_PREPARE_BAD);
+    assert_string_equal(errstr, "message over a limit: its body is larger than 1024 bytes "
+                                "(limits.max_body_bytes)");
+
+    /* 191 booleans: 201 values (the envelope, before and its null, after, its reference to the
+     * row record declared in before, the row, id, flags, op, ts_ms: 10, and one a boolean) */
+    in = message_in("bools.ranks", value, bools_message(value, 191));
+    assert_int_equal(br_message_prepare(conf, decoder, &in, NULL, &prepared, errstr,
+                                        sizeof(errstr)),
+                     BR_PREPARE_BAD);
+    assert_string_equal(errstr, "message over a limit: more than 200 values "
+                                "(limits.max_elements)");
+    /* 190: 200 values pass, and only the body is too large then */
+    in = message_in("bools.ranks", value, bools_message(value, 190));
+    assert_int_equal(br_message_prepare(conf, decoder, &in, NULL, &prepared, errstr,
+                                        sizeof(errstr)),
+                     BR_PREPARE_BAD);
+    assert_non_null(strstr(errstr, "limits.max_body_bytes"));
+    in = message_in("bools.ranks", value, bools_message(value, 191));
+    /* and with the defaults, the same message is fine */
+    assert_int_equal(prepare(fx, &in, NULL, &prepared, errstr, sizeof(errstr)),
+                     BR_PREPARE_OK);
+    br_prepared_finish(&prepared);
+    br_decoder_destroy(decoder);
+    br_conf_destroy(conf);
+}
+
 static void test_status_names(void **state)
 {
     (void)state;
@@ -306,6 +446,8 @@ int main(void)
         cmocka_unit_test(test_tombstone_is_skipped),
         cmocka_unit_test(test_undeliverable),
         cmocka_unit_test(test_registry_down_is_retried),
+        cmocka_unit_test(test_eight_megabytes_of_booleans),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_status_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -209,7 +209,7 @@ static void test_limit(void **state)
 
     (void)state;
     br_buf_init(&out, 16);
-    assert_int_equal(br_json_encode(value, &out, errstr, sizeof(errstr)), -1);
+    assert_int_equal(br_json_encode(value, &out, errstr, sizeof(errstr)), BR_JSON_OVER_LIMIT);
     assert_non_null(strstr(errstr, "limit"));
     assert_int_equal(out.len, 0);
     json_decref(value);
