@@ -10,7 +10,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define LISTEN_BACKLOG 64
+/*
+ * Connections waiting for an accept. The kernel drops the SYN of one that finds the backlog
+ * full and the client retries only after a second: with 64, slow clients reconnecting in bursts
+ * filled it while the loop was busy, and a probe now and then took 1 s. The kernel caps it at
+ * net.core.somaxconn (4096 by default); waiting connections are no descriptors of ours.
+ */
+#define LISTEN_BACKLOG 4096
 
 int br_listener_split(const char *address, struct br_listener_address *out, char *errstr,
                       size_t errstr_size)
