@@ -9,9 +9,10 @@
  *             chunks), the server serving after each chunk, so the head arrives in pieces
  *   bits 3-4  idle connections opened before the client (0-3), each sending one byte (the
  *             listener defers the accept of a connection until its first bytes): with 2 slots
- *             they make the listener close its oldest connections for new ones. With 3 of them, a head that
- *             stays incomplete with the write side open goes to a second listener whose
- *             timeouts are 5 ms (header) and 3 ms (idle): its deadlines close the connections
+ *             they make the listener close its oldest connections for new ones. With 3 of
+ *             them, a head that stays incomplete with the write side open goes to a second
+ *             listener whose timeouts are 5 ms (header) and 3 ms (idle): its deadlines close
+ *             the connections
  *   bit 5     the client shuts its write side once it has sent everything
  *   bit 6     not ready: /readyz answers 503 with a reason, /metrics fails (500)
  *   bit 7     two clients send the same bytes, their chunks interleaved
