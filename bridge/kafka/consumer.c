@@ -16,10 +16,11 @@ struct br_consumer {
     int wake[2]; /* pipe: librdkafka writes, the loop polls the read end */
     struct br_consumer_events events;
     bool closed;
-    /* With cooperative-sticky (set in kafka.properties), a rebalance goes on after its
-     * callbacks (the member rejoins); a commit that races that rejoin fails with
-     * ILLEGAL_GENERATION and librdkafka 2.0.2 then declares the whole assignment lost.
-     * Periodic commits wait rejoin_quiet_ms after each rebalance callback. */
+    /* With cooperative-sticky, a rebalance goes on after its callbacks (the member rejoins);
+     * a commit that races that rejoin fails with ILLEGAL_GENERATION, and librdkafka before
+     * 2.10.0 then declares the whole assignment lost (later ones only fail the commit).
+     * Periodic commits wait rejoin_quiet_ms after each rebalance callback, whatever the
+     * version: a failed commit is a warning and a later retry. */
     struct timespec last_rebalance;
     bool cooperative;
     long rejoin_quiet_ms; /* 2 heartbeats + 1 s: members learn of a rebalance by heartbeat */
@@ -88,6 +89,19 @@ static int set(rd_kafka_conf_t *kconf, const char *key, const char *value, char 
     return 0;
 }
 
+/*
+ * Before librdkafka 2.10.0 (its #4908), a commit that races the rejoin after an incremental
+ * revoke fails with ILLEGAL_GENERATION and the member declares its whole assignment lost: with
+ * the rejoin deferral below turned off, 5 of 6 cooperative rebalance tests lost an assignment
+ * with 2.0.2 and with 2.8.0, none with 2.10.1 (docs/guarantees.md).
+ */
+#define COOPERATIVE_SAFE_VERSION 0x020a0000
+
+const char *br_consumer_default_strategy(int version)
+{
+    return version >= COOPERATIVE_SAFE_VERSION ? "cooperative-sticky" : "range";
+}
+
 /* Properties the delivery guarantee depends on: the config file cannot change them. */
 static const char *const fixed_props[][2] = {
     {"enable.auto.commit", "false"},
@@ -101,10 +115,8 @@ int br_consumer_conf_set(const struct br_conf *conf, const char *instance,
     if (set(kconf, "bootstrap.servers", conf->brokers, errstr, errstr_size) != 0 ||
         set(kconf, "group.id", conf->group_id, errstr, errstr_size) != 0 ||
         set(kconf, "auto.offset.reset", "earliest", errstr, errstr_size) != 0 ||
-        /* Eager, not cooperative-sticky: with librdkafka 2.0.2 a cooperative member can lose
-         * its assignment when a commit races its rejoin (mitigated below, not removed), and
-         * the 1 -> 3 -> 1 fault scenario did not settle with it (docs/guarantees.md). */
-        set(kconf, "partition.assignment.strategy", "range", errstr, errstr_size) != 0 ||
+        set(kconf, "partition.assignment.strategy",
+            br_consumer_default_strategy(rd_kafka_version()), errstr, errstr_size) != 0 ||
         set(kconf, "client.id", "perscom-bridge", errstr, errstr_size) != 0 ||
         /* prefetch bound per partition (separate partition queues make it per partition) */
         set(kconf, "queued.max.messages.kbytes", "1024", errstr, errstr_size) != 0 ||
@@ -226,6 +238,12 @@ struct br_consumer *br_consumer_create(const struct br_conf *conf,
     rd_kafka_queue_io_event_enable(consumer->queue, consumer->wake[1], "w", 1);
     if (subscribe(conf, consumer->rk, errstr, errstr_size) != 0) {
         goto fail;
+    }
+    if (br_consumer_property(consumer, "partition.assignment.strategy", reason,
+                             sizeof(reason)) == 0) {
+        br_log_info("consumer", "librdkafka %s: partition.assignment.strategy = %s (default %s)",
+                    rd_kafka_version_str(), reason,
+                    br_consumer_default_strategy(rd_kafka_version()));
     }
     if (br_consumer_property(consumer, "topic.metadata.refresh.interval.ms", reason,
                              sizeof(reason)) == 0) {

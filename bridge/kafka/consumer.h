@@ -34,15 +34,24 @@ struct br_consumer_events {
 
 /*
  * Sets the consumer's librdkafka properties from conf on kconf, in this order: the bridge's
- * defaults (bootstrap.servers, group.id, auto.offset.reset, partition.assignment.strategy,
- * client.id and the fetch bounds), group.instance.id = instance when instance is non-empty
- * (static membership: br_consumer_create passes $POD_NAME), conf's kafka.properties as written
- * (they override the above), then the offset-management properties, which kafka.properties may
- * not name. Returns 0, or -1 with a message (kconf may then be half set). Callbacks are not set
- * here. Used by br_consumer_create; public so that the table can be tested.
+ * defaults (bootstrap.servers, group.id, auto.offset.reset, partition.assignment.strategy as
+ * br_consumer_default_strategy says, client.id and the fetch bounds), group.instance.id =
+ * instance when instance is non-empty (static membership: br_consumer_create passes
+ * $POD_NAME), conf's kafka.properties as written (they override the above), then the
+ * offset-management properties, which kafka.properties may not name. Returns 0, or -1 with a
+ * message (kconf may then be half set). Callbacks are not set here. Used by br_consumer_create;
+ * public so that the table can be tested.
  */
 int br_consumer_conf_set(const struct br_conf *conf, const char *instance,
                          rd_kafka_conf_t *kconf, char *errstr, size_t errstr_size);
+
+/*
+ * The default partition.assignment.strategy for the librdkafka version (rd_kafka_version()'s
+ * 0xMMmmrrxx): "cooperative-sticky" from 2.10.0 on, which keeps the assignment when a commit
+ * races the rejoin after an incremental revoke; "range" (eager) before, where that race makes
+ * the member declare its whole assignment lost. kafka.properties may set either.
+ */
+const char *br_consumer_default_strategy(int version);
 
 struct br_consumer *br_consumer_create(const struct br_conf *conf,
                                        const struct br_consumer_events *events, char *errstr,

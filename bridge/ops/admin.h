@@ -14,8 +14,10 @@
  * is closed without an answer when its request is not whole header_timeout_ms after the accept
  * or when it stays silent for idle_timeout_ms (and when it takes nothing of its response for
  * idle_timeout_ms); at most max_connections are open at once, and when all are taken a new
- * connection is still accepted and the oldest one gives way (conns.h says which). Query strings
- * are ignored; request bodies are not read.
+ * connection is still accepted and the oldest one gives way (conns.h says which). The kernel
+ * hands a connection over only once its first bytes have come (listener.h), so a probe's request
+ * is whole at the accept and answered in the same br_admin_serve. Query strings are ignored;
+ * request bodies are not read.
  *
  * Use from the loop: before each wait, br_admin_waitfds() adds the admin's descriptors to the
  * extra descriptors of curl_multi_poll, and br_admin_timeout_ms() bounds the wait; after it,

@@ -4,13 +4,28 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define LISTEN_BACKLOG 64
+/*
+ * Connections waiting for an accept. The kernel drops the SYN of one that finds the backlog
+ * full and the client retries only after a second: with 64, slow clients reconnecting in bursts
+ * filled it while the loop was busy, and a probe now and then took 1 s. The kernel caps it at
+ * net.core.somaxconn (4096 by default); waiting connections are no descriptors of ours.
+ */
+#define LISTEN_BACKLOG 4096
+
+/*
+ * The kernel hands over a connection only once its first bytes have come (or after about this
+ * many seconds): a probe's request is then whole at the accept and answered at once, before a
+ * burst of newer connections could make it the oldest one and close it for them, and clients
+ * that connect and send nothing cost no descriptor meanwhile.
+ */
+#define DEFER_ACCEPT_S 1
 
 int br_listener_split(const char *address, struct br_listener_address *out, char *errstr,
                       size_t errstr_size)
@@ -99,6 +114,7 @@ enum br_admin_err br_listener_open(const char *address, int *fdp, char *errstr,
     }
     for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
         int one = 1;
+        int defer_s = DEFER_ACCEPT_S;
 
         fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
                     ai->ai_protocol);
@@ -113,6 +129,9 @@ enum br_admin_err br_listener_open(const char *address, int *fdp, char *errstr,
             step = "bind";
         } else if (listen(fd, LISTEN_BACKLOG) != 0) {
             step = "listen";
+        } else if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof(defer_s)) !=
+                   0) {
+            step = "setsockopt(TCP_DEFER_ACCEPT)";
         } else {
             break;
         }

@@ -3,8 +3,10 @@
 /*
  * The admin listener's socket: the admin.listen address ("host:port", "[ipv6]:port", "*:port"
  * or ":port") split into host and port, and a listening TCP socket (SO_REUSEADDR, non-blocking,
- * close-on-exec) bound to it. Messages start with the key and the address as configured, e.g.
- * `admin.listen "0.0.0.0:9400": bind: Address already in use`.
+ * close-on-exec, a backlog of 4096, TCP_DEFER_ACCEPT of 1 s: a connection is handed over once
+ * its first bytes have come, or after about a second) bound to it. Messages start with the key
+ * and the address as configured, e.g. `admin.listen "0.0.0.0:9400": bind: Address already in
+ * use`.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,10 +7,12 @@
  * Input: 1 control byte, then the bytes a client sends.
  *   bits 0-2  chunk size: 0 all at once, else 1 << (bits - 1) bytes (1 to 64; at most 64
  *             chunks), the server serving after each chunk, so the head arrives in pieces
- *   bits 3-4  idle connections opened before the client (0-3): with 2 slots they make the
- *             listener close its oldest connections for new ones. With 3 of them, a head that
- *             stays incomplete with the write side open goes to a second listener whose
- *             timeouts are 5 ms (header) and 3 ms (idle): its deadlines close the connections
+ *   bits 3-4  idle connections opened before the client (0-3), each sending one byte (the
+ *             listener defers the accept of a connection until its first bytes): with 2 slots
+ *             they make the listener close its oldest connections for new ones. With 3 of
+ *             them, a head that stays incomplete with the write side open goes to a second
+ *             listener whose timeouts are 5 ms (header) and 3 ms (idle): its deadlines close
+ *             the connections
  *   bit 5     the client shuts its write side once it has sent everything
  *   bit 6     not ready: /readyz answers 503 with a reason, /metrics fails (500)
  *   bit 7     two clients send the same bytes, their chunks interleaved
@@ -432,6 +434,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     for (size_t i = 0; i < idle; i++) {
         idle_fds[i] = connect_client();
+        if (send(idle_fds[i], "G", 1, MSG_NOSIGNAL) != 1) {
+            perror("fuzz_admin: send");
+            abort();
+        }
         serve(0, 0);
     }
     for (size_t i = 0; i < client_count; i++) {

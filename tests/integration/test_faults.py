@@ -50,6 +50,7 @@ from .bridge import Bridge, make_config
 from .kafka_broker import Broker, free_port
 from .receiver import Receiver
 from .records import wait_until
+from .test_admin import get, metric
 
 SECRET = 'faults-s3cret-\u00e9'
 COMMIT_INTERVAL_MS = 500
@@ -767,13 +768,20 @@ def test_broker_restart_mid_stream(workdir, receiver, uniq, faults_summary, requ
 # 5. three bridges joining and leaving one group under load (1 -> 3 -> 1)
 # --------------------------------------------------------------------------------------------
 
-def _assigned_counts(bridge):
-    return [int(n) for n in re.findall(r'assigned (\d+) partition', bridge.log_text())]
+def _assigned(bridge):
+    """The partitions a bridge holds now, from its /metrics (partitions_assigned; 0 when it is
+    not running). Not from its "assigned N partition(s)" log lines: under cooperative-sticky
+    those count only the partitions each rebalance adds."""
+    if not bridge.running():
+        return 0
+    status, text = get(bridge.admin_port, '/metrics')
+    return int(metric(text, 'perscom_bridge_partitions_assigned')) if status == 200 else 0
 
 
 @pytest.mark.timeout(240)
+@pytest.mark.parametrize('strategy', ['default', 'cooperative-sticky'])
 def test_three_bridges_join_and_leave_under_load(kafka, receiver, bridges, uniq,
-                                                 faults_summary):
+                                                 faults_summary, strategy):
     table = 'records_combat'
     topic = 'it.%s.%s' % (uniq, table)
     partitions = 8
@@ -783,10 +791,17 @@ def test_three_bridges_join_and_leave_under_load(kafka, receiver, bridges, uniq,
     receiver.set_behaviour('h1', delay=0.003)
     receiver.set_behaviour('h2', delay=0.01)
     props = {'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500}
-    kw = dict(properties=props, delivery={'commit_interval_ms': COMMIT_INTERVAL_MS})
-    a = bridges('a', group, avro_topic(topic, table), hooks, **kw)
-    b = bridges('b', group, avro_topic(topic, table), hooks, **kw)
-    c = bridges('c', group, avro_topic(topic, table), hooks, **kw)
+    if strategy != 'default':
+        props['partition.assignment.strategy'] = strategy
+
+    def make(name):
+        port = free_port()
+        x = bridges(name, group, avro_topic(topic, table), hooks, properties=props,
+                    delivery={'commit_interval_ms': COMMIT_INTERVAL_MS},
+                    extra={'admin': {'listen': '127.0.0.1:%d' % port}})
+        x.admin_port = port
+        return x
+    a, b, c = make('a'), make('b'), make('c')
     sampler = CommitSampler(kafka.bootstrap, group, [topic], partitions).start()
     load = Load(kafka.bootstrap, topic, table, batch=20, pause=0.2).start()
     events = []
@@ -797,10 +812,11 @@ def test_three_bridges_join_and_leave_under_load(kafka, receiver, bridges, uniq,
         before = sampler.latest()
         b.start()
         c.start()
-        wait_until(lambda: all(x.assert_running() or (_assigned_counts(x) or [0])[-1] > 0
-                               for x in (b, c)) and
-                   sum((_assigned_counts(x) or [0])[-1] for x in (a, b, c)) == partitions,
-                   60, 'bridges b and c to get partitions (1 -> 3)')
+        t_join = time.time()
+        wait_until(lambda: all(x.assert_running() or _assigned(x) > 0 for x in (a, b, c)) and
+                   sum(_assigned(x) for x in (a, b, c)) == partitions,
+                   60, 'all three bridges to share the partitions (1 -> 3)')
+        t_shared = time.time()
         floor = len(receiver.delivered())
         wait_until(lambda: len(receiver.delivered()) >= floor + 100, 60,
                    'deliveries with three bridges')
@@ -813,8 +829,8 @@ def test_three_bridges_join_and_leave_under_load(kafka, receiver, bridges, uniq,
         for x in (b, c):
             rc = x.proc.wait(timeout=20)
             assert rc == 0, 'bridge exit code %d after SIGTERM\n%s' % (rc, x.log_tail())
-        wait_until(lambda: a.assert_running() or (_assigned_counts(a) or [0])[-1] ==
-                   partitions, 60, 'bridge a to own every partition again (3 -> 1)')
+        wait_until(lambda: a.assert_running() or _assigned(a) == partitions, 60,
+                   'bridge a to own every partition again (3 -> 1)')
         t_alone = time.time()
         floor = len(receiver.delivered())
         wait_until(lambda: len(receiver.delivered()) >= floor + 100, 60,
@@ -833,9 +849,12 @@ def test_three_bridges_join_and_leave_under_load(kafka, receiver, bridges, uniq,
     lost = [x.log_path for x in (a, b, c) if '(lost)' in x.log_text()]
     stats = analyse('join-leave', placed, must, {h: receiver.snapshot(h) for h in must},
                     sampler.samples, events)
-    summary(faults_summary, 'join-leave-1-3-1', len(placed), stats,
+    print('join-leave %s: 1 -> 3 settled in %.1f s, 3 -> 1 in %.1f s, lost assignments: %d' %
+          (strategy, t_shared - t_join, t_alone - t_leave, len(lost)))
+    summary(faults_summary, 'join-leave-1-3-1-' + strategy, len(placed), stats,
             drain_s=stats['last_first'] - t_alone, dup_bound=stats['bound'],
-            handover_s='%.1f' % (t_alone - t_leave), lost_assignments=len(lost))
+            join_s='%.1f' % (t_shared - t_join), handover_s='%.1f' % (t_alone - t_leave),
+            lost_assignments=len(lost))
 
 
 # --------------------------------------------------------------------------------------------

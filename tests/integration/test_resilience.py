@@ -28,10 +28,12 @@ def assert_identical_attempts(receiver, name):
     return attempts
 
 
-# The default (eager range) must hand over promptly: the leaving bridge never loses its
-# assignment. cooperative-sticky (opt-in) must lose nothing and keep order; whether librdkafka
-# 2.0.2 kept its assignment (a commit racing the rejoin can make it declare it lost; the bridge
-# defers periodic commits after each rebalance to avoid that) is reported, not asserted.
+# The default (eager range before librdkafka 2.10, cooperative-sticky from 2.10 on, where the
+# library keeps the assignment when a commit races the rejoin) must hand over promptly: the
+# leaving bridge never loses its assignment. cooperative-sticky set explicitly must lose nothing
+# and keep order; whether an older librdkafka kept its assignment (the race can make it declare
+# it lost; the bridge defers periodic commits after each rebalance to avoid that) is reported,
+# not asserted.
 @pytest.mark.parametrize('strategy', ['default', 'cooperative-sticky'])
 def test_rebalance_between_two_bridges_loses_nothing(kafka, receiver, bridges, uniq, strategy):
     """Bridge A consumes; bridge B joins the group (partitions move); A stops with SIGTERM

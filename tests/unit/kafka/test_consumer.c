@@ -52,13 +52,39 @@ static void assert_props(rd_kafka_conf_t *kconf, const char *const (*want)[2], s
 
 /* ---- the property table ---- */
 
+/* The default strategy by librdkafka version: cooperative-sticky from 2.10.0 on. */
+static void test_default_strategy(void **state)
+{
+    static const struct {
+        int version;
+        const char *want;
+    } cases[] = {
+        {0x000b06ff, "range"},              /* 0.11.6 */
+        {0x020002ff, "range"},              /* 2.0.2, Debian 12 */
+        {0x020800ff, "range"},              /* 2.8.0, Debian 13 */
+        {0x0209ffff, "range"},              /* the last before 2.10.0 */
+        {0x020a0000, "cooperative-sticky"}, /* 2.10.0 pre-releases and on */
+        {0x020a01ff, "cooperative-sticky"}, /* 2.10.1 */
+        {0x030000ff, "cooperative-sticky"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        const char *got = br_consumer_default_strategy(cases[i].version);
+
+        if (strcmp(got, cases[i].want) != 0) {
+            fail_msg("version 0x%08x: \"%s\", want \"%s\"", cases[i].version, got,
+                     cases[i].want);
+        }
+    }
+}
+
 static void test_conf_defaults(void **state)
 {
     static const char *const want[][2] = {
         {"bootstrap.servers", "k1:9092,k2:9092"},
         {"group.id", "perscom-bridge-prod"},
         {"auto.offset.reset", "smallest"}, /* librdkafka's name for "earliest" */
-        {"partition.assignment.strategy", "range"},
         {"client.id", "perscom-bridge"},
         {"queued.max.messages.kbytes", "1024"},
         {"max.partition.fetch.bytes", "262144"},
@@ -73,11 +99,17 @@ static void test_conf_defaults(void **state)
     rd_kafka_conf_t *kconf = rd_kafka_conf_new();
     char errstr[512] = "";
 
+    const char *const strategy[][2] = {
+        /* the running librdkafka's (test_default_strategy) */
+        {"partition.assignment.strategy", br_consumer_default_strategy(rd_kafka_version())},
+    };
+
     (void)state;
     if (br_consumer_conf_set(&conf, NULL, kconf, errstr, sizeof(errstr)) != 0) {
         fail_msg("br_consumer_conf_set: %s", errstr);
     }
     assert_props(kconf, want, COUNT(want), "defaults");
+    assert_props(kconf, strategy, COUNT(strategy), "defaults");
     rd_kafka_conf_destroy(kconf);
 }
 
@@ -637,6 +669,7 @@ static void test_resume_after_commit(void **state)
 int main(void)
 {
     const struct CMUnitTest pure[] = {
+        cmocka_unit_test(test_default_strategy),
         cmocka_unit_test(test_conf_defaults),
         cmocka_unit_test(test_conf_instance),
         cmocka_unit_test(test_conf_properties_override),

@@ -524,10 +524,13 @@ static void test_many_connections(void **state)
     br_admin_destroy(admin);
 }
 
-/* A client that sends nothing (or not enough) is closed after the idle timeout, not before. */
+/*
+ * A client that sends too little of its request is closed after the idle timeout, not before.
+ * (One that sends nothing at all is not accepted yet: test_silent_client_not_accepted.)
+ */
 static void test_idle_timeout(void **state)
 {
-    static const char *const sends[] = {"", "GET /healthz HTTP/1.1\r\n"};
+    static const char *const sends[] = {"G", "GET /healthz HTTP/1.1\r\n"};
     struct probe_state probe = {.ready = true};
     struct br_admin *admin = start(&probe, "127.0.0.1:0", 100, 0);
     static struct client client;
@@ -557,8 +560,41 @@ static void test_idle_timeout(void **state)
 }
 
 /*
- * All connections taken by idle and slow clients: a probe is still accepted and answered at once,
- * and the oldest of them is closed for it (no response), the others stay open.
+ * A client that connects and sends nothing stays with the kernel (TCP_DEFER_ACCEPT): no
+ * connection, no descriptor, no deadline of ours; once its request comes it is accepted and
+ * answered at once, whole, by the same serve.
+ */
+static void test_silent_client_not_accepted(void **state)
+{
+    struct probe_state probe = {.ready = true};
+    struct br_admin *admin = start(&probe, "127.0.0.1:0", 100, 0);
+    static struct client client;
+    int64_t until;
+
+    client_open(&client, AF_INET, br_admin_port(admin));
+    until = now_ms() + 300; /* three idle timeouts, well under the kernel's 1 s */
+    while (now_ms() < until) {
+        usleep(5000);
+        br_admin_serve(admin);
+        assert_int_equal(br_admin_connections(admin), 0);
+        assert_int_equal(br_admin_timeout_ms(admin), -1);
+    }
+    client_send(&client, "GET /healthz HTTP/1.1\r\n\r\n", 26);
+    for (int tries = 0; tries < 1000 && client.len == 0; tries++) {
+        usleep(1000);
+        br_admin_serve(admin);
+        client_read(&client);
+    }
+    assert_non_null(strstr(client.data, "HTTP/1.1 200 OK\r\n"));
+    client_close(&client);
+    settle(admin);
+    br_admin_destroy(admin);
+}
+
+/*
+ * All connections taken by slow clients (a few bytes, then one byte now and then, or nothing
+ * more): a probe is still accepted and answered at once, and the oldest of them is closed for it
+ * (no response), the others stay open.
  */
 static void test_full_house_gives_way(void **state)
 {
@@ -579,9 +615,8 @@ static void test_full_house_gives_way(void **state)
                 continue;
             }
             client_open(&hogs[i], AF_INET, br_admin_port(admin));
-            if (i % 2) {
-                client_send(&hogs[i], "GET /hea", 8); /* slow; the others idle */
-            }
+            /* slow, or idle after its first byte (without one it would not be accepted) */
+            client_send(&hogs[i], "GET /hea", i % 2 ? 8 : 1);
             for (int tries = 0; tries < 100 && br_admin_connections(admin) < i - round + 1;
                  tries++) {
                 usleep(1000);
@@ -819,6 +854,7 @@ int main(void)
         cmocka_unit_test(test_readyz_reason),     cmocka_unit_test(test_metrics_body),
         cmocka_unit_test(test_request_in_pieces), cmocka_unit_test(test_request_limit),
         cmocka_unit_test(test_many_connections),  cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_silent_client_not_accepted),
         cmocka_unit_test(test_full_house_gives_way), cmocka_unit_test(test_header_timeout),
         cmocka_unit_test(test_write_idle_timeout),
         cmocka_unit_test(test_client_gone),       cmocka_unit_test(test_listen_errors),
