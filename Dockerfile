@@ -33,6 +33,7 @@ COPY examples/ examples/
 COPY schemas/ schemas/
 COPY tests/layout/ tests/layout/
 COPY tests/unit/ tests/unit/
+COPY tests/fuzz/schemas/ tests/fuzz/schemas/
 ARG BUILD_JOBS=2
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     && cmake --build build -j"${BUILD_JOBS}" \
