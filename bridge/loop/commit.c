@@ -170,10 +170,10 @@ bool br_commit_may_start(struct br_loop *loop, struct br_partition *partition)
     }
     if (!partition->throttled) {
         partition->throttled = true;
-        br_log_debug("commit", "%s [%d]: %llu deliveries beyond the last successful commit "
-                     "(delivery.max_uncommitted): waiting for a commit", partition->topic,
-                     partition->id,
-                     (unsigned long long)(partition->settled - partition->settled_committed));
+        br_log_info("commit", "%s [%d]: %llu deliveries beyond the last successful commit "
+                    "(delivery.max_uncommitted): no new request until a commit succeeds",
+                    partition->topic, partition->id,
+                    (unsigned long long)(partition->settled - partition->settled_committed));
     }
     return false;
 }

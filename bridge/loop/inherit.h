@@ -4,9 +4,10 @@
  * A newly assigned partition's inheritance: the per-hook progress its previous owner committed
  * with its offset (loop/commit.c, delivery/ackmeta.h). Read once at the assignment, in the
  * rebalance callback, with rd_kafka_committed (a blocking call, bounded by
- * BR_INHERIT_TIMEOUT_MS): the partition's first messages are fetched only after the callback
- * returns, so none is taken before its inheritance is known. Then, for each message taken, the
- * requests of hooks that had already acknowledged it are not sent: they count as done at once.
+ * BR_INHERIT_TIMEOUT_MS): the loop takes the partition's messages only after the callback
+ * returns, so none is delivered before its inheritance is known. Then, for each message taken,
+ * the requests of hooks that had already acknowledged it are not sent: they count as done at
+ * once.
  */
 #include <stddef.h>
 #include <stdint.h>

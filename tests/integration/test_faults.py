@@ -296,7 +296,8 @@ def analyse(name, placed, must, reqs, samples=(), events=()):
         if off in ev.get('acked', {}).get(tp, {}).get(h, ()):
             return False
         if 'recent_s' in ev:
-            return any(ev['t_kill'] - ev['recent_s'] <= t < ev['t_kill'] for t in times)
+            # a request sent just before the kill may reach the receiver's thread just after
+            return any(ev['t_kill'] - ev['recent_s'] <= t < ev['t_cut'] for t in times)
         return True
 
     bound = 0
