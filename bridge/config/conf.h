@@ -144,6 +144,10 @@ struct br_conf {
     long retry_after_max_ms;     /* cap on Retry-After; default 300000 */
     enum br_tls_version hooks_tls_min; /* delivery.tls_min_version */
     long probe_after_failures;   /* failures that put a hook behind one probe; 0 = never; 5 */
+    long max_uncommitted;        /* deliveries per partition beyond the last successful commit
+                                    before its lanes wait for one; 0 = no bound; default 100 */
+    long progress_metadata_bytes; /* per-hook progress in the commit metadata, at most this
+                                     long; 0 = none; default 4096 */
 
     /* limits (optional): a message over one is undeliverable (dead-lettered with the reason) */
     long max_body_bytes; /* rendered JSON body, and a GET's query string; default 8 MiB */

@@ -270,6 +270,15 @@ static const struct br_yamlconf_key delivery_keys[] = {
     {.key = "probe_after_failures", .kind = BR_YAMLCONF_INT,
      .offset = FIELD(struct br_conf, probe_after_failures), .def = 5, .min = 0, .max = 1000000,
      .doc = "consecutive failures before a hook's lanes wait behind one probe; 0 = never"},
+    {.key = "max_uncommitted", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, max_uncommitted), .def = 100, .min = 0, .max = 1000000,
+     .doc = "deliveries per partition beyond the last successful commit; at this many the "
+            "partition starts no request until a commit succeeds; 0 = no bound"},
+    {.key = "progress_metadata_bytes", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, progress_metadata_bytes), .def = 4096, .min = 0,
+     .max = 1048576,
+     .doc = "longest per-hook progress sent with a commit (at most the brokers' "
+            "offset.metadata.max.bytes); 0 = none"},
 };
 static const struct br_yamlconf_section delivery_section = {delivery_keys, COUNT(delivery_keys),
                                                             br_confcheck_delivery};

@@ -21,12 +21,11 @@ struct br_partition *br_partition_create(const char *topic, int32_t id,
     partition->id = id;
     partition->topic_conf = topic_conf;
     partition->lane_count = hook_count;
-    partition->stored = -1;
     partition->next_offset = -1;
     partition->held_counted = -1;
     partition->first_offset = -1;
     partition->commit_sent = -1;
-    br_offsets_init(&partition->offsets);
+    br_offsets_init(&partition->offsets, hook_count);
     for (size_t i = 0; i < hook_count; i++) {
         partition->lanes[i].partition = partition;
         partition->lanes[i].hook_index = i;
@@ -34,12 +33,20 @@ struct br_partition *br_partition_create(const char *topic, int32_t id,
     return partition;
 }
 
-static void partition_release(struct br_partition *partition)
+struct br_partition *br_partition_ref(struct br_partition *partition)
 {
-    if (--partition->refs > 0) {
+    partition->refs++;
+    return partition;
+}
+
+void br_partition_release(struct br_partition *partition)
+{
+    if (!partition || --partition->refs > 0) {
         return;
     }
     br_offsets_finish(&partition->offsets);
+    br_handover_destroy(partition->handover);
+    free(partition->commit_metadata);
     free(partition->lanes);
     free(partition->topic);
     free(partition);
@@ -62,7 +69,7 @@ void br_partition_revoke(struct br_partition *partition)
     while ((message = br_partition_unhold(partition)) != NULL) {
         rd_kafka_message_destroy(message);
     }
-    partition_release(partition);
+    br_partition_release(partition);
 }
 
 size_t br_partition_window_use(const struct br_partition *partition)
@@ -125,7 +132,7 @@ void br_message_release(struct br_message *message)
     free(message->key);
     free(message->value);
     free(message);
-    partition_release(partition);
+    br_partition_release(partition);
 }
 
 void br_delivery_destroy(struct br_delivery *delivery)

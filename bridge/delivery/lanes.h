@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "config/conf.h"
+#include "delivery/handover.h"
 #include "delivery/offsets.h"
 #include "delivery/request.h"
 
@@ -81,10 +82,20 @@ struct br_partition {
     struct br_lane *lanes;       /* owned array, one per hook */
     size_t lane_count;
     size_t bytes;                /* bytes of its live messages */
-    int64_t stored;              /* the last offset handed to the consumer to store, or -1 */
     int64_t next_offset;         /* one past the last offset taken from Kafka, or -1 */
     int64_t first_offset;        /* the first offset taken from Kafka (the committed one), or -1 */
+    /* commits (loop/commit.c) */
     int64_t commit_sent;         /* the offset last sent to be committed, or -1 */
+    char *commit_metadata;       /* owned: the metadata last sent with it, or NULL */
+    bool commit_again;           /* the last commit failed: send it again even if unchanged */
+    unsigned commits_in_flight;  /* asynchronous commits of it not answered yet */
+    uint64_t settled;            /* deliveries settled (acknowledged, or given up by policy) */
+    uint64_t settled_sent;       /* settled when the last commit was sent */
+    uint64_t settled_committed;  /* settled as far as a successful commit covers it */
+    bool throttled;              /* a lane waits for a commit (delivery.max_uncommitted) */
+    /* what the previous owner recorded (delivery/handover.h), NULL when nothing (any more) */
+    struct br_handover *handover;
+    uint64_t handover_skipped;   /* deliveries not sent because of it */
     rd_kafka_queue_t *queue;     /* the partition's own consumer queue; the loop releases it */
     struct br_held *held_head;   /* messages waiting for their decode to be retried */
     struct br_held *held_tail;
@@ -108,6 +119,11 @@ struct br_partition *br_partition_create(const char *topic, int32_t id,
  * (the caller has cancelled their transfers first), then drops the caller's reference.
  */
 void br_partition_revoke(struct br_partition *partition);
+
+/* One more reference to partition (its memory, not its ownership). */
+struct br_partition *br_partition_ref(struct br_partition *partition);
+/* Drops a reference; the last one frees the partition. */
+void br_partition_release(struct br_partition *partition);
 
 /* Messages taken from Kafka and not yet done: decoded ones and held ones. */
 size_t br_partition_window_use(const struct br_partition *partition);

@@ -24,6 +24,16 @@ struct br_consumer {
     struct timespec last_rebalance;
     bool cooperative;
     long rejoin_quiet_ms; /* 2 heartbeats + 1 s: members learn of a rebalance by heartbeat */
+    struct pending_commit *commits; /* asynchronous commits not answered yet */
+};
+
+/* An asynchronous commit's callback, until librdkafka answers (or the consumer goes). */
+struct pending_commit {
+    struct br_consumer *consumer;
+    br_consumer_commit_fn *done;
+    void *opaque;
+    struct pending_commit *prev;
+    struct pending_commit *next;
 };
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *facility, const char *buf)
@@ -60,9 +70,6 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         br_log_info("consumer", "revoking %d partition(s)%s", partitions->cnt,
                     lost ? " (lost)" : "");
         consumer->events.revoked(consumer->events.opaque, partitions, lost);
-        if (!lost) {
-            br_consumer_commit(consumer, true);
-        }
         if (cooperative) {
             error = rd_kafka_incremental_unassign(rk, partitions);
         } else {
@@ -302,6 +309,12 @@ void br_consumer_destroy(struct br_consumer *consumer)
     if (consumer->rk) {
         rd_kafka_destroy(consumer->rk);
     }
+    /* commits librdkafka never answered (it was closing): their callbacks are not called */
+    while (consumer->commits) {
+        struct pending_commit *pending = consumer->commits;
+        consumer->commits = pending->next;
+        free(pending);
+    }
     for (int i = 0; i < 2; i++) {
         if (consumer->wake[i] >= 0) {
             close(consumer->wake[i]);
@@ -387,27 +400,6 @@ size_t br_consumer_read(rd_kafka_queue_t *queue, rd_kafka_message_t **messages, 
     return kept;
 }
 
-int br_consumer_store(struct br_consumer *consumer, const char *topic, int32_t partition,
-                      int64_t offset)
-{
-    /* librdkafka 2.0.2 has no rd_kafka_offset_store_message: a fresh list each time */
-    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_resp_err_t err;
-
-    rd_kafka_topic_partition_list_add(list, topic, partition)->offset = offset;
-    err = rd_kafka_offsets_store(consumer->rk, list);
-    if (!err) {
-        err = list->elems[0].err;
-    }
-    rd_kafka_topic_partition_list_destroy(list);
-    if (err) {
-        br_log_warn("consumer", "store %s [%d] @%lld: %s", topic, partition, (long long)offset,
-                    rd_kafka_err2str(err));
-        return -1;
-    }
-    return 0;
-}
-
 static bool rejoin_may_be_running(const struct br_consumer *consumer)
 {
     struct timespec now;
@@ -437,16 +429,81 @@ int br_consumer_high_watermark(const struct br_consumer *consumer, const char *t
     return 0;
 }
 
-int br_consumer_commit(struct br_consumer *consumer, bool sync)
+static void commit_answered(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                            rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+    struct pending_commit *pending = opaque;
+    struct br_consumer *consumer = pending->consumer;
+
+    (void)rk;
+    if (pending->prev) {
+        pending->prev->next = pending->next;
+    } else {
+        consumer->commits = pending->next;
+    }
+    if (pending->next) {
+        pending->next->prev = pending->prev;
+    }
+    pending->done(pending->opaque, err, offsets);
+    free(pending);
+}
+
+static void sync_answered(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+    struct pending_commit *call = opaque;
+
+    (void)rk;
+    call->consumer = NULL; /* answered */
+    call->done(call->opaque, err, offsets);
+}
+
+int br_consumer_commit(struct br_consumer *consumer, const rd_kafka_topic_partition_list_t *offsets,
+                       bool sync, br_consumer_commit_fn *done, void *opaque)
 {
     rd_kafka_resp_err_t err;
 
     if (!sync && rejoin_may_be_running(consumer)) {
-        return -1; /* stays stored; a later commit takes it */
+        return -1; /* a later commit takes it */
     }
-    err = rd_kafka_commit(consumer->rk, NULL, sync ? 0 : 1);
-    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+    if (sync) {
+        struct pending_commit call = {consumer, done, opaque, NULL, NULL};
+
+        err = rd_kafka_commit_queue(consumer->rk, offsets, NULL, sync_answered, &call);
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+            br_log_warn("consumer", "commit: %s", rd_kafka_err2str(err));
+        }
+        return call.consumer ? -1 : 0;
+    }
+    struct pending_commit *pending = calloc(1, sizeof(*pending));
+    if (!pending) {
+        abort();
+    }
+    pending->consumer = consumer;
+    pending->done = done;
+    pending->opaque = opaque;
+    err = rd_kafka_commit_queue(consumer->rk, offsets, consumer->queue, commit_answered,
+                                pending);
+    if (err) {
         br_log_warn("consumer", "commit: %s", rd_kafka_err2str(err));
+        free(pending);
+        return -1;
+    }
+    pending->next = consumer->commits;
+    if (pending->next) {
+        pending->next->prev = pending;
+    }
+    consumer->commits = pending;
+    return 0;
+}
+
+int br_consumer_committed(struct br_consumer *consumer, rd_kafka_topic_partition_list_t *partitions,
+                          int timeout_ms, char *errstr, size_t errstr_size)
+{
+    rd_kafka_resp_err_t err = rd_kafka_committed(consumer->rk, partitions, timeout_ms);
+
+    if (err) {
+        snprintf(errstr, errstr_size, "%s", rd_kafka_err2str(err));
         return -1;
     }
     return 0;

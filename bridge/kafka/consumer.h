@@ -2,8 +2,9 @@
 #define BR_CONSUMER_H
 /*
  * The librdkafka high-level consumer: subscription, rebalances, per-partition queues, offset
- * store and commit. Auto-commit and auto-store are off: offsets move only through
- * br_consumer_store.
+ * commits with their metadata, and reading the group's committed offsets. Auto-commit and
+ * auto-store are off: offsets move only through br_consumer_commit, which commits the list it
+ * is given (librdkafka 2.0.2's rd_kafka_offsets_store drops metadata).
  *
  * Each assigned partition's messages stay in a queue of its own (detached from the consumer
  * queue), so the loop reads a partition only while its window has room. A partition that is not
@@ -21,10 +22,10 @@ struct br_consumer;
 
 /*
  * Called from inside br_consumer_poll / br_consumer_close, on the loop's thread. assigned runs
- * once the partitions are assigned (br_consumer_partition_queue works then). revoked runs
- * before the partitions are given up: it must cancel their work, release their queues and store
- * their done offsets; the consumer then commits synchronously. lost is true when the partitions
- * were already lost (nothing may be committed for them).
+ * once the partitions are assigned (br_consumer_partition_queue and br_consumer_committed work
+ * then). revoked runs before the partitions are given up: it must finish or cancel their work,
+ * commit their done offsets synchronously (br_consumer_commit) and release their queues. lost is
+ * true when the partitions were already lost (nothing may be committed for them).
  */
 struct br_consumer_events {
     void (*assigned)(void *opaque, const rd_kafka_topic_partition_list_t *partitions);
@@ -92,11 +93,29 @@ void br_consumer_queue_release(rd_kafka_queue_t *queue);
  * Returns how many were written to messages (the caller owns them).
  */
 size_t br_consumer_read(rd_kafka_queue_t *queue, rd_kafka_message_t **messages, size_t max);
-/* Stores offset (the next offset to consume) for topic/partition. */
-int br_consumer_store(struct br_consumer *consumer, const char *topic, int32_t partition,
-                      int64_t offset);
-/* Commits the stored offsets; sync waits for the broker's answer. */
-int br_consumer_commit(struct br_consumer *consumer, bool sync);
+/*
+ * The answer to one commit: err for the whole request, and offsets as sent with each
+ * partition's own err. offsets is librdkafka's; it is valid during the call only.
+ */
+typedef void br_consumer_commit_fn(void *opaque, rd_kafka_resp_err_t err,
+                                   const rd_kafka_topic_partition_list_t *offsets);
+
+/*
+ * Commits offsets: each element's offset (the next offset to consume) and metadata. sync waits
+ * for the broker's answer (while the coordinator is unreachable librdkafka holds the commit up
+ * to session.timeout.ms). done is called once with the answer: before this returns when sync,
+ * else later from inside br_consumer_poll. Returns -1 without ever calling done when the commit
+ * was not sent: a periodic (not sync) commit during the quiet time after a cooperative
+ * rebalance, or librdkafka refused it at once.
+ */
+int br_consumer_commit(struct br_consumer *consumer, const rd_kafka_topic_partition_list_t *offsets,
+                       bool sync, br_consumer_commit_fn *done, void *opaque);
+/*
+ * Reads the group's committed offset and metadata of each element of partitions (librdkafka
+ * asks the coordinator and waits up to timeout_ms). 0, or -1 with the reason.
+ */
+int br_consumer_committed(struct br_consumer *consumer, rd_kafka_topic_partition_list_t *partitions,
+                          int timeout_ms, char *errstr, size_t errstr_size);
 /* Leaves the group: revokes everything through events.revoked and commits. */
 void br_consumer_close(struct br_consumer *consumer);
 

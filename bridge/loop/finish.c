@@ -56,12 +56,25 @@ static void report(struct br_loop *loop, const struct br_message *message,
     }
 }
 
-/* One completion of message is settled: the partition's done prefix may move. */
-static void settle(struct br_message *message)
+#define NO_HOOK ((size_t)-1)
+
+/*
+ * One completion of message is settled: the partition's done prefix may move. hook: the hook
+ * whose delivery it was (recorded as acknowledged for the next owner), or NO_HOOK for a message
+ * owed to every hook (undecodable).
+ */
+static void settle(struct br_message *message, size_t hook)
 {
-    if (!message->partition->revoked) {
-        br_offsets_done(&message->partition->offsets, message->seq);
+    struct br_partition *partition = message->partition;
+
+    if (partition->revoked) {
+        return;
     }
+    if (hook != NO_HOOK) {
+        br_offsets_ack(&partition->offsets, message->seq, hook);
+    }
+    br_offsets_done(&partition->offsets, message->seq);
+    partition->settled++;
 }
 
 static void dead_free(struct br_dead_pending *pending)
@@ -144,7 +157,7 @@ static void dead_done(void *opaque, bool ok, const char *errstr)
                     br_deadletter_reason_name(pending->reason), pending->error);
         report(loop, message, pending->hook, pending->http_status, BR_REPORT_DEAD_LETTERED,
                pending->attempts, pending->latency_ms);
-        settle(message);
+        settle(message, pending->hook ? (size_t)(pending->hook - loop->conf->hooks) : NO_HOOK);
     }
     dead_free(pending);
 }
@@ -215,7 +228,7 @@ void br_finish_undecodable(struct br_loop *loop, struct br_message *message, con
               "%s [%d] @%lld: dropped (no dead-letter topic, policy drop): %s",
                  partition->topic, partition->id, (long long)message->offset, errstr);
     report(loop, message, NULL, 0, BR_REPORT_DROPPED, 0, 0);
-    settle(message);
+    settle(message, NO_HOOK);
 }
 
 /* The lane's head is finished one way or another: the lane moves on. */
@@ -286,7 +299,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
         br_lane_pop(lane);
         report(loop, message, hook, result->http_status, BR_REPORT_DELIVERED, delivery->attempts,
                now - delivery->first_attempt_ms);
-        settle(message);
+        settle(message, lane->hook_index);
         br_delivery_destroy(delivery);
         lane_next(loop, lane);
         return;
@@ -359,7 +372,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
         br_lane_pop(lane);
         report(loop, message, hook, delivery->last_status, BR_REPORT_DROPPED, delivery->attempts,
                now - delivery->first_attempt_ms);
-        settle(message);
+        settle(message, lane->hook_index);
         br_delivery_destroy(delivery);
         lane_next(loop, lane);
         return;

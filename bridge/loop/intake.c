@@ -8,6 +8,7 @@
 #include "core/utf8.h"
 #include "delivery/retry.h"
 #include "loop/finish.h"
+#include "loop/inherit.h"
 #include "loop/loopstate.h"
 #include "loop/message.h"
 #include "loop/rebalance.h"
@@ -183,10 +184,14 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     };
     enum br_prepare_status status;
     struct br_message *message;
+    size_t inherited = 0; /* requests not sent: the previous owner had them acknowledged */
 
     errstr[0] = '\0';
     status = br_message_prepare(loop->conf, loop->decoder, &in, NULL, &prepared, errstr,
                                 sizeof(errstr));
+    if (status == BR_PREPARE_OK) {
+        inherited = br_inherit_take(loop, partition, kafka->offset, &prepared);
+    }
     if (status == BR_PREPARE_RETRY) {
         /* a fetch in flight is the normal first sight of a schema id; anything else is not */
         bool first_sight = loop->registry && br_registry_fetching(loop->registry);
@@ -201,7 +206,8 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
         if (status == BR_PREPARE_SKIP) {
             note_skip(loop, partition->topic, prepared.skip, errstr);
         }
-        br_offsets_add(&partition->offsets, kafka->offset, 0);
+        br_inherit_ack(loop, partition, br_offsets_add(&partition->offsets, kafka->offset, 0),
+                       inherited);
         br_prepared_finish(&prepared);
         return true;
     }
@@ -223,6 +229,7 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     } else {
         message->seq = br_offsets_add(&partition->offsets, kafka->offset,
                                       (uint32_t)prepared.count);
+        br_inherit_ack(loop, partition, message->seq, inherited);
         enqueue_deliveries(loop, message, &prepared);
     }
     br_message_release(message);

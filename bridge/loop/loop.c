@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "loop/commit.h"
 #include "loop/finish.h"
 #include "loop/intake.h"
 #include "loop/loopstate.h"
@@ -32,6 +33,9 @@ static void start_ready(struct br_loop *loop)
         if (!delivery || lane->in_flight || lane->due_ms > br_schedule_now_ms()) {
             continue;
         }
+        if (!br_commit_may_start(loop, lane->partition)) {
+            continue; /* made ready again when a commit succeeds */
+        }
         if (!br_health_may_start(&loop->health[lane->hook_index], lane)) {
             continue; /* parked until the hook's probe succeeds */
         }
@@ -47,28 +51,6 @@ static void start_ready(struct br_loop *loop)
             continue;
         }
         lane->in_flight = true;
-    }
-}
-
-/* ---- offsets ---- */
-
-static void store_and_commit(struct br_loop *loop, int64_t now, bool force)
-{
-    for (struct br_partition *partition = loop->partitions; partition;
-         partition = partition->next) {
-        br_rebalance_store(loop, partition);
-    }
-    if (loop->uncommitted && (force || now >= loop->next_commit_ms)) {
-        if (br_consumer_commit(loop->consumer, force) == 0) {
-            loop->uncommitted = false;
-            for (struct br_partition *partition = loop->partitions; partition;
-                 partition = partition->next) {
-                if (partition->stored >= 0) {
-                    partition->commit_sent = partition->stored;
-                }
-            }
-        }
-        loop->next_commit_ms = now + loop->conf->commit_interval_ms;
     }
 }
 
@@ -115,6 +97,12 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
     }
     for (size_t i = 0; i < conf->hook_count; i++) {
         br_health_init(&loop->health[i]);
+    }
+    br_commit_init(loop);
+    loop->inherit_hooks = calloc(conf->hook_count ? conf->hook_count : 1,
+                                 sizeof(*loop->inherit_hooks));
+    if (!loop->inherit_hooks) {
+        abort();
     }
     if (conf->registry_url) {
         loop->registry = br_registry_create(conf->registry_url, conf->registry_username,
@@ -251,7 +239,7 @@ int br_loop_run(struct br_loop *loop)
         if (!loop->stopping) {
             start_ready(loop);
         }
-        store_and_commit(loop, now, false);
+        br_commit_run(loop, now, false);
 
         if (loop->fatal) {
             break;
@@ -316,7 +304,7 @@ int br_loop_run(struct br_loop *loop)
     if (loop->deadletter && br_deadletter_pending_dead(loop->deadletter) > 0) {
         br_deadletter_flush(loop->deadletter, 2000);
     }
-    store_and_commit(loop, br_schedule_now_ms(), true);
+    br_commit_run(loop, br_schedule_now_ms(), true);
     br_consumer_close(loop->consumer);
     br_log_info("loop", "stopped: %llu message(s), %llu delivered, %llu failed attempt(s), "
                 "%llu skipped, %llu undeliverable, %llu dead-lettered, %llu dropped",
@@ -344,6 +332,8 @@ void br_loop_destroy(struct br_loop *loop)
         br_rebalance_drop(loop, loop->partitions);
     }
     br_consumer_destroy(loop->consumer);
+    br_commit_finish(loop); /* commits never answered */
+    free(loop->inherit_hooks);
     /* dead letters still on their way end here (their partitions are revoked: discarded) */
     br_deadletter_destroy(loop->deadletter);
     br_finish_discard_dead(loop);

@@ -17,6 +17,7 @@
 #include "avro/decode.h"
 #include "delivery/health.h"
 #include "delivery/lanes.h"
+#include "delivery/ackmeta.h"
 #include "loop/loop.h"
 #include "loop/skiplog.h"
 #include "ops/metrics.h"
@@ -51,8 +52,21 @@ struct br_loop {
     bool fatal;
     int64_t stop_deadline_ms;
     int64_t next_commit_ms;
-    bool uncommitted;                /* offsets stored since the last commit */
+    bool uncommitted;                /* something settled that no commit was sent for yet */
     struct br_loop_stats stats;
+
+    /* commits (commit.c) and what partitions inherit (inherit.c) */
+    uint64_t *hook_ids;              /* owned: each hook's progress id, 0 for none */
+    struct br_ackmeta_hook *progress_hooks; /* owned scratch, one per hook */
+    struct br_ackmeta_range *ranges; /* owned scratch */
+    size_t range_cap;
+    char *metadata;                  /* owned scratch: progress_budget + 1 bytes */
+    size_t progress_budget;          /* progress_metadata_bytes; halved if the broker refuses */
+    bool progress_clipped_logged;
+    struct br_commit_record *commits; /* asynchronous commits not answered yet */
+    uint64_t commit_failures;        /* failed commits in a row */
+    int64_t commit_failing_since_ms;
+    size_t *inherit_hooks;           /* owned scratch: hooks skipped for the message taken */
 };
 
 #endif

@@ -1,8 +1,12 @@
 #include "loop/rebalance.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "loop/commit.h"
+#include "loop/finish.h"
+#include "loop/inherit.h"
 #include "loop/loopstate.h"
 #include "loop/schedule.h"
 
@@ -20,17 +24,6 @@ struct br_partition *br_rebalance_find(struct br_loop *loop, const char *topic, 
         }
     }
     return NULL;
-}
-
-void br_rebalance_store(struct br_loop *loop, struct br_partition *partition)
-{
-    int64_t committable = br_offsets_committable(&partition->offsets);
-
-    if (committable > partition->stored &&
-        br_consumer_store(loop->consumer, partition->topic, partition->id, committable) == 0) {
-        partition->stored = committable;
-        loop->uncommitted = true;
-    }
 }
 
 void br_rebalance_unschedule(struct br_loop *loop, struct br_partition *partition)
@@ -68,13 +61,19 @@ void br_rebalance_drop(struct br_loop *loop, struct br_partition *partition)
     }
     br_consumer_queue_release(partition->queue);
     partition->queue = NULL;
+    br_inherit_forget(partition);
     br_partition_revoke(partition);
 }
 
 void br_rebalance_assigned(void *opaque, const rd_kafka_topic_partition_list_t *list)
 {
     struct br_loop *loop = opaque;
+    struct br_partition **added = calloc(list->cnt > 0 ? (size_t)list->cnt : 1, sizeof(*added));
+    size_t count = 0;
 
+    if (!added) {
+        abort();
+    }
     loop->joined = true;
     for (int i = 0; i < list->cnt; i++) {
         const char *topic = list->elems[i].topic;
@@ -89,33 +88,88 @@ void br_rebalance_assigned(void *opaque, const rd_kafka_topic_partition_list_t *
         partition->queue = br_consumer_partition_queue(loop->consumer, topic, id);
         partition->next = loop->partitions;
         loop->partitions = partition;
+        added[count++] = partition;
         br_log_debug("loop", "assigned %s [%d]", topic, id);
+    }
+    br_inherit_load(loop, added, count);
+    free(added);
+}
+
+/* Any request of partitions still in flight? */
+static bool in_flight(struct br_partition **partitions, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        for (size_t j = 0; j < partitions[i]->lane_count; j++) {
+            if (partitions[i]->lanes[j].in_flight) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/*
+ * Lets the requests of partitions in flight finish, for up to delivery.shutdown_grace_ms, so
+ * that what their receivers got is committed (and not sent again by the next owner). Starts no
+ * new request; other partitions' completions are handled as usual meanwhile.
+ */
+static void finish_in_flight(struct br_loop *loop, struct br_partition **partitions,
+                             size_t count)
+{
+    int64_t now = br_schedule_now_ms();
+    int64_t deadline = now + loop->conf->shutdown_grace_ms;
+
+    if (loop->conf->shutdown_grace_ms <= 0 || !in_flight(partitions, count)) {
+        return;
+    }
+    br_log_info("loop", "revoking: waiting up to %ld ms for the requests in flight",
+                loop->conf->shutdown_grace_ms);
+    while (in_flight(partitions, count) && now < deadline) {
+        br_sender_wait(loop->sender, NULL, 0, (int)(deadline - now < 50 ? deadline - now : 50));
+        br_sender_perform(loop->sender, br_finish_attempt, loop);
+        now = br_schedule_now_ms();
     }
 }
 
 void br_rebalance_revoked(void *opaque, const rd_kafka_topic_partition_list_t *list, bool lost)
 {
     struct br_loop *loop = opaque;
+    struct br_partition **revoked = calloc(list->cnt > 0 ? (size_t)list->cnt : 1,
+                                           sizeof(*revoked));
+    size_t count = 0;
 
-    /* let dead letters already on their way land, so their messages count as done */
-    if (!lost && loop->deadletter && br_deadletter_pending_dead(loop->deadletter) > 0) {
-        br_deadletter_flush(loop->deadletter, 2000);
+    if (!revoked) {
+        abort();
     }
     for (int i = 0; i < list->cnt; i++) {
         struct br_partition *partition =
             br_rebalance_find(loop, list->elems[i].topic, list->elems[i].partition);
 
-        if (!partition) {
-            continue;
+        if (partition) {
+            revoked[count++] = partition;
         }
-        br_rebalance_unschedule(loop, partition);
-        if (!lost) {
-            br_rebalance_store(loop, partition);
+    }
+    if (!lost) {
+        finish_in_flight(loop, revoked, count);
+        /* let dead letters already on their way land, so their messages count as done */
+        if (loop->deadletter && br_deadletter_pending_dead(loop->deadletter) > 0) {
+            br_deadletter_flush(loop->deadletter, 2000);
         }
+    }
+    for (size_t i = 0; i < count; i++) {
+        br_rebalance_unschedule(loop, revoked[i]);
+    }
+    if (!lost) {
+        br_commit_partitions(loop, revoked, count);
+    }
+    for (size_t i = 0; i < count; i++) {
+        struct br_partition *partition = revoked[i];
+
         br_log_info("loop", "revoked %s [%d]: done up to offset %lld, %zu undelivered message(s) "
                     "left to the next owner", partition->topic, partition->id,
                     (long long)br_offsets_committable(&partition->offsets),
                     br_partition_window_use(partition));
         br_rebalance_drop(loop, partition);
     }
+    free(revoked);
 }

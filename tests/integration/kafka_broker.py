@@ -299,17 +299,26 @@ class Broker:
         committed = self.committed_offsets(group_id, topics)
         return all((committed.get(tp) or 0) == end for tp, end in ends.items())
 
-    def committed_offsets(self, group_id, topics):
-        """{(topic, partition): committed offset or None} for the group, without joining it."""
-        from confluent_kafka import Consumer, TopicPartition
-        c = Consumer({'bootstrap.servers': self.bootstrap, 'group.id': group_id,
+    def partitions_of(self, topics):
+        """[(topic, partition)] of every partition of the topics."""
+        from confluent_kafka import Consumer
+        c = Consumer({'bootstrap.servers': self.bootstrap, 'group.id': 'it-offset-reader',
                       'enable.auto.commit': False})
         try:
             md = c.list_topics(timeout=10)
-            tps = [TopicPartition(t, p) for t in topics for p in md.topics[t].partitions]
-            result = {}
-            for tp in c.committed(tps, timeout=10):
-                result[(tp.topic, tp.partition)] = tp.offset if tp.offset >= 0 else None
-            return result
+            return [(t, p) for t in topics for p in md.topics[t].partitions]
         finally:
             c.close()
+
+    def committed_offsets(self, group_id, topics):
+        """{(topic, partition): committed offset or None} for the group, without joining it."""
+        return {tp: offset for tp, (offset, _) in
+                self.committed_progress(group_id, topics).items()}
+
+    def committed_progress(self, group_id, topics):
+        """{(topic, partition): (committed offset or None, metadata text)} for the group,
+        without joining it; the metadata is the bridge's per-hook progress. Read with
+        ackmeta.py: confluent-kafka reads the metadata as a C string, and librdkafka hands it
+        over without a terminating NUL."""
+        from . import ackmeta
+        return ackmeta.committed(self.bootstrap, group_id, self.partitions_of(topics))

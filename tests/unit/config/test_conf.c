@@ -139,6 +139,8 @@ static void test_good(void **state)
     assert_int_equal(conf->probe_after_failures, 0);
     assert_int_equal(conf->max_body_bytes, 1048576);
     assert_int_equal(conf->max_elements, 5000);
+    assert_int_equal(conf->max_uncommitted, 50);
+    assert_int_equal(conf->progress_metadata_bytes, 0);
     assert_string_equal(conf->dead_letter_topic, "perscom.bridge.dead-letter");
     assert_int_equal(conf->producer_failure_exit_ms, 0);
     assert_string_equal(conf->delivery_report_topic, "perscom.bridge.deliveries");
@@ -196,6 +198,8 @@ static void test_defaults(void **state)
     assert_int_equal(conf->probe_after_failures, 5);
     assert_int_equal(conf->max_body_bytes, 8 * 1024 * 1024);
     assert_int_equal(conf->max_elements, 100000);
+    assert_int_equal(conf->max_uncommitted, 100);
+    assert_int_equal(conf->progress_metadata_bytes, 4096);
     assert_null(conf->dead_letter_topic);
     assert_int_equal(conf->dead_letter_policy, BR_DEAD_LETTER_BLOCK);
     assert_int_equal(conf->producer_failure_exit_ms, 600000);
@@ -422,7 +426,8 @@ static const struct bad_case bad_cases[] = {
      "conf/bad_many.yaml:17:3: delivery.retries: unknown key (expected one of "
      "backoff_initial_ms, backoff_max_ms, max_in_flight, commit_interval_ms, "
      "shutdown_grace_ms, partition_window, partition_window_bytes, max_buffered_bytes, "
-     "max_attempts, max_age_ms, retry_after_max_ms, tls_min_version, probe_after_failures)\n"
+     "max_attempts, max_age_ms, retry_after_max_ms, tls_min_version, probe_after_failures, "
+     "max_uncommitted, progress_metadata_bytes)\n"
      "conf/bad_many.yaml:18:12: log_level: expected a string, got a list"},
 };
 

@@ -12,7 +12,7 @@ static void test_empty(void **state)
 {
     struct br_offsets offsets;
     (void)state;
-    br_offsets_init(&offsets);
+    br_offsets_init(&offsets, 2);
     assert_int_equal(br_offsets_committable(&offsets), -1);
     assert_int_equal(br_offsets_outstanding(&offsets), 0);
     br_offsets_finish(&offsets);
@@ -23,7 +23,7 @@ static void test_prefix_waits_for_head(void **state)
     struct br_offsets offsets;
     uint64_t s10, s11, s12;
     (void)state;
-    br_offsets_init(&offsets);
+    br_offsets_init(&offsets, 2);
     s10 = br_offsets_add(&offsets, 10, 2);
     s11 = br_offsets_add(&offsets, 11, 1);
     s12 = br_offsets_add(&offsets, 12, 1);
@@ -47,7 +47,7 @@ static void test_gaps_and_zero_pending(void **state)
     struct br_offsets offsets;
     uint64_t s;
     (void)state;
-    br_offsets_init(&offsets);
+    br_offsets_init(&offsets, 2);
     br_offsets_add(&offsets, 5, 0); /* maps to no hook: done at once */
     assert_int_equal(br_offsets_committable(&offsets), 6);
     s = br_offsets_add(&offsets, 9, 1); /* offsets may skip (compaction, markers) */
@@ -68,7 +68,7 @@ static void test_random_order(void **state)
     size_t added = 0;
     unsigned rng = 12345;
     (void)state;
-    br_offsets_init(&offsets);
+    br_offsets_init(&offsets, 2);
     while (added < N || br_offsets_outstanding(&offsets) > 0) {
         rng = rng * 1103515245u + 12345u;
         if (added < N && (rng >> 16) % 3 != 0) {
@@ -106,6 +106,86 @@ static void test_random_order(void **state)
     br_offsets_finish(&offsets);
 }
 
+/* Which hooks acknowledged which messages beyond the done prefix, as ranges. */
+static void test_acked_ranges(void **state)
+{
+    struct br_offsets offsets;
+    struct br_ackmeta_range out[8];
+    uint64_t s10, s11, s12, s15, s16;
+    (void)state;
+    br_offsets_init(&offsets, 70); /* two words of hook bits per message */
+    s10 = br_offsets_add(&offsets, 10, 2);
+    s11 = br_offsets_add(&offsets, 11, 2);
+    s12 = br_offsets_add(&offsets, 12, 1);
+    s15 = br_offsets_add(&offsets, 15, 2); /* 13 and 14 hold no message */
+    s16 = br_offsets_add(&offsets, 16, 2);
+    br_offsets_ack(&offsets, s11, 0);
+    br_offsets_done(&offsets, s11);
+    br_offsets_ack(&offsets, s12, 0);
+    br_offsets_done(&offsets, s12);
+    br_offsets_ack(&offsets, s15, 0);
+    br_offsets_done(&offsets, s15);
+    br_offsets_ack(&offsets, s16, 69);
+    br_offsets_done(&offsets, s16);
+    br_offsets_ack(&offsets, s16, 200); /* no such hook: ignored */
+    assert_int_equal(br_offsets_committable(&offsets), -1);
+    assert_int_equal(br_offsets_first_undone(&offsets), 10);
+
+    /* 11, 12 and 15 are neighbours in the partition: one range across the gap */
+    assert_int_equal(br_offsets_acked(&offsets, 0, out, 8), 1);
+    assert_int_equal(out[0].start, 11);
+    assert_int_equal(out[0].end, 16);
+    assert_int_equal(br_offsets_acked(&offsets, 69, out, 8), 1);
+    assert_int_equal(out[0].start, 16);
+    assert_int_equal(out[0].end, 17);
+    assert_int_equal(br_offsets_acked(&offsets, 1, out, 8), 0);
+    assert_int_equal(br_offsets_acked(&offsets, 70, out, 8), 0);
+    assert_int_equal(br_offsets_acked(&offsets, 0, out, 0), 0);
+
+    /* 10 done by both hooks: the prefix moves to 11 (which still owes one delivery) */
+    br_offsets_ack(&offsets, s10, 0);
+    br_offsets_done(&offsets, s10);
+    br_offsets_ack(&offsets, s10, 1);
+    br_offsets_done(&offsets, s10);
+    assert_int_equal(br_offsets_committable(&offsets), 11);
+    assert_int_equal(br_offsets_first_undone(&offsets), 11);
+    assert_int_equal(br_offsets_acked(&offsets, 0, out, 8), 1);
+    assert_int_equal(out[0].start, 11);
+    assert_int_equal(br_offsets_acked(&offsets, 1, out, 8), 0);
+    br_offsets_ack(&offsets, s10, 1); /* in the done prefix: nothing happens */
+    br_offsets_finish(&offsets);
+}
+
+/* The hook bits survive the ring's growth and wrap-around. */
+static void test_acked_survive_growth(void **state)
+{
+    struct br_offsets offsets;
+    struct br_ackmeta_range out[200];
+    uint64_t seqs[300];
+    size_t n;
+    (void)state;
+    br_offsets_init(&offsets, 3);
+    for (int i = 0; i < 40; i++) { /* move the head so that the ring wraps */
+        br_offsets_add(&offsets, i, 0);
+    }
+    for (int i = 0; i < 300; i++) {
+        seqs[i] = br_offsets_add(&offsets, 100 + i, 3);
+        if (i % 3 != 2) {
+            br_offsets_ack(&offsets, seqs[i], 2);
+            br_offsets_done(&offsets, seqs[i]);
+        }
+    }
+    n = br_offsets_acked(&offsets, 2, out, 200);
+    assert_int_equal(n, 100);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(out[i].start, 100 + (int64_t)i * 3);
+        assert_int_equal(out[i].end, 102 + (int64_t)i * 3);
+    }
+    assert_int_equal(br_offsets_acked(&offsets, 0, out, 200), 0);
+    assert_int_equal(br_offsets_committable(&offsets), 40);
+    br_offsets_finish(&offsets);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +193,8 @@ int main(void)
         cmocka_unit_test(test_prefix_waits_for_head),
         cmocka_unit_test(test_gaps_and_zero_pending),
         cmocka_unit_test(test_random_order),
+        cmocka_unit_test(test_acked_ranges),
+        cmocka_unit_test(test_acked_survive_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

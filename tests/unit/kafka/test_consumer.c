@@ -2,7 +2,8 @@
  * Unit tests of consumer.c. The property table (br_consumer_conf_set) is read back with
  * rd_kafka_conf_get; the consumer itself runs against librdkafka's in-process mock cluster:
  * subscription (names and patterns), assignment, the partitions' own queues and the wake-up
- * descriptor, offset store and commit, and the revocation on close.
+ * descriptor, commits (asynchronous and synchronous, with metadata) and reading them back, and
+ * the revocation on close.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -392,7 +393,25 @@ struct watcher {
     int revoked_calls;
     int revoked_count; /* partitions in the last revocation */
     bool revoked_lost;
+    int commits_answered;
+    rd_kafka_resp_err_t commit_err;
+    int commit_count;        /* elements in the last answer */
+    int commit_element_errs; /* of which failed */
 };
+
+static void on_committed(void *opaque, rd_kafka_resp_err_t err,
+                         const rd_kafka_topic_partition_list_t *offsets)
+{
+    struct watcher *w = opaque;
+
+    w->commits_answered++;
+    w->commit_err = err;
+    w->commit_count = offsets ? offsets->cnt : 0;
+    w->commit_element_errs = 0;
+    for (int i = 0; offsets && i < offsets->cnt; i++) {
+        w->commit_element_errs += offsets->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR;
+    }
+}
 
 static void on_assigned(void *opaque, const rd_kafka_topic_partition_list_t *partitions)
 {
@@ -524,7 +543,7 @@ static struct br_kv fast_group[] = {
     {"heartbeat.interval.ms", "500"},
 };
 
-static void test_consume_store_commit(void **state)
+static void test_consume_commit(void **state)
 {
     struct cluster *cl = *state;
     struct br_conf_topic topics[] = {
@@ -593,12 +612,66 @@ static void test_consume_store_commit(void **state)
     read_partition(&w, held_of(&w, "orders", 0), 3, 4, 10000);
     read_partition(&w, held_of(&w, "orders", 1), 3, 4, 10000);
 
-    /* only what is stored is committed: orders [1] was read but never stored */
-    assert_int_equal(br_consumer_store(w.consumer, "orders", 0, 2), 0);
-    assert_int_equal(br_consumer_store(w.consumer, "ranks.v1", 0, 1), 0);
-    assert_int_equal(br_consumer_store(w.consumer, "ranks.v1", 0, 2), 0);
-    assert_int_equal(br_consumer_store(w.consumer, "audit", 0, 1), -1); /* not assigned */
-    assert_int_equal(br_consumer_commit(w.consumer, true), 0);
+    /* an asynchronous commit is answered from inside br_consumer_poll, with each element */
+    list = rd_kafka_topic_partition_list_new(2);
+    rd_kafka_topic_partition_list_add(list, "orders", 0)->offset = 1;
+    rd_kafka_topic_partition_list_add(list, "ranks.v1", 0)->offset = 2;
+    assert_int_equal(br_consumer_commit(w.consumer, list, false, on_committed, &w), 0);
+    rd_kafka_topic_partition_list_destroy(list);
+    assert_int_equal(w.commits_answered, 0);
+    {
+        int64_t deadline = now_ms() + 10000;
+        bool fatal = false;
+
+        while (w.commits_answered == 0 && now_ms() < deadline) {
+            struct pollfd pfd = {.fd = br_consumer_wake_fd(w.consumer), .events = POLLIN};
+            rd_kafka_message_t *stray;
+
+            poll(&pfd, 1, 100);
+            br_consumer_clear_wake(w.consumer);
+            while ((stray = br_consumer_poll(w.consumer, &fatal)) != NULL) {
+                rd_kafka_message_destroy(stray);
+            }
+        }
+        assert_false(fatal);
+    }
+    assert_int_equal(w.commits_answered, 1);
+    assert_int_equal(w.commit_err, RD_KAFKA_RESP_ERR_NO_ERROR);
+    assert_int_equal(w.commit_count, 2);
+    assert_int_equal(w.commit_element_errs, 0);
+
+    /* a synchronous one is answered before it returns; metadata travels with the offset */
+    list = rd_kafka_topic_partition_list_new(1);
+    {
+        rd_kafka_topic_partition_t *element = rd_kafka_topic_partition_list_add(list, "orders", 0);
+        element->offset = 2;
+        element->metadata = strdup("p1,2,progress");
+        element->metadata_size = strlen("p1,2,progress");
+    }
+    assert_int_equal(br_consumer_commit(w.consumer, list, true, on_committed, &w), 0);
+    rd_kafka_topic_partition_list_destroy(list);
+    assert_int_equal(w.commits_answered, 2);
+    assert_int_equal(w.commit_err, RD_KAFKA_RESP_ERR_NO_ERROR);
+    assert_int_equal(w.commit_count, 1);
+
+    /* read back by the consumer itself (what a new owner does at its assignment) */
+    list = rd_kafka_topic_partition_list_new(3);
+    rd_kafka_topic_partition_list_add(list, "orders", 0);
+    rd_kafka_topic_partition_list_add(list, "orders", 1);
+    rd_kafka_topic_partition_list_add(list, "ranks.v1", 0);
+    {
+        char errstr2[128];
+        assert_int_equal(br_consumer_committed(w.consumer, list, 10000, errstr2,
+                                               sizeof(errstr2)),
+                         0);
+    }
+    assert_int_equal(list->elems[0].offset, 2);
+    assert_int_equal(list->elems[0].metadata_size, strlen("p1,2,progress"));
+    assert_memory_equal(list->elems[0].metadata, "p1,2,progress", strlen("p1,2,progress"));
+    assert_int_equal(list->elems[1].offset, RD_KAFKA_OFFSET_INVALID); /* never committed */
+    assert_int_equal(list->elems[2].offset, 2);
+    assert_int_equal(list->elems[2].metadata_size, 0);
+    rd_kafka_topic_partition_list_destroy(list);
 
     br_consumer_close(w.consumer);
     assert_int_equal(w.revoked_calls, 1);
@@ -618,6 +691,9 @@ static void test_consume_store_commit(void **state)
     assert_int_equal(list->elems[1].offset, RD_KAFKA_OFFSET_INVALID);
     assert_int_equal(list->elems[2].offset, 2);
     assert_int_equal(list->elems[3].offset, RD_KAFKA_OFFSET_INVALID);
+    /* the metadata as another client of the group sees it */
+    assert_int_equal(list->elems[0].metadata_size, strlen("p1,2,progress"));
+    assert_memory_equal(list->elems[0].metadata, "p1,2,progress", strlen("p1,2,progress"));
     rd_kafka_topic_partition_list_destroy(list);
 }
 
@@ -658,9 +734,13 @@ static void test_resume_after_commit(void **state)
         assert_int_equal(messages[0]->offset, round == 0 ? 0 : 3);
         rd_kafka_message_destroy(messages[0]);
         if (round == 0) {
-            assert_int_equal(br_consumer_store(w.consumer, "ranks.v2", 0, 3), 0);
+            rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+
+            rd_kafka_topic_partition_list_add(list, "ranks.v2", 0)->offset = 3;
+            assert_int_equal(br_consumer_commit(w.consumer, list, true, on_committed, &w), 0);
+            rd_kafka_topic_partition_list_destroy(list);
+            assert_int_equal(w.commits_answered, 1);
         }
-        /* close commits what is stored */
         br_consumer_destroy(w.consumer);
         assert_int_equal(w.revoked_calls, 1);
     }
@@ -677,7 +757,7 @@ int main(void)
         cmocka_unit_test(test_create_fails),
     };
     const struct CMUnitTest cluster[] = {
-        cmocka_unit_test(test_consume_store_commit),        
+        cmocka_unit_test(test_consume_commit),
         cmocka_unit_test(test_resume_after_commit),
     };
     int failed;

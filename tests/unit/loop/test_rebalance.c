@@ -1,7 +1,7 @@
 /*
  * Unit tests of rebalance.c: what a revoke does to the schedule and to the hooks' health. A
  * real loop state with one hook, three partitions "t" [0..2] (X, Y, Z), each with a delivery at
- * the head of its lane; the consumer is absent (nothing is done yet, so nothing is stored).
+ * the head of its lane; the consumer is absent (nothing is done yet, so nothing is committed).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loop/commit.h"
 #include "loop/loopstate.h"
 #include "loop/rebalance.h"
 #include "loop/schedule.h"
@@ -42,6 +43,7 @@ static struct fixture *fixture_new(void)
     fx->loop.health = &fx->health;
     br_health_init(&fx->health);
     br_schedule_init(&fx->loop.schedule, 7);
+    br_commit_init(&fx->loop);
     fx->loop.sender = br_sender_create(4, errstr, sizeof(errstr));
     assert_non_null(fx->loop.sender);
     for (int id = PARTITIONS - 1; id >= 0; id--) {
@@ -70,6 +72,7 @@ static void fixture_free(struct fixture *fx)
         br_rebalance_drop(&fx->loop, fx->loop.partitions);
     }
     br_sender_destroy(fx->loop.sender);
+    br_commit_finish(&fx->loop);
     br_schedule_finish(&fx->loop.schedule);
     br_health_finish(&fx->health);
     free(fx);
