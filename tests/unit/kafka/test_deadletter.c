@@ -640,9 +640,14 @@ static void test_fatal_error_restarts(void **state)
     assert_int_equal(br_deadletter_restarts(dl), 1);
     /* the fresh producer runs, but has not proven itself yet */
     assert_true(br_deadletter_failing(dl, errstr, sizeof(errstr)));
-    assert_string_equal(errstr, "dead-letter producer restarted 0 s ago after failing for 0 s "
-                                "(1 restart(s)), not confirmed yet: test_fatal_error: injected "
-                                "by the test");
+    /* seconds are whole: librdkafka 2.8 takes about a second to destroy the failed producer,
+     * 2.0.2 none, so "0 s" or "1 s" */
+    if (strncmp(errstr, "dead-letter producer restarted ", 31) != 0 ||
+        !strstr(errstr, " s ago after failing for ") ||
+        !strstr(errstr, " s (1 restart(s)), not confirmed yet: test_fatal_error: injected by the "
+                        "test")) {
+        fail_msg("status: %s", errstr);
+    }
 
     assert_int_equal(rd_kafka_mock_broker_set_up(cl->mock, 1), 0);
     assert_int_equal(br_deadletter_send(dl, dlq, &rec, on_done, &fresh, errstr,
