@@ -537,9 +537,9 @@ def idle(n):
     return n << 3
 
 
-KUBE = (b'GET /healthz HTTP/1.1\r\nHost: 10.244.1.17:9400\r\nUser-Agent: kube-probe/1.29\r\n'
+KUBE = (b'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:9400\r\nUser-Agent: kube-probe/1.29\r\n'
         b'Accept: */*\r\nConnection: close\r\n\r\n')
-PROMETHEUS = (b'GET /metrics HTTP/1.1\r\nHost: 10.244.1.17:9400\r\n'
+PROMETHEUS = (b'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9400\r\n'
               b'User-Agent: Prometheus/2.53.0\r\nAccept: application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;'
               b'q=0.1,*/*;q=0.1\r\nAccept-Encoding: gzip\r\n'
               b'X-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n')
