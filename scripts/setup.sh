@@ -10,6 +10,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 DEBS=(build-essential cmake pkg-config
       librdkafka-dev libavro-dev libcurl4-openssl-dev libssl-dev libyaml-dev libjansson-dev
       libcmocka-dev php-cli wrk)
+# The TLS tests (test_hooktls.py, test_testhook.py, test_cli.py) make their certificates with
+# the openssl command line.
+DEBS+=(openssl)
 # The fuzz targets (tests/fuzz) need clang and its libFuzzer and sanitizer runtimes.
 DEBS+=(clang libclang-rt-14-dev)
 # The test broker (Apache Kafka 4.x) needs Java 17+; its jars come with Maven.
