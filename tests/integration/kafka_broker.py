@@ -12,6 +12,8 @@ import subprocess
 import time
 import uuid
 
+from . import server_proc
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KAFKA_DIR = os.path.join(REPO, 'tests', 'kafka')
 LIB_DIR = os.path.join(KAFKA_DIR, 'lib')
@@ -173,29 +175,11 @@ class Broker:
             return False
 
     def log_tail(self, lines=60):
-        parts = []
-        for path in (self.stdout_path, self.log_path):
-            try:
-                with open(path, 'rb') as f:
-                    text = f.read().decode(errors='replace').splitlines()
-            except FileNotFoundError:
-                continue
-            parts.append('--- %s (last %d lines) ---\n%s'
-                         % (path, lines, '\n'.join(text[-lines:])))
-        return '\n'.join(parts) or '(no broker log written)'
+        return server_proc.log_tail((self.stdout_path, self.log_path), lines,
+                                    '(no broker log written)')
 
     def stop(self, timeout=20):
-        if not self.proc or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+        server_proc.stop_group(self.proc, timeout)
 
     def kill9(self):
         if self.proc and self.proc.poll() is None:

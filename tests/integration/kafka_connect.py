@@ -19,12 +19,12 @@ The connector (`DebeziumConnector.config()`):
 """
 import json
 import os
-import signal
 import subprocess
 import time
 import urllib.error
 import urllib.request
 
+from . import server_proc
 from .kafka_broker import LOG4J_CONF, _java, free_port
 from .mariadb import REPL_PASSWORD, REPL_USER
 
@@ -250,26 +250,8 @@ class KafkaConnect:
         return self.wait_running(timeout)
 
     def log_tail(self, lines=80):
-        parts = []
-        for path in (self.stdout_path, self.log_path):
-            try:
-                with open(path, 'rb') as f:
-                    text = f.read().decode(errors='replace').splitlines()
-            except FileNotFoundError:
-                continue
-            parts.append('--- %s (last %d lines) ---\n%s'
-                         % (path, lines, '\n'.join(text[-lines:])))
-        return '\n'.join(parts) or '(no Connect log written)'
+        return server_proc.log_tail((self.stdout_path, self.log_path), lines,
+                                    '(no Connect log written)')
 
     def stop(self, timeout=30):
-        if not self.proc or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+        server_proc.stop_group(self.proc, timeout)

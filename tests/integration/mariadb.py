@@ -12,10 +12,11 @@ tail of its error log.
 import calendar
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
+
+from . import server_proc
 
 START_TIMEOUT_S = 60
 REPL_USER = 'debezium'
@@ -165,29 +166,11 @@ class MariaDB:
                 cur.execute(s)
 
     def log_tail(self, lines=60):
-        parts = []
-        for path in (self.stdout_path, self.error_log):
-            try:
-                with open(path, 'rb') as f:
-                    text = f.read().decode(errors='replace').splitlines()
-            except FileNotFoundError:
-                continue
-            parts.append('--- %s (last %d lines) ---\n%s'
-                         % (path, lines, '\n'.join(text[-lines:])))
-        return '\n'.join(parts) or '(no MariaDB log written)'
+        return server_proc.log_tail((self.stdout_path, self.error_log), lines,
+                                    '(no MariaDB log written)')
 
     def stop(self, timeout=30):
-        if not self.proc or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+        server_proc.stop_group(self.proc, timeout)
 
 
 def to_us(dt):
