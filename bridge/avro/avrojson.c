@@ -6,53 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base64.h"
+#include "core/utf8.h"
+
 #define MAX_DEPTH 64
-
-int br_avrojson_utf8_valid(const void *buf, size_t len)
-{
-    const uint8_t *s = buf;
-    size_t i = 0;
-
-    while (i < len) {
-        uint8_t c = s[i];
-        size_t need;
-        uint32_t cp;
-        uint32_t min;
-
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            need = 1;
-            cp = c & 0x1f;
-            min = 0x80;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            cp = c & 0x0f;
-            min = 0x800;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            cp = c & 0x07;
-            min = 0x10000;
-        } else {
-            return 0;
-        }
-        if (len - i - 1 < need) {
-            return 0;
-        }
-        for (size_t k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) {
-                return 0;
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-            return 0;
-        }
-        i += need + 1;
-    }
-    return 1;
-}
 
 static int fail(char *errstr, size_t errstr_size, const char *what)
 {
@@ -70,7 +27,7 @@ static json_t *text(const void *buf, size_t len, char *errstr, size_t errstr_siz
 {
     json_t *json;
 
-    if (!br_avrojson_utf8_valid(buf, len)) {
+    if (!br_utf8_valid_nul(buf, len)) {
         fail(errstr, errstr_size, "invalid UTF-8");
         return NULL;
     }
@@ -102,32 +59,14 @@ static json_t *hex(const uint8_t *buf, size_t len)
 /* Standard base64 with padding (RFC 4648), as Debezium's binary.handling.mode=base64 writes. */
 static json_t *base64(const uint8_t *buf, size_t len)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t out_len = (len + 2) / 3 * 4;
-    char *out = malloc(out_len + 1);
-    size_t pos = 0;
+    size_t out_size = BR_BASE64_LEN(len) + 1;
+    char *out = malloc(out_size);
     json_t *json;
 
     if (!out) {
         abort();
     }
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)buf[i] << 16;
-        size_t left = len - i;
-
-        if (left > 1) {
-            v |= (uint32_t)buf[i + 1] << 8;
-        }
-        if (left > 2) {
-            v |= buf[i + 2];
-        }
-        out[pos++] = alphabet[(v >> 18) & 0x3f];
-        out[pos++] = alphabet[(v >> 12) & 0x3f];
-        out[pos++] = left > 1 ? alphabet[(v >> 6) & 0x3f] : '=';
-        out[pos++] = left > 2 ? alphabet[v & 0x3f] : '=';
-    }
-    json = json_stringn_nocheck(out, out_len);
+    json = json_stringn_nocheck(out, br_base64_encode(buf, len, out, out_size));
     free(out);
     return json;
 }
@@ -155,7 +94,7 @@ static int children(avro_value_t *value, int depth, int named, json_t **out, cha
             avro_fail(errstr, errstr_size);
             goto fail;
         }
-        if (named && (!name || !br_avrojson_utf8_valid(name, strlen(name)))) {
+        if (named && (!name || !br_utf8_valid_nul(name, strlen(name)))) {
             fail(errstr, errstr_size, "invalid UTF-8 in map key");
             goto fail;
         }

@@ -14,7 +14,4 @@
 /* Returns 0 and a new reference in *out, or -1 with the reason in errstr. */
 int br_avrojson_value(avro_value_t *value, json_t **out, char *errstr, size_t errstr_size);
 
-/* 1 when buf[0..len) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
-int br_avrojson_utf8_valid(const void *buf, size_t len);
-
 #endif

@@ -14,6 +14,7 @@
 #include "avro/logical.h"
 #include "avro/schemabounds.h"
 #include "avro/timecols.h"
+#include "core/utf8.h"
 
 /* Larger values are refused before any parsing. */
 #define MAX_VALUE_BYTES (16u * 1024 * 1024)
@@ -456,7 +457,7 @@ static enum br_decode_status envelope(struct schema_entry *entry, struct br_chan
         return bad(errstr, errstr_size, "not an envelope: op is not a string");
     }
     if (size != 2 || !strchr("cudrt", op[0])) {
-        int printable = br_avrojson_utf8_valid(op, size ? size - 1 : 0);
+        int printable = br_utf8_valid_nul(op, size ? size - 1 : 0);
 
         return bad(errstr, errstr_size, "unknown op \"%.16s\"", printable ? op : "?");
     }

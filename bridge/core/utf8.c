@@ -1,8 +1,15 @@
 #include "core/utf8.h"
 
+#include <string.h>
+
 bool br_utf8_valid(const char *text, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)text;
+    return memchr(text, 0, len) == NULL && br_utf8_valid_nul(text, len);
+}
+
+bool br_utf8_valid_nul(const void *text, size_t len)
+{
+    const unsigned char *p = text;
     const unsigned char *end = p + len;
 
     while (p < end) {
@@ -11,9 +18,6 @@ bool br_utf8_valid(const char *text, size_t len)
         unsigned min;
         unsigned code;
 
-        if (c == 0) {
-            return false;
-        }
         if (c < 0x80) {
             p++;
             continue;
