@@ -5,21 +5,29 @@ One run:
   1. start the Go receiver (answers 204, verifies signatures, records latencies);
   2. create a fresh topic (--partitions) and start the bridge with one POST hook on it;
   3. wait until the bridge's group owns every partition;
-  4. pre-encode --messages Avro change events (records_ranks, op c), then produce them as fast
-     as the producer goes; each event's source.ts_us, which becomes the webhook's "created",
-     is patched to the produce time just before it is handed to the producer;
-  5. poll the group's committed offsets until they equal the end offsets: throughput is
-     messages / (last offset committed - first message produced);
+  4. warm up: --warmup-seconds of events (at --rate, or 1,000/s without it; at least one per
+     partition), produced and waited for until the receiver (and the Kafka floor, when there is
+     one) got them all; then the receiver's counters are reset, so the figures are of a running
+     bridge and broker, not of their first fetches, connections and JIT compilation;
+  5. pre-encode --messages Avro change events (records_ranks, op c), then produce them as fast
+     as the producer goes, or paced at --rate (each message at its own time, or in --burst
+     groups); each event's source.ts_us, which becomes the webhook's "created", is patched to
+     the produce time just before it is handed to the producer; poll the group's committed
+     offsets until they equal the end offsets: throughput is messages / (last offset committed -
+     first message produced); latency percentiles, the stall detector, and the same for the
+     Kafka floor (bench/kafkafloor.c, a plain consumer reading the same topic);
   6. read the bridge's VmHWM (peak RSS) from /proc, stop it with SIGTERM;
   7. drive the same receiver with wrk for --wrk-seconds, POSTing a body the bridge sent (same
      size, same Signature), with as many connections as the bridge really opened: the ceiling.
 """
 
 import argparse
+import array
 import hashlib
 import hmac
 import io
 import json
+import math
 import os
 import re
 import shutil
@@ -39,6 +47,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SECRET = "bench-s3cret"
 SENTINEL_US = 0x0123456789ABCD  # placeholder source.ts_us, replaced by the produce time
+FIRST_ROW = 1000000  # data.id (and Kafka key) of the first measured event
+WARMUP_ROW = 900000  # data.id of the first warm-up event
 
 
 def log(msg):
@@ -56,16 +66,16 @@ def zigzag_varint(n):
     return bytes(out)
 
 
-def encode_events(count, now_us):
-    """Pre-encodes count create events; returns (prefix, suffix) byte pairs: value =
-    prefix + zigzag_varint(produce_time_us) + suffix."""
+def encode_events(count, now_us, first_row=FIRST_ROW):
+    """Pre-encodes count create events (data.id first_row, first_row + 1, ...); returns
+    (prefix, suffix) byte pairs: value = prefix + zigzag_varint(produce_time_us) + suffix."""
     with open(os.path.join(ROOT, "schemas", "records_ranks.avsc")) as f:
         schema = fastavro.parse_schema(json.load(f))
     marker = zigzag_varint(SENTINEL_US)
     events = []
     for i in range(count):
         row = {
-            "id": 1000000 + i,
+            "id": first_row + i,
             "user_id": 1 + i % 500,
             "rank_id": 1 + i % 20,
             "document_id": None,
@@ -161,7 +171,11 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def produce(bootstrap, topic, partitions, events, rate):
+def produce(bootstrap, topic, partitions, warmup, warmup_rate, events, rate, burst, created_us,
+            warmed):
+    """Produces warmup at warmup_rate and calls warmed() once they are acknowledged; then events,
+    paced at rate (in groups of burst) when rate is set. Returns the times of the first measured
+    message and of the last acknowledgement."""
     p = Producer({
         "bootstrap.servers": bootstrap,
         "linger.ms": 1,
@@ -174,14 +188,25 @@ def produce(bootstrap, topic, partitions, events, rate):
         if err is not None:
             errors.append(err)
 
+    start = time.time()
+    for i, (pre, post) in enumerate(warmup):
+        ahead = start + i / warmup_rate - time.time()
+        if ahead > 0:
+            time.sleep(ahead)
+        p.produce(topic, pre + zigzag_varint(time.time_ns() // 1000) + post,
+                  key=str(WARMUP_ROW + i), partition=i % partitions, on_delivery=on_delivery)
+        p.poll(0)
+    p.flush(30)
+    warmed()
     first = time.time()
     for i, (pre, post) in enumerate(events):
-        if rate and i % 100 == 0:
+        if rate and i % burst == 0:
             ahead = first + i / rate - time.time()
             if ahead > 0:
                 time.sleep(ahead)
-        value = pre + zigzag_varint(time.time_ns() // 1000) + post
-        p.produce(topic, value, key=str(1000000 + i), partition=i % partitions,
+        created_us[i] = time.time_ns() // 1000
+        value = pre + zigzag_varint(created_us[i]) + post
+        p.produce(topic, value, key=str(FIRST_ROW + i), partition=i % partitions,
                   on_delivery=on_delivery)
         if i % 1000 == 0:
             p.poll(0)
@@ -231,7 +256,7 @@ def concurrency(trace, partitions):
         ns, conn, _lat, row = (int(x) for x in line.split())
         times.append(ns)
         b = buckets.setdefault(ns // 10000000, (set(), set()))
-        b[0].add((row - 1000000) % partitions)
+        b[0].add((row - FIRST_ROW) % partitions)
         b[1].add(conn)
     if not buckets:
         return 0.0, 0.0, 0, 0.0
@@ -240,6 +265,122 @@ def concurrency(trace, partitions):
     return (sum(len(b[0]) for b in buckets.values()) / len(buckets),
             sum(len(b[1]) for b in buckets.values()) / len(buckets),
             len(gaps), sum(gaps) / 1e9)
+
+
+def stalls(trace, partitions, first_s, threshold_ms=50):
+    """The stall detector, from the receiver's trace. A partition is pending while one of its
+    messages has been produced (its "created") and not yet received; a stall is a stretch in
+    which a pending partition got nothing: from the later of the previous receipt on that
+    partition and the produce time of its oldest pending message, to the next receipt. It
+    includes the Kafka path of that message (producer, broker, fetch) and the one request's own
+    transfer time, so it bounds from above the time the partition had messages to deliver and
+    nothing in flight. Returns (longest ms, its partition, its start in s after the first
+    produce, partitions stalled over threshold_ms at that moment, stalls over threshold_ms,
+    their total seconds)."""
+    per = {}
+    for line in trace.splitlines():
+        ns, _conn, lat_us, row = (int(x) for x in line.split())
+        if lat_us < 0 or row < 0:
+            continue
+        per.setdefault((row - FIRST_ROW) % partitions, []).append((ns, ns - lat_us * 1000))
+    found = []  # (start ns, end ns, partition)
+    for part, events in per.items():
+        events.sort()
+        oldest = [0] * len(events)  # the oldest produce time among events[i:]
+        low = None
+        for i in range(len(events) - 1, -1, -1):
+            low = events[i][1] if low is None else min(low, events[i][1])
+            oldest[i] = low
+        prev = None
+        for i, (ns, _created) in enumerate(events):
+            start = oldest[i] if prev is None else max(prev, oldest[i])
+            if ns > start:
+                found.append((start, ns, part))
+            prev = ns
+    if not found:
+        return 0.0, -1, 0.0, 0, 0, 0.0
+    worst = max(found, key=lambda f: f[1] - f[0])
+    limit = threshold_ms * 1000000
+    over = [f for f in found if f[1] - f[0] > limit]
+    at_once = len({f[2] for f in over if f[0] < worst[1] and f[1] > worst[0]})
+    return ((worst[1] - worst[0]) / 1e6, worst[2], worst[0] / 1e9 - first_s, at_once, len(over),
+            sum(f[1] - f[0] for f in over) / 1e9)
+
+
+def percentile(sorted_values, p):
+    """Nearest rank, as the receiver computes its own."""
+    if not sorted_values:
+        return 0.0
+    k = max(0, min(len(sorted_values) - 1, math.ceil(p / 100 * len(sorted_values)) - 1))
+    return sorted_values[k]
+
+
+class Floor:
+    """The Kafka floor (bench/kafkafloor.c): a plain consumer with the bridge's properties that
+    reads the same topic and notes each arrival, so a run shows what Kafka alone costs."""
+
+    def __init__(self, binary, bootstrap, topic, partitions, warmup, count, props, workdir):
+        self.path = os.path.join(workdir, "floor.txt")
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        self.log = open(os.path.join(workdir, "floor.log"), "w")
+        self.proc = subprocess.Popen([binary, bootstrap, topic, str(partitions), str(warmup),
+                                      str(count), self.path] + props, stdout=subprocess.PIPE,
+                                     stderr=self.log, text=True)
+        self.expect("ready")
+
+    def expect(self, word):
+        """Waits for the consumer to print word ("ready", then "warm": it has the warm-up)."""
+        if self.proc.stdout.readline().strip() != word:
+            raise RuntimeError("the Kafka floor consumer did not say %s (floor.log)" % word)
+
+    def finish(self, timeout):
+        """Waits until it has every message (or timeout s); returns its exit status."""
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=15)
+        return self.proc.returncode
+
+    def trace(self, created_us):
+        """Its arrivals in the receiver's trace format: "<unix ns> 0 <latency us> <row>"."""
+        lines = []
+        with open(self.path) as f:
+            for line in f:
+                ns, key = line.split()
+                row = int(key)
+                if row >= FIRST_ROW:
+                    lines.append("%s 0 %d %d" % (ns, int(ns) // 1000 - created_us[row - FIRST_ROW],
+                                                 row))
+        return "\n".join(lines)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=15)
+        self.log.close()
+
+
+def over_floor_ms(trace, floor_trace):
+    """Per message, receipt at the receiver minus arrival at the floor consumer, sorted (ms):
+    what the bridge adds to Kafka's own latency (its fetch and wake-up, decode, render, sign,
+    HTTP), message by message. Negative when the bridge's fetch came first."""
+    arrived = {}
+    for line in floor_trace.splitlines():
+        ns, _conn, _lat, row = line.split()
+        arrived[int(row)] = int(ns)
+    deltas = []
+    for line in trace.splitlines():
+        ns, _conn, _lat, row = line.split()
+        if int(row) in arrived:
+            deltas.append((int(ns) - arrived[int(row)]) / 1e6)
+    return sorted(deltas)
+
+
+def latencies_ms(trace):
+    return sorted(int(line.split()[2]) / 1000 for line in trace.splitlines()
+                  if int(line.split()[2]) >= 0)
 
 
 def lua_long_string(s):
@@ -277,6 +418,8 @@ def main():
     ap.add_argument("--bootstrap", required=True, help="Kafka bootstrap servers")
     ap.add_argument("--bridge", required=True, help="the perscom-bridge binary")
     ap.add_argument("--receiver", required=True, help="the receiver binary")
+    ap.add_argument("--floor", help="the Kafka floor consumer (bench-kafkafloor); without it, "
+                    "no floor is measured")
     ap.add_argument("--workdir", required=True, help="directory for config, logs, wrk script")
     ap.add_argument("--messages", type=int, default=200000)
     ap.add_argument("--partitions", type=int, default=8)
@@ -288,6 +431,12 @@ def main():
     ap.add_argument("--log-level", default="info", help="the bridge's log_level")
     ap.add_argument("--rate", type=int, default=0,
                     help="produce at most this many msgs/s (default: as fast as possible)")
+    ap.add_argument("--burst", type=int, default=1,
+                    help="with --rate: produce in bursts of this many messages (default 1: "
+                         "every message at its own time)")
+    ap.add_argument("--warmup-seconds", type=float, default=5,
+                    help="events produced and delivered before the clock starts, in seconds at "
+                         "--rate (or 1,000/s); at least one per partition (default 5)")
     ap.add_argument("--commit-interval-ms", type=int, default=100)
     ap.add_argument("--wrk", default=shutil.which("wrk") or "wrk")
     ap.add_argument("--wrk-seconds", type=int, default=10)
@@ -301,10 +450,14 @@ def main():
     args = ap.parse_args()
 
     os.makedirs(args.workdir, exist_ok=True)
+    warmup_rate = args.rate or 1000
+    warmup_count = -(-max(args.partitions, int(warmup_rate * args.warmup_seconds)) //
+                     args.partitions) * args.partitions  # a multiple of the partitions
     run_id = "%d-%d" % (int(time.time()), os.getpid())
     topic = "bench.b%s.records_ranks" % run_id.replace("-", "x")
     group = "perscom-bench-" + run_id
     procs = []
+    floor = None
     admin = AdminClient({"bootstrap.servers": args.bootstrap, "log_level": 4})
     topic_created = False
 
@@ -356,6 +509,9 @@ delivery:
   commit_interval_ms: {args.commit_interval_ms}
 {window}log_level: {args.log_level}
 """)
+        if args.floor:
+            floor = Floor(args.floor, args.bootstrap, topic, args.partitions, warmup_count,
+                          args.messages, args.kafka_property, args.workdir)
         bridge_log = open(os.path.join(args.workdir, "bridge.log"), "w")
         bridge = subprocess.Popen([args.bridge, "run", "--config", conf_path],
                                   stdout=bridge_log, stderr=subprocess.STDOUT)
@@ -371,18 +527,33 @@ delivery:
         value_size = len(events[0][0]) + 8 + len(events[0][1])
         log("encoded %d events (%d bytes each) in %.1f s"
             % (len(events), value_size, time.time() - t0))
+        warmup = encode_events(warmup_count, time.time_ns() // 1000, WARMUP_ROW)
         wait_assigned(args.bootstrap, group, topic, args.partitions, bridge, 60)
         rss_idle_kb = rss.hwm_kb
+        cpu0 = {}
 
-        # 4. produce, 5. wait for the commits
-        bridge_cpu0 = cpu_seconds(bridge.pid)
-        recv_cpu0 = cpu_seconds(recv.pid)
-        first, produced = produce(args.bootstrap, topic, args.partitions, events, args.rate)
+        def warmed():
+            """4. the warm-up arrived everywhere: reset the receiver, start the clocks."""
+            deadline = time.time() + 60
+            while json.loads(http_get(control + "/_stats"))["requests"] < warmup_count:
+                if time.time() > deadline or bridge.poll() is not None:
+                    raise RuntimeError("the warm-up events were not delivered within 60 s")
+                time.sleep(0.05)
+            if floor:
+                floor.expect("warm")
+            http_post(control + "/_reset")
+            cpu0["bridge"] = cpu_seconds(bridge.pid)
+            cpu0["receiver"] = cpu_seconds(recv.pid)
+
+        # 5. produce, wait for the commits
+        created_us = array.array("q", bytes(8 * args.messages))
+        first, produced = produce(args.bootstrap, topic, args.partitions, warmup, warmup_rate,
+                                  events, args.rate, max(1, args.burst), created_us, warmed)
         del events
         log("produced %d in %.2f s (%.0f msgs/s)"
             % (args.messages, produced - first, args.messages / (produced - first)))
         committed = wait_committed(args.bootstrap, group, topic, args.partitions,
-                                   args.messages, bridge, args.timeout)
+                                   args.messages + warmup_count, bridge, args.timeout)
         elapsed = committed - first
         st = json.loads(http_get(control + "/_stats"))
         sample = http_get(control + "/_sample")
@@ -390,10 +561,20 @@ delivery:
         with open(os.path.join(args.workdir, "trace.txt"), "wb") as f:
             f.write(trace)
         conc = concurrency(trace, args.partitions)
+        stall = stalls(trace.decode(), args.partitions, first)
+        floor_lat, floor_stall, added = [], None, []
+        if floor:
+            floor.finish(30)
+            floor_trace = floor.trace(created_us)
+            floor_lat = latencies_ms(floor_trace)
+            floor_stall = stalls(floor_trace, args.partitions, first)
+            added = over_floor_ms(trace.decode(), floor_trace)
+            if len(floor_lat) != args.messages:
+                log("the Kafka floor saw %d of %d messages" % (len(floor_lat), args.messages))
 
         # 6. peak RSS, stop the bridge
-        bridge_cpu = cpu_seconds(bridge.pid) - bridge_cpu0
-        recv_cpu = cpu_seconds(recv.pid) - recv_cpu0
+        bridge_cpu = cpu_seconds(bridge.pid) - cpu0["bridge"]
+        recv_cpu = cpu_seconds(recv.pid) - cpu0["receiver"]
         rss.read()
         bridge.send_signal(signal.SIGTERM)
         rc = bridge.wait(timeout=30)
@@ -429,6 +610,23 @@ delivery:
             "latency_p99_ms": st["latency_p99_ms"],
             "latency_max_ms": st["latency_max_ms"],
             "rate_limit": args.rate,
+            "burst": args.burst if args.rate else 0,
+            "stall_max_ms": round(stall[0], 1),
+            "stall_partition": stall[1],
+            "stall_at_seconds": round(stall[2], 2),
+            "stall_partitions_at_once": stall[3],
+            "stalls_over_50ms": stall[4],
+            "stall_seconds_over_50ms": round(stall[5], 2),
+            "floor_messages": len(floor_lat),
+            "floor_latency_p50_ms": round(percentile(floor_lat, 50), 2),
+            "floor_latency_p90_ms": round(percentile(floor_lat, 90), 2),
+            "floor_latency_p99_ms": round(percentile(floor_lat, 99), 2),
+            "floor_latency_max_ms": round(floor_lat[-1], 2) if floor_lat else 0.0,
+            "floor_stall_max_ms": round(floor_stall[0], 1) if floor_stall else 0.0,
+            "over_floor_p50_ms": round(percentile(added, 50), 2),
+            "over_floor_p90_ms": round(percentile(added, 90), 2),
+            "over_floor_p99_ms": round(percentile(added, 99), 2),
+            "over_floor_max_ms": round(added[-1], 2) if added else 0.0,
             "bridge_cpu_seconds": round(bridge_cpu, 2),
             "receiver_cpu_seconds": round(recv_cpu, 2),
             "peak_rss_mib": round(rss.hwm_kb / 1024, 1),
@@ -449,7 +647,9 @@ delivery:
         print("perscom-bridge benchmark: %d events, %d partitions, 1 POST hook, "
               "max_in_flight %d (body %d bytes)%s"
               % (args.messages, args.partitions, args.max_in_flight, len(sample),
-                 ", produced at most %d msgs/s" % args.rate if args.rate else ""))
+                 (", produced at most %d msgs/s" % args.rate +
+                  (" in bursts of %d" % args.burst if args.burst > 1 else ""))
+                 if args.rate else ""))
         print("  produced in              %8.2f s   (%.0f msgs/s)"
               % (produced - first, args.messages / (produced - first)))
         print("  end-to-end               %8.2f s   first produced -> last offset committed"
@@ -458,6 +658,18 @@ delivery:
         print("  latency produce->receipt p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms"
               % (st["latency_p50_ms"], st["latency_p90_ms"], st["latency_p99_ms"],
                  st["latency_max_ms"]))
+        if floor_lat:
+            print("  Kafka floor (no bridge)  p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; "
+                  "longest stall %.1f ms"
+                  % (percentile(floor_lat, 50), percentile(floor_lat, 90),
+                     percentile(floor_lat, 99), floor_lat[-1], floor_stall[0]))
+            print("  bridge over the floor    p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.1f ms "
+                  "(per message: receipt - floor's arrival)"
+                  % (percentile(added, 50), percentile(added, 90), percentile(added, 99),
+                     added[-1]))
+        print("  longest stall            %.1f ms on partition %d, %.1f s into the run "
+              "(%d partition(s) stalled > 50 ms then)" % stall[:4])
+        print("  stalls > 50 ms           %d, %.2f s in all (partition-seconds)" % stall[4:])
         print("  CPU during delivery      bridge %.1f s (%.0f%% of one core), receiver %.1f s"
               % (bridge_cpu, 100 * bridge_cpu / elapsed, recv_cpu))
         print("  bridge peak RSS          %8.1f MiB (%.1f MiB before the first message)"
@@ -476,6 +688,8 @@ delivery:
                 f.write("\n")
         return 0
     finally:
+        if floor:
+            floor.stop()
         for p in reversed(procs):
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)

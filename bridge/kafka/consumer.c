@@ -130,6 +130,11 @@ int br_consumer_conf_set(const struct br_conf *conf, const char *instance,
         /* one fetch per partition is decompressed whole: with lz4 a 1 MiB fetch of small
          * change events became ~13 MiB per partition (tests/integration/test_faults.py) */
         set(kconf, "max.partition.fetch.bytes", "262144", errstr, errstr_size) != 0 ||
+        /* librdkafka has one fetch per broker outstanding; a partition that becomes fetchable
+         * meanwhile (at assignment, when its prefetch drains) joins the next one, and the
+         * broker holds a fetch of idle partitions up to this long (default 500 ms: ~350 ms
+         * stalls after an assignment, docs/performance.md) */
+        set(kconf, "fetch.wait.max.ms", "100", errstr, errstr_size) != 0 ||
         /* Debezium creates a table's topic at its first change; a pattern subscription (or a
          * name not created yet) sees it only at the next metadata refresh: 5 s, not 300 s */
         set(kconf, "topic.metadata.refresh.interval.ms", "5000", errstr, errstr_size) != 0) {

@@ -89,6 +89,8 @@ static void test_conf_defaults(void **state)
         {"client.id", "perscom-bridge"},
         {"queued.max.messages.kbytes", "1024"},
         {"max.partition.fetch.bytes", "262144"},
+        /* a partition that starts fetching waits for the outstanding fetch: 100 ms at most */
+        {"fetch.wait.max.ms", "100"},
         /* new topics (Debezium's, at a table's first change) within 5 s, not 300 s */
         {"topic.metadata.refresh.interval.ms", "5000"},
         {"enable.auto.commit", "false"},
@@ -162,6 +164,7 @@ static void test_conf_properties_override(void **state)
         {"client.id", "bridge-eu"},
         {"queued.max.messages.kbytes", "4096"},
         {"max.partition.fetch.bytes", "1048576"},
+        {"fetch.wait.max.ms", "500"},
         {"topic.metadata.refresh.interval.ms", "60000"},
         {"session.timeout.ms", "45000"},
         {"heartbeat.interval.ms", "1500"},
@@ -173,6 +176,7 @@ static void test_conf_properties_override(void **state)
         {"client.id", "bridge-eu"},
         {"queued.max.messages.kbytes", "4096"},
         {"max.partition.fetch.bytes", "1048576"},
+        {"fetch.wait.max.ms", "500"},
         {"topic.metadata.refresh.interval.ms", "60000"},
         {"session.timeout.ms", "45000"},
         {"heartbeat.interval.ms", "1500"},
