@@ -43,7 +43,9 @@ int br_request_build_encoded(const struct br_conf_hook *hook, const json_t *payl
         snprintf(errstr, errstr_size, "incomplete request input");
         goto fail;
     }
-    if (br_sign_hex(hook->secret ? hook->secret : "", hook->secret ? hook->secret_len : 0,
+    /* PERSCOM's Signature only where it is sent: `signature: standard` signs at send time */
+    if (hook->signature != BR_SIGNATURE_STANDARD &&
+        br_sign_hex(hook->secret ? hook->secret : "", hook->secret ? hook->secret_len : 0,
                     json, json_len, out->signature, errstr, errstr_size) != 0) {
         goto fail;
     }

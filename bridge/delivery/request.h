@@ -17,7 +17,8 @@ struct br_request {
     char *url;           /* owned; GET: the hook's URL + '?' (or '&' when it has a query) + query */
     char *body;          /* owned; POST: the JSON body; GET: NULL */
     size_t body_len;
-    char signature[BR_SIGN_HEX_LEN + 1]; /* HMAC of the JSON encoding of the payload */
+    char signature[BR_SIGN_HEX_LEN + 1]; /* HMAC of the JSON encoding of the payload; empty
+                                          * when the hook's signature mode is standard */
     char webhook_id[128];  /* Standard Webhooks webhook-id: one per message, the same on every
                             * attempt (br_request_build*: the payload's request_id) */
 };

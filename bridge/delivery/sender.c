@@ -14,10 +14,21 @@
 
 #define CAPTURE_HEADERS_MAX (16u * 1024u)
 
+/*
+ * The header lines that change per request, in the transfer: a node each, linked in front of
+ * the hook's own lines (hook_state.headers), so that starting a request allocates nothing.
+ */
+enum { LINE_CONTENT_TYPE, LINE_SIGNATURE, LINE_WEBHOOK_ID, LINE_WEBHOOK_TIMESTAMP,
+       LINE_WEBHOOK_SIGNATURE, LINE_COUNT };
+
 /* One transfer: an easy handle bound to a delivery while in flight, pooled when idle. */
 struct transfer {
     CURL *easy;
-    struct curl_slist *headers;
+    struct curl_slist nodes[LINE_COUNT]; /* CURLOPT_HTTPHEADER: nodes[0] on, then the hook's */
+    char signature_line[sizeof("Signature: ") + BR_SIGN_HEX_LEN];
+    char id_line[sizeof("webhook-id: ") + 128];
+    char timestamp_line[sizeof("webhook-timestamp: ") + 24];
+    char standard_line[sizeof("webhook-signature: ") + BR_REQUEST_STANDARD_MAX];
     struct br_delivery *delivery;
     char error[CURL_ERROR_SIZE];
     char retry_after[64];
@@ -29,10 +40,14 @@ struct transfer {
     struct transfer *next_active;
 };
 
-/* What the sender keeps per hook: its TLS files, loaded and watched. Found by the hook. */
+/* What the sender keeps per hook: its TLS files, loaded and watched, and its header lines.
+ * Found by the hook. */
 struct hook_state {
     const struct br_conf_hook *hook;
     struct br_tlsfiles files;
+    /* owned (scrubbed when freed: Authorization): the lines that are the same in every request
+     * of the hook, made at its first request: Authorization, the hook's headers, "Expect:" */
+    struct curl_slist *headers;
 };
 
 struct br_sender {
@@ -89,7 +104,6 @@ static void transfer_free(struct transfer *transfer)
     capture_free(transfer->capture_headers);
     capture_free(transfer->capture_body);
     curl_easy_cleanup(transfer->easy);
-    free_headers(transfer->headers);
     free(transfer);
 }
 
@@ -106,8 +120,6 @@ static void transfer_release(struct br_sender *sender, struct transfer *transfer
     }
     transfer->prev_active = NULL;
     transfer->next_active = NULL;
-    free_headers(transfer->headers);
-    transfer->headers = NULL;
     if (transfer->delivery) {
         transfer->delivery->transfer = NULL;
         transfer->delivery = NULL;
@@ -133,6 +145,7 @@ void br_sender_destroy(struct br_sender *sender)
     curl_multi_cleanup(sender->multi);
     for (size_t i = 0; i < sender->hook_count; i++) {
         br_tlsfiles_finish(&sender->hooks[i].files);
+        free_headers(sender->hooks[i].headers);
     }
     free(sender->hooks);
     free(sender);
@@ -264,6 +277,7 @@ static struct hook_state *hook_state(struct br_sender *sender, const struct br_c
     }
     struct hook_state *state = &sender->hooks[sender->hook_count++];
     state->hook = hook;
+    state->headers = NULL;
     br_tlsfiles_init(&state->files, hook->tls_ca_file, hook->tls_cert_file, hook->tls_key_file);
     return state;
 }
@@ -385,14 +399,32 @@ static struct curl_slist *append_auth(struct curl_slist *list, const struct br_c
     return list;
 }
 
-/* The signature headers of the hook's mode; Standard Webhooks' signed now. Returns 0 or -1. */
-static int append_signatures(struct transfer *transfer, const struct br_request *request,
-                             char *errstr, size_t errstr_size)
+/* "name: value" into line (of line_size bytes, enough for both), linked after *tail. */
+static void put_line(struct curl_slist *node, char *line, size_t line_size, const char *name,
+                     const char *value, struct curl_slist **tail)
+{
+    snprintf(line, line_size, "%s: %s", name, value);
+    node->data = line;
+    node->next = NULL;
+    (*tail)->next = node;
+    *tail = node;
+}
+
+/*
+ * The request's header lines: Content-Type, the signature lines of the hook's mode (Standard
+ * Webhooks' signed now), then the hook's own lines. Returns 0 or -1 with a message.
+ */
+static int link_headers(struct transfer *transfer, const struct br_request *request,
+                        struct curl_slist *hook_lines, char *errstr, size_t errstr_size)
 {
     enum br_signature_mode mode = request->hook->signature;
+    struct curl_slist *tail = &transfer->nodes[LINE_CONTENT_TYPE];
 
+    tail->data = (char *)"Content-Type: application/json";
+    tail->next = NULL;
     if (mode != BR_SIGNATURE_STANDARD) {
-        transfer->headers = append_header(transfer->headers, "Signature", request->signature);
+        put_line(&transfer->nodes[LINE_SIGNATURE], transfer->signature_line,
+                 sizeof(transfer->signature_line), "Signature", request->signature, &tail);
     }
     if (mode != BR_SIGNATURE_PERSCOM) {
         /* the time of this attempt: receivers refuse a timestamp outside their tolerance
@@ -405,11 +437,31 @@ static int append_signatures(struct transfer *transfer, const struct br_request 
             return -1;
         }
         snprintf(seconds, sizeof(seconds), "%lld", (long long)timestamp);
-        transfer->headers = append_header(transfer->headers, "webhook-id", request->webhook_id);
-        transfer->headers = append_header(transfer->headers, "webhook-timestamp", seconds);
-        transfer->headers = append_header(transfer->headers, "webhook-signature", signature);
+        put_line(&transfer->nodes[LINE_WEBHOOK_ID], transfer->id_line, sizeof(transfer->id_line),
+                 "webhook-id", request->webhook_id, &tail);
+        put_line(&transfer->nodes[LINE_WEBHOOK_TIMESTAMP], transfer->timestamp_line,
+                 sizeof(transfer->timestamp_line), "webhook-timestamp", seconds, &tail);
+        put_line(&transfer->nodes[LINE_WEBHOOK_SIGNATURE], transfer->standard_line,
+                 sizeof(transfer->standard_line), "webhook-signature", signature, &tail);
     }
+    tail->next = hook_lines;
     return 0;
+}
+
+/* The lines every request of hook carries after its signatures; made once per hook. */
+static struct curl_slist *hook_lines(const struct br_conf_hook *hook)
+{
+    struct curl_slist *list = append_auth(NULL, hook);
+
+    for (size_t i = 0; i < hook->header_count; i++) {
+        list = append_header(list, hook->headers[i].key, hook->headers[i].value);
+    }
+    /* No "Expect: 100-continue" round trip before larger bodies. */
+    list = curl_slist_append(list, "Expect:");
+    if (!list) {
+        abort();
+    }
+    return list;
 }
 
 static void set_proxy(CURL *easy, const struct br_conf_hook *hook)
@@ -428,8 +480,6 @@ static void set_proxy(CURL *easy, const struct br_conf_hook *hook)
 
 static void give_back(struct br_sender *sender, struct transfer *transfer)
 {
-    free_headers(transfer->headers);
-    transfer->headers = NULL;
     transfer->next_idle = sender->idle;
     sender->idle = transfer;
 }
@@ -447,20 +497,15 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     if (br_tlsfiles_configured(&state->files) && refresh_tls(state, errstr, errstr_size) != 0) {
         return -1;
     }
+    if (!state->headers) {
+        state->headers = hook_lines(hook);
+    }
     transfer = transfer_take(sender);
     easy = transfer->easy;
-    transfer->headers = append_header(NULL, "Content-Type", "application/json");
-    if (append_signatures(transfer, request, errstr, errstr_size) != 0) {
+    if (link_headers(transfer, request, state->headers, errstr, errstr_size) != 0) {
         give_back(sender, transfer);
         return -1;
     }
-    transfer->headers = append_auth(transfer->headers, hook);
-    for (size_t i = 0; i < hook->header_count; i++) {
-        transfer->headers =
-            append_header(transfer->headers, hook->headers[i].key, hook->headers[i].value);
-    }
-    /* No "Expect: 100-continue" round trip before larger bodies. */
-    transfer->headers = curl_slist_append(transfer->headers, "Expect:");
     transfer->error[0] = '\0';
     transfer->retry_after[0] = '\0';
     transfer->body_total = 0;
@@ -480,7 +525,7 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
 
     curl_easy_setopt(easy, CURLOPT_URL, request->url);
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, &transfer->nodes[LINE_CONTENT_TYPE]);
     curl_easy_setopt(easy, CURLOPT_USERAGENT, br_request_user_agent());
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);

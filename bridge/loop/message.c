@@ -41,7 +41,8 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
                                           struct br_prepared *out, char *errstr,
                                           size_t errstr_size)
 {
-    const struct br_conf_topic *topic_conf = br_conf_topic_for(conf, in->topic);
+    const struct br_conf_topic *topic_conf =
+        in->topic_conf ? in->topic_conf : br_conf_topic_for(conf, in->topic);
     const struct br_resource *resource;
     struct br_change change = {0};
     enum br_decode_status decoded;
@@ -49,6 +50,7 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
     enum br_action action;
     json_t *payload = NULL;
     struct br_buf json;
+    char derived_id[37] = ""; /* the id derived from the message's position, made once */
 
     memset(out, 0, sizeof(*out));
     br_buf_init(&json, (size_t)conf->max_body_bytes);
@@ -96,11 +98,9 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
         }
         if (!payload) {
             /* rendered and encoded once, for the first subscribed hook */
-            if (in->request_id) {
-                snprintf(out->request_id, sizeof(out->request_id), "%s", in->request_id);
-            } else {
-                br_render_derived_uuid(in->topic, in->partition, in->offset, out->request_id);
-            }
+            br_render_derived_uuid(in->topic, in->partition, in->offset, derived_id);
+            snprintf(out->request_id, sizeof(out->request_id), "%s",
+                     in->request_id ? in->request_id : derived_id);
             struct br_render_input input = {
                 .resource = resource,
                 .action = action,
@@ -136,8 +136,8 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
         }
         /* webhook-id names this message: a request_id from a Kafka header is shared by every
          * change of one PERSCOM request, so the id derived from the message's position is used */
-        br_render_derived_uuid(in->topic, in->partition, in->offset,
-                               out->requests[out->count].webhook_id);
+        snprintf(out->requests[out->count].webhook_id,
+                 sizeof(out->requests[out->count].webhook_id), "%s", derived_id);
         out->count++;
     }
     status = BR_PREPARE_OK;

@@ -28,6 +28,8 @@ struct br_message_in {
     const char *request_id; /* Kafka header "request_id", or NULL */
     const char *trace_id;   /* Kafka header "trace_id", or NULL */
     const struct br_value_headers *headers; /* Apicurio's schema-id headers, or NULL */
+    const struct br_conf_topic *topic_conf; /* the topic's entry when the caller knows it (the
+                                             * run loop's partition does), or NULL: looked up */
 };
 
 struct br_prepared {

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/civil.h"
 #include "perscom/casts.h"
 #include "perscom/custom.h"
 
@@ -40,6 +41,69 @@ static void split_time(int64_t time_us, struct tm *tm, long *micros)
     *micros = (long)rem;
 }
 
+static void put2(char *at, int value)
+{
+    at[0] = (char)('0' + value / 10);
+    at[1] = (char)('0' + value % 10);
+}
+
+/*
+ * format_time for the years 0000..9999, without gmtime_r and snprintf (one per message on the
+ * hot path): the same characters. Returns 0, or -1 outside those years.
+ */
+static int format_time_fast(int64_t time_us, int iso, char out[32])
+{
+    /* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z */
+    static const int64_t first_s = -62167219200LL;
+    static const int64_t last_s = 253402300799LL;
+    int64_t secs = time_us / 1000000;
+    int64_t rem = time_us % 1000000;
+    int64_t days;
+    int64_t of_day;
+    int64_t year;
+    int month;
+    int day;
+
+    if (rem < 0) {
+        rem += 1000000;
+        secs -= 1;
+    }
+    if (secs < first_s || secs > last_s) {
+        return -1;
+    }
+    days = secs / 86400;
+    of_day = secs % 86400;
+    if (of_day < 0) {
+        of_day += 86400;
+        days -= 1;
+    }
+    br_civil_from_days(days, &year, &month, &day);
+    put2(out, (int)(year / 100));
+    put2(out + 2, (int)(year % 100));
+    out[4] = '-';
+    put2(out + 5, month);
+    out[7] = '-';
+    put2(out + 8, day);
+    out[10] = iso ? 'T' : ' ';
+    put2(out + 11, (int)(of_day / 3600));
+    out[13] = ':';
+    put2(out + 14, (int)(of_day / 60 % 60));
+    out[16] = ':';
+    put2(out + 17, (int)(of_day % 60));
+    if (!iso) {
+        out[19] = '\0';
+        return 0;
+    }
+    out[19] = '.';
+    for (int i = 25; i >= 20; i--) {
+        out[i] = (char)('0' + rem % 10);
+        rem /= 10;
+    }
+    out[26] = 'Z';
+    out[27] = '\0';
+    return 0;
+}
+
 /* Like PHP's date('Y-m-d H:i:s'): at least four year digits, a minus sign before year 0. */
 static void format_time(int64_t time_us, int iso, char out[32])
 {
@@ -48,6 +112,9 @@ static void format_time(int64_t time_us, int iso, char out[32])
     long long year;
     char text[96];
 
+    if (format_time_fast(time_us, iso, out) == 0) {
+        return;
+    }
     split_time(time_us, &tm, &micros);
     year = (long long)tm.tm_year + 1900;
     snprintf(text, sizeof(text), "%s%04lld-%02d-%02d%c%02d:%02d:%02d", year < 0 ? "-" : "",
@@ -77,21 +144,32 @@ void br_render_derived_uuid(const char *topic, int32_t partition, int64_t offset
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
     char suffix[48];
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    /* namespace, topic and suffix in one piece: one EVP_Digest call (Kafka's topic names have
+     * at most 249 characters; a longer one goes the same way from the heap) */
+    unsigned char stack[16 + 256 + sizeof(suffix)];
+    unsigned char *name = stack;
+    size_t topic_len = topic ? strlen(topic) : 0;
+    size_t suffix_len;
     size_t pos = 0;
 
-    if (!ctx) {
-        abort();
+    suffix_len = (size_t)snprintf(suffix, sizeof(suffix), "/%" PRId32 "/%" PRId64, partition,
+                                  offset);
+    if (sizeof(request_id_namespace) + topic_len + suffix_len > sizeof(stack)) {
+        name = malloc(sizeof(request_id_namespace) + topic_len + suffix_len);
+        if (!name) {
+            abort();
+        }
     }
-    snprintf(suffix, sizeof(suffix), "/%" PRId32 "/%" PRId64, partition, offset);
-    if (!EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) ||
-        !EVP_DigestUpdate(ctx, request_id_namespace, sizeof(request_id_namespace)) ||
-        !EVP_DigestUpdate(ctx, topic ? topic : "", topic ? strlen(topic) : 0) ||
-        !EVP_DigestUpdate(ctx, suffix, strlen(suffix)) ||
-        !EVP_DigestFinal_ex(ctx, digest, &digest_len)) {
+    memcpy(name, request_id_namespace, sizeof(request_id_namespace));
+    memcpy(name + sizeof(request_id_namespace), topic ? topic : "", topic_len);
+    memcpy(name + sizeof(request_id_namespace) + topic_len, suffix, suffix_len);
+    if (!EVP_Digest(name, sizeof(request_id_namespace) + topic_len + suffix_len, digest,
+                    &digest_len, EVP_sha1(), NULL)) {
         abort(); /* SHA-1 of a few bytes cannot fail short of a broken OpenSSL */
     }
-    EVP_MD_CTX_free(ctx);
+    if (name != stack) {
+        free(name);
+    }
     digest[6] = (unsigned char)((digest[6] & 0x0f) | 0x50); /* version 5 */
     digest[8] = (unsigned char)((digest[8] & 0x3f) | 0x80); /* RFC 4122 variant */
     for (int i = 0; i < 16; i++) {

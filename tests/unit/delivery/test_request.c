@@ -387,6 +387,8 @@ static void test_print_standard_and_auth(void **state)
     out = open_memstream(&text, &len);
     br_request_print_at(&request, STD_TIME, out);
     fclose(out);
+    /* PERSCOM's Signature is not computed for a hook that does not send it */
+    assert_string_equal(request.signature, "");
     assert_string_equal(text, "### hook std\n"
                               "POST https://***@h.example/hook\n"
                               "Content-Type: application/json\n"

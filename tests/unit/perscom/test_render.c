@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -409,6 +410,61 @@ static void test_times(void **state)
     }
 }
 
+/* gmtime_r's reading of time_us, as render.c wrote it before it had a faster way. */
+static void reference_time(int64_t time_us, int iso, char out[64])
+{
+    int64_t secs = time_us / 1000000;
+    int64_t rem = time_us % 1000000;
+    time_t t;
+    struct tm tm;
+
+    if (rem < 0) {
+        rem += 1000000;
+        secs -= 1;
+    }
+    t = (time_t)secs;
+    memset(&tm, 0, sizeof(tm));
+    gmtime_r(&t, &tm);
+    long long year = (long long)tm.tm_year + 1900;
+    snprintf(out, 64, "%s%04lld-%02d-%02d%c%02d:%02d:%02d", year < 0 ? "-" : "",
+             year < 0 ? -year : year, tm.tm_mon + 1, tm.tm_mday, iso ? 'T' : ' ', tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (iso) {
+        size_t len = strlen(out);
+        snprintf(out + len, 64 - len, ".%06lldZ", (long long)rem);
+    }
+}
+
+/* Every year 0000..9999 (the fast path) reads as gmtime_r reads it, to the microsecond. */
+static void test_times_like_gmtime(void **state)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    const int64_t first_us = -62167219200LL * 1000000;
+    const int64_t span_us = (253402300799LL + 62167219200LL + 1) * 1000000;
+
+    (void)state;
+    for (int i = 0; i < 200000; i++) {
+        char expect[64];
+        char out[32];
+        int64_t time_us;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        time_us = first_us + (int64_t)(x % (uint64_t)span_us);
+        if (i < 4) {
+            /* the edges of the fast path */
+            time_us = i == 0 ? first_us : i == 1 ? first_us + span_us - 1
+                                    : i == 2 ? first_us - 1 : first_us + span_us;
+        }
+        reference_time(time_us, 1, expect);
+        br_render_iso_time(time_us, out);
+        assert_string_equal(out, expect);
+        reference_time(time_us, 0, expect);
+        br_render_raw_time(time_us, out);
+        assert_string_equal(out, expect);
+    }
+}
+
 /* The same input renders the same bytes, and the input is left as it was. */
 static void test_deterministic(void **state)
 {
@@ -450,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_queries),
         cmocka_unit_test(test_derived_uuid),
         cmocka_unit_test(test_times),
+        cmocka_unit_test(test_times_like_gmtime),
         cmocka_unit_test(test_deterministic),
     };
 
