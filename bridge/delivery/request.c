@@ -39,7 +39,7 @@ int br_request_build_encoded(const struct br_conf_hook *hook, const json_t *payl
 
     memset(out, 0, sizeof(*out));
     br_buf_init(&url, 0);
-    if (!hook || !hook->url || !payload || !json) {
+    if (!hook || !hook->url || !json || (hook->method == BR_METHOD_GET && !payload)) {
         snprintf(errstr, errstr_size, "incomplete request input");
         goto fail;
     }
@@ -84,7 +84,7 @@ int br_request_build_encoded(const struct br_conf_hook *hook, const json_t *payl
         goto fail;
     }
     /* the message's id for webhook-id; br_message_prepare may set a better one */
-    json_t *request_id = json_object_get(payload, "request_id");
+    json_t *request_id = payload ? json_object_get(payload, "request_id") : NULL;
     if (json_is_string(request_id)) {
         snprintf(out->webhook_id, sizeof(out->webhook_id), "%s", json_string_value(request_id));
     }

@@ -90,33 +90,31 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
     }
     br_catalog_event_name(resource, action, out->event, sizeof(out->event));
 
+    struct br_render_input input = {
+        .resource = resource,
+        .action = action,
+        .change = &change,
+        .request_id = out->request_id,
+        .trace_id = in->trace_id,
+        .topic = in->topic,
+        .partition = in->partition,
+        .offset = in->offset,
+    };
+    bool rendered = false;
+
     for (size_t i = 0; i < conf->hook_count; i++) {
         const struct br_conf_hook *hook = &conf->hooks[i];
 
         if ((only_hook && strcmp(only_hook, hook->name) != 0) || !subscribed(hook, out->event)) {
             continue;
         }
-        if (!payload) {
-            /* rendered and encoded once, for the first subscribed hook */
+        if (!rendered) {
+            /* rendered once, for the first subscribed hook, straight into the body's bytes */
             br_render_derived_uuid(in->topic, in->partition, in->offset, derived_id);
             snprintf(out->request_id, sizeof(out->request_id), "%s",
                      in->request_id ? in->request_id : derived_id);
-            struct br_render_input input = {
-                .resource = resource,
-                .action = action,
-                .change = &change,
-                .request_id = out->request_id,
-                .trace_id = in->trace_id,
-                .topic = in->topic,
-                .partition = in->partition,
-                .offset = in->offset,
-            };
-            payload = br_render_payload(&input, errstr, errstr_size);
-            if (!payload) {
-                goto done;
-            }
             /* json's limit is limits.max_body_bytes: encoding stops there */
-            int encoded = br_json_encode(payload, &json, errstr, errstr_size);
+            int encoded = br_render_encode(&input, &json, errstr, errstr_size);
             if (encoded == BR_JSON_OVER_LIMIT) {
                 snprintf(errstr, errstr_size, "message over a limit: its body is larger than %ld "
                          "bytes (limits.max_body_bytes)", conf->max_body_bytes);
@@ -124,9 +122,17 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
             if (encoded != 0) {
                 goto done;
             }
+            rendered = true;
             out->requests = calloc(conf->hook_count, sizeof(*out->requests));
             if (!out->requests) {
                 abort();
+            }
+        }
+        if (hook->method == BR_METHOD_GET && !payload) {
+            /* a GET hook's query string is made from the tree (perscom/query.c) */
+            payload = br_render_payload(&input, errstr, errstr_size);
+            if (!payload) {
+                goto done;
             }
         }
         if (br_request_build_encoded(hook, payload, json.data, json.len,

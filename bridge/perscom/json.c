@@ -345,9 +345,22 @@ static int encode_value(const json_t *value, int depth, struct br_buf *out, char
     case JSON_STRING:
         return encode_string(json_string_value(value), json_string_length(value), out, errstr,
                              errstr_size);
-    case JSON_INTEGER:
-        return br_buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(value)) == 0 ? 0
-                                                                                           : -1;
+    case JSON_INTEGER: {
+        /* what "%" JSON_INTEGER_FORMAT writes, without printf */
+        json_int_t n = json_integer_value(value);
+        uint64_t magnitude = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+        char digits[24];
+        size_t at = sizeof(digits);
+
+        do {
+            digits[--at] = (char)('0' + magnitude % 10);
+            magnitude /= 10;
+        } while (magnitude > 0);
+        if (n < 0) {
+            digits[--at] = '-';
+        }
+        return br_buf_append(out, digits + at, sizeof(digits) - at) == 0 ? 0 : -1;
+    }
     case JSON_REAL:
         if (!isfinite(json_real_value(value))) {
             snprintf(errstr, errstr_size, "Inf and NaN cannot be JSON encoded");
@@ -364,6 +377,22 @@ static int encode_value(const json_t *value, int depth, struct br_buf *out, char
     }
     snprintf(errstr, errstr_size, "unknown JSON type");
     return -1;
+}
+
+int br_json_encode_string(const char *str, size_t len, struct br_buf *out, char *errstr,
+                          size_t errstr_size)
+{
+    return encode_string(str, len, out, errstr, errstr_size);
+}
+
+int br_json_encode_at(const json_t *value, int depth, struct br_buf *out, char *errstr,
+                      size_t errstr_size)
+{
+    if (!value) {
+        snprintf(errstr, errstr_size, "no value to encode");
+        return -1;
+    }
+    return encode_value(value, depth, out, errstr, errstr_size);
 }
 
 int br_json_encode(const json_t *value, struct br_buf *out, char *errstr, size_t errstr_size)

@@ -18,6 +18,18 @@
 int br_json_encode(const json_t *value, struct br_buf *out, char *errstr, size_t errstr_size);
 
 /*
+ * Parts of an encoding, for writers that put a document together themselves (render.c): a
+ * string (UTF-8, as br_json_encode writes it), and a value at nesting depth depth (0 for a
+ * document, 1 for a member of the document's object, ...: PHP's depth limit counts from
+ * there). Both append to out and return 0, or -1 with a message (out may then hold part of
+ * the value, and out->overflow is set when it passed its limit).
+ */
+int br_json_encode_string(const char *str, size_t len, struct br_buf *out, char *errstr,
+                          size_t errstr_size);
+int br_json_encode_at(const json_t *value, int depth, struct br_buf *out, char *errstr,
+                      size_t errstr_size);
+
+/*
  * Writes a float as PHP does: precision 0 gives json_encode's form (serialize_precision -1,
  * shortest round-trip digits, "1.0e+25"); precision > 0 gives "%.*G", PHP's form in a string
  * context such as http_build_query() (precision 14: "1.0E+25").

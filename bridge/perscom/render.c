@@ -14,6 +14,8 @@
 
 #include "core/buf.h"
 #include "core/civil.h"
+#include "core/utf8.h"
+#include "perscom/json.h"
 #include "perscom/casts.h"
 #include "perscom/custom.h"
 
@@ -408,4 +410,307 @@ fail:
     json_decref(data);
     json_decref(changes);
     return NULL;
+}
+
+/*
+ * br_render_encode: the payload written straight into the output, member by member, without
+ * building the tree first. The bytes are those of br_json_encode(br_render_payload(in)), and so
+ * is the error a message gets when several things are wrong with it: the first error of
+ * building the tree (a column's cast, the custom fields, the label, in the order
+ * br_render_payload meets them) wins over invalid request_id/trace_id, which wins over the
+ * first error of encoding (a value too deep, Inf or NaN, the output's limit) in the order of
+ * the bytes.
+ */
+struct writer {
+    struct br_buf *out;
+    int encode_failed;       /* the first encoding error is in encode_err */
+    int encode_over_limit;   /* ... and it was the output's limit */
+    char encode_err[256];
+};
+
+/* Records the first encoding error; the output's limit counts as one as soon as it is hit. */
+static void encode_result(struct writer *w, int rc, const char *why)
+{
+    if (w->encode_failed) {
+        return;
+    }
+    if (rc != 0 || w->out->overflow) {
+        w->encode_failed = 1;
+        w->encode_over_limit = w->out->overflow;
+        snprintf(w->encode_err, sizeof(w->encode_err), "%s", rc != 0 ? why : "");
+    }
+}
+
+static void put_raw(struct writer *w, const char *text, size_t len)
+{
+    br_buf_append(w->out, text, len);
+    encode_result(w, 0, "");
+}
+
+static void put_string(struct writer *w, const char *str, size_t len)
+{
+    char why[256];
+    int rc = br_json_encode_string(str, len, w->out, why, sizeof(why));
+
+    encode_result(w, rc, why);
+}
+
+/* "key": (with a comma before all but the first member of an object). */
+static void put_key(struct writer *w, const char *key, int *first)
+{
+    put_raw(w, *first ? "" : ",", *first ? 0 : 1);
+    *first = 0;
+    put_string(w, key, strlen(key));
+    put_raw(w, ":", 1);
+}
+
+/* A member's value, at depth 2 (payload -> data/changes -> member). */
+static void put_value(struct writer *w, const json_t *value)
+{
+    char why[256];
+    int rc = br_json_encode_at(value, 2, w->out, why, sizeof(why));
+
+    encode_result(w, rc, why);
+}
+
+/* Inserts text at byte at of the output (the label of a row with a column named label). */
+static void insert_at(struct writer *w, size_t at, const char *text, size_t len)
+{
+    size_t tail;
+
+    if (w->out->overflow || br_buf_append(w->out, text, len) != 0) {
+        encode_result(w, 0, "");
+        return;
+    }
+    tail = w->out->len - len - at;
+    memmove(w->out->data + at + len, w->out->data + at, tail);
+    memcpy(w->out->data + at, text, len);
+}
+
+/* The label "<prefix>: <id>" into label; 0, or -1 with a message (as build_data words it). */
+static int label_text(const struct br_resource *resource, const struct br_row *row,
+                      struct br_buf *label, char *errstr, size_t errstr_size)
+{
+    const struct br_field *id = br_row_find(row, "id");
+    json_t *value;
+    char why[256];
+
+    br_buf_printf(label, "%s: ", resource->label_prefix);
+    value = id ? br_casts_data(br_catalog_column(resource, "id"), id, why, sizeof(why)) : NULL;
+    if (json_is_integer(value)) {
+        br_buf_printf(label, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+    } else if (json_is_string(value)) {
+        br_buf_append(label, json_string_value(value), json_string_length(value));
+    }
+    json_decref(value);
+    if (label->overflow || !br_utf8_valid_nul(label->data, label->len)) {
+        snprintf(errstr, errstr_size, "the id is not valid UTF-8");
+        return -1;
+    }
+    return 0;
+}
+
+/* `data`, as build_data makes it. Returns 0, or -1 with a message (a build error). */
+static int write_data(struct writer *w, const struct br_resource *resource,
+                      const struct br_row *row, char *errstr, size_t errstr_size)
+{
+    json_t *custom = NULL;
+    size_t label_at = 0; /* where a column named label is, when the row has one */
+    int has_label_column = 0;
+    int first = 1;
+    struct br_buf label;
+    char why[256];
+    int rc = -1;
+
+    br_buf_init(&label, 0);
+    put_raw(w, "{", 1);
+    for (size_t i = 0; i < row->count; i++) {
+        const struct br_field *field = &row->fields[i];
+        json_t *value;
+
+        if (in_list(resource->hidden, field->name)) {
+            continue;
+        }
+        if (is_custom_column(resource, field->name)) {
+            if (custom || field->kind != BR_FIELD_VALUE) {
+                snprintf(errstr, errstr_size, "custom-field column \"%s\" is not a string",
+                         BR_CUSTOM_COLUMN);
+                goto done;
+            }
+            custom = br_custom_fields(field->value, resource->hidden, errstr, errstr_size);
+            if (!custom) {
+                goto done;
+            }
+            continue;
+        }
+        value = br_casts_data(br_catalog_column(resource, field->name), field, why, sizeof(why));
+        if (!value) {
+            snprintf(errstr, errstr_size, "column \"%s\": %s", field->name, why);
+            goto done;
+        }
+        put_key(w, field->name, &first);
+        if (strcmp(field->name, LABEL_KEY) == 0) {
+            /* the label takes the column's place (json_object_set_new replaces in place) */
+            has_label_column = 1;
+            label_at = w->out->len;
+        } else {
+            put_value(w, value);
+        }
+        json_decref(value);
+    }
+    if (custom) {
+        const char *key;
+        json_t *member;
+        json_object_foreach(custom, key, member) {
+            if (br_row_find(row, key) || strcmp(key, LABEL_KEY) == 0) {
+                continue;
+            }
+            put_key(w, key, &first);
+            put_value(w, member);
+        }
+    }
+    if (label_text(resource, row, &label, errstr, errstr_size) != 0) {
+        goto done;
+    }
+    if (has_label_column) {
+        struct br_buf encoded;
+
+        br_buf_init(&encoded, 0);
+        if (br_json_encode_string(label.data, label.len, &encoded, why, sizeof(why)) != 0) {
+            encode_result(w, -1, why);
+        } else if (!w->out->overflow) {
+            insert_at(w, label_at, encoded.data, encoded.len);
+        }
+        br_buf_finish(&encoded);
+    } else {
+        put_key(w, LABEL_KEY, &first);
+        put_string(w, label.data, label.len);
+    }
+    put_raw(w, "}", 1);
+    rc = 0;
+done:
+    br_buf_finish(&label);
+    json_decref(custom);
+    return rc;
+}
+
+/* `changes`, as build_changes makes it. Returns 0, or -1 with a message (a build error). */
+static int write_changes(struct writer *w, const struct br_resource *resource,
+                         const struct br_change *change, char *errstr, size_t errstr_size)
+{
+    int first = 1;
+    char why[256];
+
+    for (size_t i = 0; change->after && i < change->after->count; i++) {
+        const struct br_field *field = &change->after->fields[i];
+        const struct br_field *before =
+            change->before ? br_row_find(change->before, field->name) : NULL;
+        json_t *value;
+        int changed;
+
+        if (in_list(resource->hidden, field->name)) {
+            continue;
+        }
+        changed = changed_value(resource, field, before, &value, why, sizeof(why));
+        if (changed < 0) {
+            snprintf(errstr, errstr_size, "column \"%s\": %s", field->name, why);
+            return -1;
+        }
+        if (changed) {
+            put_raw(w, first ? "{" : "", first ? 1 : 0);
+            put_key(w, field->name, &first);
+            put_value(w, value);
+            json_decref(value);
+        }
+    }
+    /* PHP writes an empty array as [] */
+    put_raw(w, first ? "[]" : "}", first ? 2 : 1);
+    return 0;
+}
+
+int br_render_encode(const struct br_render_input *in, struct br_buf *out, char *errstr,
+                     size_t errstr_size)
+{
+    struct writer w = {.out = out};
+    size_t start = out->len;
+    int overflow = out->overflow;
+    const struct br_row *row;
+    const char *request_id;
+    char derived[37];
+    char event[128];
+    char text[40];
+    int ids_ok;
+    int rc = -1;
+
+    if (!in || !in->resource || !in->change || in->action >= BR_ACTION_COUNT) {
+        snprintf(errstr, errstr_size, "incomplete render input");
+        return -1;
+    }
+    row = in->action == BR_ACTION_DELETED ? in->change->before : in->change->after;
+    if (!row) {
+        snprintf(errstr, errstr_size, "the change has no %s image",
+                 in->action == BR_ACTION_DELETED ? "before" : "after");
+        return -1;
+    }
+    request_id = in->request_id;
+    if (!request_id) {
+        br_render_derived_uuid(in->topic, in->partition, in->offset, derived);
+        request_id = derived;
+    }
+    /* json_string() refuses what is not UTF-8 (a NUL included: it takes C strings) */
+    ids_ok = br_utf8_valid(request_id, strlen(request_id)) &&
+             (!in->trace_id || br_utf8_valid(in->trace_id, strlen(in->trace_id)));
+
+    br_catalog_event_name(in->resource, in->action, event, sizeof(event));
+    put_raw(&w, "{\"event\":", 9);
+    put_string(&w, event, strlen(event));
+    put_raw(&w, ",\"created\":", 11);
+    br_render_iso_time(in->change->ts_us, text);
+    put_string(&w, text, strlen(text));
+    put_raw(&w, ",\"request_id\":", 14);
+    if (ids_ok) {
+        put_string(&w, request_id, strlen(request_id));
+    }
+    put_raw(&w, ",\"trace_id\":", 12);
+    if (ids_ok && in->trace_id) {
+        put_string(&w, in->trace_id, strlen(in->trace_id));
+    } else {
+        put_raw(&w, "null", 4);
+    }
+    put_raw(&w, ",\"data\":", 8);
+    if (write_data(&w, in->resource, row, errstr, errstr_size) != 0) {
+        goto fail;
+    }
+    put_raw(&w, ",\"changes\":", 11);
+    if (in->action == BR_ACTION_UPDATED) {
+        if (write_changes(&w, in->resource, in->change, errstr, errstr_size) != 0) {
+            goto fail;
+        }
+    } else {
+        put_raw(&w, "[]", 2);
+    }
+    put_raw(&w, "}", 1);
+    if (!ids_ok) {
+        snprintf(errstr, errstr_size, "request_id or trace_id is not valid UTF-8");
+        goto fail;
+    }
+    if (w.encode_failed) {
+        if (w.encode_over_limit) {
+            snprintf(errstr, errstr_size, "JSON output passes the buffer limit of %zu bytes",
+                     out->limit);
+            rc = BR_JSON_OVER_LIMIT;
+        } else {
+            snprintf(errstr, errstr_size, "%s", w.encode_err);
+        }
+        goto fail;
+    }
+    return 0;
+fail:
+    /* leave out as it was */
+    out->len = start;
+    out->overflow = overflow;
+    if (out->data) {
+        out->data[start] = '\0';
+    }
+    return rc;
 }

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "perscom/catalog.h"
 #include "perscom/change.h"
 
@@ -23,6 +24,15 @@ struct br_render_input {
 
 /* Returns a new payload object (caller decrefs), or NULL with a message. */
 json_t *br_render_payload(const struct br_render_input *in, char *errstr, size_t errstr_size);
+
+/*
+ * The payload's JSON (PHP's json_encode) appended to out, written as it is made: the same bytes
+ * as br_json_encode(br_render_payload(in)), and the same error for the same input, without the
+ * tree. Returns 0, or -1 with a message, or BR_JSON_OVER_LIMIT (json.h) when out would pass its
+ * limit; on failure out is left as it was.
+ */
+int br_render_encode(const struct br_render_input *in, struct br_buf *out, char *errstr,
+                     size_t errstr_size);
 
 /* A name-based UUID (version 5, SHA-1) of "topic/partition/offset": 36 chars + NUL. */
 void br_render_derived_uuid(const char *topic, int32_t partition, int64_t offset, char out[37]);

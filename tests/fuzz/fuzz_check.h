@@ -95,6 +95,14 @@ static void fuzz_render_check(const struct br_render_input *in)
         }
         json_decref(parsed);
 
+        /* the body written straight from the change is the tree's encoding, byte for byte */
+        br_buf_reset(&again);
+        if (br_render_encode(in, &again, errstr, sizeof(errstr)) != 0 || again.len != body.len ||
+            memcmp(again.data, body.data, body.len) != 0) {
+            fuzz_fail("br_render_encode differs from the tree's encoding", body.data, body.len);
+        }
+        br_buf_reset(&again);
+
         second = br_render_payload(in, errstr, sizeof(errstr));
         if (!second || fuzz_encode(second, &again) != 0 || again.len != body.len ||
             memcmp(again.data, body.data, body.len) != 0) {

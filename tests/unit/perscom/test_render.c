@@ -253,6 +253,39 @@ static struct br_row *make_row(const struct col *cols)
     return row;
 }
 
+/*
+ * br_render_encode against the tree: the same bytes, or the same error (and out as it was), at
+ * output limit limit (0: none).
+ */
+static void assert_streamed_like_tree(const struct br_render_input *in, size_t limit,
+                                      const char *name)
+{
+    struct br_buf tree_out;
+    struct br_buf stream_out;
+    char tree_err[256] = "";
+    char stream_err[256] = "";
+    json_t *payload = br_render_payload(in, tree_err, sizeof(tree_err));
+    int tree_rc = -1;
+    int stream_rc;
+
+    br_buf_init(&tree_out, limit);
+    br_buf_init(&stream_out, limit);
+    br_buf_append_str(&tree_out, "x");
+    br_buf_append_str(&stream_out, "x");
+    if (payload) {
+        tree_rc = br_json_encode(payload, &tree_out, tree_err, sizeof(tree_err));
+    }
+    stream_rc = br_render_encode(in, &stream_out, stream_err, sizeof(stream_err));
+    if (stream_rc != tree_rc || strcmp(stream_err, tree_err) != 0 ||
+        strcmp(stream_out.data, tree_out.data) != 0 || stream_out.overflow != tree_out.overflow) {
+        fail_msg("%s (limit %zu):\n  tree   %d %s %s\n  stream %d %s %s", name, limit, tree_rc,
+                 tree_err, tree_out.data, stream_rc, stream_err, stream_out.data);
+    }
+    json_decref(payload);
+    br_buf_finish(&tree_out);
+    br_buf_finish(&stream_out);
+}
+
 static void test_payloads(void **state)
 {
     (void)state;
@@ -278,6 +311,10 @@ static void test_payloads(void **state)
         in.topic = c->topic;
         in.partition = c->partition;
         in.offset = c->offset;
+        assert_streamed_like_tree(&in, 0, c->name);
+        for (size_t limit = 1; c->expect && limit < strlen(c->expect) + 3; limit += 7) {
+            assert_streamed_like_tree(&in, limit, c->name);
+        }
         payload = br_render_payload(&in, errstr, sizeof(errstr));
         if (!c->expect) {
             if (payload) {
@@ -300,6 +337,71 @@ static void test_payloads(void **state)
             br_buf_finish(&out);
         }
         json_decref(payload);
+        br_change_finish(&change);
+    }
+}
+
+/* Inputs where the order of the members or of the errors is easy to get wrong. */
+static const struct render_case odd_cases[] = {
+    {"a column named label: the label takes its place", "rankrecord", BR_ACTION_CREATED, {END},
+     {{"id", "3", 0}, {"label", "\"mine\"", 0}, {"text", "\"t\"", 0},
+      {"data", "\"{\\\"label\\\":1,\\\"z\\\":2}\"", 0}, END},
+     "r", "tr", "t", 0, 0, NULL},
+    {"a string id with a NUL", "rankrecord", BR_ACTION_CREATED, {END},
+     {{"id", "\"a\\u0000b\"", 0}, END}, "r", NULL, "t", 0, 0, NULL},
+    {"custom fields nested past PHP's depth", "rankrecord", BR_ACTION_CREATED, {END},
+     {{"id", "1", 0}, {"data", NULL, 0}, END}, "r", NULL, "t", 0, 0, NULL},
+    {"a trace id that is not UTF-8, and a bad custom column after it", "rankrecord",
+     BR_ACTION_CREATED, {END},
+     {{"id", "1", 0}, {"data", "\"{bad\"", 0}, END}, "r", "\xff", "t", 0, 0, NULL},
+    {"a trace id that is not UTF-8", "rankrecord", BR_ACTION_UPDATED,
+     {{"id", "1", 0}, {"text", "\"a\"", 0}, END}, {{"id", "1", 0}, {"text", "\"b\"", 0}, END},
+     "r", "\xff", "t", 0, 0, NULL},
+    {"a derived request id", "rankrecord", BR_ACTION_UPDATED,
+     {{"id", "1", 0}, {"text", "\"a\"", 0}, END}, {{"id", "1", 0}, {"text", "\"a\"", 0}, END},
+     NULL, "t-1", "perscom.t.rank_records", 2, 77, NULL},
+};
+
+static void test_streamed_odd_cases(void **state)
+{
+    char deep[2 * 600 + 8];
+
+    (void)state;
+    /* "[[[...]]]" 600 deep, as the custom column's JSON text */
+    for (int i = 0; i < 600; i++) {
+        deep[i] = '[';
+        deep[600 + i] = ']';
+    }
+    deep[1200] = '\0';
+    for (size_t i = 0; i < sizeof(odd_cases) / sizeof(odd_cases[0]); i++) {
+        const struct render_case *c = &odd_cases[i];
+        struct br_change change = {0};
+        struct br_render_input in = {0};
+
+        change.before = make_row(c->before);
+        change.after = make_row(c->after);
+        change.ts_us = TS;
+        if (strstr(c->name, "depth")) {
+            char *text = malloc(sizeof(deep) + 64);
+            assert_non_null(text);
+            snprintf(text, sizeof(deep) + 64, "{\"d\":%s}", deep);
+            json_decref(change.after->fields[1].value);
+            change.after->fields[1].kind = BR_FIELD_VALUE;
+            change.after->fields[1].value = json_string(text);
+            free(text);
+        }
+        in.resource = br_catalog_by_name(c->resource);
+        assert_non_null(in.resource);
+        in.action = c->action;
+        in.change = &change;
+        in.request_id = c->request_id;
+        in.trace_id = c->trace_id;
+        in.topic = c->topic;
+        in.partition = c->partition;
+        in.offset = c->offset;
+        for (size_t limit = 0; limit < 400; limit += limit < 40 ? 1 : 13) {
+            assert_streamed_like_tree(&in, limit, c->name);
+        }
         br_change_finish(&change);
     }
 }
@@ -506,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_queries),
         cmocka_unit_test(test_derived_uuid),
         cmocka_unit_test(test_times),
+        cmocka_unit_test(test_streamed_odd_cases),
         cmocka_unit_test(test_times_like_gmtime),
         cmocka_unit_test(test_deterministic),
     };
