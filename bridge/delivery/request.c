@@ -23,7 +23,7 @@ int br_request_build(const struct br_conf_hook *hook, const json_t *payload,
     memset(out, 0, sizeof(*out));
     br_buf_init(&json, 0);
     if (payload && br_json_encode(payload, &json, errstr, errstr_size) == 0) {
-        rc = br_request_build_encoded(hook, payload, json.data, json.len, 0, out, errstr,
+        rc = br_request_build_encoded(hook, payload, json.data, json.len, 0, NULL, out, errstr,
                                       errstr_size);
     }
     br_buf_finish(&json);
@@ -32,7 +32,8 @@ int br_request_build(const struct br_conf_hook *hook, const json_t *payload,
 
 int br_request_build_encoded(const struct br_conf_hook *hook, const json_t *payload,
                              const char *json, size_t json_len, size_t max_query,
-                             struct br_request *out, char *errstr, size_t errstr_size)
+                             struct br_signer *signer, struct br_request *out, char *errstr,
+                             size_t errstr_size)
 {
     struct br_buf url;
     int rc = -1;
@@ -45,8 +46,9 @@ int br_request_build_encoded(const struct br_conf_hook *hook, const json_t *payl
     }
     /* PERSCOM's Signature only where it is sent: `signature: standard` signs at send time */
     if (hook->signature != BR_SIGNATURE_STANDARD &&
-        br_sign_hex(hook->secret ? hook->secret : "", hook->secret ? hook->secret_len : 0,
-                    json, json_len, out->signature, errstr, errstr_size) != 0) {
+        br_signer_hex(signer, hook->secret ? hook->secret : "",
+                      hook->secret ? hook->secret_len : 0, json, json_len, out->signature,
+                      errstr, errstr_size) != 0) {
         goto fail;
     }
     br_buf_append_str(&url, hook->url);

@@ -34,11 +34,12 @@ int br_request_build(const struct br_conf_hook *hook, const json_t *payload,
  * several hooks is encoded once. json is copied (POST body) and signed, not kept. max_query
  * bounds a GET's query string (limits.max_body_bytes; 0: the buffer's default limit). payload
  * is needed for a GET hook's query string only and may be NULL for a POST hook (webhook_id is
- * then left empty for the caller to set).
+ * then left empty for the caller to set). signer: reused HMAC contexts (sign.h), or NULL.
  */
 int br_request_build_encoded(const struct br_conf_hook *hook, const json_t *payload,
                              const char *json, size_t json_len, size_t max_query,
-                             struct br_request *out, char *errstr, size_t errstr_size);
+                             struct br_signer *signer, struct br_request *out, char *errstr,
+                             size_t errstr_size);
 void br_request_finish(struct br_request *request);
 
 /*

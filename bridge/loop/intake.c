@@ -182,6 +182,7 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
         .trace_id = header_value(partition, kafka, "trace_id", trace_id, sizeof(trace_id)),
         .headers = has_headers ? &headers : NULL,
         .topic_conf = partition->topic_conf,
+        .signer = loop->signer,
     };
     enum br_prepare_status status;
     struct br_message *message;

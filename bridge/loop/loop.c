@@ -111,6 +111,7 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
         br_registry_set_async(loop->registry); /* a slow registry must not stall the lanes */
     }
     loop->decoder = br_decoder_create(loop->registry);
+    loop->signer = br_signer_create();
     loop->skiplog = br_skiplog_create();
     {
         const char **names = calloc(conf->hook_count ? conf->hook_count : 1, sizeof(*names));
@@ -339,6 +340,7 @@ void br_loop_destroy(struct br_loop *loop)
     br_finish_discard_dead(loop);
     br_sender_destroy(loop->sender);
     br_decoder_destroy(loop->decoder);
+    br_signer_destroy(loop->signer);
     br_registry_destroy(loop->registry);
     for (size_t i = 0; i < loop->conf->hook_count; i++) {
         br_health_finish(&loop->health[i]);

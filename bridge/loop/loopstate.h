@@ -31,6 +31,7 @@ struct br_loop {
     const struct br_conf *conf;
     struct br_registry *registry;
     struct br_decoder *decoder;
+    struct br_signer *signer;          /* HMAC contexts reused from message to message */
     struct br_sender *sender;
     struct br_consumer *consumer;
     struct br_deadletter *deadletter;  /* NULL when neither dead letters nor reports are on */

@@ -136,8 +136,8 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
             }
         }
         if (br_request_build_encoded(hook, payload, json.data, json.len,
-                                     (size_t)conf->max_body_bytes, &out->requests[out->count],
-                                     errstr, errstr_size) != 0) {
+                                     (size_t)conf->max_body_bytes, in->signer,
+                                     &out->requests[out->count], errstr, errstr_size) != 0) {
             goto done;
         }
         /* webhook-id names this message: a request_id from a Kafka header is shared by every

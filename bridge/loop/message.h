@@ -30,6 +30,7 @@ struct br_message_in {
     const struct br_value_headers *headers; /* Apicurio's schema-id headers, or NULL */
     const struct br_conf_topic *topic_conf; /* the topic's entry when the caller knows it (the
                                              * run loop's partition does), or NULL: looked up */
+    struct br_signer *signer; /* reused HMAC contexts (the run loop's), or NULL */
 };
 
 struct br_prepared {

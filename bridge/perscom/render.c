@@ -208,7 +208,7 @@ static json_t *build_data(const struct br_resource *resource, const struct br_ro
     struct br_buf label;
     json_t *label_value;
     json_t *value;
-    char why[256];
+    char why[256] = "";
 
     br_buf_init(&label, 0);
 
@@ -322,7 +322,7 @@ static json_t *build_changes(const struct br_resource *resource, const struct br
                              char *errstr, size_t errstr_size)
 {
     json_t *changes = json_object();
-    char why[256];
+    char why[256] = "";
 
     for (size_t i = 0; change->after && i < change->after->count; i++) {
         const struct br_field *field = &change->after->fields[i];
@@ -449,7 +449,7 @@ static void put_raw(struct writer *w, const char *text, size_t len)
 
 static void put_string(struct writer *w, const char *str, size_t len)
 {
-    char why[256];
+    char why[256] = ""; /* an encoder stopped by the limit says nothing */
     int rc = br_json_encode_string(str, len, w->out, why, sizeof(why));
 
     encode_result(w, rc, why);
@@ -467,7 +467,7 @@ static void put_key(struct writer *w, const char *key, int *first)
 /* A member's value, at depth 2 (payload -> data/changes -> member). */
 static void put_value(struct writer *w, const json_t *value)
 {
-    char why[256];
+    char why[256] = ""; /* an encoder stopped by the limit says nothing */
     int rc = br_json_encode_at(value, 2, w->out, why, sizeof(why));
 
     encode_result(w, rc, why);
@@ -493,7 +493,7 @@ static int label_text(const struct br_resource *resource, const struct br_row *r
 {
     const struct br_field *id = br_row_find(row, "id");
     json_t *value;
-    char why[256];
+    char why[256] = "";
 
     br_buf_printf(label, "%s: ", resource->label_prefix);
     value = id ? br_casts_data(br_catalog_column(resource, "id"), id, why, sizeof(why)) : NULL;
@@ -519,7 +519,7 @@ static int write_data(struct writer *w, const struct br_resource *resource,
     int has_label_column = 0;
     int first = 1;
     struct br_buf label;
-    char why[256];
+    char why[256] = "";
     int rc = -1;
 
     br_buf_init(&label, 0);
@@ -599,7 +599,7 @@ static int write_changes(struct writer *w, const struct br_resource *resource,
                          const struct br_change *change, char *errstr, size_t errstr_size)
 {
     int first = 1;
-    char why[256];
+    char why[256] = "";
 
     for (size_t i = 0; change->after && i < change->after->count; i++) {
         const struct br_field *field = &change->after->fields[i];

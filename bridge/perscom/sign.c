@@ -80,10 +80,22 @@ fail:
     return rc;
 }
 
+/* digest as lowercase hex into out; the digest is scrubbed. */
+static void to_hex(unsigned char digest[32], char out[BR_SIGN_HEX_LEN + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < 32; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 0xf];
+    }
+    out[BR_SIGN_HEX_LEN] = '\0';
+    OPENSSL_cleanse(digest, 32);
+}
+
 int br_sign_hex(const void *key, size_t key_len, const void *msg, size_t msg_len,
                 char out[BR_SIGN_HEX_LEN + 1], char *errstr, size_t errstr_size)
 {
-    static const char hex[] = "0123456789abcdef";
     struct part part = {msg, msg_len};
     unsigned char digest[32];
 
@@ -91,12 +103,113 @@ int br_sign_hex(const void *key, size_t key_len, const void *msg, size_t msg_len
     if (hmac_sha256(key, key_len, &part, 1, digest, errstr, errstr_size) != 0) {
         return -1;
     }
-    for (size_t i = 0; i < sizeof(digest); i++) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 0xf];
+    to_hex(digest, out);
+    return 0;
+}
+
+/* One key of a signer: a copy of the key and its keyed context. */
+struct signer_key {
+    unsigned char *key; /* owned copy, scrubbed when freed; NULL: the slot is free */
+    size_t key_len;
+    EVP_MAC_CTX *ctx;
+    uint64_t used;      /* the signer's clock at the last use */
+};
+
+struct br_signer {
+    EVP_MAC *mac; /* NULL when OpenSSL has no HMAC: every call goes through br_sign_hex */
+    struct signer_key keys[BR_SIGNER_KEYS];
+    uint64_t clock;
+};
+
+struct br_signer *br_signer_create(void)
+{
+    struct br_signer *signer = calloc(1, sizeof(*signer));
+
+    if (!signer) {
+        abort();
     }
-    out[BR_SIGN_HEX_LEN] = '\0';
-    OPENSSL_cleanse(digest, sizeof(digest));
+    signer->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    ERR_clear_error();
+    return signer;
+}
+
+static void key_clear(struct signer_key *slot)
+{
+    if (slot->key) {
+        OPENSSL_cleanse(slot->key, slot->key_len);
+        free(slot->key);
+    }
+    EVP_MAC_CTX_free(slot->ctx); /* scrubs the keyed pads */
+    memset(slot, 0, sizeof(*slot));
+}
+
+void br_signer_destroy(struct br_signer *signer)
+{
+    if (!signer) {
+        return;
+    }
+    for (size_t i = 0; i < BR_SIGNER_KEYS; i++) {
+        key_clear(&signer->keys[i]);
+    }
+    EVP_MAC_free(signer->mac);
+    free(signer);
+}
+
+/* The keyed context of key, made (in the least recently used slot) when it has none; NULL
+ * when OpenSSL fails (the caller falls back to br_sign_hex, which says why). */
+static EVP_MAC_CTX *keyed(struct br_signer *signer, const void *key, size_t key_len)
+{
+    static const unsigned char empty_key[1] = {0};
+    struct signer_key *slot = &signer->keys[0];
+    char digest_name[] = "SHA256";
+    OSSL_PARAM params[2];
+
+    for (size_t i = 0; i < BR_SIGNER_KEYS; i++) {
+        struct signer_key *candidate = &signer->keys[i];
+
+        if (candidate->key && candidate->key_len == key_len &&
+            CRYPTO_memcmp(candidate->key, key_len ? key : empty_key, key_len) == 0) {
+            candidate->used = ++signer->clock;
+            /* restart with the same key: OpenSSL copies the kept pads */
+            return EVP_MAC_init(candidate->ctx, NULL, 0, NULL) ? candidate->ctx : NULL;
+        }
+        if (slot->key && (!candidate->key || candidate->used < slot->used)) {
+            slot = candidate;
+        }
+    }
+    key_clear(slot);
+    slot->ctx = EVP_MAC_CTX_new(signer->mac);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (!slot->ctx || !EVP_MAC_init(slot->ctx, key_len ? key : empty_key, key_len, params)) {
+        key_clear(slot);
+        ERR_clear_error();
+        return NULL;
+    }
+    slot->key = malloc(key_len ? key_len : 1);
+    if (!slot->key) {
+        abort();
+    }
+    memcpy(slot->key, key_len ? key : empty_key, key_len);
+    slot->key_len = key_len;
+    slot->used = ++signer->clock;
+    return slot->ctx;
+}
+
+int br_signer_hex(struct br_signer *signer, const void *key, size_t key_len, const void *msg,
+                  size_t msg_len, char out[BR_SIGN_HEX_LEN + 1], char *errstr,
+                  size_t errstr_size)
+{
+    EVP_MAC_CTX *ctx = signer && signer->mac ? keyed(signer, key, key_len) : NULL;
+    unsigned char digest[32];
+    size_t digest_len = 0;
+
+    if (!ctx || (msg_len && !EVP_MAC_update(ctx, msg, msg_len)) ||
+        !EVP_MAC_final(ctx, digest, &digest_len, sizeof(digest)) || digest_len != 32) {
+        ERR_clear_error();
+        return br_sign_hex(key, key_len, msg, msg_len, out, errstr, errstr_size);
+    }
+    to_hex(digest, out);
     return 0;
 }
 

@@ -21,6 +21,22 @@ int br_sign_hex(const void *key, size_t key_len, const void *msg, size_t msg_len
                 char out[BR_SIGN_HEX_LEN + 1], char *errstr, size_t errstr_size);
 
 /*
+ * Reused HMAC state for a process that signs many messages under a few keys: OpenSSL's HMAC is
+ * fetched once, and each key keeps a keyed context (its pads), restarted per message instead
+ * of made anew (br_sign_hex spends more on that than on hashing a webhook body). Up to
+ * BR_SIGNER_KEYS keys; another key takes the place of the least recently used. Holds copies of
+ * the keys: scrubbed when replaced and by br_signer_destroy.
+ */
+#define BR_SIGNER_KEYS 16
+struct br_signer;
+struct br_signer *br_signer_create(void);
+void br_signer_destroy(struct br_signer *signer);
+/* br_sign_hex through signer's contexts; signer NULL: br_sign_hex itself. The same output. */
+int br_signer_hex(struct br_signer *signer, const void *key, size_t key_len, const void *msg,
+                  size_t msg_len, char out[BR_SIGN_HEX_LEN + 1], char *errstr,
+                  size_t errstr_size);
+
+/*
  * One Standard Webhooks signature: "v1," + base64 of HMAC-SHA256 under key of
  * "<id>.<timestamp>.<content>" (timestamp in decimal seconds). Writes BR_SIGN_STANDARD_LEN
  * characters and a NUL into out. Returns 0 or -1 with a message.

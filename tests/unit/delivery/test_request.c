@@ -132,6 +132,7 @@ static void test_build_encoded_matches(void **state)
     char errstr[256];
     char *json;
     size_t json_len;
+    struct br_signer *signer = br_signer_create();
 
     (void)state;
     hooks[0].name = "p";
@@ -146,14 +147,23 @@ static void test_build_encoded_matches(void **state)
     json_len = strlen(json);
     for (int i = 0; i < 2; i++) {
         struct br_request one;
-        struct br_request two;
+        struct br_request two = {0};
         struct br_buf body;
 
         br_buf_init(&body, 0);
         assert_int_equal(br_json_encode(payload, &body, errstr, sizeof(errstr)), 0);
         assert_int_equal(br_request_build(&hooks[i], payload, &one, errstr, sizeof(errstr)), 0);
+        /* signed through a signer's reused context, twice: the same signature */
+        for (int round = 0; round < 2; round++) {
+            br_request_finish(&two);
+            assert_int_equal(br_request_build_encoded(&hooks[i], payload, body.data, body.len,
+                                                      0, signer, &two, errstr, sizeof(errstr)),
+                             0);
+            assert_string_equal(one.signature, two.signature);
+        }
+        br_request_finish(&two);
         assert_int_equal(br_request_build_encoded(&hooks[i], payload, body.data, body.len, 0,
-                                                  &two, errstr, sizeof(errstr)),
+                                                  NULL, &two, errstr, sizeof(errstr)),
                          0);
         assert_string_equal(one.url, two.url);
         assert_string_equal(one.signature, two.signature);
@@ -163,8 +173,8 @@ static void test_build_encoded_matches(void **state)
         }
         br_request_finish(&two);
         /* signing other bytes gives another signature */
-        assert_int_equal(br_request_build_encoded(&hooks[i], payload, json, json_len, 0, &two,
-                                                  errstr, sizeof(errstr)),
+        assert_int_equal(br_request_build_encoded(&hooks[i], payload, json, json_len, 0, signer,
+                                                  &two, errstr, sizeof(errstr)),
                          0);
         assert_string_not_equal(one.signature, two.signature);
         br_request_finish(&one);
@@ -173,6 +183,7 @@ static void test_build_encoded_matches(void **state)
     }
     free(json);
     json_decref(payload);
+    br_signer_destroy(signer);
 }
 
 /* A GET's query string is bounded by max_query (limits.max_body_bytes). */
@@ -188,12 +199,14 @@ static void test_query_limit(void **state)
     hook.name = "g";
     hook.url = "http://h/get";
     hook.method = BR_METHOD_GET;
-    assert_int_equal(br_request_build_encoded(&hook, payload, BODY, strlen(BODY), len, &request,
+    assert_int_equal(br_request_build_encoded(&hook, payload, BODY, strlen(BODY), len, NULL,
+                                              &request,
                                               errstr, sizeof(errstr)),
                      0);
     assert_string_equal(request.url, "http://h/get?" QUERY);
     br_request_finish(&request);
-    assert_int_equal(br_request_build_encoded(&hook, payload, BODY, strlen(BODY), len - 1, &request,
+    assert_int_equal(br_request_build_encoded(&hook, payload, BODY, strlen(BODY), len - 1, NULL,
+                                              &request,
                                               errstr, sizeof(errstr)),
                      -1);
     assert_non_null(strstr(errstr, "bytes: limits.max_body_bytes)"));

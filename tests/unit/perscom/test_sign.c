@@ -94,6 +94,45 @@ static void test_vectors(void **state)
     }
 }
 
+/*
+ * A signer gives br_sign_hex's output: every vector three rounds over, in changing order, with
+ * more keys than it keeps contexts for (some are replaced and made again), and an empty key.
+ */
+static void test_signer(void **state)
+{
+    struct br_signer *signer = br_signer_create();
+    const size_t count = sizeof(sign_cases) / sizeof(sign_cases[0]);
+
+    (void)state;
+    for (size_t round = 0; round < 3; round++) {
+        for (size_t k = 0; k < count + BR_SIGNER_KEYS + 3; k++) {
+            const struct sign_case *c = &sign_cases[(k * (round + 1)) % count];
+            unsigned char key[256];
+            unsigned char data[256];
+            size_t key_len = unhex(c->key_hex, key, sizeof(key));
+            size_t data_len = unhex(c->data_hex, data, sizeof(data));
+            char out[BR_SIGN_HEX_LEN + 1];
+            char expect[BR_SIGN_HEX_LEN + 1];
+            char errstr[256] = "";
+
+            if (k >= count) {
+                /* keys of their own, which push the vectors' keys out of the signer */
+                key[0] = (unsigned char)k;
+                key_len = k % 5 == 0 ? 0 : 1 + k % 3;
+            }
+            assert_int_equal(br_sign_hex(key, key_len, data, data_len, expect, errstr,
+                                         sizeof(errstr)), 0);
+            assert_int_equal(br_signer_hex(signer, key, key_len, data, data_len, out, errstr,
+                                           sizeof(errstr)), 0);
+            assert_string_equal(out, expect);
+            if (k < count && strncmp(out, c->expect, c->compare_chars) != 0) {
+                fail_msg("%s: expected %s, got %s", c->name, c->expect, out);
+            }
+        }
+    }
+    br_signer_destroy(signer);
+}
+
 /* An empty secret and an empty message are valid (PHP: hash_hmac('sha256', '', '')). */
 static void test_empty(void **state)
 {
@@ -230,6 +269,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vectors),
         cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_signer),
         cmocka_unit_test(test_standard_vectors),
         cmocka_unit_test(test_standard_tamper),
         cmocka_unit_test(test_whsec_key),
