@@ -1,5 +1,7 @@
 #include "delivery/sender.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,8 +52,27 @@ struct hook_state {
     struct curl_slist *headers;
 };
 
+/* A socket libcurl wants watched (CURLMOPT_SOCKETFUNCTION), and what poll() saw on it. */
+struct watch {
+    curl_socket_t fd;
+    int what;    /* CURL_POLL_IN, CURL_POLL_OUT or CURL_POLL_INOUT */
+    short seen;  /* revents of the last br_sender_wait, handed to libcurl by br_sender_perform */
+};
+
+/*
+ * libcurl's socket interface drives the transfers: the sender polls the sockets libcurl names
+ * and tells it which are ready (curl_multi_socket_action), so libcurl does not poll every
+ * transfer's socket again itself on each curl_multi_perform (one poll() per transfer and turn,
+ * most of the bridge's system calls before).
+ */
 struct br_sender {
     CURLM *multi;
+    struct watch *watches; /* the sockets libcurl wants watched */
+    size_t watch_count;
+    size_t watch_cap;
+    struct pollfd *pollfds; /* br_sender_wait's scratch */
+    size_t pollfd_cap;
+    int64_t timer_ms;       /* libcurl's timer, monotonic ms; -1: none */
     struct transfer *idle;
     struct transfer *active;
     size_t in_flight;
@@ -60,6 +81,61 @@ struct br_sender {
     size_t hook_cap;
     size_t capture_body_max; /* 0: responses are not kept */
 };
+
+static int64_t monotonic_ms(void);
+
+static struct watch *watch_find(struct br_sender *sender, curl_socket_t fd)
+{
+    for (size_t i = 0; i < sender->watch_count; i++) {
+        if (sender->watches[i].fd == fd) {
+            return &sender->watches[i];
+        }
+    }
+    return NULL;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: what to watch on fd from now on. */
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *opaque, void *socket_opaque)
+{
+    struct br_sender *sender = opaque;
+    struct watch *watch = watch_find(sender, fd);
+
+    (void)easy;
+    (void)socket_opaque;
+    if (what == CURL_POLL_REMOVE) {
+        if (watch) {
+            *watch = sender->watches[--sender->watch_count];
+        }
+        return 0;
+    }
+    if (!watch) {
+        if (sender->watch_count == sender->watch_cap) {
+            size_t cap = sender->watch_cap ? sender->watch_cap * 2 : 16;
+            struct watch *grown = realloc(sender->watches, cap * sizeof(*grown));
+
+            if (!grown) {
+                abort();
+            }
+            sender->watches = grown;
+            sender->watch_cap = cap;
+        }
+        watch = &sender->watches[sender->watch_count++];
+        watch->fd = fd;
+        watch->seen = 0;
+    }
+    watch->what = what;
+    return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: when libcurl wants curl_multi_socket_action(CURL_SOCKET_TIMEOUT). */
+static int on_timer(CURLM *multi, long timeout_ms, void *opaque)
+{
+    struct br_sender *sender = opaque;
+
+    (void)multi;
+    sender->timer_ms = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
+    return 0;
+}
 
 struct br_sender *br_sender_create(long max_connections, char *errstr, size_t errstr_size)
 {
@@ -79,6 +155,11 @@ struct br_sender *br_sender_create(long max_connections, char *errstr, size_t er
     /* libcurl's default cache follows the transfers added at the moment (4 per transfer) and
      * closes connections when few are in flight; keep one per possible transfer instead. */
     curl_multi_setopt(sender->multi, CURLMOPT_MAXCONNECTS, max_connections);
+    sender->timer_ms = -1;
+    curl_multi_setopt(sender->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(sender->multi, CURLMOPT_SOCKETDATA, sender);
+    curl_multi_setopt(sender->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(sender->multi, CURLMOPT_TIMERDATA, sender);
     return sender;
 }
 
@@ -143,6 +224,8 @@ void br_sender_destroy(struct br_sender *sender)
         transfer_free(transfer);
     }
     curl_multi_cleanup(sender->multi);
+    free(sender->watches);
+    free(sender->pollfds);
     for (size_t i = 0; i < sender->hook_count; i++) {
         br_tlsfiles_finish(&sender->hooks[i].files);
         free_headers(sender->hooks[i].headers);
@@ -578,17 +661,105 @@ size_t br_sender_in_flight(const struct br_sender *sender)
     return sender->in_flight;
 }
 
+static short poll_events(short curl_events)
+{
+    return (short)(((curl_events & CURL_WAIT_POLLIN) ? POLLIN : 0) |
+                   ((curl_events & CURL_WAIT_POLLPRI) ? POLLPRI : 0) |
+                   ((curl_events & CURL_WAIT_POLLOUT) ? POLLOUT : 0));
+}
+
+static short curl_events(short poll_revents)
+{
+    return (short)(((poll_revents & (POLLIN | POLLHUP | POLLERR)) ? CURL_WAIT_POLLIN : 0) |
+                   ((poll_revents & POLLPRI) ? CURL_WAIT_POLLPRI : 0) |
+                   ((poll_revents & POLLOUT) ? CURL_WAIT_POLLOUT : 0));
+}
+
 int br_sender_wait(struct br_sender *sender, struct curl_waitfd *extra, unsigned extra_count,
                    int timeout_ms)
 {
-    int ready = 0;
-    CURLMcode mcode = curl_multi_poll(sender->multi, extra, extra_count, timeout_ms, &ready);
+    size_t total = sender->watch_count + extra_count;
+    size_t n = 0;
+    int ready;
 
-    if (mcode != CURLM_OK) {
-        br_log_error("sender", "curl_multi_poll: %s", curl_multi_strerror(mcode));
+    if (sender->timer_ms >= 0) {
+        int64_t due = sender->timer_ms - monotonic_ms();
+
+        if (due < timeout_ms) {
+            timeout_ms = due < 0 ? 0 : (int)due;
+        }
+    }
+    if (total > sender->pollfd_cap) {
+        struct pollfd *grown = realloc(sender->pollfds, total * sizeof(*grown));
+
+        if (!grown) {
+            abort();
+        }
+        sender->pollfds = grown;
+        sender->pollfd_cap = total;
+    }
+    for (size_t i = 0; i < sender->watch_count; i++) {
+        const struct watch *watch = &sender->watches[i];
+
+        sender->pollfds[n].fd = watch->fd;
+        sender->pollfds[n].events = (short)(((watch->what & CURL_POLL_IN) ? POLLIN : 0) |
+                                            ((watch->what & CURL_POLL_OUT) ? POLLOUT : 0));
+        sender->pollfds[n++].revents = 0;
+    }
+    for (unsigned i = 0; i < extra_count; i++) {
+        sender->pollfds[n].fd = extra[i].fd;
+        sender->pollfds[n].events = poll_events(extra[i].events);
+        sender->pollfds[n++].revents = 0;
+        extra[i].revents = 0;
+    }
+    ready = poll(sender->pollfds, (nfds_t)n, timeout_ms);
+    if (ready < 0) {
+        if (errno == EINTR) {
+            return 0; /* a signal: the loop looks at its flags */
+        }
+        br_log_error("sender", "poll: %s", strerror(errno));
         return -1;
     }
+    for (size_t i = 0; i < sender->watch_count; i++) {
+        sender->watches[i].seen = sender->pollfds[i].revents;
+    }
+    for (unsigned i = 0; i < extra_count; i++) {
+        extra[i].revents = curl_events(sender->pollfds[sender->watch_count + i].revents);
+    }
     return ready;
+}
+
+/* Hands libcurl the sockets br_sender_wait found ready, and its timer when it is due. */
+static void drive(struct br_sender *sender)
+{
+    int running = 0;
+
+    /* libcurl changes the watch list while it works: take the ready ones first */
+    for (;;) {
+        curl_socket_t fd = CURL_SOCKET_BAD;
+        int mask = 0;
+
+        for (size_t i = 0; i < sender->watch_count; i++) {
+            short seen = sender->watches[i].seen;
+
+            if (seen) {
+                fd = sender->watches[i].fd;
+                mask = ((seen & (POLLIN | POLLHUP)) ? CURL_CSELECT_IN : 0) |
+                       ((seen & POLLOUT) ? CURL_CSELECT_OUT : 0) |
+                       ((seen & (POLLERR | POLLNVAL)) ? CURL_CSELECT_ERR : 0);
+                sender->watches[i].seen = 0;
+                break;
+            }
+        }
+        if (fd == CURL_SOCKET_BAD) {
+            break;
+        }
+        curl_multi_socket_action(sender->multi, fd, mask, &running);
+    }
+    if (sender->timer_ms >= 0 && sender->timer_ms <= monotonic_ms()) {
+        sender->timer_ms = -1; /* libcurl sets it again (on_timer) when it wants */
+        curl_multi_socket_action(sender->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
 }
 
 /* A phase's time in microseconds from the start of the request, 0 when curl has none. */
@@ -610,11 +781,10 @@ static void timings(CURL *easy, struct br_transfer_result *result)
 
 void br_sender_perform(struct br_sender *sender, br_sender_done_fn done, void *opaque)
 {
-    int running = 0;
     int queued = 0;
     CURLMsg *msg;
 
-    curl_multi_perform(sender->multi, &running);
+    drive(sender);
     while ((msg = curl_multi_info_read(sender->multi, &queued)) != NULL) {
         struct transfer *transfer = NULL;
         struct br_transfer_result result;
