@@ -80,6 +80,7 @@ struct br_sender {
     size_t hook_count;
     size_t hook_cap;
     size_t capture_body_max; /* 0: responses are not kept */
+    bool env_proxy;          /* a proxy variable is set in the environment (libcurl reads it) */
 };
 
 static int64_t monotonic_ms(void);
@@ -156,6 +157,16 @@ struct br_sender *br_sender_create(long max_connections, char *errstr, size_t er
      * closes connections when few are in flight; keep one per possible transfer instead. */
     curl_multi_setopt(sender->multi, CURLMOPT_MAXCONNECTS, max_connections);
     sender->timer_ms = -1;
+    {
+        static const char *const names[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+                                            "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
+
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+            if (getenv(names[i])) {
+                sender->env_proxy = true;
+            }
+        }
+    }
     curl_multi_setopt(sender->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(sender->multi, CURLMOPT_SOCKETDATA, sender);
     curl_multi_setopt(sender->multi, CURLMOPT_TIMERFUNCTION, on_timer);
@@ -547,14 +558,20 @@ static struct curl_slist *hook_lines(const struct br_conf_hook *hook)
     return list;
 }
 
-static void set_proxy(CURL *easy, const struct br_conf_hook *hook)
+static void set_proxy(CURL *easy, const struct br_conf_hook *hook, bool env_proxy)
 {
-    /* without proxy, libcurl reads https_proxy, http_proxy, all_proxy and no_proxy itself */
+    /* without proxy, libcurl reads https_proxy, http_proxy, all_proxy and no_proxy itself, on
+     * every request; when none is set at all (looked at once, br_sender_create), "no proxy" is
+     * said outright and libcurl reads nothing */
     if (hook->proxy) {
         curl_easy_setopt(easy, CURLOPT_PROXY, hook->proxy);
+    } else if (!env_proxy) {
+        curl_easy_setopt(easy, CURLOPT_PROXY, "");
     }
     if (hook->no_proxy) {
         curl_easy_setopt(easy, CURLOPT_NOPROXY, hook->no_proxy);
+    } else if (!hook->proxy && !env_proxy) {
+        curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
     }
     /* the hook's headers (Signature, Authorization, ...) go to the receiver only, never in the
      * CONNECT request to a proxy */
@@ -616,7 +633,7 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     set_tls(easy, hook, state);
-    set_proxy(easy, hook);
+    set_proxy(easy, hook, sender->env_proxy);
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, take_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
