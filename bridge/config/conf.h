@@ -136,7 +136,7 @@ struct br_conf {
     long max_in_flight;       /* curl transfers at once; default 64 */
     long commit_interval_ms;  /* default 1000 */
     long shutdown_grace_ms;   /* default 10000 */
-    long partition_window;    /* undelivered messages held per partition; default 1000 */
+    long partition_window;    /* undelivered messages held per partition; default 200 */
     long partition_window_bytes; /* bytes held per partition; 0 = no limit; default 16 MiB */
     long max_buffered_bytes;     /* bytes held over all partitions; 0 = no limit; default 256 MiB */
     long max_attempts;           /* attempts per delivery; 0 = unlimited (default) */

@@ -248,7 +248,7 @@ static const struct br_yamlconf_key delivery_keys[] = {
      .offset = FIELD(struct br_conf, shutdown_grace_ms), .def = 10000, .min = 0, .max = 3600000,
      .doc = "time to finish in-flight work on SIGTERM"},
     {.key = "partition_window", .kind = BR_YAMLCONF_INT,
-     .offset = FIELD(struct br_conf, partition_window), .def = 1000, .min = 1, .max = 1000000,
+     .offset = FIELD(struct br_conf, partition_window), .def = 200, .min = 1, .max = 1000000,
      .doc = "undelivered messages per partition"},
     {.key = "partition_window_bytes", .kind = BR_YAMLCONF_INT,
      .offset = FIELD(struct br_conf, partition_window_bytes), .def = 16L * 1024 * 1024,

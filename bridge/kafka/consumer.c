@@ -125,11 +125,17 @@ int br_consumer_conf_set(const struct br_conf *conf, const char *instance,
         set(kconf, "partition.assignment.strategy",
             br_consumer_default_strategy(rd_kafka_version()), errstr, errstr_size) != 0 ||
         set(kconf, "client.id", "perscom-bridge", errstr, errstr_size) != 0 ||
-        /* prefetch bound per partition (separate partition queues make it per partition) */
-        set(kconf, "queued.max.messages.kbytes", "1024", errstr, errstr_size) != 0 ||
+        /* prefetch bound per partition (separate partition queues make it per partition);
+         * librdkafka keeps ~1 KiB per message besides its bytes, so 256 KiB of 179-byte events
+         * is ~1.7 MiB (docs/performance.md, "Memory") */
+        set(kconf, "queued.max.messages.kbytes", "256", errstr, errstr_size) != 0 ||
         /* one fetch per partition is decompressed whole: with lz4 a 1 MiB fetch of small
          * change events became ~13 MiB per partition (tests/integration/test_faults.py) */
-        set(kconf, "max.partition.fetch.bytes", "262144", errstr, errstr_size) != 0 ||
+        set(kconf, "max.partition.fetch.bytes", "131072", errstr, errstr_size) != 0 ||
+        /* a fetch response is one buffer, kept until its last message is gone: with the
+         * default (50 MB) a burst's responses over 8 partitions reached 8 MiB each (librdkafka
+         * wants it at least message.max.bytes, 1000000 by default) */
+        set(kconf, "fetch.max.bytes", "1048576", errstr, errstr_size) != 0 ||
         /* librdkafka has one fetch per broker outstanding; a partition that becomes fetchable
          * meanwhile (at assignment, when its prefetch drains) joins the next one, and the
          * broker holds a fetch of idle partitions up to this long (default 500 ms: ~350 ms

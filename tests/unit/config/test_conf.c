@@ -189,7 +189,7 @@ static void test_defaults(void **state)
     assert_int_equal(conf->max_in_flight, 64);
     assert_int_equal(conf->commit_interval_ms, 1000);
     assert_int_equal(conf->shutdown_grace_ms, 10000);
-    assert_int_equal(conf->partition_window, 1000);
+    assert_int_equal(conf->partition_window, 200);
     assert_int_equal(conf->partition_window_bytes, 16 * 1024 * 1024);
     assert_int_equal(conf->max_buffered_bytes, 256 * 1024 * 1024);
     assert_int_equal(conf->max_attempts, 0);

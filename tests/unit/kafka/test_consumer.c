@@ -87,8 +87,10 @@ static void test_conf_defaults(void **state)
         {"group.id", "perscom-bridge-prod"},
         {"auto.offset.reset", "smallest"}, /* librdkafka's name for "earliest" */
         {"client.id", "perscom-bridge"},
-        {"queued.max.messages.kbytes", "1024"},
-        {"max.partition.fetch.bytes", "262144"},
+        /* the burst benchmark's peak memory (docs/performance.md, "Memory") */
+        {"queued.max.messages.kbytes", "256"},
+        {"max.partition.fetch.bytes", "131072"},
+        {"fetch.max.bytes", "1048576"},
         /* a partition that starts fetching waits for the outstanding fetch: 100 ms at most */
         {"fetch.wait.max.ms", "100"},
         /* new topics (Debezium's, at a table's first change) within 5 s, not 300 s */
