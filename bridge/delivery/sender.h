@@ -2,8 +2,8 @@
 #define BR_SENDER_H
 /*
  * libcurl multi: starts the requests of deliveries, waits for them (and for the loop's other
- * descriptors) in curl_multi_poll, and reports each finished transfer. HTTP/1.1 with kept-alive
- * connections; redirects are not followed.
+ * descriptors) in one poll() on the sockets libcurl names (its socket interface), and reports
+ * each finished transfer. HTTP/1.1 with kept-alive connections; redirects are not followed.
  */
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -60,10 +60,15 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
 void br_sender_cancel(struct br_sender *sender, struct br_delivery *delivery);
 size_t br_sender_in_flight(const struct br_sender *sender);
 
-/* Waits up to timeout_ms for transfer activity or one of extra's descriptors. */
+/*
+ * Waits up to timeout_ms (less when libcurl's timer is due sooner) for transfer activity or one
+ * of extra's descriptors (their revents set, as curl_multi_poll sets them). Returns the number
+ * of ready descriptors, or -1 (logged).
+ */
 int br_sender_wait(struct br_sender *sender, struct curl_waitfd *extra, unsigned extra_count,
                    int timeout_ms);
-/* Drives transfers and calls done for each finished one. */
+/* Hands libcurl what the last wait saw (and its timer when due), then calls done for each
+ * finished transfer. */
 void br_sender_perform(struct br_sender *sender, br_sender_done_fn done, void *opaque);
 
 #endif
