@@ -237,6 +237,10 @@ int br_loop_run(struct br_loop *loop)
             start_ready(loop);
         }
         br_sender_perform(loop->sender, br_finish_attempt, loop);
+        /* the attempts that just failed set their backoffs: the wait must not sleep past them
+         * (it slept up to IDLE_WAIT_MS: a retry due in 80 ms went after 1 s) */
+        next = br_schedule_fire(&loop->schedule, now);
+        wait = next < wait ? next : wait;
         if (!loop->stopping) {
             start_ready(loop);
         }
