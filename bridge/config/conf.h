@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/log.h"
+
 /* A hook's retry settings (delivery.* or the hook's retry: overrides). */
 struct br_retry_policy {
     int64_t initial_ms;         /* backoff_initial_ms */
@@ -20,7 +22,6 @@ struct br_retry_policy {
 enum br_topic_format { BR_FORMAT_CONFLUENT, BR_FORMAT_AVRO };
 enum br_snapshot_mode { BR_SNAPSHOT_SKIP, BR_SNAPSHOT_CREATED };
 enum br_method { BR_METHOD_POST, BR_METHOD_GET };
-enum br_conf_log_format { BR_LOG_FORMAT_TEXT, BR_LOG_FORMAT_JSON };
 /* The lowest TLS version accepted from an https:// peer; 1.2 is the floor. */
 enum br_tls_version { BR_TLS_1_2, BR_TLS_1_3 };
 /* Which signatures a hook's requests carry: PERSCOM's Signature, Standard Webhooks', or both. */
@@ -166,7 +167,7 @@ struct br_conf {
     long admin_header_timeout_ms; /* the whole request head after the accept; 2000 */
     long admin_idle_timeout_ms;   /* the longest silence of an admin client; 1000 */
     char *log_level;          /* "error", "warn", "info" (default), "debug" */
-    enum br_conf_log_format log_format; /* log_format: text (default) or json */
+    enum br_log_format log_format; /* log_format: text (default) or json */
 };
 
 /*

@@ -31,7 +31,7 @@ static const struct br_yamlconf_choice signature_choices[] = {
     {"perscom", BR_SIGNATURE_PERSCOM}, {"standard", BR_SIGNATURE_STANDARD},
     {"both", BR_SIGNATURE_BOTH}, {NULL, 0}};
 static const struct br_yamlconf_choice log_format_choices[] = {
-    {"text", BR_LOG_FORMAT_TEXT}, {"json", BR_LOG_FORMAT_JSON}, {NULL, 0}};
+    {"text", BR_LOG_TEXT}, {"json", BR_LOG_JSON}, {NULL, 0}};
 static const struct br_yamlconf_choice level_choices[] = {
     {"error", 0}, {"warn", 1}, {"info", 2}, {"debug", 3}, {NULL, 0}};
 
@@ -357,7 +357,7 @@ static const struct br_yamlconf_key root_keys[] = {
         {.key = "log_level", .kind = BR_YAMLCONF_LEVEL, .offset = FIELD(struct br_conf, log_level),
          .def_str = "info", .choices = level_choices, .doc = "log verbosity"},
     {.key = "log_format", .kind = BR_YAMLCONF_ENUM, .offset = FIELD(struct br_conf, log_format),
-     .def = BR_LOG_FORMAT_TEXT, .choices = log_format_choices,
+     .def = BR_LOG_TEXT, .choices = log_format_choices,
      .doc = "text lines, or one JSON object per line"},
     {.key = "limits", .kind = BR_YAMLCONF_SECTION, .sub = &limits_section,
      .doc = "how large a message may decode and render"},

@@ -154,7 +154,7 @@ static void dead_done(void *opaque, bool ok, const char *errstr)
                     message->partition->topic, message->partition->id,
                     (long long)message->offset, pending->hook ? " -> " : "",
                     pending->hook ? pending->hook->name : "", loop->conf->dead_letter_topic,
-                    br_deadletter_reason_name(pending->reason), pending->error);
+                    br_dlrecord_reason_name(pending->reason), pending->error);
         report(loop, message, pending->hook, pending->http_status, BR_REPORT_DEAD_LETTERED,
                pending->attempts, pending->latency_ms);
         settle(message, pending->hook ? (size_t)(pending->hook - loop->conf->hooks) : NO_HOOK);
