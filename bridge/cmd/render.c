@@ -154,11 +154,7 @@ int br_cmd_render(int argc, char **argv)
         fprintf(stderr, "perscom-bridge render: cannot read the message from standard input\n");
         goto done;
     }
-    if (conf->registry_url) {
-        registry = br_registry_create(conf->registry_url, conf->registry_username,
-                                      conf->registry_password, conf->registry_ca_file);
-        br_registry_set_tls13(registry, conf->registry_tls_min == BR_TLS_1_3);
-    }
+    registry = br_registry_create_for(conf);
     decoder = br_decoder_create(registry);
     in.value = value.data;
     in.len = value.len;

@@ -104,10 +104,8 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
     if (!loop->inherit_hooks) {
         abort();
     }
-    if (conf->registry_url) {
-        loop->registry = br_registry_create(conf->registry_url, conf->registry_username,
-                                            conf->registry_password, conf->registry_ca_file);
-        br_registry_set_tls13(loop->registry, conf->registry_tls_min == BR_TLS_1_3);
+    loop->registry = br_registry_create_for(conf);
+    if (loop->registry) {
         br_registry_set_async(loop->registry); /* a slow registry must not stall the lanes */
     }
     loop->decoder = br_decoder_create(loop->registry);
