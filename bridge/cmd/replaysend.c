@@ -18,8 +18,8 @@
 #include "cmd/oneshot.h"
 #include "cmd/replaystate.h"
 #include "core/url.h"
-#include "core/utf8.h"
 #include "delivery/retry.h"
+#include "loop/headers.h"
 #include "loop/message.h"
 
 #define DEAD_LETTER_WAIT_MS 30000
@@ -71,24 +71,6 @@ void br_replay_list(struct br_replay *replay, const char *fmt, ...)
     } else {
         replay->unlisted++;
     }
-}
-
-/* A Kafka header as the run loop takes it: absent when empty, too long or not UTF-8. */
-static const char *usable_header(const rd_kafka_message_t *message, const char *name, char *buf,
-                                 size_t buf_size)
-{
-    rd_kafka_headers_t *headers = NULL;
-    const void *value = NULL;
-    size_t size = 0;
-
-    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-        rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-        !value || size == 0 || size >= buf_size || !br_utf8_valid(value, size)) {
-        return NULL;
-    }
-    memcpy(buf, value, size);
-    buf[size] = '\0';
-    return buf;
 }
 
 struct dead_wait {
@@ -379,8 +361,10 @@ enum br_replay_outcome br_replay_entry(struct br_replay *replay, size_t i,
     struct br_dead_header dl;
     struct br_prepared prepared = {0};
     enum br_replay_outcome outcome;
-    char request_id[128];
-    char trace_id[128];
+    struct br_value_headers value_ids;
+    char request_id[BR_HEADER_TEXT_SIZE];
+    char trace_id[BR_HEADER_TEXT_SIZE];
+    const char *why;
     char errstr[512];
     char where[400];
 
@@ -411,12 +395,16 @@ enum br_replay_outcome br_replay_entry(struct br_replay *replay, size_t i,
         in.topic = replay->source;
         in.partition = message->partition;
         in.offset = message->offset;
-        in.request_id = usable_header(message, "request_id", request_id, sizeof(request_id));
-        in.trace_id = usable_header(message, "trace_id", trace_id, sizeof(trace_id));
+        in.request_id = br_header_text(message, "request_id", request_id, sizeof(request_id),
+                                       &why);
+        in.trace_id = br_header_text(message, "trace_id", trace_id, sizeof(trace_id), &why);
         origin_text(&in, where, sizeof(where));
     }
     in.value = message->payload;
     in.len = message->len;
+    if (br_header_value_ids(message, &value_ids)) {
+        in.headers = &value_ids;
+    }
     track_origin(replay, &in);
 
     switch (prepare(replay, &in, target, &prepared, errstr, sizeof(errstr))) {
