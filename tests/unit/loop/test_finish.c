@@ -103,6 +103,7 @@ static void attempt(struct fixture *fx, struct br_delivery *delivery, bool trans
 {
     struct br_lane *lane = delivery->lane;
     struct br_transfer_result result;
+    size_t in_flight;
 
     memset(&result, 0, sizeof(result));
     result.transport_ok = transport_ok;
@@ -117,9 +118,16 @@ static void attempt(struct fixture *fx, struct br_delivery *delivery, bool trans
     if (delivery->attempts == 0) {
         delivery->first_attempt_ms = br_schedule_now_ms();
     }
-    lane->in_flight = true;
+    if (delivery->waiting) {
+        br_lane_wake(lane, delivery); /* its retry time has come */
+    }
+    if (!delivery->in_flight) {
+        /* the loop starts the lane's next delivery: it must be this one */
+        assert_ptr_equal(br_lane_take(lane), delivery);
+    }
+    in_flight = lane->in_flight;
     br_finish_attempt(&fx->loop, delivery, &result);
-    assert_false(lane->in_flight);
+    assert_int_equal(lane->in_flight, in_flight - 1);
 }
 
 /* Fails unless the rendered metrics hold line (a whole line). */
@@ -185,8 +193,8 @@ static void test_transient_failure_backs_off(void **state)
     /* waits in the backoff list, not in the ready queue: attempt 1 gives [0, initial_ms] */
     assert_null(br_schedule_pop(&fx->loop.schedule));
     assert_int_equal(fx->loop.schedule.backoff_count, 1);
-    assert_ptr_equal(fx->loop.schedule.backoff[0], lane);
-    assert_in_range(lane->due_ms, before, after + 100);
+    assert_ptr_equal(fx->loop.schedule.backoff[0], delivery);
+    assert_in_range(delivery->due_ms, before, after + 100);
     assert_int_equal(br_offsets_committable(&fx->partition->offsets), -1);
 
     /* a transport error: the error is kept, the last status too; attempt 2 gives [0, 200] */
@@ -197,7 +205,7 @@ static void test_transient_failure_backs_off(void **state)
     assert_int_equal(delivery->attempts, 2);
     assert_int_equal(delivery->last_status, 503);
     assert_string_equal(delivery->last_error, "Connection refused");
-    assert_in_range(lane->due_ms, before, after + 200);
+    assert_in_range(delivery->due_ms, before, after + 200);
     assert_int_equal(fx->health.failures, 2);
     assert_false(fx->health.open); /* threshold 5 */
     assert_metric(fx, "perscom_bridge_attempts_failed_total{hook=\"h\"} 2");
@@ -207,7 +215,6 @@ static void test_transient_failure_backs_off(void **state)
 static void test_retry_after_is_a_lower_bound(void **state)
 {
     struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
-    struct br_lane *lane = &fx->partition->lanes[0];
     struct br_delivery *delivery = delivery_new(fx->partition, 10);
     int64_t before;
     int64_t after;
@@ -217,13 +224,13 @@ static void test_retry_after_is_a_lower_bound(void **state)
     attempt(fx, delivery, true, 429, "3");
     after = br_schedule_now_ms();
     assert_int_equal(fx->loop.schedule.backoff_count, 1);
-    assert_in_range(lane->due_ms, before + 3000, after + 3000);
+    assert_in_range(delivery->due_ms, before + 3000, after + 3000);
     /* capped at retry_after_max_ms */
     fx->loop.schedule.backoff_count = 0;
     before = br_schedule_now_ms();
     attempt(fx, delivery, true, 503, "3600");
     after = br_schedule_now_ms();
-    assert_in_range(lane->due_ms, before + 5000, after + 5000);
+    assert_in_range(delivery->due_ms, before + 5000, after + 5000);
     fixture_free(fx);
 }
 
@@ -266,7 +273,7 @@ static void test_refused_is_kept_under_policy_block(void **state)
         /* nothing is lost: the same head, again at the longest backoff [max/2, max] */
         assert_ptr_equal(lane->head, delivery);
         assert_int_equal(fx->loop.schedule.backoff_count, 1);
-        assert_in_range(lane->due_ms, before + 500, after + 1000);
+        assert_in_range(delivery->due_ms, before + 500, after + 1000);
     }
     assert_int_equal(delivery->attempts, 21);
     assert_int_equal(fx->loop.stats.dropped, 0);

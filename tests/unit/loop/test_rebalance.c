@@ -198,17 +198,20 @@ static void test_revoke_forgets_the_schedule(void **state)
 {
     struct fixture *fx = fixture_new();
     const int ids[] = {Y};
+
+    struct br_delivery *waiting = br_lane_take(fx->lanes[Z]);
     (void)state;
 
     br_schedule_ready(&fx->loop.schedule, fx->lanes[Y]);
     br_schedule_ready(&fx->loop.schedule, fx->lanes[X]);
-    br_schedule_backoff(&fx->loop.schedule, fx->lanes[Z], 10);
-    fx->lanes[Y]->in_flight = true;
+    br_lane_retry(fx->lanes[Z], waiting);
+    br_schedule_backoff(&fx->loop.schedule, waiting, 10);
+    assert_non_null(br_lane_take(fx->lanes[Y])); /* in flight */
     revoke(fx, ids, 1);
     assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), fx->lanes[X]);
     assert_null(br_schedule_pop(&fx->loop.schedule));
     assert_int_equal(fx->loop.schedule.backoff_count, 1);
-    assert_ptr_equal(fx->loop.schedule.backoff[0], fx->lanes[Z]);
+    assert_ptr_equal(fx->loop.schedule.backoff[0], waiting);
     assert_null(fx->loop.last_hit);
     fixture_free(fx);
 }
