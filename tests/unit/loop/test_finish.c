@@ -96,6 +96,21 @@ static struct br_delivery *delivery_new(struct br_partition *partition, int64_t 
     return delivery;
 }
 
+/* A delivery of a new message at offset with Kafka key key, appended to partition's lane. */
+static struct br_delivery *delivery_keyed(struct br_partition *partition, int64_t offset,
+                                          const char *key)
+{
+    struct br_delivery *delivery = calloc(1, sizeof(*delivery));
+
+    assert_non_null(delivery);
+    delivery->message = message_new(partition, offset);
+    delivery->message->key = strdup(key);
+    assert_non_null(delivery->message->key);
+    delivery->message->key_len = strlen(key);
+    br_lane_push(&partition->lanes[0], delivery);
+    return delivery;
+}
+
 /* Finishes delivery's attempt as the sender would: the lane was in flight. delivery is freed
  * when it is finished (delivered, dropped or dead-lettered). */
 static void attempt(struct fixture *fx, struct br_delivery *delivery, bool transport_ok,
@@ -283,6 +298,51 @@ static void test_refused_is_kept_under_policy_block(void **state)
     fixture_free(fx);
 }
 
+/* ordering key: a failing key waits for its retry time; the other keys go on meanwhile, and
+ * the done prefix (the committable offset) waits at the failing key's message */
+static void test_key_mode_failure_blocks_only_its_key(void **state)
+{
+    struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
+    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_delivery *a10;
+    struct br_delivery *b11;
+    struct br_delivery *a12;
+    struct br_delivery *b13;
+    (void)state;
+
+    lane->ordering = BR_ORDERING_KEY;
+    a10 = delivery_keyed(fx->partition, 10, "a");
+    b11 = delivery_keyed(fx->partition, 11, "b");
+    a12 = delivery_keyed(fx->partition, 12, "a");
+    b13 = delivery_keyed(fx->partition, 13, "b");
+    assert_ptr_equal(br_lane_take(lane), a10);
+    assert_ptr_equal(br_lane_take(lane), b11);
+    assert_int_equal(lane->in_flight, 2);
+    attempt(fx, a10, true, 503, NULL);
+    /* a waits in the backoff list; b goes on: its next is ready at once, a's next is not */
+    assert_int_equal(fx->loop.schedule.backoff_count, 1);
+    assert_ptr_equal(fx->loop.schedule.backoff[0], a10);
+    assert_true(a10->waiting);
+    assert_null(br_lane_next(lane));
+    attempt(fx, b11, true, 204, NULL);
+    assert_ptr_equal(br_lane_next(lane), b13);
+    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), lane);
+    attempt(fx, b13, true, 204, NULL);
+    assert_false(a12->startable);
+    assert_int_equal(fx->loop.stats.delivered, 2);
+    assert_int_equal(br_offsets_committable(&fx->partition->offsets), -1); /* 10 is owed */
+    /* a's retry time comes: a in order, then the whole prefix is done */
+    assert_int_equal(br_schedule_fire(&fx->loop.schedule, a10->due_ms), INT64_MAX);
+    assert_ptr_equal(br_lane_next(lane), a10);
+    attempt(fx, a10, true, 204, NULL);
+    assert_int_equal(br_offsets_committable(&fx->partition->offsets), 12);
+    assert_ptr_equal(br_lane_next(lane), a12);
+    attempt(fx, a12, true, 204, NULL);
+    assert_int_equal(br_offsets_committable(&fx->partition->offsets), 14);
+    assert_null(lane->head);
+    fixture_free(fx);
+}
+
 static void test_undecodable_is_dropped_by_policy(void **state)
 {
     struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_DROP);
@@ -411,6 +471,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_delivered_moves_the_lane_on),
+        cmocka_unit_test(test_key_mode_failure_blocks_only_its_key),
         cmocka_unit_test(test_transient_failure_backs_off),
         cmocka_unit_test(test_retry_after_is_a_lower_bound),
         cmocka_unit_test(test_exhausted_is_dropped_by_policy),
