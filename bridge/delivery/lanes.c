@@ -400,11 +400,23 @@ static void not_in_flight(struct br_lane *lane, struct br_delivery *delivery)
     }
 }
 
+static void set_waiting(struct br_lane *lane, struct br_delivery *delivery, bool waiting)
+{
+    if (delivery->waiting != waiting) {
+        delivery->waiting = waiting;
+        if (waiting) {
+            lane->waiting++;
+        } else {
+            lane->waiting--;
+        }
+    }
+}
+
 void br_lane_retry(struct br_lane *lane, struct br_delivery *delivery)
 {
     not_in_flight(lane, delivery);
     start_unlink(lane, delivery);
-    delivery->waiting = true;
+    set_waiting(lane, delivery, true);
 }
 
 void br_lane_wake(struct br_lane *lane, struct br_delivery *delivery)
@@ -412,7 +424,7 @@ void br_lane_wake(struct br_lane *lane, struct br_delivery *delivery)
     if (!delivery->waiting) {
         return;
     }
-    delivery->waiting = false;
+    set_waiting(lane, delivery, false);
     delivery->due_ms = 0;
     start_push(lane, delivery);
 }
@@ -420,7 +432,7 @@ void br_lane_wake(struct br_lane *lane, struct br_delivery *delivery)
 void br_lane_abandon(struct br_lane *lane, struct br_delivery *delivery)
 {
     not_in_flight(lane, delivery);
-    delivery->waiting = true;
+    set_waiting(lane, delivery, true);
 }
 
 /* Takes delivery out of the lane; returns the delivery its ordering now lets start, or NULL. */
@@ -449,7 +461,7 @@ static struct br_delivery *unlink_delivery(struct br_lane *lane, struct br_deliv
     lane->count--;
     delivery->next = NULL;
     delivery->prev = NULL;
-    delivery->waiting = false;
+    set_waiting(lane, delivery, false);
     return released;
 }
 

@@ -85,6 +85,7 @@ struct br_lane {
     struct br_delivery *tail;
     size_t count;
     size_t in_flight;         /* deliveries taken and not finished */
+    size_t waiting;           /* deliveries waiting for their retry time (or abandoned) */
     struct br_delivery *start_head; /* the start queue: deliveries that may start now */
     struct br_delivery *start_tail;
     size_t startable;

@@ -49,8 +49,11 @@ static void start_ready(struct br_loop *loop)
         if (!br_health_may_start(health, lane)) {
             continue; /* parked until the hook's probe succeeds */
         }
-        if (health->open && lane->in_flight > 0) {
-            continue; /* the probe: one request at a time; made ready when it ends */
+        if (health->open && (lane->in_flight > 0 || lane->waiting > 0)) {
+            /* the probe: one request at a time, and none while one waits for its retry time
+             * (whatever the ordering, a failing hook sees one request per backoff period);
+             * made ready when it ends or its retry time comes */
+            continue;
         }
         delivery = br_lane_take(lane);
         if (delivery->attempts == 0) {

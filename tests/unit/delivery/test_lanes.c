@@ -211,6 +211,7 @@ static void test_key_retry_blocks_only_its_key(void **state)
     assert_ptr_equal(take_at(lane, 10), a10);
     br_lane_retry(lane, a10); /* a fails: waits for its retry time */
     assert_true(a10->waiting);
+    assert_int_equal(lane->waiting, 1);
     assert_int_equal(lane->in_flight, 0);
     /* b goes on, all of it; a's next stays behind a's first */
     finish(lane, take_at(lane, 11));
@@ -221,6 +222,7 @@ static void test_key_retry_blocks_only_its_key(void **state)
     assert_int_equal(br_partition_window_use(partition), 4);          /* and the window */
     /* a's retry time comes: a in order, then the prefix moves to the end */
     br_lane_wake(lane, a10);
+    assert_int_equal(lane->waiting, 0);
     assert_ptr_equal(take_at(lane, 10), a10);
     assert_null(br_lane_next(lane));
     finish(lane, a10);
@@ -355,6 +357,7 @@ static void test_abandon_and_revoke(void **state)
     /* a cancelled transfer: not in flight any more, never started again */
     br_lane_abandon(lane, a1);
     assert_false(a1->in_flight);
+    assert_int_equal(lane->waiting, 1);
     assert_int_equal(lane->in_flight, 1);
     assert_null(br_lane_next(lane));
     kept = br_message_ref(a1->message);
@@ -366,6 +369,7 @@ static void test_abandon_and_revoke(void **state)
         br_delivery_destroy(delivery);
     }
     assert_null(br_lane_pop(lane));
+    assert_int_equal(lane->waiting, 0);
     assert_int_equal(lane->key_count, 0);
     assert_int_equal(lane->in_flight, 0);
     assert_int_equal(lane->startable, 0);
