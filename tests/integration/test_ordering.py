@@ -267,3 +267,44 @@ def test_key_mode_kill9_repeats_only_the_last_moments(kafka, receiver, bridges, 
     assert sum(duplicates.values()) <= recent + max_in_flight, (
         'kill -9 repeated %d deliveries, more than the %d of the last %.1f s plus %d in flight'
         % (sum(duplicates.values()), recent, KILL_RECENT_S, max_in_flight))
+
+
+@pytest.mark.timeout(180)
+def test_key_mode_dead_receiver_is_probed_not_hammered(kafka, receiver, bridges, uniq,
+                                                       faults_summary):
+    """The receiver answers 503 for OUTAGE_S. Key mode would otherwise retry every key's
+    delivery on its own backoff, up to max_in_flight at once; behind the hook's probe (three
+    failures in a row) it sends one request at a time, none while the failed one waits for its
+    retry. Afterwards everything arrives, each key in order, once."""
+    outage_s, max_in_flight, backoff_max_s = 4.0, 16, 0.4
+    keys, per_key = 40, 3
+    topic = 'it.%s.%s' % (uniq, TABLE)
+    kafka.create_topics([topic], partitions=1)
+    group = 'g-' + uniq
+    hooks = [hook(receiver, 'h', ordering='key', max_in_flight=max_in_flight)]
+    placed = produce(kafka, topic, keys, per_key)
+    expected = {m['meta'] for m in placed}
+    b = bridges('b', group, avro_topic(topic, TABLE), hooks,
+                delivery={'commit_interval_ms': COMMIT_INTERVAL_MS, 'backoff_initial_ms': 200,
+                          'backoff_max_ms': int(backoff_max_s * 1000),
+                          'probe_after_failures': 3})
+    until = time.time() + outage_s + 3.0  # the bridge's start-up (about 3 s) included
+    receiver.set_behaviour('h', status=503, until=until)
+    b.start()
+    wait_until(lambda: b.assert_running() or
+               expected <= {change_of(r) for r in receiver.delivered('h')},
+               120, 'every change delivered after the outage')
+    wait_until(lambda: kafka.fully_committed(group, [topic]), 30, 'the group committed to the end')
+    rc, _ = b.terminate(timeout=30)
+    assert rc == 0, 'exit code %d\n%s' % (rc, b.log_tail())
+    check('key-probe', receiver, 'h', expected)
+    failed = [r for r in receiver.snapshot('h') if not r.ok]
+    assert failed, 'the outage was over before the bridge sent anything: nothing was tested'
+    span = max(r.time for r in failed) - min(r.time for r in failed)
+    # the first wave (up to max_in_flight at once, until three failures open the probe), then
+    # about one request per backoff period (0 to backoff_max_s each, full jitter)
+    bound = max_in_flight + 3 * int(span / (backoff_max_s / 2) + 1)
+    faults_summary('ORDERING key-probe: messages=%d failed_attempts=%d over_s=%.1f bound=%d'
+                   % (len(placed), len(failed), span, bound))
+    assert len(failed) <= bound, ('%d failed requests in %.1f s: the dead receiver was '
+                                  'hammered, not probed (bound %d)' % (len(failed), span, bound))
