@@ -12,8 +12,9 @@
  *
  * A delivery that failed and waits for its retry time stays where it is, and keeps blocking
  * what its ordering puts behind it (partition: the lane; key: its key; none: nothing). The
- * deliveries that may start now are on the lane's start queue, oldest first; the lane only
- * says which, the loop decides when (its caps: delivery.max_in_flight, the hook's
+ * deliveries that may start now are on the lane's start queue, in the order they became free
+ * to start (offset order as they arrive; a key's next one, or a retry, joins at the tail). The
+ * lane only says which, the loop decides when (its caps: delivery.max_in_flight, the hook's
  * max_in_flight, probes, delivery.max_uncommitted). The partition also owns its done-prefix
  * tracker, its window use, and the Kafka messages held back while they cannot be decoded yet.
  *
@@ -174,7 +175,7 @@ void br_message_release(struct br_message *message);
  * start at once (it went onto the start queue).
  */
 bool br_lane_push(struct br_lane *lane, struct br_delivery *delivery);
-/* The delivery that would start next (the oldest on the start queue), or NULL. */
+/* The delivery that would start next (the first on the start queue), or NULL. */
 struct br_delivery *br_lane_next(const struct br_lane *lane);
 /* Takes the next delivery off the start queue: it is in flight from now on. NULL when none. */
 struct br_delivery *br_lane_take(struct br_lane *lane);
