@@ -221,6 +221,14 @@ int br_loop_run(struct br_loop *loop)
     loop->next_commit_ms = br_schedule_now_ms() + loop->conf->commit_interval_ms;
     br_log_info("loop", "running: %zu topic entr%s, %zu hook(s)", loop->conf->topic_count,
                 loop->conf->topic_count == 1 ? "y" : "ies", loop->conf->hook_count);
+    for (size_t i = 0; i < loop->conf->hook_count; i++) {
+        static const char *const orderings[] = {"partition", "key", "none"};
+        const struct br_conf_hook *hook = &loop->conf->hooks[i];
+
+        br_log_info("loop", "hook %s: ordering %s, at most %ld request(s) in flight", hook->name,
+                    (unsigned)hook->ordering < 3 ? orderings[hook->ordering] : "?",
+                    hook->max_in_flight);
+    }
     for (;;) {
         int64_t now = br_schedule_now_ms();
         int64_t wait;

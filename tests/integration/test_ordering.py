@@ -113,6 +113,9 @@ def start_and_drain(kafka, receiver, bridges, uniq, ordering, delay, keys, per_k
     wait_until(lambda: kafka.fully_committed(group, [topic]), 30, 'the group committed to the end')
     rc, _ = b.terminate(timeout=30)
     assert rc == 0, 'exit code %d\n%s' % (rc, b.log_tail())
+    said = 'hook h: ordering %s, at most %d request(s) in flight' % (
+        ordering or 'partition', max_in_flight or 64)
+    assert said in b.log_text(), 'the start-up log does not say "%s"' % said
     return placed, expected
 
 
