@@ -13,7 +13,9 @@ knows which change of which key each request is.
 - key mode, SIGTERM and restart while one key fails (so the hook's acknowledgements beyond the
   committed offset are sparse): nothing is delivered twice;
 - key mode, kill -9 and restart: only deliveries made in the last moments before the kill
-  (a commit interval and its round trip) are repeated, at most that many plus max_in_flight.
+  (a commit interval and its round trip) are repeated, at most that many plus max_in_flight;
+- key mode, a receiver failing for a while: probed, not hammered;
+- key mode, one key failing: the other keys go on only within delivery.partition_window.
 
 Nothing here measures time: delays only make requests overlap. Each test prints an
 `ORDERING <name>: ...` line.
@@ -311,3 +313,50 @@ def test_key_mode_dead_receiver_is_probed_not_hammered(kafka, receiver, bridges,
                    % (len(placed), len(failed), span, bound))
     assert len(failed) <= bound, ('%d failed requests in %.1f s: the dead receiver was '
                                   'hammered, not probed (bound %d)' % (len(failed), span, bound))
+
+
+@pytest.mark.timeout(180)
+def test_key_mode_failing_key_stays_within_the_partition_window(kafka, receiver, bridges, uniq,
+                                                                 faults_summary):
+    """A key that keeps failing holds the partition's done prefix; the other keys go on only
+    until the partition holds delivery.partition_window messages not done, then the partition
+    is not read further. When the key recovers, everything arrives, in order per key."""
+    keys, per_key, window = 10, 20, 30
+    topic = 'it.%s.%s' % (uniq, TABLE)
+    kafka.create_topics([topic], partitions=1)
+    group = 'g-' + uniq
+    hooks = [hook(receiver, 'h', ordering='key', max_in_flight=8)]
+    failing = {'on': True}
+
+    def decide(req):
+        return 503 if failing['on'] and change_of(req)[0] == FAILING else None
+    receiver.set_behaviour('h', delay=0.02, decide=decide)
+    placed = produce(kafka, topic, keys, per_key)
+    expected = {m['meta'] for m in placed}
+    b = bridges('b', group, avro_topic(topic, TABLE), hooks,
+                delivery={'commit_interval_ms': COMMIT_INTERVAL_MS, 'backoff_initial_ms': 200,
+                          'backoff_max_ms': 400, 'probe_after_failures': 0,
+                          'partition_window': window})
+    b.start()
+    first_failing = min(m['offset'] for m in placed if m['meta'][0] == FAILING)
+    wait_until(lambda: b.assert_running() or len(receiver.delivered('h')) >= window - 1 - keys,
+               60, 'the other keys delivered up to the window')
+    time.sleep(3.0)  # time to run past the window, if it did not hold
+    offsets = {m['meta']: m['offset'] for m in placed}
+    got = {change_of(r) for r in receiver.delivered('h')}
+    furthest = max(offsets[c] for c in got)
+    faults_summary('ORDERING key-window: window=%d held_at=%d delivered_while_held=%d '
+                   'furthest_offset=%d' % (window, first_failing, len(got), furthest))
+    # the window counts messages from the first one not done: the failing key's first
+    assert furthest < first_failing + window, (
+        'offset %d delivered while offset %d was not done, with partition_window %d'
+        % (furthest, first_failing, window))
+    assert len(got) >= window - keys // 2, 'the other keys did not go on: %d delivered' % len(got)
+    failing['on'] = False
+    wait_until(lambda: b.assert_running() or
+               expected <= {change_of(r) for r in receiver.delivered('h')},
+               120, 'every change delivered after the key recovered')
+    wait_until(lambda: kafka.fully_committed(group, [topic]), 30, 'the group committed to the end')
+    rc, _ = b.terminate(timeout=30)
+    assert rc == 0, 'exit code %d\n%s' % (rc, b.log_tail())
+    check('key-window', receiver, 'h', expected)
