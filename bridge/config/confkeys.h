@@ -43,6 +43,7 @@ enum br_confkeys_hook {
     BR_CONFKEYS_HOOK_AUTH,
     BR_CONFKEYS_HOOK_PROXY,
     BR_CONFKEYS_HOOK_NO_PROXY,
+    BR_CONFKEYS_HOOK_ALLOW_PRIVATE,
 };
 
 enum br_confkeys_tls {
