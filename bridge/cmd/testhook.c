@@ -13,6 +13,7 @@
 #include "cmd/cmdutil.h"
 #include "cmd/oneshot.h"
 #include "cmd/probe.h"
+#include "delivery/egress.h"
 #include "perscom/render.h"
 #include "perscom/sample.h"
 
@@ -192,6 +193,7 @@ int br_cmd_test_hook(int argc, char **argv)
         goto done;
     }
     br_sender_capture(sender, BODY_SHOWN);
+    br_egress_install(sender, conf);
     if (br_oneshot_send(sender, &request, &sent, errstr, sizeof(errstr)) != 0) {
         fprintf(stderr, "perscom-bridge test-hook: %s\n", errstr);
         goto done;

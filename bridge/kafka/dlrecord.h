@@ -24,6 +24,7 @@ enum br_dead_reason {
     BR_DEAD_REFUSED,     /* permanent HTTP answer (3xx not followed, 4xx but 408/425/429) */
     BR_DEAD_EXHAUSTED,   /* max_attempts or max_age reached */
     BR_DEAD_UNDECODABLE, /* bad framing, unknown schema id, corrupt Avro, unknown resource/op */
+    BR_DEAD_EGRESS,      /* the outbound request guard refused the hook's address */
 };
 
 /* Everything is borrowed: br_deadletter_send copies what it needs before returning. */
@@ -101,7 +102,7 @@ int br_dlrecord_parse(const rd_kafka_headers_t *headers, struct br_dead_header *
 char *br_dlrecord_report_json(const struct br_delivery_report *rep, size_t *len, char *errstr,
                               size_t errstr_size);
 
-/* "refused", "exhausted", "undecodable" */
+/* "refused", "exhausted", "undecodable", "egress_refused" */
 const char *br_dlrecord_reason_name(enum br_dead_reason reason);
 /* The reason of that name; -1 when it is none of them. */
 int br_dlrecord_reason_parse(const char *name);

@@ -272,7 +272,10 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     struct br_message *message = delivery->message;
     const struct br_conf_hook *hook = &loop->conf->hooks[lane->hook_index];
     struct br_health *health = &loop->health[lane->hook_index];
-    enum br_outcome outcome = br_retry_classify(result->transport_ok, result->http_status);
+    /* a refusal of the outbound request guard is permanent: the address will not change */
+    enum br_outcome outcome = result->egress_refused
+                                  ? BR_OUTCOME_PERMANENT
+                                  : br_retry_classify(result->transport_ok, result->http_status);
     int64_t now = br_schedule_now_ms();
     int64_t retry_after = BR_RETRY_AFTER_NONE;
     int64_t delay = 0;
@@ -341,8 +344,10 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     /* refused or exhausted */
     char error[256];
     enum br_dead_reason reason =
-        verdict == BR_VERDICT_PERMANENT ? BR_DEAD_REFUSED : BR_DEAD_EXHAUSTED;
-    if (reason == BR_DEAD_REFUSED) {
+        verdict != BR_VERDICT_PERMANENT ? BR_DEAD_EXHAUSTED
+        : result->egress_refused        ? BR_DEAD_EGRESS
+                                        : BR_DEAD_REFUSED;
+    if (reason != BR_DEAD_EXHAUSTED) {
         snprintf(error, sizeof(error), "%s", delivery->last_error);
     } else {
         snprintf(error, sizeof(error), "exhausted after %u attempt(s): %s", delivery->attempts,
