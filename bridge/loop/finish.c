@@ -310,6 +310,9 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
 
     loop->stats.attempts_failed++;
     br_metrics_attempt_failed(loop->metrics, lane->hook_index);
+    if (result->egress_refused) {
+        br_metrics_egress_refused(loop->metrics, lane->hook_index);
+    }
     if (outcome == BR_OUTCOME_RETRY) {
         br_health_failure(health, lane, (unsigned)loop->conf->probe_after_failures);
     } else {
