@@ -14,7 +14,6 @@ Output (stdout, JSON): {"runs": [{"rc", "stdout", "stderr"}], "accepted": {"addr
 import http.server
 import ipaddress
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -35,7 +34,9 @@ def ip(*args):
 
 def check_empty_namespace():
     """Refuses to run anywhere but in a namespace of its own: only lo, no route."""
-    links = sorted(os.listdir('/sys/class/net'))
+    # /proc/self/net is this namespace's (/sys/class/net may be the mount of the host's)
+    with open('/proc/self/net/dev') as f:
+        links = sorted(line.split(':')[0].strip() for line in f.readlines()[2:])
     if links != ['lo']:
         fail('not in a fresh network namespace: interfaces %s' % links)
     for family in ('-4', '-6'):
