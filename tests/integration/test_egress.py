@@ -171,12 +171,14 @@ def test_run_loop_dead_letters_a_loopback_hook_without_opt_in(kafka, receiver, b
     kafka.create_topics([topic], partitions=2)
     kafka.create_topics([dlq, reports], partitions=1)
     hooks = []
-    for name in ('open', 'guarded', 'named'):
+    for name, event in (('open', 'rankrecord.created'), ('guarded', 'rankrecord.updated'),
+                        ('named', 'rankrecord.updated')):
         receiver.add_hook(name, '%s-%s' % (SECRET, name))
         hooks.append({'name': name, 'url': receiver.url(name), 'secret': '%s-%s' % (SECRET, name),
-                      'events': ['*'], 'timeout_ms': 3000})
-    # open may reach loopback; guarded shares its host and port (so a connection kept alive
-    # for open is there to be reused); named is a name that resolves to loopback
+                      'events': [event], 'timeout_ms': 3000})
+    # open may reach loopback; guarded shares its host and port, and its updates come after
+    # open's creates were delivered, so open's kept-alive connections are there to be reused;
+    # named is a name that resolves to loopback
     hooks[0]['allow_private'] = True
     hooks[2]['url'] = receiver.url('named', host='egress-%s.localhost' % uniq)
     admin = free_port()
@@ -185,16 +187,20 @@ def test_run_loop_dead_letters_a_loopback_hook_without_opt_in(kafka, receiver, b
                 hooks, egress_allow=None,
                 extra={'dead_letter': {'topic': dlq}, 'delivery_report': {'topic': reports},
                        'admin': {'listen': '127.0.0.1:%d' % admin}})
-    prod = records.Producer(kafka.bootstrap)
     n = 30
+    prod = records.Producer(kafka.bootstrap)
     for rid in range(1, n + 1):
         prod.send(topic, records.encode(table, records.envelope(table, 'created', rid)),
                   key=b'k%d' % rid, meta=rid)
-    placed = {m['meta']: m for m in prod.flush()}
+    created = {m['meta']: m for m in prod.flush()}
     b.start()
     wait_until(lambda: b.assert_running() or
-               {r.record_id for r in receiver.delivered('open')} >= set(placed), 90,
-               'the opted-in hook to get everything')
+               {r.record_id for r in receiver.delivered('open')} >= set(created), 90,
+               'the opted-in hook to get every create')
+    for rid in range(1, n + 1):
+        prod.send(topic, records.encode(table, records.envelope(table, 'updated', rid)),
+                  key=b'k%d' % rid, meta=rid)
+    placed = {m['meta']: m for m in prod.flush()}
     dl = dead_letters(kafka.bootstrap, dlq, 2 * n)
     wait_until(lambda: b.assert_running() or kafka.fully_committed('g-' + uniq, [topic]), 30,
                'everything committed (dead-lettered counts as done)')
