@@ -254,6 +254,8 @@ char *br_dlrecord_report_json(const struct br_delivery_report *rep, size_t *len,
         {"partition", json_integer(rep->partition)},
         {"offset", json_integer(rep->offset)},
         {"request_id", string_or_null(rep->request_id)},
+        {"reason", string_or_null(rep->reason)},
+        {"error", string_or_null(rep->error)},
     };
 
     if (!obj) {

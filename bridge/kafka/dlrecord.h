@@ -14,7 +14,8 @@
  *
  * Delivery report record: key = the original key; value =
  * {"event":...,"hook":...,"status":204|null,"outcome":"delivered"|"dead_lettered"|"dropped",
- *  "attempts":1,"latency_ms":12,"topic":"...","partition":3,"offset":1234,"request_id":...}
+ *  "attempts":1,"latency_ms":12,"topic":"...","partition":3,"offset":1234,"request_id":...,
+ *  "reason":"refused"|"exhausted"|"undecodable"|"egress_refused"|null,"error":"..."|null}
  */
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
@@ -78,6 +79,8 @@ struct br_delivery_report {
     unsigned attempts;
     int64_t latency_ms;      /* first attempt start to finish */
     const char *request_id;  /* PERSCOM's request id, or NULL: JSON null */
+    const char *reason;      /* why it was not delivered (br_dlrecord_reason_name), or NULL */
+    const char *error;       /* the last error ("HTTP 400", "egress refused: ..."), or NULL */
 };
 
 /*

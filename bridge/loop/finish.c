@@ -27,9 +27,10 @@ struct br_dead_pending {
     struct br_dead_pending *next;
 };
 
+/* reason and error: why it was not delivered (NULL when it was). */
 static void report(struct br_loop *loop, const struct br_message *message,
                    const struct br_conf_hook *hook, long status, enum br_report_outcome outcome,
-                   unsigned attempts, int64_t latency_ms)
+                   unsigned attempts, int64_t latency_ms, const char *reason, const char *error)
 {
     char errstr[256];
     struct br_delivery_report rep = {
@@ -45,6 +46,8 @@ static void report(struct br_loop *loop, const struct br_message *message,
         .attempts = attempts,
         .latency_ms = latency_ms,
         .request_id = message->request_id[0] ? message->request_id : NULL,
+        .reason = reason,
+        .error = error,
     };
 
     if (!loop->conf->delivery_report_topic || !loop->deadletter) {
@@ -156,7 +159,8 @@ static void dead_done(void *opaque, bool ok, const char *errstr)
                     pending->hook ? pending->hook->name : "", loop->conf->dead_letter_topic,
                     br_deadletter_reason_name(pending->reason), pending->error);
         report(loop, message, pending->hook, pending->http_status, BR_REPORT_DEAD_LETTERED,
-               pending->attempts, pending->latency_ms);
+               pending->attempts, pending->latency_ms, br_deadletter_reason_name(pending->reason),
+               pending->error);
         settle(message, pending->hook ? (size_t)(pending->hook - loop->conf->hooks) : NO_HOOK);
     }
     dead_free(pending);
@@ -227,7 +231,8 @@ void br_finish_undecodable(struct br_loop *loop, struct br_message *message, con
     br_log_at(BR_LOG_ERROR, "finish", &where,
               "%s [%d] @%lld: dropped (no dead-letter topic, policy drop): %s",
                  partition->topic, partition->id, (long long)message->offset, errstr);
-    report(loop, message, NULL, 0, BR_REPORT_DROPPED, 0, 0);
+    report(loop, message, NULL, 0, BR_REPORT_DROPPED, 0, 0,
+           br_deadletter_reason_name(BR_DEAD_UNDECODABLE), errstr);
     settle(message, NO_HOOK);
 }
 
@@ -301,7 +306,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
         hook_answered(loop, health, lane);
         br_lane_pop(lane);
         report(loop, message, hook, result->http_status, BR_REPORT_DELIVERED, delivery->attempts,
-               now - delivery->first_attempt_ms);
+               now - delivery->first_attempt_ms, NULL, NULL);
         settle(message, lane->hook_index);
         br_delivery_destroy(delivery);
         lane_next(loop, lane);
@@ -379,7 +384,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                      hook->name, error);
         br_lane_pop(lane);
         report(loop, message, hook, delivery->last_status, BR_REPORT_DROPPED, delivery->attempts,
-               now - delivery->first_attempt_ms);
+               now - delivery->first_attempt_ms, br_deadletter_reason_name(reason), error);
         settle(message, lane->hook_index);
         br_delivery_destroy(delivery);
         lane_next(loop, lane);

@@ -229,6 +229,16 @@ def test_run_loop_dead_letters_a_loopback_hook_without_opt_in(kafka, receiver, b
             failures.append('%s: dead letters for %d of %d messages' % (hook, len(got), n))
     assert len(dl) == 2 * n, 'dead letters: %d, want %d' % (len(dl), 2 * n)
     assert not failures, '\n'.join(failures[:20])
+    # the delivery reports say why: 30 delivered to open, 60 dead-lettered with the reason
+    reps = [json.loads(value) for _, value, _, _ in dead_letters(kafka.bootstrap, reports, 3 * n)]
+    assert len(reps) == 3 * n, len(reps)
+    for rep in reps:
+        if rep['hook'] == 'open':
+            assert (rep['outcome'], rep['reason'], rep['error']) == ('delivered', None, None), rep
+        else:
+            assert rep['outcome'] == 'dead_lettered' and rep['reason'] == 'egress_refused', rep
+            assert rep['error'].startswith('egress refused: ') and \
+                rep['error'].endswith(' is loopback'), rep
     text = metrics(admin)
     for hook in ('guarded', 'named'):
         assert ('perscom_bridge_deliveries_total{hook="%s",outcome="dead_lettered"} %d'
