@@ -145,7 +145,7 @@ const char *br_netaddr_class_text(enum br_netaddr_class class_)
     case BR_NETADDR_PRIVATE:
         return "private (RFC 1918)";
     case BR_NETADDR_SHARED:
-        return "shared address space (RFC 6598, carrier-grade NAT)";
+        return "shared address space (RFC 6598, CGNAT)";
     case BR_NETADDR_LINK_LOCAL:
         return "link-local";
     case BR_NETADDR_METADATA:

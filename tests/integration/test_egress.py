@@ -77,7 +77,7 @@ REFUSED = [
     ('linklocal', 'http://169.254.10.1:%d/h' % PORT, '169.254.10.1',
      'egress refused: 169.254.10.1 is link-local'),
     ('cgnat', 'http://100.64.0.1:%d/h' % PORT, '100.64.0.1',
-     'egress refused: 100.64.0.1 is shared address space (RFC 6598, carrier-grade NAT)'),
+     'egress refused: 100.64.0.1 is shared address space (RFC 6598, CGNAT)'),
     ('v6loopback', 'http://[::1]:%d/h' % PORT, '::1', 'egress refused: ::1 is loopback'),
     ('mapped', 'http://[::ffff:127.0.0.1]:%d/h' % PORT, '127.0.0.1',
      'egress refused: ::ffff:127.0.0.1 is loopback (IPv4-mapped 127.0.0.1)'),

@@ -52,7 +52,7 @@ static void test_default_refusals(void **state)
         {"172.20.1.2", "egress refused: 172.20.1.2 is private (RFC 1918)"},
         {"192.168.1.1", "egress refused: 192.168.1.1 is private (RFC 1918)"},
         {"100.64.0.1",
-         "egress refused: 100.64.0.1 is shared address space (RFC 6598, carrier-grade NAT)"},
+         "egress refused: 100.64.0.1 is shared address space (RFC 6598, CGNAT)"},
         {"169.254.169.254", "egress refused: 169.254.169.254 is a cloud metadata service"},
         {"169.254.1.1", "egress refused: 169.254.1.1 is link-local"},
         {"0.0.0.0", "egress refused: 0.0.0.0 is unspecified"},
