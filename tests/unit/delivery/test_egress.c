@@ -149,6 +149,25 @@ static void test_allow_private(void **state)
     }
 }
 
+/* The longest reasons fit the 120 characters a delivery keeps of its last error (lanes.h). */
+static void test_reason_fits(void **state)
+{
+    static const char *const longest[] = {
+        "2002:6440:ffff:ffff:ffff:ffff:ffff:ffff", "::ffff:100.127.255.255",
+        "64:ff9b::6440:ffff", "fd00:ec2:ffff:ffff:ffff:ffff:ffff:ffff",
+        "64:ff9b:1:ffff:ffff:ffff:ffff:ffff",
+    };
+    struct br_conf conf = {0};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(longest) / sizeof(longest[0]); i++) {
+        const char *reason = check(&conf, NULL, longest[i]);
+        if (reason[0] == '\0' || strlen(reason) > 120) {
+            fail_msg("%s: \"%s\" (%zu characters)", longest[i], reason, strlen(reason));
+        }
+    }
+}
+
 static void test_other_family(void **state)
 {
     struct sockaddr_un un = {.sun_family = AF_UNIX};
@@ -168,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_default_refusals),
         cmocka_unit_test(test_allow_list),
         cmocka_unit_test(test_allow_private),
+        cmocka_unit_test(test_reason_fits),
         cmocka_unit_test(test_other_family),
     };
 
