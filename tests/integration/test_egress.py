@@ -94,9 +94,14 @@ def test_each_class_is_refused_before_connecting_in_a_namespace(tmp_path):
     # itself (RFC 6761), with 127.0.0.1 and ::1, both refused
     named = ('named', 'http://egress-test.localhost:%d/h' % PORT, None,
              'egress refused: ')
-    cases = REFUSED + [named]
-    config = write_config(tmp_path / 'refused.yaml',
-                          [{'name': name, 'url': url} for name, url, _, _ in cases])
+    # through a proxy the proxy's address is what is checked (the hook's host is the proxy's
+    # business): a public-looking host behind a loopback proxy is refused for the proxy
+    proxied = ('proxied', 'http://192.0.2.10:%d/h' % PORT, None,
+               'egress refused: 127.0.0.1 is loopback')
+    cases = REFUSED + [proxied, named]
+    hooks = [{'name': name, 'url': url} for name, url, _, _ in cases]
+    hooks[-2]['proxy'] = 'http://127.0.0.1:%d' % PORT
+    config = write_config(tmp_path / 'refused.yaml', hooks)
     runs, accepted = in_namespace(LISTEN, [(config, name) for name, _, _, _ in cases])
     failures = []
     for (name, url, _, reason), run in zip(cases, runs):
@@ -122,6 +127,10 @@ def test_allow_list_and_allow_private_let_chosen_ones_through(tmp_path):
         {'name': 'private', 'url': 'http://10.0.0.1:%d/h' % PORT},
         {'name': 'mapped', 'url': 'http://[::ffff:127.0.0.1]:%d/h' % PORT},
         {'name': 'other', 'url': 'http://10.0.0.2:%d/h' % PORT},
+        # the proxy's address is allowed: the request goes to it (the listener answers as
+        # the proxy would), never to the hook's host
+        {'name': 'proxied', 'url': 'http://192.0.2.10:%d/h' % PORT,
+         'proxy': 'http://127.0.0.1:%d' % PORT},
     ], allow=['10.0.0.1/32', '127.0.0.0/8'])
     opted = write_config(tmp_path / 'opted.yaml', [
         {'name': 'private', 'url': 'http://10.0.0.2:%d/h' % PORT, 'allow_private': True},
@@ -132,16 +141,18 @@ def test_allow_list_and_allow_private_let_chosen_ones_through(tmp_path):
     ])
     runs, accepted = in_namespace(
         ['10.0.0.1', '10.0.0.2', '127.0.0.1', '::1', '169.254.169.254'],
-        [(allowed, 'private'), (allowed, 'mapped'), (allowed, 'other'),
+        [(allowed, 'private'), (allowed, 'mapped'), (allowed, 'other'), (allowed, 'proxied'),
          (opted, 'private'), (opted, 'v6'), (opted, 'metadata')])
     rcs = [r['rc'] for r in runs]
-    assert rcs == [0, 0, EXIT_EGRESS, 0, 0, EXIT_EGRESS], [(r['rc'], result_line(r)) for r in runs]
+    assert rcs == [0, 0, EXIT_EGRESS, 0, 0, 0, EXIT_EGRESS], \
+        [(r['rc'], result_line(r)) for r in runs]
     assert result_line(runs[0]) == 'ok: HTTP 204'
     assert result_line(runs[2]) == 'failed: egress: egress refused: 10.0.0.2 is private (RFC 1918)'
-    assert result_line(runs[5]) == ('failed: egress: egress refused: 169.254.169.254 is a cloud '
+    assert result_line(runs[6]) == ('failed: egress: egress refused: 169.254.169.254 is a cloud '
                                     'metadata service')
+    # 127.0.0.1: the mapped hook and the proxied one
     assert accepted == {'10.0.0.1 %d' % PORT: 1, '10.0.0.2 %d' % PORT: 1,
-                        '127.0.0.1 %d' % PORT: 1, '::1 %d' % PORT: 1,
+                        '127.0.0.1 %d' % PORT: 2, '::1 %d' % PORT: 1,
                         '169.254.169.254 %d' % PORT: 0}, accepted
 
 
