@@ -22,6 +22,7 @@
 #include "cmd/replayopts.h"
 #include "cmd/replaystate.h"
 #include "core/log.h"
+#include "delivery/egress.h"
 #include "perscom/catalog.h"
 
 #define READ_TIMEOUT_MS 30000
@@ -319,6 +320,7 @@ static int setup(struct br_replay *replay, const struct br_replay_options *opt, 
         if (!replay->sender) {
             return -1;
         }
+        br_egress_install(replay->sender, conf);
         if (conf->dead_letter_topic) {
             replay->deadletter = br_deadletter_create(conf, -1, errstr, errstr_size);
             if (!replay->deadletter) {

@@ -146,6 +146,7 @@ static enum sent send_request(struct br_replay *replay, const struct br_request 
         enum br_retry_verdict verdict;
         int64_t retry_after = BR_RETRY_AFTER_NONE;
         int64_t delay = 0;
+        bool egress_refused;
 
         if (br_oneshot_send(replay->sender, request, &sent, errstr, errstr_size) != 0) {
             return SENT_BROKEN;
@@ -158,7 +159,11 @@ static enum sent send_request(struct br_replay *replay, const struct br_request 
         } else {
             snprintf(log->error, sizeof(log->error), "%.150s", sent.transfer.error);
         }
-        outcome = br_retry_classify(sent.transfer.transport_ok, sent.transfer.http_status);
+        /* a refusal of the outbound request guard is permanent: the address will not change */
+        outcome = sent.transfer.egress_refused
+                      ? BR_OUTCOME_PERMANENT
+                      : br_retry_classify(sent.transfer.transport_ok, sent.transfer.http_status);
+        egress_refused = sent.transfer.egress_refused;
         if (sent.transfer.retry_after[0]) {
             br_retry_after_parse(sent.transfer.retry_after, strlen(sent.transfer.retry_after),
                                  br_clock_wall_ms() / 1000, policy.retry_after_max_ms, &retry_after);
@@ -170,7 +175,9 @@ static enum sent send_request(struct br_replay *replay, const struct br_request 
         verdict = br_retry_decide(&policy, log->attempts, first_mono, br_clock_monotonic_ms(), outcome,
                                   retry_after, next_random(replay), &delay);
         if (verdict == BR_VERDICT_PERMANENT || verdict == BR_VERDICT_EXHAUSTED) {
-            log->reason = verdict == BR_VERDICT_PERMANENT ? BR_DEAD_REFUSED : BR_DEAD_EXHAUSTED;
+            log->reason = verdict == BR_VERDICT_PERMANENT
+                              ? (egress_refused ? BR_DEAD_EGRESS : BR_DEAD_REFUSED)
+                              : BR_DEAD_EXHAUSTED;
             return SENT_FAILED;
         }
         if (!br_replay_sleep(replay, delay)) {

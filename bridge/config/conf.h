@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/log.h"
+#include "core/netaddr.h"
 
 /* A hook's retry settings (delivery.* or the hook's retry: overrides). */
 struct br_retry_policy {
@@ -121,6 +122,9 @@ struct br_conf_hook {
     long retry_backoff_max_ms;
     long retry_max_attempts;
     long retry_max_age_ms;
+    /* egress: 1 lets this hook reach private targets past the outbound request guard (YAML
+     * hooks only; docs/configuration.md, "egress"); 0 (the default) for every other hook */
+    int allow_private;
 };
 
 struct br_conf {
@@ -180,6 +184,11 @@ struct br_conf {
     long admin_max_connections;   /* open at once; the oldest gives way to a new one; 32 */
     long admin_header_timeout_ms; /* the whole request head after the accept; 2000 */
     long admin_idle_timeout_ms;   /* the longest silence of an admin client; 1000 */
+    /* egress (optional): CIDR prefixes the outbound request guard lets through */
+    char **egress_allow_text;             /* as written */
+    size_t egress_allow_text_count;
+    struct br_netaddr_cidr *egress_allow; /* parsed, egress_allow_count of them */
+    size_t egress_allow_count;
     char *log_level;          /* "error", "warn", "info" (default), "debug" */
     enum br_log_format log_format; /* log_format: text (default) or json */
 };

@@ -11,6 +11,7 @@
 
 #include "config/conf.h"
 #include "config/confcheck.h"
+#include "config/egresscheck.h"
 #include "config/hookcheck.h"
 #include "config/yamlconf.h"
 
@@ -35,6 +36,8 @@ static const struct br_yamlconf_choice ordering_choices[] = {
     {NULL, 0}};
 static const struct br_yamlconf_choice log_format_choices[] = {
     {"text", BR_LOG_TEXT}, {"json", BR_LOG_JSON}, {NULL, 0}};
+static const struct br_yamlconf_choice bool_choices[] = {
+    {"false", 0}, {"true", 1}, {NULL, 0}};
 static const struct br_yamlconf_choice level_choices[] = {
     {"error", 0}, {"warn", 1}, {"info", 2}, {"debug", 3}, {NULL, 0}};
 
@@ -238,6 +241,10 @@ static const struct br_yamlconf_key hook_keys[] = {
         {.key = "max_in_flight", .kind = BR_YAMLCONF_INT,
          .offset = FIELD(struct br_conf_hook, max_in_flight), .def = 0, .min = 1, .max = 1024,
          .doc = "requests to this hook at once, at most delivery.max_in_flight"},
+    [BR_CONFKEYS_HOOK_ALLOW_PRIVATE] =
+        {.key = "allow_private", .kind = BR_YAMLCONF_ENUM,
+         .offset = FIELD(struct br_conf_hook, allow_private), .def = 0, .choices = bool_choices,
+         .doc = "true lets this hook reach loopback and private addresses (egress guard)"},
 };
 static const struct br_yamlconf_section hook_section = {hook_keys, COUNT(hook_keys),
                                                         br_confcheck_hook};
@@ -347,6 +354,16 @@ static const struct br_yamlconf_key report_keys[] = {
 };
 static const struct br_yamlconf_section report_section = {report_keys, COUNT(report_keys), NULL};
 
+static const struct br_yamlconf_key egress_keys[] = {
+    {.key = "allow", .kind = BR_YAMLCONF_STRING_LIST,
+     .offset = FIELD(struct br_conf, egress_allow_text),
+     .count_offset = FIELD(struct br_conf, egress_allow_text_count),
+     .item_check = br_egresscheck_cidr,
+     .doc = "CIDR prefixes (or addresses) the outbound request guard lets through"},
+};
+static const struct br_yamlconf_section egress_section = {egress_keys, COUNT(egress_keys),
+                                                          br_egresscheck_section};
+
 static const struct br_yamlconf_key root_keys[] = {
     [BR_CONFKEYS_ROOT_KAFKA] =
         {.key = "kafka", .kind = BR_YAMLCONF_SECTION, .sub = &kafka_section, .required = true,
@@ -380,6 +397,8 @@ static const struct br_yamlconf_key root_keys[] = {
      .doc = "a record per finished delivery"},
     {.key = "admin", .kind = BR_YAMLCONF_SECTION, .sub = &admin_section,
      .doc = "health and metrics listener"},
+    {.key = "egress", .kind = BR_YAMLCONF_SECTION, .sub = &egress_section,
+     .doc = "the outbound request guard: what hooks may reach besides public addresses"},
 };
 const struct br_yamlconf_section br_confkeys_root = {root_keys, COUNT(root_keys),
                                                      br_confcheck_root};

@@ -45,6 +45,7 @@ enum br_confkeys_hook {
     BR_CONFKEYS_HOOK_NO_PROXY,
     BR_CONFKEYS_HOOK_ORDERING,
     BR_CONFKEYS_HOOK_MAX_IN_FLIGHT,
+    BR_CONFKEYS_HOOK_ALLOW_PRIVATE,
 };
 
 enum br_confkeys_tls {

@@ -27,9 +27,10 @@ struct br_dead_pending {
     struct br_dead_pending *next;
 };
 
+/* reason and error: why it was not delivered (NULL when it was). */
 static void report(struct br_loop *loop, const struct br_message *message,
                    const struct br_conf_hook *hook, long status, enum br_report_outcome outcome,
-                   unsigned attempts, int64_t latency_ms)
+                   unsigned attempts, int64_t latency_ms, const char *reason, const char *error)
 {
     char errstr[256];
     struct br_delivery_report rep = {
@@ -45,6 +46,8 @@ static void report(struct br_loop *loop, const struct br_message *message,
         .attempts = attempts,
         .latency_ms = latency_ms,
         .request_id = message->request_id[0] ? message->request_id : NULL,
+        .reason = reason,
+        .error = error,
     };
 
     if (!loop->conf->delivery_report_topic || !loop->deadletter) {
@@ -156,7 +159,8 @@ static void dead_done(void *opaque, bool ok, const char *errstr)
                     pending->hook ? pending->hook->name : "", loop->conf->dead_letter_topic,
                     br_dlrecord_reason_name(pending->reason), pending->error);
         report(loop, message, pending->hook, pending->http_status, BR_REPORT_DEAD_LETTERED,
-               pending->attempts, pending->latency_ms);
+               pending->attempts, pending->latency_ms, br_dlrecord_reason_name(pending->reason),
+               pending->error);
         settle(message, pending->hook ? (size_t)(pending->hook - loop->conf->hooks) : NO_HOOK);
     }
     dead_free(pending);
@@ -227,7 +231,8 @@ void br_finish_undecodable(struct br_loop *loop, struct br_message *message, con
     br_log_at(BR_LOG_ERROR, "finish", &where,
               "%s [%d] @%lld: dropped (no dead-letter topic, policy drop): %s",
                  partition->topic, partition->id, (long long)message->offset, errstr);
-    report(loop, message, NULL, 0, BR_REPORT_DROPPED, 0, 0);
+    report(loop, message, NULL, 0, BR_REPORT_DROPPED, 0, 0,
+           br_dlrecord_reason_name(BR_DEAD_UNDECODABLE), errstr);
     settle(message, NO_HOOK);
 }
 
@@ -285,7 +290,10 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     struct br_message *message = delivery->message;
     const struct br_conf_hook *hook = &loop->conf->hooks[lane->hook_index];
     struct br_health *health = &loop->health[lane->hook_index];
-    enum br_outcome outcome = br_retry_classify(result->transport_ok, result->http_status);
+    /* a refusal of the outbound request guard is permanent: the address will not change */
+    enum br_outcome outcome = result->egress_refused
+                                  ? BR_OUTCOME_PERMANENT
+                                  : br_retry_classify(result->transport_ok, result->http_status);
     int64_t now = br_schedule_now_ms();
     int64_t retry_after = BR_RETRY_AFTER_NONE;
     int64_t delay = 0;
@@ -310,7 +318,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                      result->http_status, result->seconds);
         hook_answered(loop, health, lane);
         report(loop, message, hook, result->http_status, BR_REPORT_DELIVERED, delivery->attempts,
-               now - delivery->first_attempt_ms);
+               now - delivery->first_attempt_ms, NULL, NULL);
         settle(message, lane->hook_index);
         lane_next(loop, lane, delivery);
         br_delivery_destroy(delivery);
@@ -319,6 +327,9 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
 
     loop->stats.attempts_failed++;
     br_metrics_attempt_failed(loop->metrics, lane->hook_index);
+    if (result->egress_refused) {
+        br_metrics_egress_refused(loop->metrics, lane->hook_index);
+    }
     if (outcome == BR_OUTCOME_RETRY) {
         br_health_failure(health, lane, (unsigned)loop->conf->probe_after_failures);
     } else {
@@ -353,8 +364,10 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     /* refused or exhausted */
     char error[256];
     enum br_dead_reason reason =
-        verdict == BR_VERDICT_PERMANENT ? BR_DEAD_REFUSED : BR_DEAD_EXHAUSTED;
-    if (reason == BR_DEAD_REFUSED) {
+        verdict != BR_VERDICT_PERMANENT ? BR_DEAD_EXHAUSTED
+        : result->egress_refused        ? BR_DEAD_EGRESS
+                                        : BR_DEAD_REFUSED;
+    if (reason != BR_DEAD_EXHAUSTED) {
         snprintf(error, sizeof(error), "%s", delivery->last_error);
     } else {
         snprintf(error, sizeof(error), "exhausted after %u attempt(s): %s", delivery->attempts,
@@ -381,7 +394,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                      "drop)", partition->topic, partition->id, (long long)message->offset,
                      hook->name, error);
         report(loop, message, hook, delivery->last_status, BR_REPORT_DROPPED, delivery->attempts,
-               now - delivery->first_attempt_ms);
+               now - delivery->first_attempt_ms, br_dlrecord_reason_name(reason), error);
         settle(message, lane->hook_index);
         lane_next(loop, lane, delivery);
         br_delivery_destroy(delivery);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "delivery/egress.h"
 #include "loop/commit.h"
 #include "loop/finish.h"
 #include "loop/intake.h"
@@ -153,6 +154,7 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
     if (!loop->sender) {
         goto fail;
     }
+    br_egress_install(loop->sender, conf);
     if (conf->dead_letter_topic || conf->delivery_report_topic) {
         loop->deadletter = br_deadletter_create(conf, -1, errstr, errstr_size);
         if (!loop->deadletter) {
