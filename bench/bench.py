@@ -850,7 +850,7 @@ def run_compare(args):
     rounds = [Round("bridge", args.ordering, args.hook_max_in_flight
                     or (args.max_in_flight if args.ordering not in (None, "partition") else 0))]
     if args.go:
-        rounds.append(Round("go"))
+        rounds.insert(0 if args.go_first else 1, Round("go"))
     messages = args.messages
     warmup_rate = args.rate or 1000
     warmup_count = warmup_count_for(warmup_rate, args.warmup_seconds, args.partitions)
@@ -891,7 +891,8 @@ def run_compare(args):
                 raise RuntimeError("wrk's requests failed the signature check")
             wrk = (wrk_rps, conns, min(args.wrk_threads, conns))
 
-        bridge, go = rounds[0], (rounds[1] if len(rounds) > 1 else None)
+        bridge = next(r for r in rounds if r.kind == "bridge")
+        go = next((r for r in rounds if r.kind == "go"), None)
         for rnd in rounds:
             if rnd.res:
                 print_round(rnd, args.rate, args.burst)
@@ -937,6 +938,19 @@ def run_compare(args):
         b.close()
 
 
+def bound_for(rnd, events, partitions, per_s, delay_s):
+    """The throughput a consumer reaches at best with a receiver answering after delay_s:
+    per_s (its requests in flight / delay_s), or, when it sends one request at a time per
+    partition, the events over the time the busiest partition takes (random keys do not spread
+    evenly)."""
+    if rnd.kind == "bridge" and rnd.ordering not in (None, "partition"):
+        return per_s
+    counts = [0] * partitions
+    for ev in events:
+        counts[ev[3]] += 1
+    return min(per_s, len(events) / (max(counts) * delay_s))
+
+
 def run_slow(args):
     """The slow-receiver matrix: for each partition count, the bridge in each ordering mode,
     then the Go yardstick, on one topic per partition count."""
@@ -970,18 +984,21 @@ def run_slow(args):
                     now_us, partitions)
                 run_round(b, rnd, topic, partitions, events[:n], warmup, 1e9, 0, 1,
                           max(args.timeout, int(4 * n / per_s) + 60), False)
-                table.append((partitions, rnd, n, per_s))
+                table.append((partitions, rnd, n, bound_for(rnd, events[:n], partitions,
+                                                            per_s, delay_s)))
         print()
         print("slow receiver: answers after %d ms; keys over %d row ids; delivery.max_in_flight "
               "%d; each round about %d s at its bound"
               % (args.slow_receiver_ms, args.keys, args.max_in_flight, args.slow_seconds))
+        print("  bound: requests in flight at once / delay; with one request at a time per "
+              "partition, events / (busiest partition's events x delay)")
         print("  %-10s %-42s %8s %12s %12s %8s %10s %9s"
               % ("partitions", "consumer", "events", "throughput", "bound", "of bound",
                  "CPU us/msg", "peak RSS"))
         for partitions, rnd, n, per_s in table:
             if rnd.res:
                 r = rnd.res
-                print("  %-10d %-42s %8d %10.1f/s %10.0f/s %8.2f %10.1f %5.1f MiB"
+                print("  %-10d %-42s %8d %10.1f/s %10.1f/s %8.2f %10.1f %5.1f MiB"
                       % (partitions, rnd.label(), n, r["throughput_msgs_per_s"], per_s,
                          r["throughput_msgs_per_s"] / per_s, r["cpu_us_per_msg"],
                          r["peak_rss_mib"]))
@@ -1010,6 +1027,8 @@ def main():
     ap.add_argument("--receiver", required=True, help="the receiver binary")
     ap.add_argument("--go", help="the Go yardstick (bench/gobridge); without it, the bridge "
                     "runs alone")
+    ap.add_argument("--go-first", action="store_true",
+                    help="run the Go yardstick's round before the bridge's (default: after)")
     ap.add_argument("--floor", help="the Kafka floor consumer (bench-kafkafloor); without it, "
                     "no floor is measured")
     ap.add_argument("--workdir", required=True, help="directory for config, logs, wrk script")
