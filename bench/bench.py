@@ -851,33 +851,36 @@ def run_compare(args):
                     or (args.max_in_flight if args.ordering not in (None, "partition") else 0))]
     if args.go:
         rounds.insert(0 if args.go_first else 1, Round("go"))
-    messages = args.messages
-    warmup_rate = args.rate or 1000
-    warmup_count = warmup_count_for(warmup_rate, args.warmup_seconds, args.partitions)
-    timeout = args.timeout
-    if args.slow_receiver_ms:
-        # a slow receiver: a run of about --slow-seconds at the slowest round's bound
-        bound = min(concurrency_bound(r.kind, args.partitions, r.ordering, r.hook_max_in_flight,
-                                      args.max_in_flight) for r in rounds)
-        per_s = bound * 1000 / args.slow_receiver_ms
-        messages = messages or max(args.partitions, int(per_s * args.slow_seconds))
-        warmup_rate = 1e9
-        warmup_count = warmup_count_for(per_s, 1, args.partitions)
-        timeout = max(timeout, int(4 * messages / per_s) + 60)
-    messages = messages or 200000
+    plans = {}  # round -> (events, warm-up events, warm-up rate, timeout, bound msgs/s)
+    for rnd in rounds:
+        if args.slow_receiver_ms:
+            # a slow receiver: each round about --slow-seconds at its own bound, produced at once
+            per_s = concurrency_bound(rnd.kind, args.partitions, rnd.ordering,
+                                      rnd.hook_max_in_flight,
+                                      args.max_in_flight) * 1000 / args.slow_receiver_ms
+            n = args.messages or max(args.partitions, int(per_s * args.slow_seconds))
+            plans[rnd] = (n, warmup_count_for(per_s, 1, args.partitions), 1e9,
+                          max(args.timeout, int(4 * n / per_s) + 60), per_s)
+        else:
+            plans[rnd] = (args.messages or 200000,
+                          warmup_count_for(args.rate or 1000, args.warmup_seconds,
+                                           args.partitions),
+                          args.rate or 1000, args.timeout, 0)
+    messages = max(p[0] for p in plans.values())
     b = Bench(args, messages)
     try:
         topic = b.topic(args.partitions)
         t0 = time.time()
         now_us = time.time_ns() // 1000
         events = encode_events(measured_rows(messages, args.keys), now_us, args.partitions)
-        warmup = encode_events([WARMUP_ROW + i for i in range(warmup_count)], now_us,
-                               args.partitions)
+        warmup = encode_events([WARMUP_ROW + i for i in range(max(p[1] for p in plans.values()))],
+                               now_us, args.partitions)
         log("encoded %d events (%d bytes each) in %.1f s"
             % (len(events), len(events[0][0]) + 8 + len(events[0][1]), time.time() - t0))
         for rnd in rounds:
-            run_round(b, rnd, topic, args.partitions, events, warmup, warmup_rate, args.rate,
-                      args.burst, timeout, bool(args.floor))
+            n, wcount, wrate, timeout, _per_s = plans[rnd]
+            run_round(b, rnd, topic, args.partitions, events[:n], warmup[:wcount], wrate,
+                      args.rate, args.burst, timeout, bool(args.floor))
 
         wrk = None
         if not args.slow_receiver_ms and hasattr(b, "sample") and args.wrk_seconds > 0:
@@ -901,9 +904,17 @@ def run_compare(args):
                 print("%s: FAILED: %s" % (rnd.label(), rnd.error))
         if args.slow_receiver_ms:
             print()
-            print("receiver answers after %d ms: %d events, keys %s"
-                  % (args.slow_receiver_ms, messages,
+            print("receiver answers after %d ms; keys %s"
+                  % (args.slow_receiver_ms,
                      "over %d row ids" % args.keys if args.keys else "all different"))
+            for rnd in rounds:
+                n, _w, _r, _t, per_s = plans[rnd]
+                bound = bound_for(rnd, events[:n], args.partitions, per_s,
+                                  args.slow_receiver_ms / 1000)
+                if rnd.res:
+                    print("  %-42s %6d events %10.1f msgs/s, bound %.1f/s (%.2f of it)"
+                          % (rnd.label(), n, rnd.res["throughput_msgs_per_s"], bound,
+                             rnd.res["throughput_msgs_per_s"] / bound))
         if bridge.res and go and go.res:
             print_compare(bridge.res, go.res)
         if wrk:
@@ -913,7 +924,8 @@ def run_compare(args):
                 print("  bridge / wrk             %8.3f"
                       % (bridge.res["throughput_msgs_per_s"] / wrk[0]))
             if go and go.res:
-                print("  Go / wrk                 %8.3f" % (go.res["throughput_msgs_per_s"] / wrk[0]))
+                print("  Go / wrk                 %8.3f"
+                      % (go.res["throughput_msgs_per_s"] / wrk[0]))
         if args.json:
             out = dict(bridge.res or {"error": bridge.error})
             out.update({"max_in_flight": args.max_in_flight, "rate_limit": args.rate,
