@@ -26,6 +26,15 @@ enum br_tls_version { BR_TLS_1_2, BR_TLS_1_3 };
 /* Which signatures a hook's requests carry: PERSCOM's Signature, Standard Webhooks', or both. */
 enum br_signature_mode { BR_SIGNATURE_PERSCOM, BR_SIGNATURE_STANDARD, BR_SIGNATURE_BOTH };
 enum br_auth_kind { BR_AUTH_NONE, BR_AUTH_BEARER, BR_AUTH_BASIC };
+/* What order a hook receives a partition's changes in (docs/guarantees.md, "Order"). */
+enum br_ordering {
+    BR_ORDERING_PARTITION, /* offset order per partition: one request in flight per lane */
+    BR_ORDERING_KEY,       /* offset order per Kafka message key; keys in parallel */
+    BR_ORDERING_NONE       /* any order */
+};
+
+/* A hook's max_in_flight when not set, in modes key and none (at most delivery.max_in_flight). */
+#define BR_CONF_HOOK_IN_FLIGHT_DEFAULT 16
 enum br_dead_letter_policy {
     BR_DEAD_LETTER_BLOCK, /* no dead-letter topic: retry forever (the default) */
     BR_DEAD_LETTER_DROP   /* no dead-letter topic: log, count and pass over */
@@ -77,6 +86,11 @@ struct br_conf_hook {
     char **events;            /* patterns as written: "rankrecord.created", "rankrecord.*", "*" */
     size_t event_count;
     long timeout_ms;          /* default 3000 */
+    enum br_ordering ordering; /* ordering: partition (default) | key | none */
+    long max_in_flight;       /* requests to this hook at once, all partitions together; once
+                               * loaded never 0 and at most delivery.max_in_flight (unset:
+                               * delivery.max_in_flight in mode partition, else
+                               * BR_CONF_HOOK_IN_FLIGHT_DEFAULT) */
     struct br_kv *headers;    /* extra request headers */
     size_t header_count;
     struct br_retry_policy retry; /* delivery.* defaults, overridden by the hook's retry: keys */

@@ -30,6 +30,9 @@ static const struct br_yamlconf_choice tls_choices[] = {
 static const struct br_yamlconf_choice signature_choices[] = {
     {"perscom", BR_SIGNATURE_PERSCOM}, {"standard", BR_SIGNATURE_STANDARD},
     {"both", BR_SIGNATURE_BOTH}, {NULL, 0}};
+static const struct br_yamlconf_choice ordering_choices[] = {
+    {"partition", BR_ORDERING_PARTITION}, {"key", BR_ORDERING_KEY}, {"none", BR_ORDERING_NONE},
+    {NULL, 0}};
 static const struct br_yamlconf_choice log_format_choices[] = {
     {"text", BR_LOG_FORMAT_TEXT}, {"json", BR_LOG_FORMAT_JSON}, {NULL, 0}};
 static const struct br_yamlconf_choice level_choices[] = {
@@ -225,6 +228,16 @@ static const struct br_yamlconf_key hook_keys[] = {
         {.key = "no_proxy", .kind = BR_YAMLCONF_STRING,
          .offset = FIELD(struct br_conf_hook, no_proxy),
          .doc = "hosts reached without the proxy; * = all (default: NO_PROXY)"},
+    [BR_CONFKEYS_HOOK_ORDERING] =
+        {.key = "ordering", .kind = BR_YAMLCONF_ENUM,
+         .offset = FIELD(struct br_conf_hook, ordering), .def = BR_ORDERING_PARTITION,
+         .choices = ordering_choices,
+         .doc = "partition (offset order per partition), key (per Kafka message key) or none"},
+    /* 0 (absent) is resolved by br_confcheck_root, once delivery.max_in_flight is known */
+    [BR_CONFKEYS_HOOK_MAX_IN_FLIGHT] =
+        {.key = "max_in_flight", .kind = BR_YAMLCONF_INT,
+         .offset = FIELD(struct br_conf_hook, max_in_flight), .def = 0, .min = 1, .max = 1024,
+         .doc = "requests to this hook at once, at most delivery.max_in_flight"},
 };
 static const struct br_yamlconf_section hook_section = {hook_keys, COUNT(hook_keys),
                                                         br_confcheck_hook};

@@ -43,6 +43,8 @@ enum br_confkeys_hook {
     BR_CONFKEYS_HOOK_AUTH,
     BR_CONFKEYS_HOOK_PROXY,
     BR_CONFKEYS_HOOK_NO_PROXY,
+    BR_CONFKEYS_HOOK_ORDERING,
+    BR_CONFKEYS_HOOK_MAX_IN_FLIGHT,
 };
 
 enum br_confkeys_tls {

@@ -231,14 +231,27 @@ void br_finish_undecodable(struct br_loop *loop, struct br_message *message, con
     settle(message, NO_HOOK);
 }
 
-/* The lane's head is finished one way or another: the lane moves on. */
-static void lane_next(struct br_loop *loop, struct br_lane *lane)
+/*
+ * delivery is finished for good (delivered, dead-lettered, dropped): it leaves its lane, which
+ * moves on (ownership of delivery passes to the caller).
+ */
+static void lane_next(struct br_loop *loop, struct br_lane *lane, struct br_delivery *delivery)
 {
     struct br_lane *probe = br_health_release(&loop->health[lane->hook_index], lane);
 
+    br_lane_remove(lane, delivery);
     if (probe) {
         br_schedule_ready(&loop->schedule, probe);
     }
+    br_schedule_ready(&loop->schedule, lane);
+}
+
+/* delivery failed and is tried again at due_ms; its lane goes on with what else may start. */
+static void lane_retry(struct br_loop *loop, struct br_lane *lane, struct br_delivery *delivery,
+                       int64_t due_ms)
+{
+    br_lane_retry(lane, delivery);
+    br_schedule_backoff(&loop->schedule, delivery, due_ms);
     br_schedule_ready(&loop->schedule, lane);
 }
 
@@ -279,7 +292,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     enum br_retry_verdict verdict;
     struct br_log_where where = {partition->topic, partition->id, message->offset, hook->name};
 
-    lane->in_flight = false;
+    br_schedule_ended(&loop->schedule, lane->hook_index);
     delivery->attempts++;
     delivery->last_attempt_wall_ms = br_schedule_wall_ms();
     if (result->transport_ok) {
@@ -296,12 +309,11 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                      partition->id, (long long)message->offset, hook->name,
                      result->http_status, result->seconds);
         hook_answered(loop, health, lane);
-        br_lane_pop(lane);
         report(loop, message, hook, result->http_status, BR_REPORT_DELIVERED, delivery->attempts,
                now - delivery->first_attempt_ms);
         settle(message, lane->hook_index);
+        lane_next(loop, lane, delivery);
         br_delivery_destroy(delivery);
-        lane_next(loop, lane);
         return;
     }
 
@@ -334,7 +346,7 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                         partition->topic, partition->id, (long long)message->offset, hook->name,
                         delivery->last_error, delivery->attempts, (long long)delay);
         }
-        br_schedule_backoff(&loop->schedule, lane, br_schedule_now_ms() + delay);
+        lane_retry(loop, lane, delivery, br_schedule_now_ms() + delay);
         return;
     }
 
@@ -356,10 +368,9 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
         pending->first_attempt_wall_ms = delivery->first_attempt_wall_ms;
         pending->last_attempt_wall_ms = delivery->last_attempt_wall_ms;
         pending->latency_ms = now - delivery->first_attempt_ms;
-        br_lane_pop(lane);
+        lane_next(loop, lane, delivery);
         br_delivery_destroy(delivery);
         dead_send(loop, pending);
-        lane_next(loop, lane);
         return;
     }
     if (loop->conf->dead_letter_policy == BR_DEAD_LETTER_DROP) {
@@ -369,12 +380,11 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                   "%s [%d] @%lld -> %s: dropped (%s; no dead-letter topic, policy "
                      "drop)", partition->topic, partition->id, (long long)message->offset,
                      hook->name, error);
-        br_lane_pop(lane);
         report(loop, message, hook, delivery->last_status, BR_REPORT_DROPPED, delivery->attempts,
                now - delivery->first_attempt_ms);
         settle(message, lane->hook_index);
+        lane_next(loop, lane, delivery);
         br_delivery_destroy(delivery);
-        lane_next(loop, lane);
         return;
     }
     /* policy block: nothing is ever lost; keep trying at the longest backoff */
@@ -387,5 +397,5 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
               "%s [%d] @%lld -> %s: %s; no dead-letter topic (policy block): "
                  "retrying in %lld ms", partition->topic, partition->id,
                  (long long)message->offset, hook->name, error, (long long)delay);
-    br_schedule_backoff(&loop->schedule, lane, br_schedule_now_ms() + delay);
+    lane_retry(loop, lane, delivery, br_schedule_now_ms() + delay);
 }

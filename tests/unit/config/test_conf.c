@@ -184,6 +184,8 @@ static void test_defaults(void **state)
     assert_null(conf->hooks[0].proxy);
     assert_null(conf->hooks[0].no_proxy);
     assert_int_equal(conf->hooks[0].tls_min, BR_TLS_1_2);
+    assert_int_equal(conf->hooks[0].ordering, BR_ORDERING_PARTITION);
+    assert_int_equal(conf->hooks[0].max_in_flight, 64);
     assert_int_equal(conf->backoff_initial_ms, 500);
     assert_int_equal(conf->backoff_max_ms, 60000);
     assert_int_equal(conf->max_in_flight, 64);
@@ -295,6 +297,13 @@ static const struct bad_case bad_cases[] = {
     {"conf/bad_timeout_range.yaml",
      "conf/bad_timeout_range.yaml:13:17: hooks[0].timeout_ms: must be between 1 and 600000, "
      "got 0"},
+    {"conf/bad_ordering.yaml",
+     "conf/bad_ordering.yaml:13:15: hooks[0].ordering: must be one of partition, key, none, "
+     "got \"record\"\n"
+     "conf/bad_ordering.yaml:18:20: hooks[1].max_in_flight: must be between 1 and 1024, got 0"},
+    {"conf/bad_hook_in_flight.yaml",
+     "conf/bad_hook_in_flight.yaml:14:20: hooks[0].max_in_flight: 65 is more than "
+     "delivery.max_in_flight (64), the requests in flight to all hooks together"},
     {"conf/bad_window.yaml",
      "conf/bad_window.yaml:14:18: delivery.max_in_flight: must be between 1 and 1024, got 2000\n"
      "conf/bad_window.yaml:15:21: delivery.partition_window: expected an integer, got \"12abc\""},
@@ -498,6 +507,26 @@ static void test_hook_access(void **state)
     br_conf_destroy(conf);
 }
 
+/* ordering and max_in_flight: as set, or their defaults (partition; the global cap in mode
+ * partition, BR_CONF_HOOK_IN_FLIGHT_DEFAULT in the others) */
+static void test_ordering(void **state)
+{
+    (void)state;
+    struct br_conf *conf = load_ok("conf/good_ordering.yaml");
+
+    assert_int_equal(conf->hook_count, 4);
+    assert_int_equal(conf->max_in_flight, 32);
+    assert_int_equal(conf->hooks[0].ordering, BR_ORDERING_PARTITION);
+    assert_int_equal(conf->hooks[0].max_in_flight, 32);
+    assert_int_equal(conf->hooks[1].ordering, BR_ORDERING_KEY);
+    assert_int_equal(conf->hooks[1].max_in_flight, 32);
+    assert_int_equal(conf->hooks[2].ordering, BR_ORDERING_NONE);
+    assert_int_equal(conf->hooks[2].max_in_flight, BR_CONF_HOOK_IN_FLIGHT_DEFAULT);
+    assert_int_equal(conf->hooks[3].ordering, BR_ORDERING_PARTITION);
+    assert_int_equal(conf->hooks[3].max_in_flight, 2);
+    br_conf_destroy(conf);
+}
+
 static void test_bad(void **state)
 {
     (void)state;
@@ -604,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_topic_for),
         cmocka_unit_test(test_hook_access),
         cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_ordering),
         cmocka_unit_test(test_diagnostic_shape),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_errstr_truncated),
