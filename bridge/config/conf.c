@@ -104,6 +104,42 @@ static void free_hook_access(struct br_conf_hook *hook)
     free(hook->no_proxy);
 }
 
+void br_conf_hook_finish(struct br_conf_hook *hook)
+{
+    if (hook == NULL) {
+        return;
+    }
+    free(hook->name);
+    free(hook->url);
+    free_hook_secrets(hook);
+    free_hook_access(hook);
+    for (size_t j = 0; hook->events != NULL && j < hook->event_count; j++) {
+        free(hook->events[j]);
+    }
+    free(hook->events);
+    free_kv(hook->headers, hook->header_count);
+    memset(hook, 0, sizeof(*hook));
+}
+
+void br_conf_hook_free(struct br_conf_hook *hook)
+{
+    br_conf_hook_finish(hook);
+    free(hook);
+}
+
+struct br_conf_hook *br_conf_take_hook(struct br_conf *conf, size_t index)
+{
+    struct br_conf_hook *hook = malloc(sizeof(*hook));
+
+    if (hook == NULL) {
+        abort();
+    }
+    /* every pointer of a hook is to the heap, none into conf: moving the struct moves it all */
+    *hook = conf->hooks[index];
+    memset(&conf->hooks[index], 0, sizeof(conf->hooks[index]));
+    return hook;
+}
+
 void br_conf_destroy(struct br_conf *conf)
 {
     if (conf == NULL) {
@@ -131,17 +167,7 @@ void br_conf_destroy(struct br_conf *conf)
     }
     free(conf->topics);
     for (size_t i = 0; conf->hooks != NULL && i < conf->hook_count; i++) {
-        struct br_conf_hook *hook = &conf->hooks[i];
-
-        free(hook->name);
-        free(hook->url);
-        free_hook_secrets(hook);
-        free_hook_access(hook);
-        for (size_t j = 0; hook->events != NULL && j < hook->event_count; j++) {
-            free(hook->events[j]);
-        }
-        free(hook->events);
-        free_kv(hook->headers, hook->header_count);
+        br_conf_hook_finish(&conf->hooks[i]);
     }
     free(conf->hooks);
     free(conf->dead_letter_topic);

@@ -5,6 +5,7 @@
  * "file:line:col: key: message" and stops start-up. The reference is docs/configuration.md.
  */
 #include <regex.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -166,6 +167,8 @@ struct br_conf {
     long admin_header_timeout_ms; /* the whole request head after the accept; 2000 */
     long admin_idle_timeout_ms;   /* the longest silence of an admin client; 1000 */
     char *log_level;          /* "error", "warn", "info" (default), "debug" */
+    /* reload (optional): SIGHUP always reloads the hooks; this also when the file changes */
+    long reload_watch_ms;     /* reload.watch_interval_ms: stat the file this often; 0 = off */
     enum br_conf_log_format log_format; /* log_format: text (default) or json */
 };
 
@@ -175,6 +178,21 @@ struct br_conf {
  */
 struct br_conf *br_conf_load(const char *path, char *errstr, size_t errstr_size);
 void br_conf_destroy(struct br_conf *conf);
+
+/* Frees what hook holds (not hook itself) and zeroes it. Accepts NULL. */
+void br_conf_hook_finish(struct br_conf_hook *hook);
+/* br_conf_hook_finish, then frees hook (heap-allocated, e.g. by br_conf_take_hook). NULL ok. */
+void br_conf_hook_free(struct br_conf_hook *hook);
+/*
+ * Moves conf->hooks[index] out into a heap copy the caller owns (free it with
+ * br_conf_hook_free); the entry left in conf is zeroed (its name is NULL from then on).
+ */
+struct br_conf_hook *br_conf_take_hook(struct br_conf *conf, size_t index);
+/*
+ * Whether a and b send the same requests: URL, method, secrets, signature mode, events, timeout,
+ * headers, retry policy, TLS settings and files, auth, proxy (the names are not compared).
+ */
+bool br_conf_hook_equal(const struct br_conf_hook *a, const struct br_conf_hook *b);
 
 /* The topic entry that matches topic_name (exact names first, then patterns), or NULL. */
 const struct br_conf_topic *br_conf_topic_for(const struct br_conf *conf, const char *topic_name);

@@ -327,6 +327,13 @@ static const struct br_yamlconf_key admin_keys[] = {
 };
 static const struct br_yamlconf_section admin_section = {admin_keys, COUNT(admin_keys), NULL};
 
+static const struct br_yamlconf_key reload_keys[] = {
+    {.key = "watch_interval_ms", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, reload_watch_ms), .def = 0, .min = 0, .max = 3600000,
+     .doc = "look at the file this often and reload its hooks when it changed; 0: SIGHUP only"},
+};
+static const struct br_yamlconf_section reload_section = {reload_keys, COUNT(reload_keys), NULL};
+
 static const struct br_yamlconf_key report_keys[] = {
     {.key = "topic", .kind = BR_YAMLCONF_STRING,
      .offset = FIELD(struct br_conf, delivery_report_topic), .required = true,
@@ -367,6 +374,8 @@ static const struct br_yamlconf_key root_keys[] = {
      .doc = "a record per finished delivery"},
     {.key = "admin", .kind = BR_YAMLCONF_SECTION, .sub = &admin_section,
      .doc = "health and metrics listener"},
+    {.key = "reload", .kind = BR_YAMLCONF_SECTION, .sub = &reload_section,
+     .doc = "reloading the hooks while running"},
 };
 const struct br_yamlconf_section br_confkeys_root = {root_keys, COUNT(root_keys),
                                                      br_confcheck_root};

@@ -1,7 +1,9 @@
 #ifndef BR_LANES_H
 #define BR_LANES_H
 /*
- * Partitions, their messages and their lanes. A partition owns one lane per hook: a FIFO of
+ * Partitions, their messages and their lanes. A partition owns one lane per hook slot
+ * (delivery/hookset.h; lanes are added as slots are, and each lane is allocated on its own so
+ * that a lane's address never changes while the partition lives): a FIFO of
  * the deliveries that hook is owed from that partition, whose head alone is in flight, so each
  * hook sees each partition in offset order. The partition also owns its done-prefix tracker,
  * its window use, and the Kafka messages held back while they cannot be decoded yet.
@@ -18,6 +20,7 @@
 
 #include "config/conf.h"
 #include "delivery/handover.h"
+#include "delivery/hookset.h"
 #include "delivery/offsets.h"
 #include "delivery/request.h"
 
@@ -38,6 +41,9 @@ struct br_message {
     size_t key_len;
     char *value;                    /* owned copy of the Kafka value */
     size_t value_len;
+    char *json;                     /* owned: the payload's JSON encoding when a request of it
+                                     * is a GET (to build it again if its hook changes), or NULL */
+    size_t json_len;
     size_t bytes;                   /* counted in the partition's window while it lives */
 };
 
@@ -45,6 +51,8 @@ struct br_delivery {
     struct br_lane *lane;      /* the lane it waits in */
     struct br_message *message; /* holds a reference */
     struct br_request request; /* owned */
+    struct br_hook *hook;      /* the hook version request was built for (a reference), or
+                                * NULL when its settings outlive it (render, replay, tests) */
     unsigned attempts;
     int64_t first_attempt_ms;  /* monotonic */
     int64_t first_attempt_wall_ms;
@@ -57,7 +65,7 @@ struct br_delivery {
 
 struct br_lane {
     struct br_partition *partition;
-    size_t hook_index;
+    size_t hook_index;        /* the hook's slot (delivery/hookset.h) */
     struct br_delivery *head; /* owned list */
     struct br_delivery *tail;
     size_t count;
@@ -79,7 +87,7 @@ struct br_partition {
     int32_t id;
     const struct br_conf_topic *topic_conf; /* NULL when no topic entry matches */
     struct br_offsets offsets;
-    struct br_lane *lanes;       /* owned array, one per hook */
+    struct br_lane **lanes;      /* owned array of owned lanes, one per hook slot */
     size_t lane_count;
     size_t bytes;                /* bytes of its live messages */
     int64_t next_offset;         /* one past the last offset taken from Kafka, or -1 */
@@ -115,6 +123,12 @@ struct br_partition *br_partition_create(const char *topic, int32_t id,
                                          const struct br_conf_topic *topic_conf,
                                          size_t hook_count);
 /*
+ * Makes partition have at least hook_count lanes (and remember as many hooks' acknowledgements):
+ * new lanes are empty; existing lanes do not move.
+ */
+void br_partition_grow(struct br_partition *partition, size_t hook_count);
+
+/*
  * Gives up the loop's hold: marks it revoked and frees every queued delivery and held message
  * (the caller has cancelled their transfers first), then drops the caller's reference.
  */
@@ -142,7 +156,7 @@ bool br_lane_push(struct br_lane *lane, struct br_delivery *delivery);
 /* Removes and returns the head (ownership passes to the caller), or NULL. */
 struct br_delivery *br_lane_pop(struct br_lane *lane);
 
-/* Frees the request and releases the message. */
+/* Frees the request and releases the message and the hook version. */
 void br_delivery_destroy(struct br_delivery *delivery);
 
 /* Holds a message back (ownership passes to the partition). */

@@ -8,6 +8,7 @@
 #include "core/utf8.h"
 #include "delivery/retry.h"
 #include "loop/finish.h"
+#include "loop/hooks.h"
 #include "loop/inherit.h"
 #include "loop/loopstate.h"
 #include "loop/message.h"
@@ -107,16 +108,26 @@ static void enqueue_deliveries(struct br_loop *loop, struct br_message *message,
 {
     struct br_partition *partition = message->partition;
 
+    br_partition_grow(partition, loop->hook_slots);
+    if (prepared->json) {
+        message->json = prepared->json; /* moved */
+        message->json_len = prepared->json_len;
+        message->bytes += prepared->json_len;
+        partition->bytes += prepared->json_len;
+        prepared->json = NULL;
+        prepared->json_len = 0;
+    }
     for (size_t i = 0; i < prepared->count; i++) {
         struct br_delivery *delivery = calloc(1, sizeof(*delivery));
-        size_t hook_index = (size_t)(prepared->requests[i].hook - loop->conf->hooks);
-        struct br_lane *lane = &partition->lanes[hook_index];
+        size_t slot = prepared->positions[i]; /* a slot since accept_message */
+        struct br_lane *lane = partition->lanes[slot];
         size_t bytes;
 
         if (!delivery) {
             abort();
         }
         delivery->message = br_message_ref(message);
+        delivery->hook = br_hooks_take(loop, slot);
         delivery->request = prepared->requests[i];
         bytes = sizeof(*delivery) + delivery->request.body_len + strlen(delivery->request.url);
         message->bytes += bytes;
@@ -187,9 +198,15 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     size_t inherited = 0; /* requests not sent: the previous owner had them acknowledged */
 
     errstr[0] = '\0';
-    status = br_message_prepare(loop->conf, loop->decoder, &in, NULL, &prepared, errstr,
-                                sizeof(errstr));
+    struct br_hook_list hooks = {loop->route_hooks, loop->route_count};
+
+    /* the hooks a message goes to are the live ones now, when it is read */
+    status = br_message_prepare_for(loop->conf, &hooks, loop->decoder, &in, NULL, &prepared,
+                                    errstr, sizeof(errstr));
     if (status == BR_PREPARE_OK) {
+        for (size_t i = 0; i < prepared.count; i++) {
+            prepared.positions[i] = loop->route_slots[prepared.positions[i]];
+        }
         inherited = br_inherit_take(loop, partition, kafka->offset, &prepared);
     }
     if (status == BR_PREPARE_RETRY) {

@@ -9,9 +9,11 @@
 #include "core/log.h"
 #include "loop/commit.h"
 #include "loop/finish.h"
+#include "loop/hooks.h"
 #include "loop/intake.h"
 #include "loop/loopstate.h"
 #include "loop/rebalance.h"
+#include "loop/reload.h"
 #include "loop/schedule.h"
 #include "loop/status.h"
 
@@ -27,10 +29,10 @@ static void start_ready(struct br_loop *loop)
     while (br_sender_in_flight(loop->sender) < (size_t)loop->conf->max_in_flight &&
            (lane = br_schedule_pop(&loop->schedule)) != NULL) {
         struct br_delivery *delivery = lane->head;
-        const struct br_conf_hook *hook = &loop->conf->hooks[lane->hook_index];
+        const struct br_conf_hook *hook = br_hooks_conf(loop, lane->hook_index);
         char errstr[256];
 
-        if (!delivery || lane->in_flight || lane->due_ms > br_schedule_now_ms()) {
+        if (!delivery || lane->in_flight || lane->due_ms > br_schedule_now_ms() || !hook) {
             continue;
         }
         if (!br_commit_may_start(loop, lane->partition)) {
@@ -38,6 +40,9 @@ static void start_ready(struct br_loop *loop)
         }
         if (!br_health_may_start(&loop->health[lane->hook_index], lane)) {
             continue; /* parked until the hook's probe succeeds */
+        }
+        if (!br_hooks_refresh(loop, delivery)) {
+            continue;
         }
         if (delivery->attempts == 0) {
             delivery->first_attempt_ms = br_schedule_now_ms();
@@ -91,19 +96,8 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
     loop->stop_fd = stop_fd;
     br_schedule_init(&loop->schedule,
                      (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL);
-    loop->health = calloc(conf->hook_count ? conf->hook_count : 1, sizeof(*loop->health));
-    if (!loop->health) {
-        abort();
-    }
-    for (size_t i = 0; i < conf->hook_count; i++) {
-        br_health_init(&loop->health[i]);
-    }
+    loop->reload_fd = -1;
     br_commit_init(loop);
-    loop->inherit_hooks = calloc(conf->hook_count ? conf->hook_count : 1,
-                                 sizeof(*loop->inherit_hooks));
-    if (!loop->inherit_hooks) {
-        abort();
-    }
     if (conf->registry_url) {
         loop->registry = br_registry_create(conf->registry_url, conf->registry_username,
                                             conf->registry_password, conf->registry_ca_file);
@@ -112,21 +106,14 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
     }
     loop->decoder = br_decoder_create(loop->registry);
     loop->skiplog = br_skiplog_create();
-    {
-        const char **names = calloc(conf->hook_count ? conf->hook_count : 1, sizeof(*names));
-        if (!names) {
-            abort();
-        }
-        for (size_t i = 0; i < conf->hook_count; i++) {
-            names[i] = conf->hooks[i].name;
-        }
-        loop->metrics = br_metrics_create(names, conf->hook_count);
-        free(names);
-    }
+    loop->metrics = br_metrics_create(NULL, 0);
+    br_metrics_set(loop->metrics, BR_METRIC_RELOAD_SUCCESS, 1);
+    br_hooks_init(loop); /* one metrics series per hook slot */
     if (conf->admin_listen && admin_start(loop, errstr, errstr_size) != 0) {
         goto fail;
     }
-    loop->fd_cap = 3 + (loop->admin ? br_admin_waitfd_max(loop->admin) : 0);
+    br_reload_init(loop);
+    loop->fd_cap = 4 + (loop->admin ? br_admin_waitfd_max(loop->admin) : 0);
     loop->fds = calloc(loop->fd_cap, sizeof(*loop->fds));
     if (!loop->fds) {
         abort();
@@ -153,6 +140,11 @@ fail:
     return NULL;
 }
 
+void br_loop_set_reload_fd(struct br_loop *loop, int reload_fd)
+{
+    loop->reload_fd = reload_fd;
+}
+
 static bool stop_requested(struct br_loop *loop)
 {
     char sink[8];
@@ -175,11 +167,11 @@ static bool producer_gave_up(struct br_loop *loop)
 /* Logs, per hook, the requests still in flight when the grace period ran out. */
 static void report_abandoned(const struct br_loop *loop)
 {
-    for (size_t hook = 0; hook < loop->conf->hook_count; hook++) {
+    for (size_t hook = 0; hook < loop->hook_slots; hook++) {
         size_t count = 0;
         for (const struct br_partition *partition = loop->partitions; partition;
              partition = partition->next) {
-            if (hook < partition->lane_count && partition->lanes[hook].in_flight) {
+            if (hook < partition->lane_count && partition->lanes[hook]->in_flight) {
                 count++;
             }
         }
@@ -187,7 +179,7 @@ static void report_abandoned(const struct br_loop *loop)
             br_log_warn("loop", "shutdown: hook %s: %zu request(s) still in flight after "
                         "shutdown_grace_ms (%ld ms) abandoned; their offsets are not committed, "
                         "so the next owner of the partitions delivers them again",
-                        loop->conf->hooks[hook].name, count, loop->conf->shutdown_grace_ms);
+                        br_hooks_name(loop, hook), count, loop->conf->shutdown_grace_ms);
         }
     }
 }
@@ -200,7 +192,7 @@ int br_loop_run(struct br_loop *loop)
 
     loop->next_commit_ms = br_schedule_now_ms() + loop->conf->commit_interval_ms;
     br_log_info("loop", "running: %zu topic entr%s, %zu hook(s)", loop->conf->topic_count,
-                loop->conf->topic_count == 1 ? "y" : "ies", loop->conf->hook_count);
+                loop->conf->topic_count == 1 ? "y" : "ies", loop->route_count);
     for (;;) {
         int64_t now = br_schedule_now_ms();
         int64_t wait;
@@ -224,8 +216,15 @@ int br_loop_run(struct br_loop *loop)
                 partition->held_due_ms = now;
             }
         }
+        if (!loop->stopping) {
+            /* hooks change between reads: a message read from here on goes to the new set */
+            next = br_reload_poll(loop, now);
+        } else {
+            next = INT64_MAX;
+        }
         more = !loop->stopping && !loop->fatal && br_intake_drain(loop);
         wait = br_intake_retry_held(loop, now);
+        wait = next < wait ? next : wait;
         next = br_schedule_fire(&loop->schedule, now);
         wait = next < wait ? next : wait;
         if (loop->deadletter) {
@@ -272,6 +271,11 @@ int br_loop_run(struct br_loop *loop)
             fds[fd_count].fd = loop->stop_fd;
             fds[fd_count].events = CURL_WAIT_POLLIN;
             fds[fd_count++].revents = 0;
+            if (loop->reload_fd >= 0) {
+                fds[fd_count].fd = loop->reload_fd;
+                fds[fd_count].events = CURL_WAIT_POLLIN;
+                fds[fd_count++].revents = 0;
+            }
         }
         if (loop->deadletter) {
             fds[fd_count].fd = br_deadletter_wake_fd(loop->deadletter);
@@ -337,12 +341,11 @@ void br_loop_destroy(struct br_loop *loop)
     /* dead letters still on their way end here (their partitions are revoked: discarded) */
     br_deadletter_destroy(loop->deadletter);
     br_finish_discard_dead(loop);
+    br_reload_finish(loop);
+    br_hooks_finish(loop); /* after every delivery and dead letter, before the sender */
     br_sender_destroy(loop->sender);
     br_decoder_destroy(loop->decoder);
     br_registry_destroy(loop->registry);
-    for (size_t i = 0; i < loop->conf->hook_count; i++) {
-        br_health_finish(&loop->health[i]);
-    }
     free(loop->health);
     br_admin_destroy(loop->admin);
     br_metrics_destroy(loop->metrics);

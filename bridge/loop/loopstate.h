@@ -17,6 +17,7 @@
 #include "avro/decode.h"
 #include "delivery/health.h"
 #include "delivery/lanes.h"
+#include "delivery/hookset.h"
 #include "delivery/ackmeta.h"
 #include "loop/loop.h"
 #include "loop/skiplog.h"
@@ -41,6 +42,18 @@ struct br_loop {
     size_t fd_cap;
     bool joined;                       /* the consumer has had an assignment */
     int stop_fd;
+
+    /* the live hook set (hooks.c): slots index lanes, health, metrics and progress ids */
+    struct br_hookset *hookset;
+    size_t hook_slots;               /* slots given out: health, hook_ids, ... have this many */
+    const struct br_conf_hook **route_hooks; /* owned array: the live hooks' current settings */
+    size_t *route_slots;             /* owned array: their slots */
+    size_t route_count;
+    /* reloading the configuration (reload.c) */
+    int reload_fd;                   /* SIGHUP's eventfd, or -1 */
+    int64_t reload_watch_ms;         /* poll the file this often; 0: only on SIGHUP */
+    int64_t reload_next_poll_ms;
+    struct br_reload_stamp *reload_stamp; /* owned: the file as last loaded */
 
     struct br_partition *partitions; /* assigned partitions */
     struct br_partition *last_hit;   /* lookup cache */

@@ -32,13 +32,13 @@ void br_rebalance_unschedule(struct br_loop *loop, struct br_partition *partitio
     for (size_t i = 0; i < partition->lane_count; i++) {
         struct br_lane *next;
 
-        if (partition->lanes[i].head) {
-            br_sender_cancel(loop->sender, partition->lanes[i].head);
+        if (partition->lanes[i]->head) {
+            br_sender_cancel(loop->sender, partition->lanes[i]->head);
         }
-        partition->lanes[i].in_flight = false;
+        partition->lanes[i]->in_flight = false;
         /* a probing hook left without a probe (this lane was it, or the parked lane promoted
          * when an earlier partition of the same revoke went) lets its oldest parked lane go */
-        next = br_health_forget(&loop->health[i], &partition->lanes[i]);
+        next = br_health_forget(&loop->health[i], partition->lanes[i]);
         if (next) {
             br_schedule_ready(&loop->schedule, next);
         }
@@ -84,7 +84,7 @@ void br_rebalance_assigned(void *opaque, const rd_kafka_topic_partition_list_t *
             continue;
         }
         partition = br_partition_create(topic, id, br_conf_topic_for(loop->conf, topic),
-                                        loop->conf->hook_count);
+                                        loop->hook_slots);
         partition->queue = br_consumer_partition_queue(loop->consumer, topic, id);
         partition->next = loop->partitions;
         loop->partitions = partition;
@@ -100,7 +100,7 @@ static bool in_flight(struct br_partition **partitions, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
         for (size_t j = 0; j < partitions[i]->lane_count; j++) {
-            if (partitions[i]->lanes[j].in_flight) {
+            if (partitions[i]->lanes[j]->in_flight) {
                 return true;
             }
         }

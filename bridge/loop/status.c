@@ -77,7 +77,7 @@ int br_status_metrics(void *opaque, struct br_buf *out)
                              br_deadletter_restarts(loop->deadletter));
     }
     br_metrics_set(loop->metrics, BR_METRIC_DEADLETTER_UP, producer_up ? 1 : 0);
-    for (size_t i = 0; i < loop->conf->hook_count; i++) {
+    for (size_t i = 0; i < loop->hook_slots; i++) {
         br_metrics_set_probing(loop->metrics, i, loop->health[i].open);
     }
     if (br_metrics_render(loop->metrics, out) != 0) {

@@ -23,6 +23,7 @@ struct br_metrics {
     uint64_t skipped[BR_SKIP_REASON_COUNT];
     int64_t held[BR_METRIC_HELD_COUNT];
     int64_t gauges[BR_METRIC_GAUGE_COUNT];
+    uint64_t reloads[BR_METRIC_RELOAD_COUNT];
     struct hook_series *hooks;
     size_t hook_count;
 };
@@ -48,12 +49,25 @@ static const struct family gauge_families[BR_METRIC_GAUGE_COUNT] = {
     [BR_METRIC_DEADLETTER_UP] = {"deadletter_producer_up",
                                  "0 while the dead-letter producer is failing, else 1 (also "
                                  "without one)."},
+    [BR_METRIC_HOOKS] = {"hooks", "Hooks delivered to now (YAML and table hooks)."},
+    [BR_METRIC_RELOAD_SUCCESS] = {"config_reload_success",
+                                  "1 when the last configuration reload was applied (or none was "
+                                  "tried), 0 when it was refused."},
+    [BR_METRIC_RESTART_REQUIRED] = {"config_restart_required",
+                                    "1 when the configuration file differs from the running one "
+                                    "in settings that only a restart applies (logged)."},
+};
+
+static const char *const reload_names[BR_METRIC_RELOAD_COUNT] = {
+    [BR_METRIC_RELOAD_APPLIED] = "applied",
+    [BR_METRIC_RELOAD_REFUSED] = "refused",
 };
 
 static const char *const outcome_names[BR_METRIC_OUTCOME_COUNT] = {
     [BR_METRIC_DELIVERED] = "delivered",
     [BR_METRIC_DEAD_LETTERED] = "dead_lettered",
     [BR_METRIC_DROPPED] = "dropped",
+    [BR_METRIC_HOOK_DELETED] = "hook_deleted",
 };
 
 static const double bucket_bounds[BR_METRICS_LATENCY_BUCKETS] = {
@@ -114,6 +128,27 @@ void br_metrics_destroy(struct br_metrics *metrics)
     }
     free(metrics->hooks);
     free(metrics);
+}
+
+size_t br_metrics_hook_add(struct br_metrics *metrics, const char *name)
+{
+    struct hook_series *hooks = realloc(metrics->hooks,
+                                        (metrics->hook_count + 1) * sizeof(*hooks));
+
+    if (!hooks) {
+        abort();
+    }
+    metrics->hooks = hooks;
+    memset(&hooks[metrics->hook_count], 0, sizeof(*hooks));
+    hooks[metrics->hook_count].name = copy_string(name);
+    return metrics->hook_count++;
+}
+
+void br_metrics_reload(struct br_metrics *metrics, enum br_metric_reload result)
+{
+    if ((unsigned)result < BR_METRIC_RELOAD_COUNT) {
+        metrics->reloads[result]++;
+    }
 }
 
 void br_metrics_add(struct br_metrics *metrics, enum br_metric_counter counter, uint64_t n)
@@ -333,6 +368,13 @@ int br_metrics_render(const struct br_metrics *metrics, struct br_buf *out)
     for (size_t h = 0; h < metrics->hook_count; h++) {
         append_hook_sample(out, "attempts_failed_total", "", &metrics->hooks[h]);
         br_buf_printf(out, "} %" PRIu64 "\n", metrics->hooks[h].attempts_failed);
+    }
+
+    append_header(out, "config_reloads_total",
+                  "Configuration reloads (SIGHUP or a changed file), by result.", "counter");
+    for (size_t r = 0; r < BR_METRIC_RELOAD_COUNT; r++) {
+        br_buf_printf(out, PREFIX "config_reloads_total{result=\"%s\"} %" PRIu64 "\n",
+                      reload_names[r], metrics->reloads[r]);
     }
 
     for (size_t i = 0; i < BR_METRIC_GAUGE_COUNT; i++) {

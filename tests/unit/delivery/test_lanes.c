@@ -35,7 +35,7 @@ static struct br_delivery *delivery_of(struct br_message *message)
 static void test_lane_fifo(void **state)
 {
     struct br_partition *partition = br_partition_create("t", 3, NULL, 2);
-    struct br_lane *lane = &partition->lanes[1];
+    struct br_lane *lane = partition->lanes[1];
     struct br_delivery *delivery;
     (void)state;
 
@@ -59,7 +59,7 @@ static void test_lane_fifo(void **state)
     }
     assert_null(br_lane_pop(lane));
     assert_null(lane->tail);
-    assert_null(partition->lanes[0].head);
+    assert_null(partition->lanes[0]->head);
     assert_int_equal(partition->bytes, 0);
     br_partition_revoke(partition);
 }
@@ -78,7 +78,7 @@ static void test_message_bytes_and_lifetime(void **state)
     assert_int_equal(message->taken_ms, 1000);
     /* a delivery keeps the message; revoking the partition frees queued deliveries, while a
      * reference held elsewhere (a dead letter on its way) keeps message and partition alive */
-    br_lane_push(&partition->lanes[0], delivery_of(message));
+    br_lane_push(partition->lanes[0], delivery_of(message));
     assert_int_equal(partition->refs, 2);
     br_partition_revoke(partition);
     assert_true(message->partition->revoked);

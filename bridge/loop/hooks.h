@@ -1,0 +1,48 @@
+#ifndef BR_LOOP_HOOKS_H
+#define BR_LOOP_HOOKS_H
+/*
+ * The loop's side of the live hook set (delivery/hookset.h): what follows when hooks are added,
+ * changed or removed while running. A new slot gets its lanes (grown in each partition when
+ * first used), health, metrics series and progress id; the hooks a message goes to are the live
+ * ones when it is read (the routing view); a removed hook's queued deliveries are not sent,
+ * each settled with outcome hook_deleted; a changed hook's queued deliveries stay in order and
+ * are built again under its settings when they start.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/conf.h"
+#include "delivery/lanes.h"
+
+struct br_loop;
+
+/* The start-up configuration's hooks (borrowed: the configuration outlives the loop). */
+void br_hooks_init(struct br_loop *loop);
+/* Drops the set (call after every delivery and dead letter is gone, before the sender). */
+void br_hooks_finish(struct br_loop *loop);
+
+/* The current settings of slot, or NULL when its hook is removed. */
+const struct br_conf_hook *br_hooks_conf(const struct br_loop *loop, size_t slot);
+/* The name of slot's hook (its identity; valid while the loop lives). */
+const char *br_hooks_name(const struct br_loop *loop, size_t slot);
+
+/*
+ * Puts or removes hooks through these two; each keeps the loop's per-slot state in step.
+ * br_hooks_put takes conf when owned (see br_hookset_put) and returns what changed.
+ */
+enum br_hookset_change br_hooks_put(struct br_loop *loop, const char *id,
+                                    struct br_conf_hook *conf, bool owned, const char *group);
+/* Removes id: its queued deliveries (and the one in flight, cancelled) settle as hook_deleted.
+ * Returns false when id is not live. */
+bool br_hooks_remove(struct br_loop *loop, const char *id);
+
+/*
+ * Before delivery starts: when its hook changed since its request was built, builds the request
+ * again under the current settings. Returns false when the hook is removed (nothing to send).
+ */
+bool br_hooks_refresh(struct br_loop *loop, struct br_delivery *delivery);
+
+/* The hook version a new delivery of slot holds (a new reference), or NULL when removed. */
+struct br_hook *br_hooks_take(struct br_loop *loop, size_t slot);
+
+#endif
