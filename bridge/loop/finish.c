@@ -330,6 +330,13 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
 
     loop->stats.attempts_failed++;
     br_metrics_attempt_failed(loop->metrics, lane->hook_index);
+    if (!br_hooks_conf(loop, lane->hook_index)) {
+        /* the hook was removed while this attempt was out: it is not tried again */
+        br_lane_pop(lane);
+        br_finish_hook_deleted(loop, delivery);
+        lane_next(loop, lane);
+        return;
+    }
     if (outcome == BR_OUTCOME_RETRY) {
         br_health_failure(health, lane, (unsigned)loop->conf->probe_after_failures);
     } else {

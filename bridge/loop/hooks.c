@@ -151,7 +151,11 @@ enum br_hookset_change br_hooks_put(struct br_loop *loop, const char *id,
     return change;
 }
 
-/* Every queued delivery of slot settles as hook_deleted; the one in flight is cancelled. */
+/*
+ * Every queued delivery of slot settles as hook_deleted. A request in flight is let finish: the
+ * receiver may have it already, so its outcome is what it is (delivered, or hook_deleted if it
+ * fails: finish.c does not try a removed hook again).
+ */
 static void purge(struct br_loop *loop, size_t slot)
 {
     size_t count = 0;
@@ -165,16 +169,18 @@ static void purge(struct br_loop *loop, size_t slot)
             continue;
         }
         lane = partition->lanes[slot];
-        if (lane->in_flight && lane->head) {
-            br_sender_cancel(loop->sender, lane->head);
-        }
-        lane->in_flight = false;
+        struct br_delivery *flying = lane->in_flight ? br_lane_pop(lane) : NULL;
+
         while ((delivery = br_lane_pop(lane)) != NULL) {
             br_finish_hook_deleted(loop, delivery);
             count++;
         }
+        if (flying) {
+            br_lane_push(lane, flying);
+            lane->in_flight = true;
+        }
     }
-    /* its lanes are empty: whatever probe or parked lane its health had is moot */
+    /* nothing of it will start again: whatever probe or parked lane its health had is moot */
     br_health_finish(&loop->health[slot]);
     br_health_init(&loop->health[slot]);
     if (count > 0) {

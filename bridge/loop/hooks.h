@@ -32,8 +32,8 @@ const char *br_hooks_name(const struct br_loop *loop, size_t slot);
  */
 enum br_hookset_change br_hooks_put(struct br_loop *loop, const char *id,
                                     struct br_conf_hook *conf, bool owned, const char *group);
-/* Removes id: its queued deliveries (and the one in flight, cancelled) settle as hook_deleted.
- * Returns false when id is not live. */
+/* Removes id: its queued deliveries settle as hook_deleted at once; a request in flight
+ * finishes (delivered, or hook_deleted when it fails). Returns false when id is not live. */
 bool br_hooks_remove(struct br_loop *loop, const char *id);
 
 /*
