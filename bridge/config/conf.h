@@ -5,6 +5,7 @@
  * "file:line:col: key: message" and stops start-up. The reference is docs/configuration.md.
  */
 #include <regex.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -108,6 +109,26 @@ struct br_conf_hook {
     long retry_max_age_ms;
 };
 
+/*
+ * table_hooks (optional): hooks that tenants manage in PERSCOM's `webhooks` tables, read from
+ * those tables' change topics (config/tablehooks.h decodes the section's regexes' tenants,
+ * config/tablehook.h builds a hook from a row, avro/hookrow.h decodes a row's message).
+ */
+struct br_conf_table_hooks {
+    bool enabled;               /* the section is present */
+    char *topics;               /* regex over webhooks topic names, as written */
+    regex_t topics_regex;       /* anchored, with submatches; valid when topics_ok */
+    bool topics_ok;
+    long tenant_group;          /* the group of topics that is the tenant; default 1 */
+    char *record_tenant;        /* regex over record topic names, as written */
+    regex_t record_tenant_regex; /* anchored, with submatches; valid when record_tenant_ok */
+    bool record_tenant_ok;
+    long record_tenant_group;   /* the group of record_tenant that is the tenant; default 1 */
+    /* how the webhooks topics' messages are framed, for the decoder: format and, for format
+     * avro, schema_path and schema_json (name, pattern and resource stay NULL) */
+    struct br_conf_topic topic;
+};
+
 struct br_conf {
     char *path;               /* the file it came from */
 
@@ -167,6 +188,8 @@ struct br_conf {
     long admin_idle_timeout_ms;   /* the longest silence of an admin client; 1000 */
     char *log_level;          /* "error", "warn", "info" (default), "debug" */
     enum br_conf_log_format log_format; /* log_format: text (default) or json */
+
+    struct br_conf_table_hooks table_hooks; /* table_hooks (optional) */
 };
 
 /*
@@ -175,6 +198,15 @@ struct br_conf {
  */
 struct br_conf *br_conf_load(const char *path, char *errstr, size_t errstr_size);
 void br_conf_destroy(struct br_conf *conf);
+
+/*
+ * Fills hook's effective retry policy and TLS floor: its own retry: keys and tls.min_version
+ * where set (not -1), conf's delivery.* elsewhere. br_conf_load does it for the YAML hooks.
+ */
+void br_conf_hook_resolve(const struct br_conf *conf, struct br_conf_hook *hook);
+
+/* Frees what hook owns (secrets scrubbed) and zeroes it; hook itself is the caller's. NULL ok. */
+void br_conf_hook_finish(struct br_conf_hook *hook);
 
 /* The topic entry that matches topic_name (exact names first, then patterns), or NULL. */
 const struct br_conf_topic *br_conf_topic_for(const struct br_conf *conf, const char *topic_name);
