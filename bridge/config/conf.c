@@ -12,12 +12,12 @@
 
 #include "config/confkeys.h"
 #include "config/file.h"
+#include "config/tablehooks.h"
 #include "config/yamlconf.h"
 
 #define CONF_FILE_MAX (4u * 1024u * 1024u) /* the YAML file itself */
 
-/* A hook's retry policy and TLS floor: its own keys where set, delivery.* elsewhere. */
-static void resolve_retry(const struct br_conf *conf, struct br_conf_hook *hook)
+void br_conf_hook_resolve(const struct br_conf *conf, struct br_conf_hook *hook)
 {
     hook->retry.initial_ms = hook->retry_backoff_initial_ms >= 0 ? hook->retry_backoff_initial_ms
                                                                  : conf->backoff_initial_ms;
@@ -49,7 +49,7 @@ struct br_conf *br_conf_load(const char *path, char *errstr, size_t errstr_size)
         return NULL;
     }
     for (size_t i = 0; i < conf->hook_count; i++) {
-        resolve_retry(conf, &conf->hooks[i]);
+        br_conf_hook_resolve(conf, &conf->hooks[i]);
     }
     return conf;
 }
@@ -174,6 +174,7 @@ void br_conf_destroy(struct br_conf *conf)
     free(conf->delivery_report_topic);
     free(conf->admin_listen);
     free(conf->log_level);
+    br_tablehooks_finish(&conf->table_hooks);
     free(conf);
 }
 

@@ -109,6 +109,26 @@ struct br_conf_hook {
     long retry_max_age_ms;
 };
 
+/*
+ * table_hooks (optional): hooks that tenants manage in PERSCOM's `webhooks` tables, read from
+ * those tables' change topics (config/tablehooks.h decodes the section's regexes' tenants,
+ * config/tablehook.h builds a hook from a row, avro/hookrow.h decodes a row's message).
+ */
+struct br_conf_table_hooks {
+    bool enabled;               /* the section is present */
+    char *topics;               /* regex over webhooks topic names, as written */
+    regex_t topics_regex;       /* anchored, with submatches; valid when topics_ok */
+    bool topics_ok;
+    long tenant_group;          /* the group of topics that is the tenant; default 1 */
+    char *record_tenant;        /* regex over record topic names, as written */
+    regex_t record_tenant_regex; /* anchored, with submatches; valid when record_tenant_ok */
+    bool record_tenant_ok;
+    long record_tenant_group;   /* the group of record_tenant that is the tenant; default 1 */
+    /* how the webhooks topics' messages are framed, for the decoder: format and, for format
+     * avro, schema_path and schema_json (name, pattern and resource stay NULL) */
+    struct br_conf_topic topic;
+};
+
 struct br_conf {
     char *path;               /* the file it came from */
 
@@ -170,6 +190,8 @@ struct br_conf {
     /* reload (optional): SIGHUP always reloads the hooks; this also when the file changes */
     long reload_watch_ms;     /* reload.watch_interval_ms: stat the file this often; 0 = off */
     enum br_conf_log_format log_format; /* log_format: text (default) or json */
+
+    struct br_conf_table_hooks table_hooks; /* table_hooks (optional) */
 };
 
 /*
@@ -178,6 +200,12 @@ struct br_conf {
  */
 struct br_conf *br_conf_load(const char *path, char *errstr, size_t errstr_size);
 void br_conf_destroy(struct br_conf *conf);
+
+/*
+ * Fills hook's effective retry policy and TLS floor: its own retry: keys and tls.min_version
+ * where set (not -1), conf's delivery.* elsewhere. br_conf_load does it for the YAML hooks.
+ */
+void br_conf_hook_resolve(const struct br_conf *conf, struct br_conf_hook *hook);
 
 /* Frees what hook holds (not hook itself) and zeroes it. Accepts NULL. */
 void br_conf_hook_finish(struct br_conf_hook *hook);

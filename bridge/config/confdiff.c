@@ -90,6 +90,14 @@ size_t br_confdiff_restart(const struct br_conf *running, const struct br_conf *
              r->admin_idle_timeout_ms != l->admin_idle_timeout_ms},
         {"log_format", r->log_format != l->log_format},
         {"reload.watch_interval_ms", r->reload_watch_ms != l->reload_watch_ms},
+        {"table_hooks",
+         r->table_hooks.enabled != l->table_hooks.enabled ||
+             !same_text(r->table_hooks.topics, l->table_hooks.topics) ||
+             r->table_hooks.tenant_group != l->table_hooks.tenant_group ||
+             !same_text(r->table_hooks.record_tenant, l->table_hooks.record_tenant) ||
+             r->table_hooks.record_tenant_group != l->table_hooks.record_tenant_group ||
+             r->table_hooks.topic.format != l->table_hooks.topic.format ||
+             !same_text(r->table_hooks.topic.schema_json, l->table_hooks.topic.schema_json)},
     };
     size_t count = 0;
 
