@@ -66,6 +66,7 @@ void br_partition_release(struct br_partition *partition)
     br_offsets_finish(&partition->offsets);
     br_handover_destroy(partition->handover);
     free(partition->commit_metadata);
+    free(partition->tenant);
     for (size_t i = 0; i < partition->lane_count; i++) {
         free(partition->lanes[i]);
     }

@@ -86,6 +86,9 @@ struct br_partition {
     char *topic;                 /* owned */
     int32_t id;
     const struct br_conf_topic *topic_conf; /* NULL when no topic entry matches */
+    char *tenant;                /* owned: the topic's tenant (table_hooks.record_tenant), or
+                                  * NULL; set by the loop when tenant_read */
+    bool tenant_read;
     struct br_offsets offsets;
     struct br_lane **lanes;      /* owned array of owned lanes, one per hook slot */
     size_t lane_count;

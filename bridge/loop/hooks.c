@@ -66,11 +66,17 @@ static void rebuild_route(struct br_loop *loop)
 
     grow_array((void **)&loop->route_hooks, loop->hook_slots, sizeof(*loop->route_hooks));
     grow_array((void **)&loop->route_slots, loop->hook_slots, sizeof(*loop->route_slots));
+    grow_array((void **)&loop->route_groups, loop->hook_slots, sizeof(*loop->route_groups));
+    grow_array((void **)&loop->tenant_hooks, loop->hook_slots, sizeof(*loop->tenant_hooks));
+    grow_array((void **)&loop->tenant_slots, loop->hook_slots, sizeof(*loop->tenant_slots));
+    loop->route_grouped = 0;
     for (size_t i = 0; i < loop->hook_slots; i++) {
         struct br_hook *hook = br_hookset_current(loop->hookset, i);
 
         if (hook) {
             loop->route_hooks[count] = hook->conf;
+            loop->route_groups[count] = br_hookset_group(loop->hookset, i);
+            loop->route_grouped += loop->route_groups[count] ? 1 : 0;
             loop->route_slots[count++] = i;
         }
     }
@@ -109,8 +115,14 @@ void br_hooks_finish(struct br_loop *loop)
     loop->hookset = NULL;
     free(loop->route_hooks);
     free(loop->route_slots);
+    free(loop->route_groups);
+    free(loop->tenant_hooks);
+    free(loop->tenant_slots);
     loop->route_hooks = NULL;
     loop->route_slots = NULL;
+    loop->route_groups = NULL;
+    loop->tenant_hooks = NULL;
+    loop->tenant_slots = NULL;
     loop->route_count = 0;
 }
 
@@ -126,6 +138,43 @@ const char *br_hooks_name(const struct br_loop *loop, size_t slot)
     const char *name = br_hookset_id(loop->hookset, slot);
 
     return name ? name : "?";
+}
+
+void br_hooks_route(struct br_loop *loop, const char *tenant, struct br_hook_list *out,
+                    const size_t **slots)
+{
+    size_t count = 0;
+
+    if (loop->route_grouped == 0) {
+        out->hooks = loop->route_hooks;
+        out->count = loop->route_count;
+        *slots = loop->route_slots;
+        return;
+    }
+    /* a tenant's table hooks get that tenant's record changes only */
+    for (size_t i = 0; i < loop->route_count; i++) {
+        const char *group = loop->route_groups[i];
+
+        if (!group || (tenant && strcmp(group, tenant) == 0)) {
+            loop->tenant_hooks[count] = loop->route_hooks[i];
+            loop->tenant_slots[count++] = loop->route_slots[i];
+        }
+    }
+    out->hooks = loop->tenant_hooks;
+    out->count = count;
+    *slots = loop->tenant_slots;
+}
+
+size_t br_hooks_count_group(const struct br_loop *loop, const char *group)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < loop->route_count; i++) {
+        if (loop->route_groups[i] && strcmp(loop->route_groups[i], group) == 0) {
+            count++;
+        }
+    }
+    return count;
 }
 
 struct br_hook *br_hooks_take(struct br_loop *loop, size_t slot)

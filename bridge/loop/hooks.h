@@ -13,6 +13,7 @@
 
 #include "config/conf.h"
 #include "delivery/lanes.h"
+#include "loop/message.h"
 
 struct br_loop;
 
@@ -41,6 +42,17 @@ bool br_hooks_remove(struct br_loop *loop, const char *id);
  * again under the current settings. Returns false when the hook is removed (nothing to send).
  */
 bool br_hooks_refresh(struct br_loop *loop, struct br_delivery *delivery);
+
+/*
+ * The hooks a message of a topic of tenant (NULL: no tenant) goes to now: the YAML hooks, and
+ * the table hooks of that tenant. *slots[i] is the slot of out->hooks[i]. Valid until the next
+ * call or change.
+ */
+void br_hooks_route(struct br_loop *loop, const char *tenant, struct br_hook_list *out,
+                    const size_t **slots);
+
+/* Live hooks whose group is group (a tenant's table hooks). */
+size_t br_hooks_count_group(const struct br_loop *loop, const char *group);
 
 /* The hook version a new delivery of slot holds (a new reference), or NULL when removed. */
 struct br_hook *br_hooks_take(struct br_loop *loop, size_t slot);

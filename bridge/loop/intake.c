@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "config/tablehooks.h"
 #include "core/utf8.h"
 #include "delivery/retry.h"
 #include "loop/finish.h"
@@ -172,6 +173,25 @@ static void hold_undeliverable(struct br_loop *loop, struct br_partition *partit
     }
 }
 
+/* The tenant of partition's topic (table_hooks.record_tenant), read once; NULL for none. */
+static const char *partition_tenant(struct br_loop *loop, struct br_partition *partition)
+{
+    char tenant[BR_TABLEHOOKS_TENANT_MAX];
+
+    if (!partition->tenant_read) {
+        partition->tenant_read = true;
+        if (loop->conf->table_hooks.enabled &&
+            br_tablehooks_tenant(&loop->conf->table_hooks, BR_TABLEHOOKS_RECORDS,
+                                 partition->topic, tenant, sizeof(tenant))) {
+            partition->tenant = strdup(tenant);
+            if (!partition->tenant) {
+                abort();
+            }
+        }
+    }
+    return partition->tenant;
+}
+
 /* Turns kafka into deliveries on partition's lanes. false: hold it and try again later. */
 static bool accept_message(struct br_loop *loop, struct br_partition *partition,
                            rd_kafka_message_t *kafka)
@@ -198,14 +218,16 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     size_t inherited = 0; /* requests not sent: the previous owner had them acknowledged */
 
     errstr[0] = '\0';
-    struct br_hook_list hooks = {loop->route_hooks, loop->route_count};
+    struct br_hook_list hooks;
+    const size_t *slots;
 
     /* the hooks a message goes to are the live ones now, when it is read */
+    br_hooks_route(loop, partition_tenant(loop, partition), &hooks, &slots);
     status = br_message_prepare_for(loop->conf, &hooks, loop->decoder, &in, NULL, &prepared,
                                     errstr, sizeof(errstr));
     if (status == BR_PREPARE_OK) {
         for (size_t i = 0; i < prepared.count; i++) {
-            prepared.positions[i] = loop->route_slots[prepared.positions[i]];
+            prepared.positions[i] = slots[prepared.positions[i]];
         }
         inherited = br_inherit_take(loop, partition, kafka->offset, &prepared);
     }

@@ -16,6 +16,7 @@
 #include "loop/reload.h"
 #include "loop/schedule.h"
 #include "loop/status.h"
+#include "loop/tablefeed.h"
 
 #define IDLE_WAIT_MS 1000
 #define REGISTRY_POLL_MS 10       /* how often a schema fetch in flight is driven */
@@ -113,7 +114,7 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
         goto fail;
     }
     br_reload_init(loop);
-    loop->fd_cap = 4 + (loop->admin ? br_admin_waitfd_max(loop->admin) : 0);
+    loop->fd_cap = 5 + (loop->admin ? br_admin_waitfd_max(loop->admin) : 0);
     loop->fds = calloc(loop->fd_cap, sizeof(*loop->fds));
     if (!loop->fds) {
         abort();
@@ -129,8 +130,14 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
         }
     }
     events.opaque = loop;
-    loop->consumer = br_consumer_create(conf, &events, errstr, errstr_size);
+    /* with table hooks the group is joined once the webhooks topics are read (tablefeed.c) */
+    loop->consumer = conf->table_hooks.enabled
+                         ? br_consumer_create_unsubscribed(conf, &events, errstr, errstr_size)
+                         : br_consumer_create(conf, &events, errstr, errstr_size);
     if (!loop->consumer) {
+        goto fail;
+    }
+    if (br_tablefeed_start(loop, errstr, errstr_size) != 0) {
         goto fail;
     }
     return loop;
@@ -219,6 +226,8 @@ int br_loop_run(struct br_loop *loop)
         if (!loop->stopping) {
             /* hooks change between reads: a message read from here on goes to the new set */
             next = br_reload_poll(loop, now);
+            int64_t feed = br_tablefeed_poll(loop, now);
+            next = feed < next ? feed : next;
         } else {
             next = INT64_MAX;
         }
@@ -273,6 +282,11 @@ int br_loop_run(struct br_loop *loop)
             fds[fd_count++].revents = 0;
             if (loop->reload_fd >= 0) {
                 fds[fd_count].fd = loop->reload_fd;
+                fds[fd_count].events = CURL_WAIT_POLLIN;
+                fds[fd_count++].revents = 0;
+            }
+            if (br_tablefeed_wake_fd(loop) >= 0) {
+                fds[fd_count].fd = br_tablefeed_wake_fd(loop);
                 fds[fd_count].events = CURL_WAIT_POLLIN;
                 fds[fd_count++].revents = 0;
             }
@@ -341,6 +355,7 @@ void br_loop_destroy(struct br_loop *loop)
     /* dead letters still on their way end here (their partitions are revoked: discarded) */
     br_deadletter_destroy(loop->deadletter);
     br_finish_discard_dead(loop);
+    br_tablefeed_stop(loop);
     br_reload_finish(loop);
     br_hooks_finish(loop); /* after every delivery and dead letter, before the sender */
     br_sender_destroy(loop->sender);

@@ -9,6 +9,10 @@ bool br_status_ready(void *opaque, char *reason, size_t reason_size)
 {
     struct br_loop *loop = opaque;
 
+    if (!loop->hooks_caught_up) {
+        snprintf(reason, reason_size, "reading the webhooks topics (table hooks)");
+        return false;
+    }
     if (!loop->joined) {
         snprintf(reason, reason_size, "not in the consumer group yet");
         return false;

@@ -75,6 +75,16 @@ struct br_metrics *br_metrics_create(const char *const *hook_names, size_t hook_
 void br_metrics_destroy(struct br_metrics *metrics);
 /* A new hook's series (name copied); returns its index, hook_count before the call. */
 size_t br_metrics_hook_add(struct br_metrics *metrics, const char *name);
+/*
+ * The series of one tenant of the table hooks (name copied), made at its first use; returns its
+ * index.
+ */
+size_t br_metrics_tenant(struct br_metrics *metrics, const char *tenant);
+/* table_hooks{tenant} = hooks; table_hooks_last_change_timestamp_seconds{tenant} = when_s */
+void br_metrics_tenant_hooks(struct br_metrics *metrics, size_t tenant, int64_t hooks);
+void br_metrics_tenant_changed(struct br_metrics *metrics, size_t tenant, double when_s);
+/* table_hook_rows_refused_total{tenant} += 1 */
+void br_metrics_tenant_refused(struct br_metrics *metrics, size_t tenant);
 /* config_reloads_total{result} += 1 */
 void br_metrics_reload(struct br_metrics *metrics, enum br_metric_reload result);
 
