@@ -281,6 +281,54 @@ static void test_added_hook_gets_a_slot(void **state)
     fixture_free(fx);
 }
 
+static struct br_conf_hook *plain_hook(const char *name)
+{
+    struct br_conf_hook *hook = calloc(1, sizeof(*hook));
+
+    assert_non_null(hook);
+    hook->name = strdup(name);
+    hook->url = strdup("http://127.0.0.1:9/t");
+    hook->timeout_ms = 3000;
+    return hook;
+}
+
+/* A table hook (group = its tenant) gets its tenant's topics only; YAML hooks get all. */
+static void test_route_by_tenant(void **state)
+{
+    struct fixture *fx = fixture_new();
+    struct br_hook_list list;
+    const size_t *slots;
+    (void)state;
+
+    br_hooks_route(&fx->loop, "t1", &list, &slots);
+    assert_int_equal(list.count, 2); /* no table hooks yet: the whole view */
+    br_hooks_put(&fx->loop, "tenant:t1:webhook:1", plain_hook("tenant:t1:webhook:1"), true, "t1");
+    br_hooks_put(&fx->loop, "tenant:t2:webhook:1", plain_hook("tenant:t2:webhook:1"), true, "t2");
+    br_hooks_put(&fx->loop, "tenant:t2:webhook:2", plain_hook("tenant:t2:webhook:2"), true, "t2");
+    assert_int_equal(br_hooks_count_group(&fx->loop, "t2"), 2);
+    assert_int_equal(br_hooks_count_group(&fx->loop, "t3"), 0);
+
+    br_hooks_route(&fx->loop, "t1", &list, &slots);
+    assert_int_equal(list.count, 3);
+    assert_string_equal(list.hooks[2]->name, "tenant:t1:webhook:1");
+    assert_int_equal(slots[2], 2);
+    br_hooks_route(&fx->loop, "t2", &list, &slots);
+    assert_int_equal(list.count, 4);
+    assert_int_equal(slots[2], 3);
+    assert_int_equal(slots[3], 4);
+    br_hooks_route(&fx->loop, NULL, &list, &slots); /* a topic without a tenant: YAML only */
+    assert_int_equal(list.count, 2);
+    assert_string_equal(list.hooks[0]->name, "a");
+    br_hooks_route(&fx->loop, "t9", &list, &slots);
+    assert_int_equal(list.count, 2);
+
+    assert_true(br_hooks_remove(&fx->loop, "tenant:t2:webhook:1"));
+    br_hooks_route(&fx->loop, "t2", &list, &slots);
+    assert_int_equal(list.count, 3);
+    assert_int_equal(slots[2], 4);
+    fixture_free(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_removed_hook_in_flight_finishes),
         cmocka_unit_test(test_changed_hook_rebuilds_at_send_time),
         cmocka_unit_test(test_added_hook_gets_a_slot),
+        cmocka_unit_test(test_route_by_tenant),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

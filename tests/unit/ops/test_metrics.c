@@ -433,6 +433,25 @@ static void test_hooks_added_and_reloads(void **state)
     assert_non_null(strstr(text, "\nperscom_bridge_hook_probing{hook=\"c\"} 0\n"));
     assert_non_null(strstr(text, RELOADS("1", "2")));
     assert_non_null(strstr(text, "\nperscom_bridge_config_reload_success 0\n"));
+    assert_null(strstr(text, "table_hooks")); /* no tenant: no table hooks families */
+    free(text);
+
+    /* per tenant: hooks known, last change applied, rows refused */
+    assert_int_equal(br_metrics_tenant(metrics, "t1"), 0);
+    assert_int_equal(br_metrics_tenant(metrics, "t\"2"), 1);
+    assert_int_equal(br_metrics_tenant(metrics, "t1"), 0);
+    br_metrics_tenant_hooks(metrics, 0, 3);
+    br_metrics_tenant_changed(metrics, 0, 1700000000.5);
+    br_metrics_tenant_refused(metrics, 1);
+    br_metrics_tenant_refused(metrics, 1);
+    br_metrics_tenant_refused(metrics, 7); /* out of range: ignored */
+    text = render(metrics);
+    assert_non_null(strstr(text, "\nperscom_bridge_table_hooks{tenant=\"t1\"} 3\n"));
+    assert_non_null(strstr(text, "\nperscom_bridge_table_hooks{tenant=\"t\\\"2\"} 0\n"));
+    assert_non_null(strstr(text, "\nperscom_bridge_table_hook_last_change_timestamp_seconds"
+                                 "{tenant=\"t1\"} 1700000000.5\n"));
+    assert_non_null(strstr(text, "\nperscom_bridge_table_hook_rows_refused_total"
+                                 "{tenant=\"t\\\"2\"} 2\n"));
     free(text);
     br_metrics_destroy(metrics);
 }
