@@ -65,6 +65,13 @@ class Tenants:
         self.prod.send(self.webhooks(tenant), value, key=key)
         return self.prod.flush()
 
+    def updates(self, tenant, ids):
+        """An `updated` change of each of ids (records of tenant), keyed like their creates."""
+        for rid in ids:
+            value = records.encode(TABLE, records.envelope(TABLE, 'updated', rid))
+            self.prod.send(self.records(tenant), value, key=b'k%d' % rid, meta=(tenant, rid))
+        self.prod.flush()
+
     def creates(self, tenant, n):
         """n created rank records of tenant; returns their record ids."""
         ids = []
@@ -163,6 +170,9 @@ def test_table_hooks_follow_the_webhooks_tables(kafka, receiver, bridges, uniq):
     try:
         time.sleep(0.5)
         tenants.row('t1', 'u', 1, receiver.url('t1h1b'), ['rankrecord.created'], 's11b')
+        # row 2: GET -> POST, and it subscribes to updates too
+        tenants.row('t1', 'u', 2, receiver.url('t1h2'),
+                    ['rankrecord.created', 'rankrecord.updated'], 's12', method='post')
         tenants.row('t2', 'd', 1, receiver.url('t2h1'), ['rankrecord.created'], 's21')
         created_at = time.time()
         tenants.row('t2', 'c', 3, receiver.url('t2h3'),
@@ -182,12 +192,29 @@ def test_table_hooks_follow_the_webhooks_tables(kafka, receiver, bridges, uniq):
     assert not late, 'the deleted hook kept receiving: %s' % [r.record_id for r in late][:10]
 
     after = {t: tenants.creates(t, 10) for t in ('t1', 't2')}
+    tenants.updates('t1', after['t1'][:5])
     wait_until(arrived('t1h1b', after['t1']), 60, "t1's new records at row 1's new URL")
     wait_until(arrived('t2h3', after['t2']), 60, "t2's new records at the created hook")
     wait_until(arrived('yaml', flowing + after['t1'] + after['t2']), 60,
                'every record at the YAML hook')
     time.sleep(1)
     assert not set(after['t1']) & set(ids_of(receiver, 't1h1')), 'old URL used after update'
+    # row 2 after its update: POST, signed, created and updated events; row 1 created only
+    wait_until(lambda: b.assert_running() or
+               sum(1 for r in receiver.delivered('t1h2') if r.event == 'rankrecord.updated')
+               >= 5, 60, "the updates at row 2's hook")
+    new_t1h2 = [r for r in receiver.delivered('t1h2') if r.record_id in after['t1']]
+    assert new_t1h2 and all(r.method == 'POST' and r.signature == sign('s12', r.body)
+                            for r in new_t1h2)
+    assert sorted((r.record_id, r.event) for r in new_t1h2) == sorted(
+        [(rid, 'rankrecord.created') for rid in after['t1']] +
+        [(rid, 'rankrecord.updated') for rid in after['t1'][:5]])
+    assert all(r.event == 'rankrecord.created' for r in receiver.delivered('t1h1b'))
+    # per record (one key, one partition): created before updated
+    seq = {}
+    for r in new_t1h2:
+        seq.setdefault(r.record_id, []).append(r.event)
+    assert all(events[0] == 'rankrecord.created' for events in seq.values()), seq
     assert all(r.signature == sign('s11b', r.body) for r in receiver.delivered('t1h1b'))
     assert not set(after['t2']) & set(ids_of(receiver, 't2h1')), 'deleted hook got new records'
     assert tenant_of(receiver, 't2h3', tenants) == {'t2'}

@@ -243,6 +243,18 @@ static void test_rebuild_under_new_settings(void **state)
                                      "&data%5Bname%5D=a%20b");
     expect_signature("s3", json, request.signature);
 
+    /* GET -> POST: the body is the JSON the message kept */
+    assert_int_equal(br_request_rebuild(post, json, strlen(json), 0, &request, errstr,
+                                        sizeof(errstr)),
+                     0);
+    assert_int_equal(request.method, BR_METHOD_POST);
+    assert_string_equal(request.body, json);
+    assert_string_equal(request.url, "http://127.0.0.1:1/new");
+    expect_signature("s2", json, request.signature);
+    assert_int_equal(br_request_rebuild(get, json, strlen(json), 0, &request, errstr,
+                                        sizeof(errstr)),
+                     0);
+
     /* without the JSON nothing changes */
     assert_int_equal(br_request_rebuild(post, NULL, 0, 0, &request, errstr, sizeof(errstr)), -1);
     assert_int_equal(request.method, BR_METHOD_GET);
