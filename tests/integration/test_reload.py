@@ -205,8 +205,9 @@ def test_sighup_invalid_config_is_refused(kafka, receiver, bridges, uniq):
                 extra={'admin': {'listen': '127.0.0.1:%d' % port}})
     b.start()
     wait_until(lambda: b.assert_running() or get(port, '/readyz')[0] == 200, 60, '/readyz')
-    first = produce_creates(kafka, topic, TABLE, 50)
-    wait_until(lambda: len(receiver.delivered('h')) >= 50, 60, 'the first batch')
+    receiver.set_behaviour('h', delay=0.01)  # under load: deliveries queued at the reload
+    first = produce_creates(kafka, topic, TABLE, 300)
+    wait_until(lambda: len(receiver.delivered('h')) >= 20, 60, 'the first deliveries')
 
     # two problems: an unknown key, and a hook without a URL
     with open(b.config_path) as f:
@@ -226,10 +227,19 @@ def test_sighup_invalid_config_is_refused(kafka, receiver, bridges, uniq):
              'diagnostic for the missing url', after=log_mark)
 
     # the old configuration keeps delivering
-    second = produce_creates(kafka, topic, TABLE, 50, first_id=51)
+    assert len(receiver.delivered('h')) < 300, 'the reload did not happen under load'
+    second = produce_creates(kafka, topic, TABLE, 50, first_id=301)
     wait_until(lambda: b.assert_running() or
                {r.record_id for r in receiver.delivered('h')} >= set(first) | set(second),
                60, 'the second batch under the old configuration')
+    time.sleep(1)
+    placed = dict(first)
+    placed.update(second)
+    ids = [r.record_id for r in receiver.snapshot('h')]
+    assert all(r.ok and r.sig_ok for r in receiver.snapshot('h'))
+    assert sorted(ids) == sorted(placed), 'lost or duplicated across the refused reload'
+    for p, expect in by_partition(placed).items():
+        assert [rid for rid in ids if placed[rid]['partition'] == p] == expect
     status, text = get(port, '/metrics')
     assert metric(text, 'perscom_bridge_config_reloads_total{result="refused"}') == 1
     assert metric(text, 'perscom_bridge_config_reloads_total{result="applied"}') == 0

@@ -231,12 +231,32 @@ def test_table_hooks_follow_the_webhooks_tables(kafka, receiver, bridges, uniq):
     assert metric(text, 'perscom_bridge_table_hook_last_change_timestamp_seconds{tenant="t2"}') \
         >= created_at - 5
 
-    # a restart rebuilds the same hooks from the topic before it consumes anything
-    rc, _ = b.terminate(30)
-    assert rc == 0
-    b.start()
-    wait_until(lambda: b.assert_running() or get(port, '/readyz')[0] == 200, 60,
-               '/readyz after the restart')
+    # a restart mid-stream rebuilds the same hooks from the topic before it consumes anything
+    stop.clear()
+    flowing_t1 = []
+
+    def flow_t1():
+        while not stop.is_set():
+            flowing_t1.extend(tenants.creates('t1', 1))
+            time.sleep(0.05)
+    feeder = threading.Thread(target=flow_t1, daemon=True)
+    feeder.start()
+    try:
+        time.sleep(1.0)
+        rc, _ = b.terminate(30)
+        assert rc == 0
+        b.start()
+        wait_until(lambda: b.assert_running() or get(port, '/readyz')[0] == 200, 60,
+                   '/readyz after the restart')
+        time.sleep(1.0)
+    finally:
+        stop.set()
+        feeder.join(5)
+    wait_until(arrived('t1h1b', flowing_t1), 60, 't1 records produced across the restart')
+    wait_until(arrived('t1h2', flowing_t1), 60, 't1 records produced across the restart (2)')
+    log2 = open(b.log_path).read()
+    assert log2.index('webhooks topics read') < log2.index('consumer: assigned'), \
+        'record topics assigned before the webhooks topics were read (restart)'
     runs = re.findall(r'webhooks topics read in \d+ ms: (\d+) table hook\(s\) of (\d+) tenant',
                       b.log_text())
     assert runs[-1] == ('3', '2'), runs
