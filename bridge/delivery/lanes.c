@@ -25,7 +25,28 @@ struct br_partition *br_partition_create(const char *topic, int32_t id,
     partition->commit_sent = -1;
     br_offsets_init(&partition->offsets, hook_count);
     br_partition_grow(partition, hook_count);
+    for (size_t i = 0; i < hook_count; i++) {
+        br_partition_lane(partition, i);
+    }
     return partition;
+}
+
+struct br_lane *br_partition_lane(struct br_partition *partition, size_t slot)
+{
+    struct br_lane *lane;
+
+    br_partition_grow(partition, slot + 1);
+    lane = partition->lanes[slot];
+    if (!lane) {
+        lane = calloc(1, sizeof(*lane));
+        if (!lane) {
+            abort();
+        }
+        lane->partition = partition;
+        lane->hook_index = slot;
+        partition->lanes[slot] = lane;
+    }
+    return lane;
 }
 
 void br_partition_grow(struct br_partition *partition, size_t hook_count)
@@ -40,12 +61,7 @@ void br_partition_grow(struct br_partition *partition, size_t hook_count)
         abort();
     }
     for (size_t i = partition->lane_count; i < hook_count; i++) {
-        lanes[i] = calloc(1, sizeof(*lanes[i]));
-        if (!lanes[i]) {
-            abort();
-        }
-        lanes[i]->partition = partition;
-        lanes[i]->hook_index = i;
+        lanes[i] = NULL; /* made when first used: br_partition_lane */
     }
     partition->lanes = lanes;
     partition->lane_count = hook_count;
@@ -85,7 +101,7 @@ void br_partition_revoke(struct br_partition *partition)
     partition->revoked = true;
     for (size_t i = 0; i < partition->lane_count; i++) {
         struct br_delivery *delivery;
-        while ((delivery = br_lane_pop(partition->lanes[i])) != NULL) {
+        while (partition->lanes[i] && (delivery = br_lane_pop(partition->lanes[i])) != NULL) {
             br_delivery_destroy(delivery);
         }
     }

@@ -90,7 +90,8 @@ struct br_partition {
                                   * NULL; set by the loop when tenant_read */
     bool tenant_read;
     struct br_offsets offsets;
-    struct br_lane **lanes;      /* owned array of owned lanes, one per hook slot */
+    struct br_lane **lanes;      /* owned array of owned lanes, one per hook slot; an entry is
+                                  * NULL until that slot's lane is first needed */
     size_t lane_count;
     size_t bytes;                /* bytes of its live messages */
     int64_t next_offset;         /* one past the last offset taken from Kafka, or -1 */
@@ -126,10 +127,14 @@ struct br_partition *br_partition_create(const char *topic, int32_t id,
                                          const struct br_conf_topic *topic_conf,
                                          size_t hook_count);
 /*
- * Makes partition have at least hook_count lanes (and remember as many hooks' acknowledgements):
- * new lanes are empty; existing lanes do not move.
+ * Makes partition have room for hook_count lanes (and remember as many hooks' acknowledgements):
+ * the new entries of lanes[] are NULL until br_partition_lane makes them (a partition of one
+ * tenant's topic never needs the other tenants' hooks' lanes); existing lanes do not move.
+ * br_partition_create makes the lanes of its first hook_count slots at once.
  */
 void br_partition_grow(struct br_partition *partition, size_t hook_count);
+/* The lane of slot, made (empty) when it does not exist yet. */
+struct br_lane *br_partition_lane(struct br_partition *partition, size_t slot);
 
 /*
  * Gives up the loop's hold: marks it revoked and frees every queued delivery and held message

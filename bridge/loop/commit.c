@@ -140,7 +140,9 @@ static void unthrottle(struct br_loop *loop, struct br_partition *partition)
     }
     partition->throttled = false;
     for (size_t i = 0; i < partition->lane_count; i++) {
-        br_schedule_ready(&loop->schedule, partition->lanes[i]);
+        if (partition->lanes[i]) {
+            br_schedule_ready(&loop->schedule, partition->lanes[i]);
+        }
     }
 }
 

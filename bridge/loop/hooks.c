@@ -214,7 +214,7 @@ static void purge(struct br_loop *loop, size_t slot)
         struct br_lane *lane;
         struct br_delivery *delivery;
 
-        if (slot >= partition->lane_count) {
+        if (slot >= partition->lane_count || !partition->lanes[slot]) {
             continue;
         }
         lane = partition->lanes[slot];

@@ -121,7 +121,7 @@ static void enqueue_deliveries(struct br_loop *loop, struct br_message *message,
     for (size_t i = 0; i < prepared->count; i++) {
         struct br_delivery *delivery = calloc(1, sizeof(*delivery));
         size_t slot = prepared->positions[i]; /* a slot since accept_message */
-        struct br_lane *lane = partition->lanes[slot];
+        struct br_lane *lane = br_partition_lane(partition, slot);
         size_t bytes;
 
         if (!delivery) {

@@ -178,7 +178,8 @@ static void report_abandoned(const struct br_loop *loop)
         size_t count = 0;
         for (const struct br_partition *partition = loop->partitions; partition;
              partition = partition->next) {
-            if (hook < partition->lane_count && partition->lanes[hook]->in_flight) {
+            if (hook < partition->lane_count && partition->lanes[hook] &&
+                partition->lanes[hook]->in_flight) {
                 count++;
             }
         }

@@ -32,6 +32,9 @@ void br_rebalance_unschedule(struct br_loop *loop, struct br_partition *partitio
     for (size_t i = 0; i < partition->lane_count; i++) {
         struct br_lane *next;
 
+        if (!partition->lanes[i]) {
+            continue;
+        }
         if (partition->lanes[i]->head) {
             br_sender_cancel(loop->sender, partition->lanes[i]->head);
         }
@@ -84,7 +87,9 @@ void br_rebalance_assigned(void *opaque, const rd_kafka_topic_partition_list_t *
             continue;
         }
         partition = br_partition_create(topic, id, br_conf_topic_for(loop->conf, topic),
-                                        loop->hook_slots);
+                                        loop->conf->hook_count);
+        /* the start-up YAML hooks' lanes now, the others' when a message needs them */
+        br_partition_grow(partition, loop->hook_slots);
         partition->queue = br_consumer_partition_queue(loop->consumer, topic, id);
         partition->next = loop->partitions;
         loop->partitions = partition;
@@ -100,7 +105,7 @@ static bool in_flight(struct br_partition **partitions, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
         for (size_t j = 0; j < partitions[i]->lane_count; j++) {
-            if (partitions[i]->lanes[j]->in_flight) {
+            if (partitions[i]->lanes[j] && partitions[i]->lanes[j]->in_flight) {
                 return true;
             }
         }

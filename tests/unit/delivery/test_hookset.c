@@ -170,6 +170,7 @@ static void test_lanes_grow_in_place(void **state)
 {
     struct br_partition *partition = br_partition_create("t", 0, NULL, 1);
     struct br_lane *first = partition->lanes[0];
+    struct br_lane *made;
     struct br_ackmeta_range ranges[4];
     uint64_t seq;
     (void)state;
@@ -180,9 +181,16 @@ static void test_lanes_grow_in_place(void **state)
     br_partition_grow(partition, 71);
     assert_int_equal(partition->lane_count, 71);
     assert_ptr_equal(partition->lanes[0], first); /* lanes never move */
+    assert_null(partition->lanes[70]);            /* made when first needed */
+    made = br_partition_lane(partition, 70);
+    assert_ptr_equal(made, partition->lanes[70]);
     assert_ptr_equal(partition->lanes[70]->partition, partition);
     assert_int_equal(partition->lanes[70]->hook_index, 70);
     assert_null(partition->lanes[70]->head);
+    assert_ptr_equal(br_partition_lane(partition, 70), partition->lanes[70]); /* the same */
+    assert_null(partition->lanes[69]);
+    assert_ptr_equal(br_partition_lane(partition, 80)->partition, partition); /* grows too */
+    assert_int_equal(partition->lane_count, 81);
     /* acknowledgements made before the growth are kept, new hooks can acknowledge */
     assert_int_equal(br_offsets_acked(&partition->offsets, 0, ranges, 4), 1);
     assert_int_equal(br_offsets_acked(&partition->offsets, 70, ranges, 4), 0);
@@ -190,7 +198,7 @@ static void test_lanes_grow_in_place(void **state)
     assert_int_equal(br_offsets_acked(&partition->offsets, 70, ranges, 4), 1);
     assert_int_equal(ranges[0].start, 10);
     br_partition_grow(partition, 5); /* never shrinks */
-    assert_int_equal(partition->lane_count, 71);
+    assert_int_equal(partition->lane_count, 81);
     br_partition_revoke(partition);
 }
 

@@ -111,7 +111,7 @@ static struct br_delivery *queue(struct fixture *fx, int64_t offset, size_t slot
                                               0, &delivery->request, errstr, sizeof(errstr)),
                      0);
     json_decref(payload);
-    br_lane_push(fx->partition->lanes[slot], delivery);
+    br_lane_push(br_partition_lane(fx->partition, slot), delivery);
     return delivery;
 }
 
