@@ -85,7 +85,8 @@ bool br_conf_hook_equal(const struct br_conf_hook *a, const struct br_conf_hook 
     return same_text(a->url, b->url) && a->method == b->method && same_secrets(a, b) &&
            a->signature == b->signature &&
            same_lists(a->events, a->event_count, b->events, b->event_count) &&
-           a->timeout_ms == b->timeout_ms && same_headers(a, b) && same_retry(&a->retry, &b->retry) &&
+           a->timeout_ms == b->timeout_ms && same_headers(a, b) &&
+           same_retry(&a->retry, &b->retry) &&
            a->tls_min == b->tls_min && same_text(a->tls_ca_file, b->tls_ca_file) &&
            same_text(a->tls_cert_file, b->tls_cert_file) &&
            same_text(a->tls_key_file, b->tls_key_file) && a->auth == b->auth &&

@@ -162,8 +162,10 @@ static void test_removed_hook_deliveries_settle(void **state)
     assert_int_equal(fx->partition->lanes[1]->count, 1);
     assert_int_equal(br_offsets_committable(&fx->partition->offsets), 12); /* 10, 11 settled */
     assert_int_equal(fx->partition->settled, 2);
-    assert_true(metrics_have(fx, "perscom_bridge_deliveries_total{hook=\"a\",outcome=\"hook_deleted\"} 2"));
-    assert_true(metrics_have(fx, "perscom_bridge_deliveries_total{hook=\"b\",outcome=\"hook_deleted\"} 0"));
+    assert_true(metrics_have(fx, "perscom_bridge_deliveries_total"
+                                     "{hook=\"a\",outcome=\"hook_deleted\"} 2"));
+    assert_true(metrics_have(fx, "perscom_bridge_deliveries_total"
+                                     "{hook=\"b\",outcome=\"hook_deleted\"} 0"));
     assert_true(metrics_have(fx, "perscom_bridge_hooks 1"));
     assert_int_equal(fx->loop.route_count, 1);
     assert_ptr_equal(fx->loop.route_hooks[0], &fx->hooks[1]);
@@ -192,7 +194,8 @@ static void test_removed_hook_in_flight_finishes(void **state)
     assert_ptr_equal(lane->head, flying);
     assert_true(lane->in_flight);
     assert_int_equal(br_offsets_committable(&fx->partition->offsets), -1); /* 10 pending */
-    assert_true(metrics_have(fx, "perscom_bridge_deliveries_total{hook=\"a\",outcome=\"hook_deleted\"} 1"));
+    assert_true(metrics_have(fx, "perscom_bridge_deliveries_total"
+                                     "{hook=\"a\",outcome=\"hook_deleted\"} 1"));
 
     memset(&result, 0, sizeof(result));
     result.transport_ok = true;
@@ -201,7 +204,8 @@ static void test_removed_hook_in_flight_finishes(void **state)
     assert_int_equal(lane->count, 0);
     assert_false(lane->in_flight);
     assert_int_equal(br_offsets_committable(&fx->partition->offsets), 12);
-    assert_true(metrics_have(fx, "perscom_bridge_deliveries_total{hook=\"a\",outcome=\"hook_deleted\"} 2"));
+    assert_true(metrics_have(fx, "perscom_bridge_deliveries_total"
+                                     "{hook=\"a\",outcome=\"hook_deleted\"} 2"));
     fixture_free(fx);
 }
 

@@ -61,7 +61,7 @@
     "else 1 (also without one).\n"                                                                 \
     "# TYPE perscom_bridge_deadletter_producer_up gauge\n"                                         \
     "perscom_bridge_deadletter_producer_up " producer_up "\n"                                      \
-    "# HELP perscom_bridge_hooks Hooks delivered to now (YAML and table hooks).\n"                  \
+    "# HELP perscom_bridge_hooks Hooks delivered to now (YAML and table hooks).\n"              \
     "# TYPE perscom_bridge_hooks gauge\n"                                                          \
     "perscom_bridge_hooks " hooks "\n"                                                             \
     "# HELP perscom_bridge_config_reload_success 1 when the last configuration reload was "        \
@@ -147,7 +147,9 @@ static void test_empty_registry(void **state)
     text = render(metrics);
     assert_text(text,
                 FIXED_PART("0", "0", "0", "0", "0", "0", "0", "0", "0", "0") DELIVERIES_HEAD
-                    ATTEMPTS_HEAD RELOADS("0", "0") GAUGES("0", "0", "0", "0", "0", "0", "0", "0") HELD("0", "0") PROBING_HEAD LATENCY_HEAD,
+                    ATTEMPTS_HEAD RELOADS("0", "0")
+                        GAUGES("0", "0", "0", "0", "0", "0", "0", "0") HELD("0", "0")
+                            PROBING_HEAD LATENCY_HEAD,
                 __LINE__);
     free(text);
     br_metrics_destroy(metrics);
@@ -233,7 +235,8 @@ static void test_small_registry_exact(void **state)
         ATTEMPTS_HEAD
         "perscom_bridge_attempts_failed_total{hook=\"audit\"} 0\n"
         "perscom_bridge_attempts_failed_total{hook=\"" WEIRD "\"} 3\n"
-        RELOADS("0", "0") GAUGES("4", "123456789012", "7", "6", "1", "0", "0", "0") HELD("2", "1") PROBING_HEAD
+        RELOADS("0", "0") GAUGES("4", "123456789012", "7", "6", "1", "0", "0", "0")
+        HELD("2", "1") PROBING_HEAD
         "perscom_bridge_hook_probing{hook=\"audit\"} 0\n"
         "perscom_bridge_hook_probing{hook=\"" WEIRD "\"} 1\n"
         LATENCY_HEAD
@@ -428,8 +431,10 @@ static void test_hooks_added_and_reloads(void **state)
     br_metrics_reload(metrics, BR_METRIC_RELOAD_COUNT); /* out of range: ignored */
     br_metrics_set(metrics, BR_METRIC_RELOAD_SUCCESS, 0);
     text = render(metrics);
-    assert_non_null(strstr(text, "\nperscom_bridge_deliveries_total{hook=\"c\",outcome=\"hook_deleted\"} 2\n"));
-    assert_non_null(strstr(text, "\nperscom_bridge_deliveries_total{hook=\"b\",outcome=\"hook_deleted\"} 0\n"));
+    assert_non_null(strstr(text, "\nperscom_bridge_deliveries_total"
+                                 "{hook=\"c\",outcome=\"hook_deleted\"} 2\n"));
+    assert_non_null(strstr(text, "\nperscom_bridge_deliveries_total"
+                                 "{hook=\"b\",outcome=\"hook_deleted\"} 0\n"));
     assert_non_null(strstr(text, "\nperscom_bridge_hook_probing{hook=\"c\"} 0\n"));
     assert_non_null(strstr(text, RELOADS("1", "2")));
     assert_non_null(strstr(text, "\nperscom_bridge_config_reload_success 0\n"));
