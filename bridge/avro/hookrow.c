@@ -89,9 +89,14 @@ static int row_id(const struct br_row *row, char *out, size_t out_size, char *wh
     }
     if ((field->kind == BR_FIELD_VALUE || field->kind == BR_FIELD_DECIMAL) &&
         json_is_string(field->value)) {
+        const char *digits;
+        size_t count;
+
         text = json_string_value(field->value);
-        if (text[0] != '\0' && strspn(text + (text[0] == '-'), "0123456789") ==
-                                   strlen(text + (text[0] == '-')) &&
+        digits = text + (text[0] == '-');
+        count = strspn(digits, "0123456789");
+        /* digits only (a decimal's scale 0), at most 20 of them */
+        if (count > 0 && count <= 20 && digits[count] == '\0' &&
             json_string_length(field->value) < out_size) {
             snprintf(out, out_size, "%s", text);
             return 0;

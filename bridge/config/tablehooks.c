@@ -123,6 +123,10 @@ void br_tablehooks_check_root(struct br_yamlconf *ctx, const struct br_conf *con
     if (!section->enabled) {
         return;
     }
+    if (section->topic.format == BR_FORMAT_CONFLUENT && !conf->registry_url) {
+        br_yamlconf_diag(ctx, NULL, "schema_registry",
+                         "required key is missing (table_hooks has format confluent)");
+    }
     for (size_t i = 0; i < conf->hook_count; i++) {
         const char *name = conf->hooks[i].name;
 

@@ -45,8 +45,8 @@ void br_tablehooks_check(struct br_yamlconf *ctx, yaml_node_t *map, const char *
 
 /*
  * The root's part (br_confcheck_root calls it once every section is walked): with table_hooks,
- * no YAML hook's name may start with BR_TABLEHOOKS_NAME_PREFIX, and no topics[].name may be a
- * webhooks topic. hooks_node and topics_node are the root's seen[] nodes of hooks and topics.
+ * format confluent needs schema_registry, no YAML hook's name may start with
+ * BR_TABLEHOOKS_NAME_PREFIX, and no topics[].name may be a webhooks topic. hooks_node and topics_node are the root's seen[] nodes of hooks and topics.
  */
 void br_tablehooks_check_root(struct br_yamlconf *ctx, const struct br_conf *conf,
                               yaml_node_t *hooks_node, yaml_node_t *topics_node);

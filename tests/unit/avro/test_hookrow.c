@@ -31,11 +31,23 @@ static const char long_key_schema[] =
     "\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}";
 static char *long_value_schema;
 
+/* Schemas Debezium registered (tests/unit/fixtures/hookrow/<mode>-schemas.json), when set. */
+static struct {
+    int32_t id;
+    const char *text;
+} recorded[2];
+
 enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t id,
                                            const char **schema_json, char *errstr,
                                            size_t errstr_size)
 {
     (void)registry;
+    for (size_t i = 0; i < 2; i++) {
+        if (recorded[i].text && recorded[i].id == id) {
+            *schema_json = recorded[i].text;
+            return BR_REGISTRY_OK;
+        }
+    }
     if (id == 21) {
         *schema_json = long_value_schema;
         return BR_REGISTRY_OK;
@@ -585,6 +597,100 @@ static void test_key_schema_file(void **state)
     json_decref(builtin);
 }
 
+/* A file's bytes into buf; their count. */
+static size_t read_bytes(const char *path, char *buf, size_t size)
+{
+    FILE *file = fopen(path, "rb");
+    size_t len;
+
+    if (!file) {
+        fail_msg("cannot open %s", path);
+    }
+    len = fread(buf, 1, size, file);
+    fclose(file);
+    return len;
+}
+
+/*
+ * What Debezium itself wrote for PERSCOM's webhooks table (MariaDB, Apicurio's converter;
+ * recorded by tests/integration/test_debezium_webhooks.py): insert, update, delete and the
+ * tombstone, in both bigint modes.
+ */
+static void test_real_debezium(void **state)
+{
+    (void)state;
+    static const char *const modes[] = {"default", "precise"};
+    struct br_conf confluent = conf;
+
+    confluent.table_hooks.topic.format = BR_FORMAT_CONFLUENT;
+    confluent.table_hooks.topic.schema_json = NULL;
+    for (size_t m = 0; m < 2; m++) {
+        char path[256];
+        json_error_t error;
+        json_t *schemas;
+        struct br_decoder *own = br_decoder_create((struct br_registry *)(void *)&registry_dummy);
+        struct br_hookrows *own_rows =
+            br_hookrows_create(own, (struct br_registry *)(void *)&registry_dummy);
+        enum br_hookrow_kind want[4] = {BR_HOOKROW_UPSERT, BR_HOOKROW_UPSERT, BR_HOOKROW_DELETE,
+                                        BR_HOOKROW_DELETE};
+
+        snprintf(path, sizeof(path), "hookrow/%s-schemas.json", modes[m]);
+        schemas = json_load_file(path, 0, &error);
+        if (!schemas) {
+            fail_msg("%s: %s", path, error.text);
+        }
+        recorded[0].id = (int32_t)json_integer_value(json_object_get(json_object_get(schemas,
+                                                                                     "key"), "id"));
+        recorded[0].text = json_string_value(json_object_get(json_object_get(schemas, "key"),
+                                                             "schema"));
+        recorded[1].id = (int32_t)json_integer_value(
+            json_object_get(json_object_get(schemas, "value"), "id"));
+        recorded[1].text = json_string_value(json_object_get(json_object_get(schemas, "value"),
+                                                             "schema"));
+        for (int n = 0; n < 4; n++) {
+            struct msg k = {.len = 0};
+            struct msg v = {.len = 0};
+            struct br_hookrow out;
+            struct br_hookrow_message message;
+
+            snprintf(path, sizeof(path), "hookrow/%s-%d.key", modes[m], n);
+            k.len = read_bytes(path, k.buf, sizeof(k.buf));
+            snprintf(path, sizeof(path), "hookrow/%s-%d.value", modes[m], n);
+            v.len = read_bytes(path, v.buf, sizeof(v.buf));
+            message = (struct br_hookrow_message){.key = k.buf, .key_len = k.len,
+                                                  .value = v.buf, .value_len = v.len};
+            if (br_hookrows_decode(own_rows, &confluent, "tenant1", &message, &out) != want[n]) {
+                fail_msg("%s message %d: %s (%s)", modes[m], n, br_hookrow_kind_name(out.kind),
+                         out.reason);
+            }
+            assert_string_equal(out.name, "tenant:tenant1:webhook:42");
+            if (n == 0) {
+                assert_string_equal(out.hook->url, "https://hooks.example/in?token=a%20b&x=1");
+                assert_int_equal(out.hook->method, BR_METHOD_POST);
+                assert_string_equal(out.hook->secret, "s3cret");
+                assert_int_equal(out.hook->event_count, 2);
+                assert_string_equal(out.hook->events[0], "user.created");
+                assert_string_equal(out.hook->events[1], "rankrecord.deleted");
+                assert_true(out.ts_us > 0);
+            } else if (n == 1) {
+                assert_string_equal(out.hook->url, "http://127.0.0.1:9000/perscom?a=1");
+                assert_int_equal(out.hook->method, BR_METHOD_GET);
+                assert_string_equal(out.hook->secret, "rotated");
+                assert_int_equal(out.hook->event_count, 1);
+                assert_string_equal(out.hook->events[0], "event.updated");
+            } else if (n == 3) {
+                assert_int_equal(v.len, 0); /* the tombstone: the id came from the key */
+            }
+            br_hookrow_finish(&out);
+        }
+        recorded[0].text = NULL;
+        recorded[1].text = NULL;
+        json_decref(schemas);
+        br_hookrows_destroy(own_rows);
+        br_decoder_destroy(own);
+    }
+}
+
 static void test_kind_names(void **state)
 {
     (void)state;
@@ -605,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_null_secret),
         cmocka_unit_test(test_truncate_corrupt_tenant),
         cmocka_unit_test(test_key_schema_file),
+        cmocka_unit_test(test_real_debezium),
         cmocka_unit_test(test_kind_names),
     };
 

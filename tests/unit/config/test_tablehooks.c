@@ -184,6 +184,33 @@ static void test_groups_and_avro(void **state)
     br_conf_destroy(conf);
 }
 
+/* The fixture with every key (also a seed of fuzz_conf). */
+static void test_fixture(void **state)
+{
+    (void)state;
+    char err[ERR_SIZE] = "";
+    struct br_conf *conf = br_conf_load("conf/good_table_hooks.yaml", err, sizeof(err));
+    char tenant[BR_TABLEHOOKS_TENANT_MAX];
+
+    if (!conf) {
+        fail_msg("did not load:\n%s", err);
+    }
+    assert_true(conf->table_hooks.enabled);
+    assert_int_equal(conf->table_hooks.tenant_group, 2);
+    assert_int_equal(conf->table_hooks.record_tenant_group, 2);
+    assert_int_equal(conf->table_hooks.topic.format, BR_FORMAT_AVRO);
+    assert_string_equal(conf->table_hooks.topic.schema_path,
+                        "conf/../../../../schemas/webhooks.avsc");
+    assert_non_null(conf->table_hooks.topic.schema_json);
+    assert_true(br_tablehooks_tenant(&conf->table_hooks, BR_TABLEHOOKS_RECORDS,
+                                     "dbz.perscom_tenant_7.records_ranks", tenant,
+                                     sizeof(tenant)));
+    assert_string_equal(tenant, "tenant_7");
+    assert_true(br_tablehooks_is_webhooks_topic(&conf->table_hooks,
+                                                "cdc.perscom_tenant_7.webhooks"));
+    br_conf_destroy(conf);
+}
+
 /* A group that matches nothing (optional) or an empty text gives no tenant. */
 static void test_empty_group(void **state)
 {
@@ -280,6 +307,50 @@ static void test_format_rules(void **state)
              "or directory");
 }
 
+/* Webhooks topics of format confluent need the registry, as confluent record topics do. */
+static void test_registry_required(void **state)
+{
+    (void)state;
+    char cwd[512];
+    char tail[1024];
+
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    /* head's record topics are confluent with a registry: this file replaces them */
+    snprintf(tail, sizeof(tail),
+             "table_hooks:\n"
+             "  topics: 'perscom\\.(t[0-9]+)\\.webhooks'\n"
+             "  record_tenant: 'perscom\\.(t[0-9]+)\\..*'\n");
+    char err[ERR_SIZE] = "";
+    FILE *file;
+    int fd;
+    struct br_conf *conf;
+    char want[512];
+
+    snprintf(path, sizeof(path), "/tmp/test_tablehooks_XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    file = fdopen(fd, "w");
+    fprintf(file,
+            "kafka: {brokers: 'b:1', group_id: g}\n"
+            "topics:\n"
+            "  - name: perscom.t1.users\n"
+            "    format: avro\n"
+            "    schema: %s/../../../schemas/users.avsc\n"
+            "hooks:\n"
+            "  - {name: h, url: 'http://127.0.0.1:1/', secret: x, events: ['*']}\n"
+            "%s",
+            cwd, tail);
+    fclose(file);
+    conf = br_conf_load(path, err, sizeof(err));
+    unlink(path);
+    assert_null(conf);
+    snprintf(want, sizeof(want),
+             "%s:1:1: schema_registry: required key is missing (table_hooks has format "
+             "confluent)",
+             path);
+    assert_string_equal(err, want);
+}
+
 static void test_root_names(void **state)
 {
     (void)state;
@@ -331,12 +402,14 @@ int main(void)
         cmocka_unit_test(test_absent),
         cmocka_unit_test(test_defaults_and_tenants),
         cmocka_unit_test(test_groups_and_avro),
+        cmocka_unit_test(test_fixture),
         cmocka_unit_test(test_empty_group),
         cmocka_unit_test(test_bad_regex),
         cmocka_unit_test(test_no_group),
         cmocka_unit_test(test_group_out_of_range),
         cmocka_unit_test(test_missing_keys),
         cmocka_unit_test(test_format_rules),
+        cmocka_unit_test(test_registry_required),
         cmocka_unit_test(test_root_names),
     };
 
