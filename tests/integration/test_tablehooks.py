@@ -267,3 +267,58 @@ def test_table_hooks_follow_the_webhooks_tables(kafka, receiver, bridges, uniq):
     time.sleep(1)
     assert not set(again['t2']) & set(ids_of(receiver, 't2h1'))
     assert not set(again['t1']) & set(ids_of(receiver, 't1h1'))
+
+
+def test_table_hooks_confluent_framing_through_the_registry(kafka, registry, receiver, bridges,
+                                                            uniq):
+    """Webhooks rows framed for the Schema Registry (values and keys): the first sight of each
+    schema id waits for the registry's answer (the rows are applied in order all the same)."""
+    tenants = Tenants(kafka, uniq, ['t1'])
+    value_id = registry.register(open(records.WEBHOOKS_SCHEMA).read())
+    key_id = registry.register(open(records.WEBHOOKS_KEY_SCHEMA).read())
+    receiver.add_hook('c1', 'sc1')
+    receiver.add_hook('c2', 'sc2')
+
+    def row(op, webhook_id, name, secret):
+        r = records.webhook_row(webhook_id, receiver.url(name), ['rankrecord.created'], secret)
+        key, value = records.webhooks_message(op, row=r, before=r, value_id=value_id,
+                                              key_id=key_id)
+        tenants.prod.send(tenants.webhooks('t1'), value, key=key)
+        tenants.prod.flush()
+
+    row('c', 1, 'c1', 'sc1')
+    row('c', 2, 'c2', 'sc2')
+    tenants.prod.send(tenants.webhooks('t1'), None,
+                      key=records.encode_webhooks_key(2, key_id))  # row 2 deleted: a tombstone
+    tenants.prod.flush()
+    port = free_port()
+    esc = tenants.prefix.replace('.', r'\.')
+    receiver.add_hook('yaml', 'yaml-secret')
+    b = bridges('b', 'g-' + uniq,
+                [{'pattern': esc + r'\.t[0-9]+\.' + TABLE, 'format': 'avro',
+                  'schema': records.schema_path(TABLE)}],
+                [{'name': 'yaml', 'url': receiver.url('yaml'), 'secret': 'yaml-secret',
+                  'events': ['*']}],
+                registry_url=registry.url,
+                extra={'admin': {'listen': '127.0.0.1:%d' % port},
+                       'table_hooks': {'topics': esc + r'\.(t[0-9]+)\.webhooks',
+                                       'record_tenant': esc + r'\.(t[0-9]+)\..*',
+                                       'format': 'confluent'}})
+    b.start()
+    wait_until(lambda: b.assert_running() or get(port, '/readyz')[0] == 200, 60, '/readyz')
+    assert re.search(r'webhooks topics read in \d+ ms: 1 table hook\(s\) of 1 tenant',
+                     b.log_text()), b.log_tail()
+    ids = tenants.creates('t1', 10)
+    wait_until(lambda: b.assert_running() or set(ids) <= set(ids_of(receiver, 'c1')), 60,
+               'the records at the confluent-framed row\'s hook')
+    assert all(r.sig_ok for r in receiver.snapshot('c1'))
+    assert not receiver.snapshot('c2'), 'the deleted row\'s hook got deliveries'
+    # a row created while running, framed the same way
+    row('c', 3, 'c2', 'sc2')
+    wait_until(lambda: b.assert_running() or metric(get(port, '/metrics')[1],
+                                                   'perscom_bridge_table_hooks{tenant="t1"}')
+               == 2, 30, 'the new row applied')
+    more = tenants.creates('t1', 5)
+    wait_until(lambda: b.assert_running() or set(more) <= set(ids_of(receiver, 'c2')), 60,
+               'the records at the new row\'s hook')
+    assert all(r.sig_ok for r in receiver.snapshot('c2'))
