@@ -499,6 +499,9 @@ kafka:
   - name: {topic}
     format: avro
     schema: {os.path.join(ROOT, "schemas", "records_ranks.avsc")}
+# the receiver is on loopback, which the outbound request guard refuses unless allowed
+egress:
+  allow: ["127.0.0.1/32"]
 hooks:
   - name: bench
     url: {hook_url}

@@ -50,7 +50,7 @@ int br_cmd_run(int argc, char **argv)
     if (!conf) {
         return BR_EXIT_CONFIG;
     }
-    br_log_set_format(conf->log_format == BR_LOG_FORMAT_JSON ? BR_LOG_JSON : BR_LOG_TEXT);
+    br_log_set_format(conf->log_format);
     if (conf->log_level) {
         br_log_set_level_name(conf->log_level);
     }

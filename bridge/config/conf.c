@@ -173,6 +173,8 @@ void br_conf_destroy(struct br_conf *conf)
     free(conf->dead_letter_topic);
     free(conf->delivery_report_topic);
     free(conf->admin_listen);
+    free_strings(conf->egress_allow_text, conf->egress_allow_text_count, false);
+    free(conf->egress_allow);
     free(conf->log_level);
     br_tablehooks_finish(&conf->table_hooks);
     free(conf);

@@ -11,6 +11,7 @@
 
 #include "config/conf.h"
 #include "config/confcheck.h"
+#include "config/egresscheck.h"
 #include "config/hookcheck.h"
 #include "config/tablehooks.h"
 #include "config/yamlconf.h"
@@ -31,8 +32,13 @@ static const struct br_yamlconf_choice tls_choices[] = {
 static const struct br_yamlconf_choice signature_choices[] = {
     {"perscom", BR_SIGNATURE_PERSCOM}, {"standard", BR_SIGNATURE_STANDARD},
     {"both", BR_SIGNATURE_BOTH}, {NULL, 0}};
+static const struct br_yamlconf_choice ordering_choices[] = {
+    {"partition", BR_ORDERING_PARTITION}, {"key", BR_ORDERING_KEY}, {"none", BR_ORDERING_NONE},
+    {NULL, 0}};
 static const struct br_yamlconf_choice log_format_choices[] = {
-    {"text", BR_LOG_FORMAT_TEXT}, {"json", BR_LOG_FORMAT_JSON}, {NULL, 0}};
+    {"text", BR_LOG_TEXT}, {"json", BR_LOG_JSON}, {NULL, 0}};
+static const struct br_yamlconf_choice bool_choices[] = {
+    {"false", 0}, {"true", 1}, {NULL, 0}};
 static const struct br_yamlconf_choice level_choices[] = {
     {"error", 0}, {"warn", 1}, {"info", 2}, {"debug", 3}, {NULL, 0}};
 
@@ -226,6 +232,20 @@ static const struct br_yamlconf_key hook_keys[] = {
         {.key = "no_proxy", .kind = BR_YAMLCONF_STRING,
          .offset = FIELD(struct br_conf_hook, no_proxy),
          .doc = "hosts reached without the proxy; * = all (default: NO_PROXY)"},
+    [BR_CONFKEYS_HOOK_ORDERING] =
+        {.key = "ordering", .kind = BR_YAMLCONF_ENUM,
+         .offset = FIELD(struct br_conf_hook, ordering), .def = BR_ORDERING_PARTITION,
+         .choices = ordering_choices,
+         .doc = "partition (offset order per partition), key (per Kafka message key) or none"},
+    /* 0 (absent) is resolved by br_confcheck_root, once delivery.max_in_flight is known */
+    [BR_CONFKEYS_HOOK_MAX_IN_FLIGHT] =
+        {.key = "max_in_flight", .kind = BR_YAMLCONF_INT,
+         .offset = FIELD(struct br_conf_hook, max_in_flight), .def = 0, .min = 1, .max = 1024,
+         .doc = "requests to this hook at once, at most delivery.max_in_flight"},
+    [BR_CONFKEYS_HOOK_ALLOW_PRIVATE] =
+        {.key = "allow_private", .kind = BR_YAMLCONF_ENUM,
+         .offset = FIELD(struct br_conf_hook, allow_private), .def = 0, .choices = bool_choices,
+         .doc = "true lets this hook reach loopback and private addresses (egress guard)"},
 };
 const struct br_yamlconf_section br_confkeys_hook = {hook_keys, COUNT(hook_keys),
                                                      br_confcheck_hook};
@@ -373,6 +393,15 @@ static const struct br_yamlconf_key table_hooks_keys[] = {
 };
 static const struct br_yamlconf_section table_hooks_section = {
     table_hooks_keys, COUNT(table_hooks_keys), br_tablehooks_check};
+static const struct br_yamlconf_key egress_keys[] = {
+    {.key = "allow", .kind = BR_YAMLCONF_STRING_LIST,
+     .offset = FIELD(struct br_conf, egress_allow_text),
+     .count_offset = FIELD(struct br_conf, egress_allow_text_count),
+     .item_check = br_egresscheck_cidr,
+     .doc = "CIDR prefixes (or addresses) the outbound request guard lets through"},
+};
+static const struct br_yamlconf_section egress_section = {egress_keys, COUNT(egress_keys),
+                                                          br_egresscheck_section};
 
 static const struct br_yamlconf_key root_keys[] = {
     [BR_CONFKEYS_ROOT_KAFKA] =
@@ -397,7 +426,7 @@ static const struct br_yamlconf_key root_keys[] = {
         {.key = "log_level", .kind = BR_YAMLCONF_LEVEL, .offset = FIELD(struct br_conf, log_level),
          .def_str = "info", .choices = level_choices, .doc = "log verbosity"},
     {.key = "log_format", .kind = BR_YAMLCONF_ENUM, .offset = FIELD(struct br_conf, log_format),
-     .def = BR_LOG_FORMAT_TEXT, .choices = log_format_choices,
+     .def = BR_LOG_TEXT, .choices = log_format_choices,
      .doc = "text lines, or one JSON object per line"},
     {.key = "limits", .kind = BR_YAMLCONF_SECTION, .sub = &limits_section,
      .doc = "how large a message may decode and render"},
@@ -411,6 +440,8 @@ static const struct br_yamlconf_key root_keys[] = {
      .doc = "reloading the hooks while running"},
     {.key = "table_hooks", .kind = BR_YAMLCONF_SECTION, .sub = &table_hooks_section,
      .doc = "hooks from PERSCOM's webhooks tables, read from their change topics"},
+    {.key = "egress", .kind = BR_YAMLCONF_SECTION, .sub = &egress_section,
+     .doc = "the outbound request guard: what hooks may reach besides public addresses"},
 };
 const struct br_yamlconf_section br_confkeys_root = {root_keys, COUNT(root_keys),
                                                      br_confcheck_root};

@@ -1,5 +1,6 @@
 /*
- * Whether two hooks' settings send the same requests (conf.h, br_conf_hook_equal): a reload or a
+ * Whether two hooks' settings send the same requests in the same way (conf.h,
+ * br_conf_hook_equal; ordering, max_in_flight and allow_private included): a reload or a
  * webhooks row that leaves a hook as it was does not make it a new version.
  */
 #include <string.h>
@@ -85,7 +86,9 @@ bool br_conf_hook_equal(const struct br_conf_hook *a, const struct br_conf_hook 
     return same_text(a->url, b->url) && a->method == b->method && same_secrets(a, b) &&
            a->signature == b->signature &&
            same_lists(a->events, a->event_count, b->events, b->event_count) &&
-           a->timeout_ms == b->timeout_ms && same_headers(a, b) &&
+           a->timeout_ms == b->timeout_ms && a->ordering == b->ordering &&
+           a->max_in_flight == b->max_in_flight && a->allow_private == b->allow_private &&
+           same_headers(a, b) &&
            same_retry(&a->retry, &b->retry) &&
            a->tls_min == b->tls_min && same_text(a->tls_ca_file, b->tls_ca_file) &&
            same_text(a->tls_cert_file, b->tls_cert_file) &&

@@ -257,6 +257,13 @@ struct br_conf_hook *br_tablehook_build(const struct br_conf *conf, const char *
     hook->name = xstrdup(name);
     hook->signature = BR_SIGNATURE_PERSCOM;
     hook->timeout_ms = BR_TABLEHOOK_TIMEOUT_MS;
+    /* ordering partition (the default), so one request in flight per partition: the cap a YAML
+     * hook without max_in_flight gets (confcheck.c) */
+    hook->ordering = BR_ORDERING_PARTITION;
+    hook->max_in_flight = conf->max_in_flight;
+    /* a row written by a tenant never reaches private addresses: allow_private is a YAML
+     * hook's alone (delivery/egress.h) */
+    hook->allow_private = false;
     if (set_columns(hook, row, errstr, errstr_size) != 0) {
         br_tablehook_free(hook);
         return NULL;

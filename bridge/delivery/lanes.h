@@ -3,10 +3,26 @@
 /*
  * Partitions, their messages and their lanes. A partition owns one lane per hook slot
  * (delivery/hookset.h; lanes are added as slots are, and each lane is allocated on its own so
- * that a lane's address never changes while the partition lives): a FIFO of
- * the deliveries that hook is owed from that partition, whose head alone is in flight, so each
- * hook sees each partition in offset order. The partition also owns its done-prefix tracker,
- * its window use, and the Kafka messages held back while they cannot be decoded yet.
+ * that a lane's address never changes while the partition lives): the deliveries that hook is
+ * owed from that partition, in offset order. Which of them may be in flight at once is the
+ * lane's ordering, its hook version's (config/conf.h, enum br_ordering):
+ *
+ * - partition: only the lane's first delivery, so the hook sees the partition in offset order;
+ * - key: the first delivery of each Kafka message key (a message without a key counts as one
+ *   more key, "no key"), so each key's deliveries keep offset order and keys go in parallel;
+ * - none: any delivery.
+ *
+ * A lane takes its hook's ordering when it is made, and a changed ordering (a reload) only
+ * while it is empty (br_lane_set_ordering): the deliveries already in a lane keep the promise
+ * they were queued under.
+ *
+ * A delivery that failed and waits for its retry time stays where it is, and keeps blocking
+ * what its ordering puts behind it (partition: the lane; key: its key; none: nothing). The
+ * deliveries that may start now are on the lane's start queue, in the order they became free
+ * to start (offset order as they arrive; a key's next one, or a retry, joins at the tail). The
+ * lane only says which, the loop decides when (its caps: delivery.max_in_flight, the hook's
+ * max_in_flight, probes, delivery.max_uncommitted). The partition also owns its done-prefix
+ * tracker, its window use, and the Kafka messages held back while they cannot be decoded yet.
  *
  * Messages and partitions are reference-counted: a message lives while a delivery or a pending
  * dead-letter record needs its bytes, and keeps its partition's memory alive (not its
@@ -60,19 +76,40 @@ struct br_delivery {
     long last_status;          /* last HTTP status received, 0 when none */
     char last_error[128];      /* what went wrong last time */
     void *transfer;            /* the sender's handle while in flight, else NULL */
-    struct br_delivery *next;
+    int64_t due_ms;            /* while waiting: may start again at this monotonic time */
+    bool in_flight;            /* taken by br_lane_take, not finished yet */
+    bool startable;            /* on the lane's start queue */
+    bool waiting;              /* failed; waits for br_lane_wake (its retry time) */
+    /* the lane's links (owned by lanes.c) */
+    struct br_delivery *next;  /* every delivery of the lane, offset order */
+    struct br_delivery *prev;
+    struct br_delivery *start_next; /* the start queue */
+    struct br_delivery *key_next;   /* ordering key: the next delivery of the same key */
+    struct br_delivery *key_tail;   /* ordering key, on a key's first delivery: its last one */
+    struct br_delivery *bucket_next; /* ordering key, on a key's first delivery: the key table */
+    uint64_t key_hash;
 };
 
 struct br_lane {
     struct br_partition *partition;
     size_t hook_index;        /* the hook's slot (delivery/hookset.h) */
-    struct br_delivery *head; /* owned list */
+    enum br_ordering ordering; /* its hook version's; changed only while empty */
+    struct br_delivery *head; /* owned list, offset order */
     struct br_delivery *tail;
     size_t count;
-    bool in_flight;     /* head is being sent */
+    size_t in_flight;         /* deliveries taken and not finished */
+    size_t waiting;           /* deliveries waiting for their retry time (or abandoned) */
+    struct br_delivery *start_head; /* the start queue: deliveries that may start now */
+    struct br_delivery *start_tail;
+    size_t startable;
+    struct br_delivery **keys; /* ordering key: owned table of each key's first delivery */
+    size_t key_buckets;        /* a power of two, or 0 */
+    size_t key_count;          /* keys with a delivery in the lane */
+    /* the loop's scheduling (loop/schedule.c) */
     bool queued;        /* on the loop's ready queue */
-    int64_t due_ms;     /* head may start at or after this monotonic time (retry backoff) */
     struct br_lane *ready_next;
+    bool capped;        /* waiting for a free slot of its hook's max_in_flight */
+    struct br_lane *capped_next;
 };
 
 struct br_held {
@@ -159,9 +196,41 @@ struct br_message *br_message_ref(struct br_message *message);
 /* Drops a reference; the last one frees the message and returns its bytes to the window. */
 void br_message_release(struct br_message *message);
 
-/* Appends delivery (ownership passes to the lane). Returns true when it became the head. */
+/*
+ * Sets lane's ordering when it is empty (nothing queued, waiting or in flight) and returns
+ * true; a lane with deliveries keeps its ordering (returns false; the loop tries again at the
+ * next push).
+ */
+bool br_lane_set_ordering(struct br_lane *lane, enum br_ordering ordering);
+
+/*
+ * Appends delivery (ownership passes to the lane; its message is set). Returns true when it may
+ * start at once (it went onto the start queue).
+ */
 bool br_lane_push(struct br_lane *lane, struct br_delivery *delivery);
-/* Removes and returns the head (ownership passes to the caller), or NULL. */
+/* The delivery that would start next (the first on the start queue), or NULL. */
+struct br_delivery *br_lane_next(const struct br_lane *lane);
+/* Takes the next delivery off the start queue: it is in flight from now on. NULL when none. */
+struct br_delivery *br_lane_take(struct br_lane *lane);
+/*
+ * delivery (in flight) failed and will be tried again: it is no longer in flight, and waits
+ * (with what its ordering puts behind it) until br_lane_wake.
+ */
+void br_lane_retry(struct br_lane *lane, struct br_delivery *delivery);
+/* delivery's retry time has come: back on the start queue. */
+void br_lane_wake(struct br_lane *lane, struct br_delivery *delivery);
+/*
+ * delivery (taken) is finished for good: delivered, dead-lettered or dropped. It leaves the
+ * lane (ownership passes to the caller), and what its ordering held behind it may start. Returns
+ * true when something went onto the start queue.
+ */
+bool br_lane_remove(struct br_lane *lane, struct br_delivery *delivery);
+/*
+ * delivery (taken) was abandoned (its transfer cancelled): no longer in flight, it stays in
+ * the lane, waiting, until the partition is revoked.
+ */
+void br_lane_abandon(struct br_lane *lane, struct br_delivery *delivery);
+/* Removes and returns the first delivery whatever its state (revoke), or NULL. */
 struct br_delivery *br_lane_pop(struct br_lane *lane);
 
 /* Frees the request and releases the message and the hook version. */

@@ -5,6 +5,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <openssl/crypto.h>
 
 #include "config/tlsfiles.h"
@@ -24,6 +27,12 @@ struct transfer {
     struct br_buf *capture_headers; /* NULL unless the sender captures */
     struct br_buf *capture_body;
     size_t body_total;
+    struct br_sender *sender;          /* its guard */
+    const struct br_conf_hook *hook;   /* the request's, for the guard */
+    unsigned opened;                   /* sockets opened by this request */
+    unsigned refused;                  /* addresses the guard refused */
+    bool refused_reused;               /* the guard refused the connection it was to reuse */
+    char refusal[CURL_ERROR_SIZE];     /* the last refusal's reason */
     struct transfer *next_idle;
     struct transfer *prev_active; /* the in-flight list */
     struct transfer *next_active;
@@ -44,6 +53,8 @@ struct br_sender {
     size_t hook_count;
     size_t hook_cap;
     size_t capture_body_max; /* 0: responses are not kept */
+    br_sender_guard_fn guard; /* or NULL */
+    void *guard_opaque;
 };
 
 struct br_sender *br_sender_create(long max_connections, char *errstr, size_t errstr_size)
@@ -437,6 +448,75 @@ static void set_proxy(CURL *easy, const struct br_conf_hook *hook)
     curl_easy_setopt(easy, CURLOPT_HEADEROPT, (long)CURLHEADER_SEPARATE);
 }
 
+void br_sender_guard(struct br_sender *sender, br_sender_guard_fn guard, void *opaque)
+{
+    sender->guard = guard;
+    sender->guard_opaque = opaque;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: every connection of a transfer, to the address actually used. */
+static curl_socket_t open_socket(void *opaque, curlsocktype purpose,
+                                 struct curl_sockaddr *address)
+{
+    struct transfer *transfer = opaque;
+    struct br_sender *sender = transfer->sender;
+    curl_socket_t fd;
+
+    (void)purpose;
+    if (sender->guard &&
+        sender->guard(sender->guard_opaque, transfer->hook, &address->addr, address->addrlen,
+                      transfer->refusal, sizeof(transfer->refusal)) != 0) {
+        transfer->refused++;
+        br_log_debug("sender", "%s: %s", transfer->hook ? transfer->hook->name : "-",
+                     transfer->refusal);
+        return CURL_SOCKET_BAD;
+    }
+    fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (fd >= 0) {
+        transfer->opened++;
+    }
+    return fd;
+}
+
+/*
+ * CURLOPT_PREREQFUNCTION: before each request, on a new connection or a kept-alive one. A
+ * connection opened for another hook (one with allow_private) is reused only if this hook may
+ * reach its address too.
+ */
+static int before_request(void *opaque, char *primary_ip, char *local_ip, int primary_port,
+                          int local_port)
+{
+    struct transfer *transfer = opaque;
+    struct br_sender *sender = transfer->sender;
+    struct sockaddr_in in = {.sin_family = AF_INET};
+    struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
+    int verdict;
+
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    if (!sender->guard) {
+        return CURL_PREREQFUNC_OK;
+    }
+    if (inet_pton(AF_INET, primary_ip, &in.sin_addr) == 1) {
+        verdict = sender->guard(sender->guard_opaque, transfer->hook, (struct sockaddr *)&in,
+                                sizeof(in), transfer->refusal, sizeof(transfer->refusal));
+    } else if (inet_pton(AF_INET6, primary_ip, &in6.sin6_addr) == 1) {
+        verdict = sender->guard(sender->guard_opaque, transfer->hook, (struct sockaddr *)&in6,
+                                sizeof(in6), transfer->refusal, sizeof(transfer->refusal));
+    } else {
+        snprintf(transfer->refusal, sizeof(transfer->refusal),
+                 "egress refused: connected to '%.64s', not an IP address", primary_ip);
+        verdict = -1;
+    }
+    if (verdict != 0) {
+        transfer->refused++;
+        transfer->refused_reused = true;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    return CURL_PREREQFUNC_OK;
+}
+
 static void give_back(struct br_sender *sender, struct transfer *transfer)
 {
     free_headers(transfer->headers);
@@ -475,6 +555,12 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     transfer->error[0] = '\0';
     transfer->retry_after[0] = '\0';
     transfer->body_total = 0;
+    transfer->sender = sender;
+    transfer->hook = hook;
+    transfer->opened = 0;
+    transfer->refused = 0;
+    transfer->refused_reused = false;
+    transfer->refusal[0] = '\0';
     if (sender->capture_body_max > 0 && !transfer->capture_headers) {
         transfer->capture_headers = calloc(1, sizeof(*transfer->capture_headers));
         transfer->capture_body = calloc(1, sizeof(*transfer->capture_body));
@@ -507,6 +593,10 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
     curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)transfer);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, transfer);
+    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, before_request);
+    curl_easy_setopt(easy, CURLOPT_PREREQDATA, transfer);
     if (request->method == BR_METHOD_POST) {
         curl_easy_setopt(easy, CURLOPT_POST, 1L);
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request->body);
@@ -604,7 +694,11 @@ void br_sender_perform(struct br_sender *sender, br_sender_done_fn done, void *o
             result.body_len = transfer->capture_body->len;
         }
         result.body_total = transfer->body_total;
-        if (!result.transport_ok) {
+        if (!result.transport_ok && (transfer->refused_reused ||
+                                     (transfer->refused > 0 && transfer->opened == 0))) {
+            result.egress_refused = true;
+            snprintf(result.error, sizeof(result.error), "%s", transfer->refusal);
+        } else if (!result.transport_ok) {
             snprintf(result.error, sizeof(result.error), "%s",
                      transfer->error[0] ? transfer->error : curl_easy_strerror(msg->data.result));
         }

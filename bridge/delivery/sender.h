@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "delivery/lanes.h"
 
@@ -21,6 +22,7 @@ struct br_transfer_result {
     char retry_after[64];        /* the response's Retry-After value, or empty */
     double seconds;     /* total time of the request */
     int curl_code;      /* the transfer's CURLcode (CURLE_OK with transport_ok) */
+    bool egress_refused; /* the guard refused every address tried (error says why): permanent */
     /* From the start of the request, microseconds (CURLINFO_*_TIME_T); 0 when the phase did
      * not happen (tls_us on http://, first_byte_us without an answer). */
     int64_t dns_us;        /* name resolved */
@@ -52,6 +54,19 @@ void br_sender_destroy(struct br_sender *sender);
  * by default: the run loop needs the status only.
  */
 void br_sender_capture(struct br_sender *sender, size_t body_max);
+
+/*
+ * The guard asked before each connection a transfer opens (to the receiver, or to its proxy):
+ * hook is the request's hook, address the resolved address about to be connected to. It
+ * returns 0 to allow it, or -1 with the reason; that address is then not connected to (libcurl
+ * tries the hook's next address, if any). A transfer for which every address was refused ends
+ * with egress_refused and the reason as its error.
+ */
+typedef int (*br_sender_guard_fn)(void *opaque, const struct br_conf_hook *hook,
+                                  const struct sockaddr *address, size_t len, char *reason,
+                                  size_t reason_size);
+/* Sets the guard of every transfer started from now on (NULL: none). opaque is borrowed. */
+void br_sender_guard(struct br_sender *sender, br_sender_guard_fn guard, void *opaque);
 
 /* Starts delivery's request; timeout_ms bounds the whole request. Returns 0 or -1 with a message. */
 int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long timeout_ms,

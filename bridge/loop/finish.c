@@ -29,10 +29,11 @@ struct br_dead_pending {
     struct br_dead_pending *next;
 };
 
-/* hook: the hook's slot, or NO_HOOK */
+/* hook: the hook's slot, or NO_HOOK; reason and error: why it was not delivered (NULL when it
+ * was, or when its hook was removed). */
 static void report(struct br_loop *loop, const struct br_message *message, size_t hook,
                    long status, enum br_report_outcome outcome, unsigned attempts,
-                   int64_t latency_ms)
+                   int64_t latency_ms, const char *reason, const char *error)
 {
     char errstr[256];
     struct br_delivery_report rep = {
@@ -48,6 +49,8 @@ static void report(struct br_loop *loop, const struct br_message *message, size_
         .attempts = attempts,
         .latency_ms = latency_ms,
         .request_id = message->request_id[0] ? message->request_id : NULL,
+        .reason = reason,
+        .error = error,
     };
 
     if (!loop->conf->delivery_report_topic || !loop->deadletter) {
@@ -153,10 +156,11 @@ static void dead_done(void *opaque, bool ok, const char *errstr)
         br_log_at(BR_LOG_WARN, "finish", &where, "%s [%d] @%lld%s%s: dead-lettered to %s (%s: %s)",
                     message->partition->topic, message->partition->id,
                     (long long)message->offset, name ? " -> " : "", name ? name : "",
-                    loop->conf->dead_letter_topic, br_deadletter_reason_name(pending->reason),
+                    loop->conf->dead_letter_topic, br_dlrecord_reason_name(pending->reason),
                     pending->error);
         report(loop, message, pending->hook, pending->http_status, BR_REPORT_DEAD_LETTERED,
-               pending->attempts, pending->latency_ms);
+               pending->attempts, pending->latency_ms, br_dlrecord_reason_name(pending->reason),
+               pending->error);
         settle(message, pending->hook);
     }
     dead_free(pending);
@@ -228,7 +232,8 @@ void br_finish_undecodable(struct br_loop *loop, struct br_message *message, con
     br_log_at(BR_LOG_ERROR, "finish", &where,
               "%s [%d] @%lld: dropped (no dead-letter topic, policy drop): %s",
                  partition->topic, partition->id, (long long)message->offset, errstr);
-    report(loop, message, NO_HOOK, 0, BR_REPORT_DROPPED, 0, 0);
+    report(loop, message, NO_HOOK, 0, BR_REPORT_DROPPED, 0, 0,
+           br_dlrecord_reason_name(BR_DEAD_UNDECODABLE), errstr);
     settle(message, NO_HOOK);
 }
 
@@ -246,19 +251,33 @@ void br_finish_hook_deleted(struct br_loop *loop, struct br_delivery *delivery)
               br_hooks_name(loop, slot));
     report(loop, message, slot, delivery->last_status, BR_REPORT_HOOK_DELETED,
            delivery->attempts,
-           delivery->attempts > 0 ? br_schedule_now_ms() - delivery->first_attempt_ms : 0);
+           delivery->attempts > 0 ? br_schedule_now_ms() - delivery->first_attempt_ms : 0, NULL,
+           NULL);
     settle(message, slot);
     br_delivery_destroy(delivery);
 }
 
-/* The lane's head is finished one way or another: the lane moves on. */
-static void lane_next(struct br_loop *loop, struct br_lane *lane)
+/*
+ * delivery is finished for good (delivered, dead-lettered, dropped, hook deleted): it leaves
+ * its lane, which moves on (ownership of delivery passes to the caller).
+ */
+static void lane_next(struct br_loop *loop, struct br_lane *lane, struct br_delivery *delivery)
 {
     struct br_lane *probe = br_health_release(&loop->health[lane->hook_index], lane);
 
+    br_lane_remove(lane, delivery);
     if (probe) {
         br_schedule_ready(&loop->schedule, probe);
     }
+    br_schedule_ready(&loop->schedule, lane);
+}
+
+/* delivery failed and is tried again at due_ms; its lane goes on with what else may start. */
+static void lane_retry(struct br_loop *loop, struct br_lane *lane, struct br_delivery *delivery,
+                       int64_t due_ms)
+{
+    br_lane_retry(lane, delivery);
+    br_schedule_backoff(&loop->schedule, delivery, due_ms);
     br_schedule_ready(&loop->schedule, lane);
 }
 
@@ -295,14 +314,17 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                                           ? br_hooks_conf(loop, lane->hook_index)
                                           : delivery->request.hook;
     struct br_health *health = &loop->health[lane->hook_index];
-    enum br_outcome outcome = br_retry_classify(result->transport_ok, result->http_status);
+    /* a refusal of the outbound request guard is permanent: the address will not change */
+    enum br_outcome outcome = result->egress_refused
+                                  ? BR_OUTCOME_PERMANENT
+                                  : br_retry_classify(result->transport_ok, result->http_status);
     int64_t now = br_schedule_now_ms();
     int64_t retry_after = BR_RETRY_AFTER_NONE;
     int64_t delay = 0;
     enum br_retry_verdict verdict;
     struct br_log_where where = {partition->topic, partition->id, message->offset, hook->name};
 
-    lane->in_flight = false;
+    br_schedule_ended(&loop->schedule, lane->hook_index);
     delivery->attempts++;
     delivery->last_attempt_wall_ms = br_schedule_wall_ms();
     if (result->transport_ok) {
@@ -319,22 +341,23 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                      partition->id, (long long)message->offset, hook->name,
                      result->http_status, result->seconds);
         hook_answered(loop, health, lane);
-        br_lane_pop(lane);
         report(loop, message, lane->hook_index, result->http_status, BR_REPORT_DELIVERED,
-               delivery->attempts, now - delivery->first_attempt_ms);
+               delivery->attempts, now - delivery->first_attempt_ms, NULL, NULL);
         settle(message, lane->hook_index);
+        lane_next(loop, lane, delivery);
         br_delivery_destroy(delivery);
-        lane_next(loop, lane);
         return;
     }
 
     loop->stats.attempts_failed++;
     br_metrics_attempt_failed(loop->metrics, lane->hook_index);
+    if (result->egress_refused) {
+        br_metrics_egress_refused(loop->metrics, lane->hook_index);
+    }
     if (!br_hooks_conf(loop, lane->hook_index)) {
         /* the hook was removed while this attempt was out: it is not tried again */
-        br_lane_pop(lane);
+        lane_next(loop, lane, delivery);
         br_finish_hook_deleted(loop, delivery);
-        lane_next(loop, lane);
         return;
     }
     if (outcome == BR_OUTCOME_RETRY) {
@@ -364,15 +387,17 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                         partition->topic, partition->id, (long long)message->offset, hook->name,
                         delivery->last_error, delivery->attempts, (long long)delay);
         }
-        br_schedule_backoff(&loop->schedule, lane, br_schedule_now_ms() + delay);
+        lane_retry(loop, lane, delivery, br_schedule_now_ms() + delay);
         return;
     }
 
     /* refused or exhausted */
     char error[256];
     enum br_dead_reason reason =
-        verdict == BR_VERDICT_PERMANENT ? BR_DEAD_REFUSED : BR_DEAD_EXHAUSTED;
-    if (reason == BR_DEAD_REFUSED) {
+        verdict != BR_VERDICT_PERMANENT ? BR_DEAD_EXHAUSTED
+        : result->egress_refused        ? BR_DEAD_EGRESS
+                                        : BR_DEAD_REFUSED;
+    if (reason != BR_DEAD_EXHAUSTED) {
         snprintf(error, sizeof(error), "%s", delivery->last_error);
     } else {
         snprintf(error, sizeof(error), "exhausted after %u attempt(s): %s", delivery->attempts,
@@ -386,10 +411,9 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
         pending->first_attempt_wall_ms = delivery->first_attempt_wall_ms;
         pending->last_attempt_wall_ms = delivery->last_attempt_wall_ms;
         pending->latency_ms = now - delivery->first_attempt_ms;
-        br_lane_pop(lane);
+        lane_next(loop, lane, delivery);
         br_delivery_destroy(delivery);
         dead_send(loop, pending);
-        lane_next(loop, lane);
         return;
     }
     if (loop->conf->dead_letter_policy == BR_DEAD_LETTER_DROP) {
@@ -399,12 +423,12 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                   "%s [%d] @%lld -> %s: dropped (%s; no dead-letter topic, policy "
                      "drop)", partition->topic, partition->id, (long long)message->offset,
                      hook->name, error);
-        br_lane_pop(lane);
         report(loop, message, lane->hook_index, delivery->last_status, BR_REPORT_DROPPED,
-               delivery->attempts, now - delivery->first_attempt_ms);
+               delivery->attempts, now - delivery->first_attempt_ms,
+               br_dlrecord_reason_name(reason), error);
         settle(message, lane->hook_index);
+        lane_next(loop, lane, delivery);
         br_delivery_destroy(delivery);
-        lane_next(loop, lane);
         return;
     }
     /* policy block: nothing is ever lost; keep trying at the longest backoff */
@@ -417,5 +441,5 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
               "%s [%d] @%lld -> %s: %s; no dead-letter topic (policy block): "
                  "retrying in %lld ms", partition->topic, partition->id,
                  (long long)message->offset, hook->name, error, (long long)delay);
-    br_schedule_backoff(&loop->schedule, lane, br_schedule_now_ms() + delay);
+    lane_retry(loop, lane, delivery, br_schedule_now_ms() + delay);
 }

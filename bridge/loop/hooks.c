@@ -12,6 +12,7 @@
 #include "delivery/rebuild.h"
 #include "loop/finish.h"
 #include "loop/loopstate.h"
+#include "loop/schedule.h"
 
 static void grow_array(void **array, size_t count, size_t size)
 {
@@ -101,6 +102,7 @@ void br_hooks_init(struct br_loop *loop)
         /* borrowed: the start-up configuration outlives the loop */
         br_hookset_put(loop->hookset, loop->conf->hooks[i].name,
                        (struct br_conf_hook *)&loop->conf->hooks[i], false, NULL, &slot);
+        br_schedule_set_cap(&loop->schedule, slot, loop->conf->hooks[i].max_in_flight);
     }
     grow_slots(loop);
     rebuild_route(loop);
@@ -131,6 +133,13 @@ const struct br_conf_hook *br_hooks_conf(const struct br_loop *loop, size_t slot
     struct br_hook *hook = br_hookset_current(loop->hookset, slot);
 
     return hook ? hook->conf : NULL;
+}
+
+const char *br_hooks_ordering_name(enum br_ordering ordering)
+{
+    static const char *const names[] = {"partition", "key", "none"};
+
+    return (unsigned)ordering < 3 ? names[ordering] : "?";
 }
 
 const char *br_hooks_name(const struct br_loop *loop, size_t slot)
@@ -195,8 +204,12 @@ enum br_hookset_change br_hooks_put(struct br_loop *loop, const char *id,
     }
     grow_slots(loop);
     rebuild_route(loop);
-    br_log_info("hooks", "hook %s %s", id, change == BR_HOOKSET_ADDED ? "added" : "changed: "
-                "its queued deliveries go out in order under the new settings");
+    /* its max_in_flight from now on; its ordering for each lane made or emptied from now on */
+    br_schedule_set_cap(&loop->schedule, slot, conf->max_in_flight);
+    br_log_info("hooks", "hook %s %s (ordering %s, at most %ld request(s) in flight)", id,
+                change == BR_HOOKSET_ADDED ? "added" : "changed: its queued deliveries go out in "
+                "order under the new settings", br_hooks_ordering_name(conf->ordering),
+                conf->max_in_flight);
     return change;
 }
 
@@ -212,21 +225,23 @@ static void purge(struct br_loop *loop, size_t slot)
     for (struct br_partition *partition = loop->partitions; partition;
          partition = partition->next) {
         struct br_lane *lane;
-        struct br_delivery *delivery;
 
         if (slot >= partition->lane_count || !partition->lanes[slot]) {
             continue;
         }
         lane = partition->lanes[slot];
-        struct br_delivery *flying = lane->in_flight ? br_lane_pop(lane) : NULL;
-
-        while ((delivery = br_lane_pop(lane)) != NULL) {
+        /* what is in flight stays (it finishes in finish.c); the rest leaves, waiting or not */
+        for (struct br_delivery *next, *delivery = lane->head; delivery; delivery = next) {
+            next = delivery->next;
+            if (delivery->in_flight) {
+                continue;
+            }
+            if (delivery->waiting) {
+                br_schedule_unback(&loop->schedule, delivery);
+            }
+            br_lane_remove(lane, delivery);
             br_finish_hook_deleted(loop, delivery);
             count++;
-        }
-        if (flying) {
-            br_lane_push(lane, flying);
-            lane->in_flight = true;
         }
     }
     /* nothing of it will start again: whatever probe or parked lane its health had is moot */

@@ -6,7 +6,9 @@
  * first used), health, metrics series and progress id; the hooks a message goes to are the live
  * ones when it is read (the routing view); a removed hook's queued deliveries are not sent,
  * each settled with outcome hook_deleted; a changed hook's queued deliveries stay in order and
- * are built again under its settings when they start.
+ * are built again under its settings when they start. A slot's max_in_flight follows its hook
+ * at once (loop/schedule.h); its ordering applies to each lane made, or found empty, when a
+ * delivery is queued (delivery/lanes.h, br_lane_set_ordering).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,6 +26,8 @@ void br_hooks_finish(struct br_loop *loop);
 
 /* The current settings of slot, or NULL when its hook is removed. */
 const struct br_conf_hook *br_hooks_conf(const struct br_loop *loop, size_t slot);
+/* "partition", "key" or "none". */
+const char *br_hooks_ordering_name(enum br_ordering ordering);
 /* The name of slot's hook (its identity; valid while the loop lives). */
 const char *br_hooks_name(const struct br_loop *loop, size_t slot);
 

@@ -6,9 +6,9 @@
 
 #include "core/log.h"
 #include "config/tablehooks.h"
-#include "core/utf8.h"
 #include "delivery/retry.h"
 #include "loop/finish.h"
+#include "loop/headers.h"
 #include "loop/hooks.h"
 #include "loop/inherit.h"
 #include "loop/loopstate.h"
@@ -21,74 +21,24 @@
 #define HELD_REMIND_MS 60000      /* a partition held by policy block is logged again after this */
 
 /*
- * Copies a Kafka header's value into buf (NUL-terminated). NULL when the header is absent, and
- * when its value cannot be used: empty, longer than buf, or not UTF-8 (json_encode would refuse
- * it). An unusable value counts as absent (a derived request_id, a null trace_id) rather than
- * costing the change; the first one on a partition is logged.
+ * A usable Kafka header's value in buf (loop/headers.h), or NULL. An unusable value counts as
+ * absent rather than costing the change; the first one on a partition is logged.
  */
 static const char *header_value(struct br_partition *partition, rd_kafka_message_t *message,
                                 const char *name, char *buf, size_t buf_size)
 {
-    rd_kafka_headers_t *headers = NULL;
-    const void *value = NULL;
-    size_t size = 0;
     const char *why = NULL;
+    const char *value = br_header_text(message, name, buf, buf_size, &why);
 
-    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-        rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return NULL;
+    if (why && !partition->header_warned) {
+        partition->header_warned = true;
+        struct br_log_where where = {partition->topic, partition->id, message->offset, NULL};
+        br_log_at(BR_LOG_WARN, "loop", &where,
+                  "%s [%d] @%lld: Kafka header %s is %s: treated as absent "
+                    "(logged once per partition)", partition->topic, partition->id,
+                    (long long)message->offset, name, why);
     }
-    if (!value || size == 0) {
-        why = "empty";
-    } else if (size >= buf_size) {
-        why = "too long";
-    } else if (!br_utf8_valid(value, size)) {
-        why = "not UTF-8";
-    }
-    if (why) {
-        if (!partition->header_warned) {
-            partition->header_warned = true;
-            struct br_log_where where = {partition->topic, partition->id, message->offset,
-                                         NULL};
-            br_log_at(BR_LOG_WARN, "loop", &where,
-                      "%s [%d] @%lld: Kafka header %s is %s: treated as absent "
-                        "(logged once per partition)", partition->topic, partition->id,
-                        (long long)message->offset, name, why);
-        }
-        return NULL;
-    }
-    memcpy(buf, value, size);
-    buf[size] = '\0';
-    return buf;
-}
-
-/* One header's value; a header without a value is present with 0 bytes. */
-static void header_bytes(rd_kafka_headers_t *headers, const char *name, const void **value,
-                         size_t *len)
-{
-    *value = NULL;
-    *len = 0;
-    if (rd_kafka_header_get_last(headers, name, value, len) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        *value = NULL;
-        *len = 0;
-    } else if (!*value) {
-        *value = "";
-        *len = 0;
-    }
-}
-
-/* Apicurio's schema-id headers of message (framing.h); false when it has neither. */
-static bool value_headers(rd_kafka_message_t *message, struct br_value_headers *out)
-{
-    rd_kafka_headers_t *headers = NULL;
-
-    memset(out, 0, sizeof(*out));
-    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return false;
-    }
-    header_bytes(headers, BR_FRAMING_CONTENT_ID_HEADER, &out->content_id, &out->content_id_len);
-    header_bytes(headers, BR_FRAMING_GLOBAL_ID_HEADER, &out->global_id, &out->global_id_len);
-    return out->content_id || out->global_id;
+    return value;
 }
 
 /* Counts a skipped message; a topic that is not a PERSCOM table's is logged once. */
@@ -129,6 +79,10 @@ static void enqueue_deliveries(struct br_loop *loop, struct br_message *message,
         }
         delivery->message = br_message_ref(message);
         delivery->hook = br_hooks_take(loop, slot);
+        if (delivery->hook) {
+            /* a new lane, or an empty one, takes its hook version's ordering */
+            br_lane_set_ordering(lane, delivery->hook->conf->ordering);
+        }
         delivery->request = prepared->requests[i];
         bytes = sizeof(*delivery) + delivery->request.body_len + strlen(delivery->request.url);
         message->bytes += bytes;
@@ -201,7 +155,7 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     char errstr[512];
     struct br_prepared prepared;
     struct br_value_headers headers;
-    bool has_headers = value_headers(kafka, &headers);
+    bool has_headers = br_header_value_ids(kafka, &headers);
     struct br_message_in in = {
         .topic = partition->topic,
         .partition = partition->id,

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "delivery/egress.h"
 #include "loop/commit.h"
 #include "loop/finish.h"
 #include "loop/hooks.h"
@@ -23,28 +24,45 @@
 
 /* ---- deliveries ---- */
 
+/*
+ * Starts what may start, within delivery.max_in_flight: a ready lane starts its next delivery
+ * (br_lane_next: its ordering decides which) unless its partition waits for a commit, its hook
+ * is at its max_in_flight, or its hook is behind a probe; a lane with more to start goes back
+ * to the tail of the ready queue, so lanes take turns.
+ */
 static void start_ready(struct br_loop *loop)
 {
     struct br_lane *lane;
 
     while (br_sender_in_flight(loop->sender) < (size_t)loop->conf->max_in_flight &&
            (lane = br_schedule_pop(&loop->schedule)) != NULL) {
-        struct br_delivery *delivery = lane->head;
+        struct br_delivery *delivery = br_lane_next(lane);
         const struct br_conf_hook *hook = br_hooks_conf(loop, lane->hook_index);
+        struct br_health *health = &loop->health[lane->hook_index];
         char errstr[256];
 
-        if (!delivery || lane->in_flight || lane->due_ms > br_schedule_now_ms() || !hook) {
+        if (!delivery || !hook) {
             continue;
         }
         if (!br_commit_may_start(loop, lane->partition)) {
             continue; /* made ready again when a commit succeeds */
         }
-        if (!br_health_may_start(&loop->health[lane->hook_index], lane)) {
+        if (!br_schedule_may_start(&loop->schedule, lane)) {
+            continue; /* made ready again when a request of its hook ends */
+        }
+        if (!br_health_may_start(health, lane)) {
             continue; /* parked until the hook's probe succeeds */
+        }
+        if (health->open && (lane->in_flight > 0 || lane->waiting > 0)) {
+            /* the probe: one request at a time, and none while one waits for its retry time
+             * (whatever the ordering, a failing hook sees one request per backoff period);
+             * made ready when it ends or its retry time comes */
+            continue;
         }
         if (!br_hooks_refresh(loop, delivery)) {
             continue;
         }
+        delivery = br_lane_take(lane);
         if (delivery->attempts == 0) {
             delivery->first_attempt_ms = br_schedule_now_ms();
             delivery->first_attempt_wall_ms = br_schedule_wall_ms();
@@ -52,11 +70,13 @@ static void start_ready(struct br_loop *loop)
         if (br_sender_start(loop->sender, delivery, hook->timeout_ms, errstr, sizeof(errstr)) !=
             0) {
             br_log_error("loop", "hook %s: %s", hook->name, errstr);
-            br_schedule_backoff(&loop->schedule, lane,
+            br_lane_retry(lane, delivery);
+            br_schedule_backoff(&loop->schedule, delivery,
                                 br_schedule_now_ms() + loop->conf->backoff_initial_ms);
-            continue;
+        } else {
+            br_schedule_started(&loop->schedule, lane->hook_index);
         }
-        lane->in_flight = true;
+        br_schedule_ready(&loop->schedule, lane); /* more to start: its turn comes again */
     }
 }
 
@@ -99,10 +119,8 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
                      (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL);
     loop->reload_fd = -1;
     br_commit_init(loop);
-    if (conf->registry_url) {
-        loop->registry = br_registry_create(conf->registry_url, conf->registry_username,
-                                            conf->registry_password, conf->registry_ca_file);
-        br_registry_set_tls13(loop->registry, conf->registry_tls_min == BR_TLS_1_3);
+    loop->registry = br_registry_create_for(conf);
+    if (loop->registry) {
         br_registry_set_async(loop->registry); /* a slow registry must not stall the lanes */
     }
     loop->decoder = br_decoder_create(loop->registry);
@@ -123,6 +141,7 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
     if (!loop->sender) {
         goto fail;
     }
+    br_egress_install(loop->sender, conf);
     if (conf->dead_letter_topic || conf->delivery_report_topic) {
         loop->deadletter = br_deadletter_create(conf, -1, errstr, errstr_size);
         if (!loop->deadletter) {
@@ -178,9 +197,8 @@ static void report_abandoned(const struct br_loop *loop)
         size_t count = 0;
         for (const struct br_partition *partition = loop->partitions; partition;
              partition = partition->next) {
-            if (hook < partition->lane_count && partition->lanes[hook] &&
-                partition->lanes[hook]->in_flight) {
-                count++;
+            if (hook < partition->lane_count && partition->lanes[hook]) {
+                count += partition->lanes[hook]->in_flight;
             }
         }
         if (count > 0) {
@@ -201,6 +219,15 @@ int br_loop_run(struct br_loop *loop)
     loop->next_commit_ms = br_schedule_now_ms() + loop->conf->commit_interval_ms;
     br_log_info("loop", "running: %zu topic entr%s, %zu hook(s)", loop->conf->topic_count,
                 loop->conf->topic_count == 1 ? "y" : "ies", loop->route_count);
+    for (size_t slot = 0; slot < loop->hook_slots; slot++) {
+        const struct br_conf_hook *hook = br_hooks_conf(loop, slot);
+
+        if (hook) {
+            br_log_info("loop", "hook %s: ordering %s, at most %ld request(s) in flight",
+                        hook->name, br_hooks_ordering_name(hook->ordering),
+                        hook->max_in_flight);
+        }
+    }
     for (;;) {
         int64_t now = br_schedule_now_ms();
         int64_t wait;
@@ -360,6 +387,7 @@ void br_loop_destroy(struct br_loop *loop)
     br_reload_finish(loop);
     br_hooks_finish(loop); /* after every delivery and dead letter, before the sender */
     br_sender_destroy(loop->sender);
+    br_conf_destroy(loop->reload_conf); /* what the sender's egress guard read */
     br_decoder_destroy(loop->decoder);
     br_registry_destroy(loop->registry);
     free(loop->health);

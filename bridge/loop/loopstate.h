@@ -67,6 +67,8 @@ struct br_loop {
     int64_t reload_watch_ms;         /* poll the file this often; 0: only on SIGHUP */
     int64_t reload_next_poll_ms;
     struct br_reload_stamp *reload_stamp; /* owned: the file as last loaded */
+    struct br_conf *reload_conf;     /* owned: the last reloaded file, its hooks taken out (the
+                                      * egress guard reads its egress.allow); NULL: none yet */
 
     struct br_partition *partitions; /* assigned partitions */
     struct br_partition *last_hit;   /* lookup cache */

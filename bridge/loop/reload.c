@@ -13,6 +13,7 @@
 
 #include "config/confdiff.h"
 #include "core/log.h"
+#include "delivery/egress.h"
 #include "loop/hooks.h"
 #include "loop/loopstate.h"
 #include "loop/schedule.h"
@@ -161,7 +162,11 @@ void br_reload_now(struct br_loop *loop, const char *why)
             break;
         }
     }
-    br_conf_destroy(fresh);
+    /* the guard checks the next connection under the file's egress.allow; the previous
+     * configuration goes once nothing reads it any more */
+    br_egress_install(loop->sender, fresh);
+    br_conf_destroy(loop->reload_conf);
+    loop->reload_conf = fresh;
     br_metrics_reload(loop->metrics, BR_METRIC_RELOAD_APPLIED);
     br_metrics_set(loop->metrics, BR_METRIC_RELOAD_SUCCESS, 1);
     br_log_info("reload", "configuration reloaded (%s): %zu hook(s) added, %zu changed, %zu "

@@ -12,6 +12,7 @@ struct hook_series {
     char *name;
     uint64_t deliveries[BR_METRIC_OUTCOME_COUNT];
     uint64_t attempts_failed;
+    uint64_t egress_refused;
     int64_t probing;
     uint64_t buckets[BR_METRICS_LATENCY_BUCKETS]; /* per bucket, not cumulative */
     uint64_t latency_count;
@@ -298,6 +299,13 @@ void br_metrics_attempt_failed(struct br_metrics *metrics, size_t hook)
     }
 }
 
+void br_metrics_egress_refused(struct br_metrics *metrics, size_t hook)
+{
+    if (hook < metrics->hook_count) {
+        metrics->hooks[hook].egress_refused++;
+    }
+}
+
 void br_metrics_set_probing(struct br_metrics *metrics, size_t hook, bool probing)
 {
     if (hook < metrics->hook_count) {
@@ -463,6 +471,15 @@ int br_metrics_render(const struct br_metrics *metrics, struct br_buf *out)
     for (size_t h = 0; h < metrics->hook_count; h++) {
         append_hook_sample(out, "attempts_failed_total", "", &metrics->hooks[h]);
         br_buf_printf(out, "} %" PRIu64 "\n", metrics->hooks[h].attempts_failed);
+    }
+
+    append_header(out, "egress_refused_total",
+                  "Delivery attempts the outbound request guard refused (their address is "
+                  "loopback, private, link-local, ...), by hook.",
+                  "counter");
+    for (size_t h = 0; h < metrics->hook_count; h++) {
+        append_hook_sample(out, "egress_refused_total", "", &metrics->hooks[h]);
+        br_buf_printf(out, "} %" PRIu64 "\n", metrics->hooks[h].egress_refused);
     }
 
     append_header(out, "config_reloads_total",

@@ -103,6 +103,8 @@ void br_metrics_skipped(struct br_metrics *metrics, enum br_skip_reason reason);
 void br_metrics_delivery(struct br_metrics *metrics, size_t hook, enum br_metric_outcome outcome);
 /* attempts_failed_total{hook} += 1 */
 void br_metrics_attempt_failed(struct br_metrics *metrics, size_t hook);
+/* egress_refused_total{hook} += 1: an attempt the outbound request guard refused */
+void br_metrics_egress_refused(struct br_metrics *metrics, size_t hook);
 /* hook_probing{hook} = probing ? 1 : 0 */
 void br_metrics_set_probing(struct br_metrics *metrics, size_t hook, bool probing);
 /* delivery_latency_seconds{hook}: one request's duration (per attempt, whatever its outcome);

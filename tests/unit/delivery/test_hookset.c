@@ -159,6 +159,16 @@ static void test_equal_compares_what_is_sent(void **state)
     b->retry.max_attempts = 3;
     assert_false(br_conf_hook_equal(a, b));
     b->retry.max_attempts = 0;
+    b->ordering = BR_ORDERING_KEY; /* how requests go out is a setting too */
+    assert_false(br_conf_hook_equal(a, b));
+    b->ordering = a->ordering;
+    b->max_in_flight = a->max_in_flight + 1;
+    assert_false(br_conf_hook_equal(a, b));
+    b->max_in_flight = a->max_in_flight;
+    b->allow_private = !a->allow_private;
+    assert_false(br_conf_hook_equal(a, b));
+    b->allow_private = a->allow_private;
+    assert_true(br_conf_hook_equal(a, b));
     free(b->events[0]);
     b->events[0] = strdup("user.created");
     assert_false(br_conf_hook_equal(a, b));

@@ -105,6 +105,21 @@ static struct br_delivery *delivery_new(struct br_partition *partition, int64_t 
     return delivery;
 }
 
+/* A delivery of a new message at offset with Kafka key key, appended to partition's lane. */
+static struct br_delivery *delivery_keyed(struct br_partition *partition, int64_t offset,
+                                          const char *key)
+{
+    struct br_delivery *delivery = calloc(1, sizeof(*delivery));
+
+    assert_non_null(delivery);
+    delivery->message = message_new(partition, offset);
+    delivery->message->key = strdup(key);
+    assert_non_null(delivery->message->key);
+    delivery->message->key_len = strlen(key);
+    br_lane_push(partition->lanes[0], delivery);
+    return delivery;
+}
+
 /* Finishes delivery's attempt as the sender would: the lane was in flight. delivery is freed
  * when it is finished (delivered, dropped or dead-lettered). */
 static void attempt(struct fixture *fx, struct br_delivery *delivery, bool transport_ok,
@@ -112,6 +127,7 @@ static void attempt(struct fixture *fx, struct br_delivery *delivery, bool trans
 {
     struct br_lane *lane = delivery->lane;
     struct br_transfer_result result;
+    size_t in_flight;
 
     memset(&result, 0, sizeof(result));
     result.transport_ok = transport_ok;
@@ -126,9 +142,16 @@ static void attempt(struct fixture *fx, struct br_delivery *delivery, bool trans
     if (delivery->attempts == 0) {
         delivery->first_attempt_ms = br_schedule_now_ms();
     }
-    lane->in_flight = true;
+    if (delivery->waiting) {
+        br_lane_wake(lane, delivery); /* its retry time has come */
+    }
+    if (!delivery->in_flight) {
+        /* the loop starts the lane's next delivery: it must be this one */
+        assert_ptr_equal(br_lane_take(lane), delivery);
+    }
+    in_flight = lane->in_flight;
     br_finish_attempt(&fx->loop, delivery, &result);
-    assert_false(lane->in_flight);
+    assert_int_equal(lane->in_flight, in_flight - 1);
 }
 
 /* Fails unless the rendered metrics hold line (a whole line). */
@@ -194,8 +217,8 @@ static void test_transient_failure_backs_off(void **state)
     /* waits in the backoff list, not in the ready queue: attempt 1 gives [0, initial_ms] */
     assert_null(br_schedule_pop(&fx->loop.schedule));
     assert_int_equal(fx->loop.schedule.backoff_count, 1);
-    assert_ptr_equal(fx->loop.schedule.backoff[0], lane);
-    assert_in_range(lane->due_ms, before, after + 100);
+    assert_ptr_equal(fx->loop.schedule.backoff[0], delivery);
+    assert_in_range(delivery->due_ms, before, after + 100);
     assert_int_equal(br_offsets_committable(&fx->partition->offsets), -1);
 
     /* a transport error: the error is kept, the last status too; attempt 2 gives [0, 200] */
@@ -206,7 +229,7 @@ static void test_transient_failure_backs_off(void **state)
     assert_int_equal(delivery->attempts, 2);
     assert_int_equal(delivery->last_status, 503);
     assert_string_equal(delivery->last_error, "Connection refused");
-    assert_in_range(lane->due_ms, before, after + 200);
+    assert_in_range(delivery->due_ms, before, after + 200);
     assert_int_equal(fx->health.failures, 2);
     assert_false(fx->health.open); /* threshold 5 */
     assert_metric(fx, "perscom_bridge_attempts_failed_total{hook=\"h\"} 2");
@@ -216,7 +239,6 @@ static void test_transient_failure_backs_off(void **state)
 static void test_retry_after_is_a_lower_bound(void **state)
 {
     struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
-    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *delivery = delivery_new(fx->partition, 10);
     int64_t before;
     int64_t after;
@@ -226,13 +248,13 @@ static void test_retry_after_is_a_lower_bound(void **state)
     attempt(fx, delivery, true, 429, "3");
     after = br_schedule_now_ms();
     assert_int_equal(fx->loop.schedule.backoff_count, 1);
-    assert_in_range(lane->due_ms, before + 3000, after + 3000);
+    assert_in_range(delivery->due_ms, before + 3000, after + 3000);
     /* capped at retry_after_max_ms */
     fx->loop.schedule.backoff_count = 0;
     before = br_schedule_now_ms();
     attempt(fx, delivery, true, 503, "3600");
     after = br_schedule_now_ms();
-    assert_in_range(lane->due_ms, before + 5000, after + 5000);
+    assert_in_range(delivery->due_ms, before + 5000, after + 5000);
     fixture_free(fx);
 }
 
@@ -275,13 +297,58 @@ static void test_refused_is_kept_under_policy_block(void **state)
         /* nothing is lost: the same head, again at the longest backoff [max/2, max] */
         assert_ptr_equal(lane->head, delivery);
         assert_int_equal(fx->loop.schedule.backoff_count, 1);
-        assert_in_range(lane->due_ms, before + 500, after + 1000);
+        assert_in_range(delivery->due_ms, before + 500, after + 1000);
     }
     assert_int_equal(delivery->attempts, 21);
     assert_int_equal(fx->loop.stats.dropped, 0);
     assert_int_equal(br_offsets_committable(&fx->partition->offsets), -1);
     /* a refusal is an answer: the hook's failure count starts again */
     assert_int_equal(fx->health.failures, 0);
+    fixture_free(fx);
+}
+
+/* ordering key: a failing key waits for its retry time; the other keys go on meanwhile, and
+ * the done prefix (the committable offset) waits at the failing key's message */
+static void test_key_mode_failure_blocks_only_its_key(void **state)
+{
+    struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
+    struct br_lane *lane = fx->partition->lanes[0];
+    struct br_delivery *a10;
+    struct br_delivery *b11;
+    struct br_delivery *a12;
+    struct br_delivery *b13;
+    (void)state;
+
+    lane->ordering = BR_ORDERING_KEY;
+    a10 = delivery_keyed(fx->partition, 10, "a");
+    b11 = delivery_keyed(fx->partition, 11, "b");
+    a12 = delivery_keyed(fx->partition, 12, "a");
+    b13 = delivery_keyed(fx->partition, 13, "b");
+    assert_ptr_equal(br_lane_take(lane), a10);
+    assert_ptr_equal(br_lane_take(lane), b11);
+    assert_int_equal(lane->in_flight, 2);
+    attempt(fx, a10, true, 503, NULL);
+    /* a waits in the backoff list; b goes on: its next is ready at once, a's next is not */
+    assert_int_equal(fx->loop.schedule.backoff_count, 1);
+    assert_ptr_equal(fx->loop.schedule.backoff[0], a10);
+    assert_true(a10->waiting);
+    assert_null(br_lane_next(lane));
+    attempt(fx, b11, true, 204, NULL);
+    assert_ptr_equal(br_lane_next(lane), b13);
+    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), lane);
+    attempt(fx, b13, true, 204, NULL);
+    assert_false(a12->startable);
+    assert_int_equal(fx->loop.stats.delivered, 2);
+    assert_int_equal(br_offsets_committable(&fx->partition->offsets), -1); /* 10 is owed */
+    /* a's retry time comes: a in order, then the whole prefix is done */
+    assert_int_equal(br_schedule_fire(&fx->loop.schedule, a10->due_ms), INT64_MAX);
+    assert_ptr_equal(br_lane_next(lane), a10);
+    attempt(fx, a10, true, 204, NULL);
+    assert_int_equal(br_offsets_committable(&fx->partition->offsets), 12);
+    assert_ptr_equal(br_lane_next(lane), a12);
+    attempt(fx, a12, true, 204, NULL);
+    assert_int_equal(br_offsets_committable(&fx->partition->offsets), 14);
+    assert_null(lane->head);
     fixture_free(fx);
 }
 
@@ -413,6 +480,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_delivered_moves_the_lane_on),
+        cmocka_unit_test(test_key_mode_failure_blocks_only_its_key),
         cmocka_unit_test(test_transient_failure_backs_off),
         cmocka_unit_test(test_retry_after_is_a_lower_bound),
         cmocka_unit_test(test_exhausted_is_dropped_by_policy),

@@ -188,11 +188,11 @@ static void test_removed_hook_in_flight_finishes(void **state)
     (void)state;
 
     queue(fx, 11, 0);
-    lane->in_flight = true; /* the sender has it */
+    assert_ptr_equal(br_lane_take(lane), flying); /* the sender has it */
     assert_true(br_hooks_remove(&fx->loop, "a"));
     assert_int_equal(lane->count, 1);
     assert_ptr_equal(lane->head, flying);
-    assert_true(lane->in_flight);
+    assert_int_equal(lane->in_flight, 1);
     assert_int_equal(br_offsets_committable(&fx->partition->offsets), -1); /* 10 pending */
     assert_true(metrics_have(fx, "perscom_bridge_deliveries_total"
                                      "{hook=\"a\",outcome=\"hook_deleted\"} 1"));
@@ -202,7 +202,7 @@ static void test_removed_hook_in_flight_finishes(void **state)
     result.http_status = 503; /* would be retried if the hook were still there */
     br_finish_attempt(&fx->loop, flying, &result);
     assert_int_equal(lane->count, 0);
-    assert_false(lane->in_flight);
+    assert_int_equal(lane->in_flight, 0);
     assert_int_equal(br_offsets_committable(&fx->partition->offsets), 12);
     assert_true(metrics_have(fx, "perscom_bridge_deliveries_total"
                                      "{hook=\"a\",outcome=\"hook_deleted\"} 2"));
@@ -296,6 +296,80 @@ static struct br_conf_hook *plain_hook(const char *name)
     return hook;
 }
 
+/*
+ * A removed hook of ordering none with two requests in flight and one waiting for its retry
+ * time: both in flight stay (they finish), the waiting one and the queued one settle as
+ * hook_deleted, and the waiting one leaves the retry timers.
+ */
+static void test_removed_hook_many_in_flight(void **state)
+{
+    struct fixture *fx = fixture_new();
+    struct br_lane *lane = br_partition_lane(fx->partition, 0);
+    struct br_delivery *one;
+    struct br_delivery *two;
+    struct br_delivery *three;
+    (void)state;
+
+    assert_true(br_lane_set_ordering(lane, BR_ORDERING_NONE));
+    one = queue(fx, 10, 0);
+    two = queue(fx, 11, 0);
+    three = queue(fx, 12, 0);
+    queue(fx, 13, 0);
+    assert_ptr_equal(br_lane_take(lane), one);
+    assert_ptr_equal(br_lane_take(lane), two);
+    assert_ptr_equal(br_lane_take(lane), three);
+    br_lane_retry(lane, three); /* failed: waits for its retry time */
+    br_schedule_backoff(&fx->loop.schedule, three, br_schedule_now_ms() + 60000);
+    assert_int_equal(fx->loop.schedule.backoff_count, 1);
+
+    assert_true(br_hooks_remove(&fx->loop, "a"));
+    assert_int_equal(lane->count, 2);
+    assert_int_equal(lane->in_flight, 2);
+    assert_ptr_equal(lane->head, one);
+    assert_ptr_equal(lane->tail, two);
+    assert_int_equal(lane->waiting, 0);
+    assert_int_equal(fx->loop.schedule.backoff_count, 0);
+    assert_true(metrics_have(fx, "perscom_bridge_deliveries_total"
+                                     "{hook=\"a\",outcome=\"hook_deleted\"} 2"));
+    assert_int_equal(br_offsets_committable(&fx->partition->offsets), -1); /* 10, 11 pending */
+    fixture_free(fx);
+}
+
+/*
+ * A hook's max_in_flight is its slot's cap from the moment it is put: a hook added by a reload
+ * gets its own, and a change of it applies at once.
+ */
+static void test_caps_follow_the_hook_set(void **state)
+{
+    struct fixture *fx = fixture_new();
+    struct br_conf_hook *added = plain_hook("c");
+    struct br_conf_hook *changed = plain_hook("c");
+    struct br_lane *lane;
+    (void)state;
+
+    added->ordering = BR_ORDERING_KEY;
+    added->max_in_flight = 3;
+    assert_int_equal(br_hooks_put(&fx->loop, "c", added, true, NULL), BR_HOOKSET_ADDED);
+    assert_true(fx->loop.schedule.hook_count >= 3);
+    assert_int_equal(fx->loop.schedule.hooks[2].cap, 3);
+
+    /* a lane waiting for a slot of c is made ready when c's cap is raised */
+    queue(fx, 20, 2);
+    lane = fx->partition->lanes[2];
+    fx->loop.schedule.hooks[2].in_flight = 3;
+    assert_false(br_schedule_may_start(&fx->loop.schedule, lane));
+    assert_true(lane->capped);
+    changed->ordering = BR_ORDERING_KEY;
+    changed->max_in_flight = 5;
+    assert_int_equal(br_hooks_put(&fx->loop, "c", changed, true, NULL), BR_HOOKSET_CHANGED);
+    assert_int_equal(fx->loop.schedule.hooks[2].cap, 5);
+    assert_false(lane->capped);
+    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), lane);
+    assert_true(br_schedule_may_start(&fx->loop.schedule, lane));
+    fx->loop.schedule.hooks[2].in_flight = 0;
+    fixture_free(fx);
+}
+
 /* A table hook (group = its tenant) gets its tenant's topics only; YAML hooks get all. */
 static void test_route_by_tenant(void **state)
 {
@@ -342,6 +416,8 @@ int main(void)
         cmocka_unit_test(test_changed_hook_rebuilds_at_send_time),
         cmocka_unit_test(test_added_hook_gets_a_slot),
         cmocka_unit_test(test_route_by_tenant),
+        cmocka_unit_test(test_removed_hook_many_in_flight),
+        cmocka_unit_test(test_caps_follow_the_hook_set),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

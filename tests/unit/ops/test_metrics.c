@@ -86,6 +86,10 @@
 #define ATTEMPTS_HEAD                                                                              \
     "# HELP perscom_bridge_attempts_failed_total Delivery attempts that failed, by hook.\n"        \
     "# TYPE perscom_bridge_attempts_failed_total counter\n"
+#define EGRESS_HEAD                                                                                \
+    "# HELP perscom_bridge_egress_refused_total Delivery attempts the outbound request guard "     \
+    "refused (their address is loopback, private, link-local, ...), by hook.\n"                   \
+    "# TYPE perscom_bridge_egress_refused_total counter\n"
 #define HELD(undeliverable, registry)                                                              \
     "# HELP perscom_bridge_partitions_held Partitions waiting at a message, by reason: "           \
     "undeliverable (policy block, no dead-letter topic) or registry (its schema cannot be "       \
@@ -147,7 +151,7 @@ static void test_empty_registry(void **state)
     text = render(metrics);
     assert_text(text,
                 FIXED_PART("0", "0", "0", "0", "0", "0", "0", "0", "0", "0") DELIVERIES_HEAD
-                    ATTEMPTS_HEAD RELOADS("0", "0")
+                    ATTEMPTS_HEAD EGRESS_HEAD RELOADS("0", "0")
                         GAUGES("0", "0", "0", "0", "0", "0", "0", "0") HELD("0", "0")
                             PROBING_HEAD LATENCY_HEAD,
                 __LINE__);
@@ -205,6 +209,9 @@ static void test_small_registry_exact(void **state)
     br_metrics_set(metrics, BR_METRIC_DEADLETTER_UP, 1);
     br_metrics_set(metrics, BR_METRIC_IN_FLIGHT, 4); /* a gauge keeps the last value */
     br_metrics_set_probing(metrics, 1, true);
+    br_metrics_egress_refused(metrics, 0);
+    br_metrics_egress_refused(metrics, 0);
+    br_metrics_egress_refused(metrics, 2); /* out of range: ignored */
     br_metrics_observe_latency(metrics, 0, 0.02);
     br_metrics_observe_latency(metrics, 0, 0.5);
     br_metrics_observe_latency(metrics, 0, 30);
@@ -235,6 +242,9 @@ static void test_small_registry_exact(void **state)
         ATTEMPTS_HEAD
         "perscom_bridge_attempts_failed_total{hook=\"audit\"} 0\n"
         "perscom_bridge_attempts_failed_total{hook=\"" WEIRD "\"} 3\n"
+        EGRESS_HEAD
+        "perscom_bridge_egress_refused_total{hook=\"audit\"} 2\n"
+        "perscom_bridge_egress_refused_total{hook=\"" WEIRD "\"} 0\n"
         RELOADS("0", "0") GAUGES("4", "123456789012", "7", "6", "1", "0", "0", "0")
         HELD("2", "1") PROBING_HEAD
         "perscom_bridge_hook_probing{hook=\"audit\"} 0\n"
