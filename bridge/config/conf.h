@@ -5,6 +5,7 @@
  * "file:line:col: key: message" and stops start-up. The reference is docs/configuration.md.
  */
 #include <regex.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -127,6 +128,26 @@ struct br_conf_hook {
     int allow_private;
 };
 
+/*
+ * table_hooks (optional): hooks that tenants manage in PERSCOM's `webhooks` tables, read from
+ * those tables' change topics (config/tablehooks.h decodes the section's regexes' tenants,
+ * config/tablehook.h builds a hook from a row, avro/hookrow.h decodes a row's message).
+ */
+struct br_conf_table_hooks {
+    bool enabled;               /* the section is present */
+    char *topics;               /* regex over webhooks topic names, as written */
+    regex_t topics_regex;       /* anchored, with submatches; valid when topics_ok */
+    bool topics_ok;
+    long tenant_group;          /* the group of topics that is the tenant; default 1 */
+    char *record_tenant;        /* regex over record topic names, as written */
+    regex_t record_tenant_regex; /* anchored, with submatches; valid when record_tenant_ok */
+    bool record_tenant_ok;
+    long record_tenant_group;   /* the group of record_tenant that is the tenant; default 1 */
+    /* how the webhooks topics' messages are framed, for the decoder: format and, for format
+     * avro, schema_path and schema_json (name, pattern and resource stay NULL) */
+    struct br_conf_topic topic;
+};
+
 struct br_conf {
     char *path;               /* the file it came from */
 
@@ -190,7 +211,11 @@ struct br_conf {
     struct br_netaddr_cidr *egress_allow; /* parsed, egress_allow_count of them */
     size_t egress_allow_count;
     char *log_level;          /* "error", "warn", "info" (default), "debug" */
+    /* reload (optional): SIGHUP always reloads the hooks; this also when the file changes */
+    long reload_watch_ms;     /* reload.watch_interval_ms: stat the file this often; 0 = off */
     enum br_log_format log_format; /* log_format: text (default) or json */
+
+    struct br_conf_table_hooks table_hooks; /* table_hooks (optional) */
 };
 
 /*
@@ -199,6 +224,28 @@ struct br_conf {
  */
 struct br_conf *br_conf_load(const char *path, char *errstr, size_t errstr_size);
 void br_conf_destroy(struct br_conf *conf);
+
+/*
+ * Fills hook's effective retry policy and TLS floor: its own retry: keys and tls.min_version
+ * where set (not -1), conf's delivery.* elsewhere. br_conf_load does it for the YAML hooks.
+ */
+void br_conf_hook_resolve(const struct br_conf *conf, struct br_conf_hook *hook);
+
+/* Frees what hook holds (not hook itself) and zeroes it. Accepts NULL. */
+void br_conf_hook_finish(struct br_conf_hook *hook);
+/* br_conf_hook_finish, then frees hook (heap-allocated, e.g. by br_conf_take_hook). NULL ok. */
+void br_conf_hook_free(struct br_conf_hook *hook);
+/*
+ * Moves conf->hooks[index] out into a heap copy the caller owns (free it with
+ * br_conf_hook_free); the entry left in conf is zeroed (its name is NULL from then on).
+ */
+struct br_conf_hook *br_conf_take_hook(struct br_conf *conf, size_t index);
+/*
+ * Whether a and b send the same requests in the same way: URL, method, secrets, signature mode,
+ * events, timeout, ordering, max_in_flight, allow_private, headers, retry policy, TLS settings
+ * and files, auth, proxy (the names are not compared).
+ */
+bool br_conf_hook_equal(const struct br_conf_hook *a, const struct br_conf_hook *b);
 
 /* The topic entry that matches topic_name (exact names first, then patterns), or NULL. */
 const struct br_conf_topic *br_conf_topic_for(const struct br_conf *conf, const char *topic_name);

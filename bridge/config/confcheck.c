@@ -20,6 +20,7 @@
 #include "config/confkeys.h"
 #include "config/file.h"
 #include "config/hookcheck.h"
+#include "config/tablehooks.h"
 #include "config/yamlconf.h"
 #include "core/url.h"
 #include "config/yamlvalue.h"
@@ -313,4 +314,6 @@ void br_confcheck_root(struct br_yamlconf *ctx, yaml_node_t *map, const char *pa
                                  (char *const *)(void *)&conf->topics[0].name,
                                  sizeof(conf->topics[0]), conf->topic_count);
     }
+    br_tablehooks_check_root(ctx, conf, seen[BR_CONFKEYS_ROOT_HOOKS],
+                             seen[BR_CONFKEYS_ROOT_TOPICS]);
 }

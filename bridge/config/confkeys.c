@@ -13,6 +13,7 @@
 #include "config/confcheck.h"
 #include "config/egresscheck.h"
 #include "config/hookcheck.h"
+#include "config/tablehooks.h"
 #include "config/yamlconf.h"
 
 #define FIELD(type, member) offsetof(type, member)
@@ -246,8 +247,8 @@ static const struct br_yamlconf_key hook_keys[] = {
          .offset = FIELD(struct br_conf_hook, allow_private), .def = 0, .choices = bool_choices,
          .doc = "true lets this hook reach loopback and private addresses (egress guard)"},
 };
-static const struct br_yamlconf_section hook_section = {hook_keys, COUNT(hook_keys),
-                                                        br_confcheck_hook};
+const struct br_yamlconf_section br_confkeys_hook = {hook_keys, COUNT(hook_keys),
+                                                     br_confcheck_hook};
 
 static const struct br_yamlconf_key delivery_keys[] = {
     [BR_CONFKEYS_DELIVERY_BACKOFF_INITIAL] =
@@ -347,6 +348,13 @@ static const struct br_yamlconf_key admin_keys[] = {
 };
 static const struct br_yamlconf_section admin_section = {admin_keys, COUNT(admin_keys), NULL};
 
+static const struct br_yamlconf_key reload_keys[] = {
+    {.key = "watch_interval_ms", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, reload_watch_ms), .def = 0, .min = 0, .max = 3600000,
+     .doc = "look at the file this often and reload its hooks when it changed; 0: SIGHUP only"},
+};
+static const struct br_yamlconf_section reload_section = {reload_keys, COUNT(reload_keys), NULL};
+
 static const struct br_yamlconf_key report_keys[] = {
     {.key = "topic", .kind = BR_YAMLCONF_STRING,
      .offset = FIELD(struct br_conf, delivery_report_topic), .required = true,
@@ -354,6 +362,37 @@ static const struct br_yamlconf_key report_keys[] = {
 };
 static const struct br_yamlconf_section report_section = {report_keys, COUNT(report_keys), NULL};
 
+/* PERSCOM's webhooks tables (tablehooks.h); the hooks themselves are built by tablehook.c. */
+static const struct br_yamlconf_key table_hooks_keys[] = {
+    [BR_TABLEHOOKS_TOPICS] =
+        {.key = "topics", .kind = BR_YAMLCONF_STRING,
+         .offset = FIELD(struct br_conf, table_hooks.topics), .required = true,
+         .doc = "POSIX extended regex over the webhooks topics' names, anchored; a group "
+                "captures the tenant"},
+    [BR_TABLEHOOKS_TENANT_GROUP] =
+        {.key = "tenant_group", .kind = BR_YAMLCONF_INT,
+         .offset = FIELD(struct br_conf, table_hooks.tenant_group), .def = 1, .min = 1, .max = 9,
+         .doc = "which group of topics is the tenant"},
+    [BR_TABLEHOOKS_RECORD_TENANT] =
+        {.key = "record_tenant", .kind = BR_YAMLCONF_STRING,
+         .offset = FIELD(struct br_conf, table_hooks.record_tenant), .required = true,
+         .doc = "POSIX extended regex over record topics' names, anchored; a group captures "
+                "the tenant"},
+    [BR_TABLEHOOKS_RECORD_TENANT_GROUP] =
+        {.key = "record_tenant_group", .kind = BR_YAMLCONF_INT,
+         .offset = FIELD(struct br_conf, table_hooks.record_tenant_group), .def = 1, .min = 1,
+         .max = 9, .doc = "which group of record_tenant is the tenant"},
+    [BR_TABLEHOOKS_FORMAT] =
+        {.key = "format", .kind = BR_YAMLCONF_ENUM,
+         .offset = FIELD(struct br_conf, table_hooks.topic.format), .def = BR_FORMAT_CONFLUENT,
+         .choices = br_confkeys_formats, .doc = "message encoding of the webhooks topics"},
+    [BR_TABLEHOOKS_SCHEMA] =
+        {.key = "schema", .kind = BR_YAMLCONF_PATH,
+         .offset = FIELD(struct br_conf, table_hooks.topic.schema_path),
+         .doc = "Avro schema file for format avro (schemas/webhooks.avsc)"},
+};
+static const struct br_yamlconf_section table_hooks_section = {
+    table_hooks_keys, COUNT(table_hooks_keys), br_tablehooks_check};
 static const struct br_yamlconf_key egress_keys[] = {
     {.key = "allow", .kind = BR_YAMLCONF_STRING_LIST,
      .offset = FIELD(struct br_conf, egress_allow_text),
@@ -378,7 +417,7 @@ static const struct br_yamlconf_key root_keys[] = {
          .doc = "record-change topics"},
     [BR_CONFKEYS_ROOT_HOOKS] =
         {.key = "hooks", .kind = BR_YAMLCONF_LIST, .offset = FIELD(struct br_conf, hooks),
-         .count_offset = FIELD(struct br_conf, hook_count), .required = true, .sub = &hook_section,
+         .count_offset = FIELD(struct br_conf, hook_count), .required = true, .sub = &br_confkeys_hook,
          .elem_size = sizeof(struct br_conf_hook), .doc = "webhook receivers"},
     [BR_CONFKEYS_ROOT_DELIVERY] =
         {.key = "delivery", .kind = BR_YAMLCONF_SECTION, .sub = &delivery_section,
@@ -397,6 +436,10 @@ static const struct br_yamlconf_key root_keys[] = {
      .doc = "a record per finished delivery"},
     {.key = "admin", .kind = BR_YAMLCONF_SECTION, .sub = &admin_section,
      .doc = "health and metrics listener"},
+    {.key = "reload", .kind = BR_YAMLCONF_SECTION, .sub = &reload_section,
+     .doc = "reloading the hooks while running"},
+    {.key = "table_hooks", .kind = BR_YAMLCONF_SECTION, .sub = &table_hooks_section,
+     .doc = "hooks from PERSCOM's webhooks tables, read from their change topics"},
     {.key = "egress", .kind = BR_YAMLCONF_SECTION, .sub = &egress_section,
      .doc = "the outbound request guard: what hooks may reach besides public addresses"},
 };

@@ -80,6 +80,9 @@ enum br_confkeys_root {
 /* The root of the schema: its sections, lists and checks hang from it. */
 extern const struct br_yamlconf_section br_confkeys_root;
 
+/* One item of hooks: (its defaults also start every table hook, config/tablehook.c). */
+extern const struct br_yamlconf_section br_confkeys_hook;
+
 /* topics[].format: "confluent", "avro" (enum br_topic_format), terminated by a NULL name. */
 extern const struct br_yamlconf_choice br_confkeys_formats[];
 

@@ -14,24 +14,59 @@ struct br_partition *br_partition_create(const char *topic, int32_t id,
         abort();
     }
     partition->topic = strdup(topic);
-    partition->lanes = calloc(hook_count ? hook_count : 1, sizeof(*partition->lanes));
-    if (!partition->topic || !partition->lanes) {
+    if (!partition->topic) {
         abort();
     }
     partition->refs = 1;
     partition->id = id;
     partition->topic_conf = topic_conf;
-    partition->lane_count = hook_count;
     partition->next_offset = -1;
     partition->held_counted = -1;
     partition->first_offset = -1;
     partition->commit_sent = -1;
     br_offsets_init(&partition->offsets, hook_count);
+    br_partition_grow(partition, hook_count);
     for (size_t i = 0; i < hook_count; i++) {
-        partition->lanes[i].partition = partition;
-        partition->lanes[i].hook_index = i;
+        br_partition_lane(partition, i);
     }
     return partition;
+}
+
+struct br_lane *br_partition_lane(struct br_partition *partition, size_t slot)
+{
+    struct br_lane *lane;
+
+    br_partition_grow(partition, slot + 1);
+    lane = partition->lanes[slot];
+    if (!lane) {
+        lane = calloc(1, sizeof(*lane));
+        if (!lane) {
+            abort();
+        }
+        lane->partition = partition;
+        lane->hook_index = slot;
+        partition->lanes[slot] = lane;
+    }
+    return lane;
+}
+
+void br_partition_grow(struct br_partition *partition, size_t hook_count)
+{
+    struct br_lane **lanes;
+
+    if (hook_count <= partition->lane_count) {
+        return;
+    }
+    lanes = realloc(partition->lanes, hook_count * sizeof(*lanes));
+    if (!lanes) {
+        abort();
+    }
+    for (size_t i = partition->lane_count; i < hook_count; i++) {
+        lanes[i] = NULL; /* made when first used: br_partition_lane */
+    }
+    partition->lanes = lanes;
+    partition->lane_count = hook_count;
+    br_offsets_grow(&partition->offsets, hook_count);
 }
 
 struct br_partition *br_partition_ref(struct br_partition *partition)
@@ -48,8 +83,12 @@ void br_partition_release(struct br_partition *partition)
     br_offsets_finish(&partition->offsets);
     br_handover_destroy(partition->handover);
     free(partition->commit_metadata);
+    free(partition->tenant);
     for (size_t i = 0; i < partition->lane_count; i++) {
-        free(partition->lanes[i].keys);
+        if (partition->lanes[i]) {
+            free(partition->lanes[i]->keys);
+        }
+        free(partition->lanes[i]);
     }
     free(partition->lanes);
     free(partition->topic);
@@ -66,7 +105,7 @@ void br_partition_revoke(struct br_partition *partition)
     partition->revoked = true;
     for (size_t i = 0; i < partition->lane_count; i++) {
         struct br_delivery *delivery;
-        while ((delivery = br_lane_pop(&partition->lanes[i])) != NULL) {
+        while (partition->lanes[i] && (delivery = br_lane_pop(partition->lanes[i])) != NULL) {
             br_delivery_destroy(delivery);
         }
     }
@@ -135,6 +174,7 @@ void br_message_release(struct br_message *message)
     partition->bytes -= message->bytes;
     free(message->key);
     free(message->value);
+    free(message->json);
     free(message);
     br_partition_release(partition);
 }
@@ -146,6 +186,7 @@ void br_delivery_destroy(struct br_delivery *delivery)
     }
     br_request_finish(&delivery->request);
     br_message_release(delivery->message);
+    br_hook_release(delivery->hook);
     free(delivery);
 }
 
@@ -333,6 +374,19 @@ static struct br_delivery *key_remove(struct br_lane *lane, struct br_delivery *
 }
 
 /* ---- the lane ---- */
+
+bool br_lane_set_ordering(struct br_lane *lane, enum br_ordering ordering)
+{
+    if (lane->ordering == ordering) {
+        return true;
+    }
+    if (lane->count > 0) {
+        return false;
+    }
+    /* empty: no key has a delivery, and the key table (kept for reuse) is all NULL */
+    lane->ordering = ordering;
+    return true;
+}
 
 bool br_lane_push(struct br_lane *lane, struct br_delivery *delivery)
 {

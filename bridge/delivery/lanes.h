@@ -1,14 +1,20 @@
 #ifndef BR_LANES_H
 #define BR_LANES_H
 /*
- * Partitions, their messages and their lanes. A partition owns one lane per hook: the
- * deliveries that hook is owed from that partition, in offset order. Which of them may be in
- * flight at once is the hook's ordering (config/conf.h, enum br_ordering):
+ * Partitions, their messages and their lanes. A partition owns one lane per hook slot
+ * (delivery/hookset.h; lanes are added as slots are, and each lane is allocated on its own so
+ * that a lane's address never changes while the partition lives): the deliveries that hook is
+ * owed from that partition, in offset order. Which of them may be in flight at once is the
+ * lane's ordering, its hook version's (config/conf.h, enum br_ordering):
  *
  * - partition: only the lane's first delivery, so the hook sees the partition in offset order;
  * - key: the first delivery of each Kafka message key (a message without a key counts as one
  *   more key, "no key"), so each key's deliveries keep offset order and keys go in parallel;
  * - none: any delivery.
+ *
+ * A lane takes its hook's ordering when it is made, and a changed ordering (a reload) only
+ * while it is empty (br_lane_set_ordering): the deliveries already in a lane keep the promise
+ * they were queued under.
  *
  * A delivery that failed and waits for its retry time stays where it is, and keeps blocking
  * what its ordering puts behind it (partition: the lane; key: its key; none: nothing). The
@@ -30,6 +36,7 @@
 
 #include "config/conf.h"
 #include "delivery/handover.h"
+#include "delivery/hookset.h"
 #include "delivery/offsets.h"
 #include "delivery/request.h"
 
@@ -50,6 +57,9 @@ struct br_message {
     size_t key_len;
     char *value;                    /* owned copy of the Kafka value */
     size_t value_len;
+    char *json;                     /* owned: the payload's JSON encoding when a request of it
+                                     * is a GET (to build it again if its hook changes), or NULL */
+    size_t json_len;
     size_t bytes;                   /* counted in the partition's window while it lives */
 };
 
@@ -57,6 +67,8 @@ struct br_delivery {
     struct br_lane *lane;      /* the lane it waits in */
     struct br_message *message; /* holds a reference */
     struct br_request request; /* owned */
+    struct br_hook *hook;      /* the hook version request was built for (a reference), or
+                                * NULL when its settings outlive it (render, replay, tests) */
     unsigned attempts;
     int64_t first_attempt_ms;  /* monotonic */
     int64_t first_attempt_wall_ms;
@@ -80,8 +92,8 @@ struct br_delivery {
 
 struct br_lane {
     struct br_partition *partition;
-    size_t hook_index;
-    enum br_ordering ordering; /* the hook's; set before the first push */
+    size_t hook_index;        /* the hook's slot (delivery/hookset.h) */
+    enum br_ordering ordering; /* its hook version's; changed only while empty */
     struct br_delivery *head; /* owned list, offset order */
     struct br_delivery *tail;
     size_t count;
@@ -111,8 +123,12 @@ struct br_partition {
     char *topic;                 /* owned */
     int32_t id;
     const struct br_conf_topic *topic_conf; /* NULL when no topic entry matches */
+    char *tenant;                /* owned: the topic's tenant (table_hooks.record_tenant), or
+                                  * NULL; set by the loop when tenant_read */
+    bool tenant_read;
     struct br_offsets offsets;
-    struct br_lane *lanes;       /* owned array, one per hook */
+    struct br_lane **lanes;      /* owned array of owned lanes, one per hook slot; an entry is
+                                  * NULL until that slot's lane is first needed */
     size_t lane_count;
     size_t bytes;                /* bytes of its live messages */
     int64_t next_offset;         /* one past the last offset taken from Kafka, or -1 */
@@ -148,6 +164,16 @@ struct br_partition *br_partition_create(const char *topic, int32_t id,
                                          const struct br_conf_topic *topic_conf,
                                          size_t hook_count);
 /*
+ * Makes partition have room for hook_count lanes (and remember as many hooks' acknowledgements):
+ * the new entries of lanes[] are NULL until br_partition_lane makes them (a partition of one
+ * tenant's topic never needs the other tenants' hooks' lanes); existing lanes do not move.
+ * br_partition_create makes the lanes of its first hook_count slots at once.
+ */
+void br_partition_grow(struct br_partition *partition, size_t hook_count);
+/* The lane of slot, made (empty) when it does not exist yet. */
+struct br_lane *br_partition_lane(struct br_partition *partition, size_t slot);
+
+/*
  * Gives up the loop's hold: marks it revoked and frees every queued delivery and held message
  * (the caller has cancelled their transfers first), then drops the caller's reference.
  */
@@ -169,6 +195,13 @@ struct br_message *br_message_create(struct br_partition *partition,
 struct br_message *br_message_ref(struct br_message *message);
 /* Drops a reference; the last one frees the message and returns its bytes to the window. */
 void br_message_release(struct br_message *message);
+
+/*
+ * Sets lane's ordering when it is empty (nothing queued, waiting or in flight) and returns
+ * true; a lane with deliveries keeps its ordering (returns false; the loop tries again at the
+ * next push).
+ */
+bool br_lane_set_ordering(struct br_lane *lane, enum br_ordering ordering);
 
 /*
  * Appends delivery (ownership passes to the lane; its message is set). Returns true when it may
@@ -200,7 +233,7 @@ void br_lane_abandon(struct br_lane *lane, struct br_delivery *delivery);
 /* Removes and returns the first delivery whatever its state (revoke), or NULL. */
 struct br_delivery *br_lane_pop(struct br_lane *lane);
 
-/* Frees the request and releases the message. */
+/* Frees the request and releases the message and the hook version. */
 void br_delivery_destroy(struct br_delivery *delivery);
 
 /* Holds a message back (ownership passes to the partition). */

@@ -279,6 +279,17 @@ static struct hook_state *hook_state(struct br_sender *sender, const struct br_c
     return state;
 }
 
+void br_sender_forget_hook(struct br_sender *sender, const struct br_conf_hook *hook)
+{
+    for (size_t i = 0; sender && i < sender->hook_count; i++) {
+        if (sender->hooks[i].hook == hook) {
+            br_tlsfiles_finish(&sender->hooks[i].files);
+            sender->hooks[i] = sender->hooks[--sender->hook_count];
+            return;
+        }
+    }
+}
+
 /*
  * The hook's TLS files, loaded at its first request and looked at again every few seconds: a
  * certificate rotated on disk is used from the next new connection on (see tlsfiles.h). Returns

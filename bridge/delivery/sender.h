@@ -74,6 +74,11 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
 /* Abandons delivery's transfer, if any; its done callback will not be called. */
 void br_sender_cancel(struct br_sender *sender, struct br_delivery *delivery);
 size_t br_sender_in_flight(const struct br_sender *sender);
+/*
+ * Forgets what the sender keeps for hook (its TLS files), before hook's settings are freed
+ * (a hook changed or removed while running). No request of hook may be in flight.
+ */
+void br_sender_forget_hook(struct br_sender *sender, const struct br_conf_hook *hook);
 
 /* Waits up to timeout_ms for transfer activity or one of extra's descriptors. */
 int br_sender_wait(struct br_sender *sender, struct curl_waitfd *extra, unsigned extra_count,

@@ -218,9 +218,9 @@ static int subscribe(const struct br_conf *conf, rd_kafka_t *rk, char *errstr,
     return 0;
 }
 
-struct br_consumer *br_consumer_create(const struct br_conf *conf,
-                                       const struct br_consumer_events *events, char *errstr,
-                                       size_t errstr_size)
+static struct br_consumer *create(const struct br_conf *conf,
+                                  const struct br_consumer_events *events, bool subscribe_now,
+                                  char *errstr, size_t errstr_size)
 {
     struct br_consumer *consumer = calloc(1, sizeof(*consumer));
     rd_kafka_conf_t *kconf = rd_kafka_conf_new();
@@ -248,7 +248,7 @@ struct br_consumer *br_consumer_create(const struct br_conf *conf,
         goto fail;
     }
     rd_kafka_queue_io_event_enable(consumer->queue, consumer->wake[1], "w", 1);
-    if (subscribe(conf, consumer->rk, errstr, errstr_size) != 0) {
+    if (subscribe_now && subscribe(conf, consumer->rk, errstr, errstr_size) != 0) {
         goto fail;
     }
     if (br_consumer_property(consumer, "partition.assignment.strategy", reason,
@@ -271,6 +271,26 @@ fail:
     consumer->closed = true;
     br_consumer_destroy(consumer);
     return NULL;
+}
+
+struct br_consumer *br_consumer_create(const struct br_conf *conf,
+                                       const struct br_consumer_events *events, char *errstr,
+                                       size_t errstr_size)
+{
+    return create(conf, events, true, errstr, errstr_size);
+}
+
+struct br_consumer *br_consumer_create_unsubscribed(const struct br_conf *conf,
+                                                    const struct br_consumer_events *events,
+                                                    char *errstr, size_t errstr_size)
+{
+    return create(conf, events, false, errstr, errstr_size);
+}
+
+int br_consumer_subscribe(struct br_consumer *consumer, const struct br_conf *conf, char *errstr,
+                          size_t errstr_size)
+{
+    return subscribe(conf, consumer->rk, errstr, errstr_size);
 }
 
 int br_consumer_property(const struct br_consumer *consumer, const char *key, char *out,

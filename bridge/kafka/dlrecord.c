@@ -36,6 +36,8 @@ const char *br_dlrecord_outcome_name(enum br_report_outcome outcome)
         return "dead_lettered";
     case BR_REPORT_DROPPED:
         return "dropped";
+    case BR_REPORT_HOOK_DELETED:
+        return "hook_deleted";
     }
     return "unknown";
 }

@@ -13,7 +13,8 @@
  * a replay renders the same payload.
  *
  * Delivery report record: key = the original key; value =
- * {"event":...,"hook":...,"status":204|null,"outcome":"delivered"|"dead_lettered"|"dropped",
+ * {"event":...,"hook":...,"status":204|null,
+ *  "outcome":"delivered"|"dead_lettered"|"dropped"|"hook_deleted",
  *  "attempts":1,"latency_ms":12,"topic":"...","partition":3,"offset":1234,"request_id":...,
  *  "reason":"refused"|"exhausted"|"undecodable"|"egress_refused"|null,"error":"..."|null}
  */
@@ -63,7 +64,12 @@ struct br_dead_header {
     char trace_id[128];       /* empty when absent */
 };
 
-enum br_report_outcome { BR_REPORT_DELIVERED, BR_REPORT_DEAD_LETTERED, BR_REPORT_DROPPED };
+enum br_report_outcome {
+    BR_REPORT_DELIVERED,
+    BR_REPORT_DEAD_LETTERED,
+    BR_REPORT_DROPPED,
+    BR_REPORT_HOOK_DELETED /* the hook was removed before the delivery was sent */
+};
 
 /* Everything is borrowed, as above. */
 struct br_delivery_report {

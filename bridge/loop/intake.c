@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "config/tablehooks.h"
 #include "delivery/retry.h"
 #include "loop/finish.h"
 #include "loop/headers.h"
+#include "loop/hooks.h"
 #include "loop/inherit.h"
 #include "loop/loopstate.h"
 #include "loop/message.h"
@@ -57,16 +59,30 @@ static void enqueue_deliveries(struct br_loop *loop, struct br_message *message,
 {
     struct br_partition *partition = message->partition;
 
+    br_partition_grow(partition, loop->hook_slots);
+    if (prepared->json) {
+        message->json = prepared->json; /* moved */
+        message->json_len = prepared->json_len;
+        message->bytes += prepared->json_len;
+        partition->bytes += prepared->json_len;
+        prepared->json = NULL;
+        prepared->json_len = 0;
+    }
     for (size_t i = 0; i < prepared->count; i++) {
         struct br_delivery *delivery = calloc(1, sizeof(*delivery));
-        size_t hook_index = (size_t)(prepared->requests[i].hook - loop->conf->hooks);
-        struct br_lane *lane = &partition->lanes[hook_index];
+        size_t slot = prepared->positions[i]; /* a slot since accept_message */
+        struct br_lane *lane = br_partition_lane(partition, slot);
         size_t bytes;
 
         if (!delivery) {
             abort();
         }
         delivery->message = br_message_ref(message);
+        delivery->hook = br_hooks_take(loop, slot);
+        if (delivery->hook) {
+            /* a new lane, or an empty one, takes its hook version's ordering */
+            br_lane_set_ordering(lane, delivery->hook->conf->ordering);
+        }
         delivery->request = prepared->requests[i];
         bytes = sizeof(*delivery) + delivery->request.body_len + strlen(delivery->request.url);
         message->bytes += bytes;
@@ -111,6 +127,25 @@ static void hold_undeliverable(struct br_loop *loop, struct br_partition *partit
     }
 }
 
+/* The tenant of partition's topic (table_hooks.record_tenant), read once; NULL for none. */
+static const char *partition_tenant(struct br_loop *loop, struct br_partition *partition)
+{
+    char tenant[BR_TABLEHOOKS_TENANT_MAX];
+
+    if (!partition->tenant_read) {
+        partition->tenant_read = true;
+        if (loop->conf->table_hooks.enabled &&
+            br_tablehooks_tenant(&loop->conf->table_hooks, BR_TABLEHOOKS_RECORDS,
+                                 partition->topic, tenant, sizeof(tenant))) {
+            partition->tenant = strdup(tenant);
+            if (!partition->tenant) {
+                abort();
+            }
+        }
+    }
+    return partition->tenant;
+}
+
 /* Turns kafka into deliveries on partition's lanes. false: hold it and try again later. */
 static bool accept_message(struct br_loop *loop, struct br_partition *partition,
                            rd_kafka_message_t *kafka)
@@ -137,9 +172,17 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     size_t inherited = 0; /* requests not sent: the previous owner had them acknowledged */
 
     errstr[0] = '\0';
-    status = br_message_prepare(loop->conf, loop->decoder, &in, NULL, &prepared, errstr,
-                                sizeof(errstr));
+    struct br_hook_list hooks;
+    const size_t *slots;
+
+    /* the hooks a message goes to are the live ones now, when it is read */
+    br_hooks_route(loop, partition_tenant(loop, partition), &hooks, &slots);
+    status = br_message_prepare_for(loop->conf, &hooks, loop->decoder, &in, NULL, &prepared,
+                                    errstr, sizeof(errstr));
     if (status == BR_PREPARE_OK) {
+        for (size_t i = 0; i < prepared.count; i++) {
+            prepared.positions[i] = slots[prepared.positions[i]];
+        }
         inherited = br_inherit_take(loop, partition, kafka->offset, &prepared);
     }
     if (status == BR_PREPARE_RETRY) {

@@ -10,11 +10,14 @@
 #include "delivery/egress.h"
 #include "loop/commit.h"
 #include "loop/finish.h"
+#include "loop/hooks.h"
 #include "loop/intake.h"
 #include "loop/loopstate.h"
 #include "loop/rebalance.h"
+#include "loop/reload.h"
 #include "loop/schedule.h"
 #include "loop/status.h"
+#include "loop/tablefeed.h"
 
 #define IDLE_WAIT_MS 1000
 #define REGISTRY_POLL_MS 10       /* how often a schema fetch in flight is driven */
@@ -34,11 +37,11 @@ static void start_ready(struct br_loop *loop)
     while (br_sender_in_flight(loop->sender) < (size_t)loop->conf->max_in_flight &&
            (lane = br_schedule_pop(&loop->schedule)) != NULL) {
         struct br_delivery *delivery = br_lane_next(lane);
-        const struct br_conf_hook *hook = &loop->conf->hooks[lane->hook_index];
+        const struct br_conf_hook *hook = br_hooks_conf(loop, lane->hook_index);
         struct br_health *health = &loop->health[lane->hook_index];
         char errstr[256];
 
-        if (!delivery) {
+        if (!delivery || !hook) {
             continue;
         }
         if (!br_commit_may_start(loop, lane->partition)) {
@@ -54,6 +57,9 @@ static void start_ready(struct br_loop *loop)
             /* the probe: one request at a time, and none while one waits for its retry time
              * (whatever the ordering, a failing hook sees one request per backoff period);
              * made ready when it ends or its retry time comes */
+            continue;
+        }
+        if (!br_hooks_refresh(loop, delivery)) {
             continue;
         }
         delivery = br_lane_take(lane);
@@ -111,41 +117,22 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
     loop->stop_fd = stop_fd;
     br_schedule_init(&loop->schedule,
                      (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL);
-    br_schedule_set_hooks(&loop->schedule, conf->hooks, conf->hook_count);
-    loop->health = calloc(conf->hook_count ? conf->hook_count : 1, sizeof(*loop->health));
-    if (!loop->health) {
-        abort();
-    }
-    for (size_t i = 0; i < conf->hook_count; i++) {
-        br_health_init(&loop->health[i]);
-    }
+    loop->reload_fd = -1;
     br_commit_init(loop);
-    loop->inherit_hooks = calloc(conf->hook_count ? conf->hook_count : 1,
-                                 sizeof(*loop->inherit_hooks));
-    if (!loop->inherit_hooks) {
-        abort();
-    }
     loop->registry = br_registry_create_for(conf);
     if (loop->registry) {
         br_registry_set_async(loop->registry); /* a slow registry must not stall the lanes */
     }
     loop->decoder = br_decoder_create(loop->registry);
     loop->skiplog = br_skiplog_create();
-    {
-        const char **names = calloc(conf->hook_count ? conf->hook_count : 1, sizeof(*names));
-        if (!names) {
-            abort();
-        }
-        for (size_t i = 0; i < conf->hook_count; i++) {
-            names[i] = conf->hooks[i].name;
-        }
-        loop->metrics = br_metrics_create(names, conf->hook_count);
-        free(names);
-    }
+    loop->metrics = br_metrics_create(NULL, 0);
+    br_metrics_set(loop->metrics, BR_METRIC_RELOAD_SUCCESS, 1);
+    br_hooks_init(loop); /* one metrics series per hook slot */
     if (conf->admin_listen && admin_start(loop, errstr, errstr_size) != 0) {
         goto fail;
     }
-    loop->fd_cap = 3 + (loop->admin ? br_admin_waitfd_max(loop->admin) : 0);
+    br_reload_init(loop);
+    loop->fd_cap = 5 + (loop->admin ? br_admin_waitfd_max(loop->admin) : 0);
     loop->fds = calloc(loop->fd_cap, sizeof(*loop->fds));
     if (!loop->fds) {
         abort();
@@ -162,8 +149,14 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
         }
     }
     events.opaque = loop;
-    loop->consumer = br_consumer_create(conf, &events, errstr, errstr_size);
+    /* with table hooks the group is joined once the webhooks topics are read (tablefeed.c) */
+    loop->consumer = conf->table_hooks.enabled
+                         ? br_consumer_create_unsubscribed(conf, &events, errstr, errstr_size)
+                         : br_consumer_create(conf, &events, errstr, errstr_size);
     if (!loop->consumer) {
+        goto fail;
+    }
+    if (br_tablefeed_start(loop, errstr, errstr_size) != 0) {
         goto fail;
     }
     return loop;
@@ -171,6 +164,11 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
 fail:
     br_loop_destroy(loop);
     return NULL;
+}
+
+void br_loop_set_reload_fd(struct br_loop *loop, int reload_fd)
+{
+    loop->reload_fd = reload_fd;
 }
 
 static bool stop_requested(struct br_loop *loop)
@@ -195,19 +193,19 @@ static bool producer_gave_up(struct br_loop *loop)
 /* Logs, per hook, the requests still in flight when the grace period ran out. */
 static void report_abandoned(const struct br_loop *loop)
 {
-    for (size_t hook = 0; hook < loop->conf->hook_count; hook++) {
+    for (size_t hook = 0; hook < loop->hook_slots; hook++) {
         size_t count = 0;
         for (const struct br_partition *partition = loop->partitions; partition;
              partition = partition->next) {
-            if (hook < partition->lane_count) {
-                count += partition->lanes[hook].in_flight;
+            if (hook < partition->lane_count && partition->lanes[hook]) {
+                count += partition->lanes[hook]->in_flight;
             }
         }
         if (count > 0) {
             br_log_warn("loop", "shutdown: hook %s: %zu request(s) still in flight after "
                         "shutdown_grace_ms (%ld ms) abandoned; their offsets are not committed, "
                         "so the next owner of the partitions delivers them again",
-                        loop->conf->hooks[hook].name, count, loop->conf->shutdown_grace_ms);
+                        br_hooks_name(loop, hook), count, loop->conf->shutdown_grace_ms);
         }
     }
 }
@@ -220,14 +218,15 @@ int br_loop_run(struct br_loop *loop)
 
     loop->next_commit_ms = br_schedule_now_ms() + loop->conf->commit_interval_ms;
     br_log_info("loop", "running: %zu topic entr%s, %zu hook(s)", loop->conf->topic_count,
-                loop->conf->topic_count == 1 ? "y" : "ies", loop->conf->hook_count);
-    for (size_t i = 0; i < loop->conf->hook_count; i++) {
-        static const char *const orderings[] = {"partition", "key", "none"};
-        const struct br_conf_hook *hook = &loop->conf->hooks[i];
+                loop->conf->topic_count == 1 ? "y" : "ies", loop->route_count);
+    for (size_t slot = 0; slot < loop->hook_slots; slot++) {
+        const struct br_conf_hook *hook = br_hooks_conf(loop, slot);
 
-        br_log_info("loop", "hook %s: ordering %s, at most %ld request(s) in flight", hook->name,
-                    (unsigned)hook->ordering < 3 ? orderings[hook->ordering] : "?",
-                    hook->max_in_flight);
+        if (hook) {
+            br_log_info("loop", "hook %s: ordering %s, at most %ld request(s) in flight",
+                        hook->name, br_hooks_ordering_name(hook->ordering),
+                        hook->max_in_flight);
+        }
     }
     for (;;) {
         int64_t now = br_schedule_now_ms();
@@ -252,8 +251,17 @@ int br_loop_run(struct br_loop *loop)
                 partition->held_due_ms = now;
             }
         }
+        if (!loop->stopping) {
+            /* hooks change between reads: a message read from here on goes to the new set */
+            next = br_reload_poll(loop, now);
+            int64_t feed = br_tablefeed_poll(loop, now);
+            next = feed < next ? feed : next;
+        } else {
+            next = INT64_MAX;
+        }
         more = !loop->stopping && !loop->fatal && br_intake_drain(loop);
         wait = br_intake_retry_held(loop, now);
+        wait = next < wait ? next : wait;
         next = br_schedule_fire(&loop->schedule, now);
         wait = next < wait ? next : wait;
         if (loop->deadletter) {
@@ -300,6 +308,16 @@ int br_loop_run(struct br_loop *loop)
             fds[fd_count].fd = loop->stop_fd;
             fds[fd_count].events = CURL_WAIT_POLLIN;
             fds[fd_count++].revents = 0;
+            if (loop->reload_fd >= 0) {
+                fds[fd_count].fd = loop->reload_fd;
+                fds[fd_count].events = CURL_WAIT_POLLIN;
+                fds[fd_count++].revents = 0;
+            }
+            if (br_tablefeed_wake_fd(loop) >= 0) {
+                fds[fd_count].fd = br_tablefeed_wake_fd(loop);
+                fds[fd_count].events = CURL_WAIT_POLLIN;
+                fds[fd_count++].revents = 0;
+            }
         }
         if (loop->deadletter) {
             fds[fd_count].fd = br_deadletter_wake_fd(loop->deadletter);
@@ -365,12 +383,13 @@ void br_loop_destroy(struct br_loop *loop)
     /* dead letters still on their way end here (their partitions are revoked: discarded) */
     br_deadletter_destroy(loop->deadletter);
     br_finish_discard_dead(loop);
+    br_tablefeed_stop(loop);
+    br_reload_finish(loop);
+    br_hooks_finish(loop); /* after every delivery and dead letter, before the sender */
     br_sender_destroy(loop->sender);
+    br_conf_destroy(loop->reload_conf); /* what the sender's egress guard read */
     br_decoder_destroy(loop->decoder);
     br_registry_destroy(loop->registry);
-    for (size_t i = 0; i < loop->conf->hook_count; i++) {
-        br_health_finish(&loop->health[i]);
-    }
     free(loop->health);
     br_admin_destroy(loop->admin);
     br_metrics_destroy(loop->metrics);

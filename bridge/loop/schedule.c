@@ -23,17 +23,37 @@ void br_schedule_init(struct br_schedule *schedule, uint64_t seed)
     schedule->rng = seed ? seed : 0x9e3779b97f4a7c15ULL;
 }
 
+static void release_capped(struct br_schedule *schedule, size_t hook);
+
+void br_schedule_set_cap(struct br_schedule *schedule, size_t hook, long max_in_flight)
+{
+    size_t cap = max_in_flight > 0 ? (size_t)max_in_flight : 0;
+
+    if (hook >= schedule->hook_count) {
+        struct br_schedule_hook *grown =
+            realloc(schedule->hooks, (hook + 1) * sizeof(*schedule->hooks));
+        if (!grown) {
+            abort();
+        }
+        memset(&grown[schedule->hook_count], 0,
+               (hook + 1 - schedule->hook_count) * sizeof(*grown));
+        schedule->hooks = grown;
+        schedule->hook_count = hook + 1;
+    }
+    if (schedule->hooks[hook].cap == cap) {
+        return;
+    }
+    schedule->hooks[hook].cap = cap;
+    /* a cap raised or lifted: the lanes that waited for a slot try again (a lowered one lets
+     * the requests in flight finish; no new one starts until they are below it) */
+    release_capped(schedule, hook);
+}
+
 void br_schedule_set_hooks(struct br_schedule *schedule, const struct br_conf_hook *hooks,
                            size_t hook_count)
 {
-    free(schedule->hooks);
-    schedule->hooks = calloc(hook_count ? hook_count : 1, sizeof(*schedule->hooks));
-    if (!schedule->hooks) {
-        abort();
-    }
-    schedule->hook_count = hook_count;
     for (size_t i = 0; i < hook_count; i++) {
-        schedule->hooks[i].cap = hooks[i].max_in_flight > 0 ? (size_t)hooks[i].max_in_flight : 0;
+        br_schedule_set_cap(schedule, i, hooks[i].max_in_flight);
     }
 }
 
@@ -151,17 +171,11 @@ void br_schedule_started(struct br_schedule *schedule, size_t hook)
     }
 }
 
-void br_schedule_ended(struct br_schedule *schedule, size_t hook)
+/* Every lane waiting for a slot of hook is made ready (each starts one or waits again). */
+static void release_capped(struct br_schedule *schedule, size_t hook)
 {
-    struct br_lane *lane;
+    struct br_lane *lane = schedule->hooks[hook].capped_head;
 
-    if (hook >= schedule->hook_count) {
-        return;
-    }
-    if (schedule->hooks[hook].in_flight > 0) {
-        schedule->hooks[hook].in_flight--;
-    }
-    lane = schedule->hooks[hook].capped_head;
     schedule->hooks[hook].capped_head = NULL;
     schedule->hooks[hook].capped_tail = NULL;
     while (lane) {
@@ -170,6 +184,29 @@ void br_schedule_ended(struct br_schedule *schedule, size_t hook)
         lane->capped_next = NULL;
         br_schedule_ready(schedule, lane);
         lane = next;
+    }
+}
+
+void br_schedule_ended(struct br_schedule *schedule, size_t hook)
+{
+    if (hook >= schedule->hook_count) {
+        return;
+    }
+    if (schedule->hooks[hook].in_flight > 0) {
+        schedule->hooks[hook].in_flight--;
+    }
+    release_capped(schedule, hook);
+}
+
+void br_schedule_unback(struct br_schedule *schedule, const struct br_delivery *delivery)
+{
+    for (size_t i = 0; i < schedule->backoff_count; i++) {
+        if (schedule->backoff[i] == delivery) {
+            memmove(&schedule->backoff[i], &schedule->backoff[i + 1],
+                    (schedule->backoff_count - i - 1) * sizeof(*schedule->backoff));
+            schedule->backoff_count--;
+            return;
+        }
     }
 }
 

@@ -27,7 +27,8 @@ struct br_schedule {
     struct br_delivery **backoff; /* owned array: deliveries waiting for their retry time */
     size_t backoff_count;
     size_t backoff_cap;
-    struct br_schedule_hook *hooks; /* owned, hook_count of them (none: no per-hook caps) */
+    struct br_schedule_hook *hooks; /* owned, hook_count of them (none: no per-hook caps),
+                                     * grown by br_schedule_set_cap */
     size_t hook_count;
     uint64_t rng;               /* xorshift64* state, never 0 */
 };
@@ -39,7 +40,14 @@ int64_t br_schedule_wall_ms(void); /* ms since the epoch */
 void br_schedule_init(struct br_schedule *schedule, uint64_t seed);
 void br_schedule_finish(struct br_schedule *schedule);
 
-/* Each hook's max_in_flight (hooks[i].max_in_flight; 0 or less: no cap of its own). */
+/*
+ * The cap of hook (a hook slot, loop/hooks.h): its max_in_flight, 0 or less for no cap of its
+ * own. The table grows to hold hook; the loop sets it for each new slot and again when a
+ * reload changes the hook. A raised cap makes the lanes waiting for a slot ready; a lowered
+ * one lets the requests in flight finish and starts none until they are below it.
+ */
+void br_schedule_set_cap(struct br_schedule *schedule, size_t hook, long max_in_flight);
+/* br_schedule_set_cap of hooks[i].max_in_flight for slots 0 .. hook_count - 1. */
 void br_schedule_set_hooks(struct br_schedule *schedule, const struct br_conf_hook *hooks,
                            size_t hook_count);
 
@@ -60,6 +68,8 @@ struct br_lane *br_schedule_pop(struct br_schedule *schedule);
  */
 void br_schedule_backoff(struct br_schedule *schedule, struct br_delivery *delivery,
                          int64_t due_ms);
+/* Takes delivery out of the backoff list (it leaves its lane before its retry time). */
+void br_schedule_unback(struct br_schedule *schedule, const struct br_delivery *delivery);
 /* Wakes the deliveries whose retry time has come and queues their lanes; returns ms to the
  * next one (INT64_MAX when none waits). */
 int64_t br_schedule_fire(struct br_schedule *schedule, int64_t now_ms);

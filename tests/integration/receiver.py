@@ -19,7 +19,8 @@ after it is answered 204 at once, so a fault can end on schedule), optionally pe
 behaviour's own).
 
 The receiver also counts the requests it is serving at once per hook (from the arrival of the
-request to the end of the answer): max_active(hook) is the most there have been, which shows
+request to the start of the answer, so that a request the client sends once it has an answer
+never overlaps that answer's): max_active(hook) is the most there have been, which shows
 whether a hook's requests overlap in flight.
 """
 import hashlib
@@ -188,13 +189,19 @@ class Receiver:
             b = self.behaviours.get(hook, Behaviour())
             self.active[hook] = self.active.get(hook, 0) + 1
             self.active_max[hook] = max(self.active_max.get(hook, 0), self.active[hook])
+        counted = [True]  # in self.active until the answer starts (or the handler fails)
         try:
-            self._answer(handler, hook, split, headers, body, sig_ok, arrived, b)
+            self._answer(handler, hook, split, headers, body, sig_ok, arrived, b, counted)
         finally:
-            with self.lock:
+            self._uncount(hook, counted)
+
+    def _uncount(self, hook, counted):
+        with self.lock:
+            if counted[0]:
+                counted[0] = False
                 self.active[hook] -= 1
 
-    def _answer(self, handler, hook, split, headers, body, sig_ok, arrived, b):
+    def _answer(self, handler, hook, split, headers, body, sig_ok, arrived, b, counted):
         if b.until is not None and arrived >= b.until:
             b = Behaviour()
         if b.delay:
@@ -221,6 +228,9 @@ class Receiver:
         for listener in list(self.listeners):
             listener(req)  # before answering: the order of calls is the order of arrival
         reply = b.body if status != 204 else b''
+        # no longer counted once the answer starts: the bridge may start its next request as
+        # soon as it has the answer, before this thread would get past the flush
+        self._uncount(hook, counted)
         try:
             handler.send_response(status)
             handler.send_header('Content-Length', str(len(reply)))

@@ -83,7 +83,7 @@ static void finish(struct br_lane *lane, struct br_delivery *delivery)
 static void test_lane_fifo(void **state)
 {
     struct br_partition *partition = br_partition_create("t", 3, NULL, 2);
-    struct br_lane *lane = &partition->lanes[1];
+    struct br_lane *lane = partition->lanes[1];
     struct br_delivery *delivery;
     (void)state;
 
@@ -112,7 +112,7 @@ static void test_lane_fifo(void **state)
     assert_null(br_lane_pop(lane));
     assert_null(lane->head);
     assert_null(lane->tail);
-    assert_null(partition->lanes[0].head);
+    assert_null(partition->lanes[0]->head);
     assert_int_equal(partition->bytes, 0);
     br_partition_revoke(partition);
 }
@@ -120,7 +120,7 @@ static void test_lane_fifo(void **state)
 static void test_partition_retry_blocks_the_lane(void **state)
 {
     struct br_partition *partition = br_partition_create("t", 0, NULL, 1);
-    struct br_lane *lane = &partition->lanes[0];
+    struct br_lane *lane = partition->lanes[0];
     struct br_delivery *first;
     (void)state;
 
@@ -143,7 +143,7 @@ static void test_partition_retry_blocks_the_lane(void **state)
 static void test_key_in_flight_per_key(void **state)
 {
     struct br_partition *partition = br_partition_create("t", 0, NULL, 1);
-    struct br_lane *lane = &partition->lanes[0];
+    struct br_lane *lane = partition->lanes[0];
     struct br_delivery *a10;
     struct br_delivery *b11;
     struct br_delivery *a12;
@@ -198,7 +198,7 @@ static void test_key_in_flight_per_key(void **state)
 static void test_key_retry_blocks_only_its_key(void **state)
 {
     struct br_partition *partition = br_partition_create("t", 0, NULL, 1);
-    struct br_lane *lane = &partition->lanes[0];
+    struct br_lane *lane = partition->lanes[0];
     struct br_delivery *a10;
     struct br_delivery *a12;
     (void)state;
@@ -235,7 +235,7 @@ static void test_key_retry_blocks_only_its_key(void **state)
 static void test_key_null_and_lookalike_keys(void **state)
 {
     struct br_partition *partition = br_partition_create("t", 0, NULL, 1);
-    struct br_lane *lane = &partition->lanes[0];
+    struct br_lane *lane = partition->lanes[0];
     struct br_delivery *none1;
     struct br_delivery *none2;
     struct br_delivery *empty;
@@ -265,7 +265,7 @@ static void test_key_many_keys(void **state)
 {
     enum { KEYS = 1000, ROUNDS = 3 };
     struct br_partition *partition = br_partition_create("t", 0, NULL, 1);
-    struct br_lane *lane = &partition->lanes[0];
+    struct br_lane *lane = partition->lanes[0];
     struct br_delivery *delivery;
     char key[16];
     int64_t offset = 0;
@@ -314,7 +314,7 @@ static void test_key_many_keys(void **state)
 static void test_none_any_order(void **state)
 {
     struct br_partition *partition = br_partition_create("t", 0, NULL, 1);
-    struct br_lane *lane = &partition->lanes[0];
+    struct br_lane *lane = partition->lanes[0];
     struct br_delivery *d[4];
     (void)state;
 
@@ -340,10 +340,43 @@ static void test_none_any_order(void **state)
     br_partition_revoke(partition);
 }
 
+/*
+ * A lane takes a changed ordering (a reload) only while empty: the deliveries in it keep the
+ * promise they were queued under; once it has drained, the new ordering applies.
+ */
+static void test_ordering_changes_when_empty(void **state)
+{
+    struct br_partition *partition = br_partition_create("t", 0, NULL, 1);
+    struct br_lane *lane = partition->lanes[0];
+    struct br_delivery *first;
+    (void)state;
+
+    assert_true(br_lane_set_ordering(lane, BR_ORDERING_PARTITION)); /* the same: fine */
+    assert_true(push_keyed(lane, 1, NULL)->startable);
+    assert_false(push_keyed(lane, 2, NULL)->startable); /* behind 1 */
+    assert_false(br_lane_set_ordering(lane, BR_ORDERING_NONE)); /* not empty: kept */
+    assert_int_equal(lane->ordering, BR_ORDERING_PARTITION);
+    first = take_at(lane, 1);
+    assert_null(br_lane_next(lane)); /* still one at a time */
+    finish(lane, first);
+    finish(lane, take_at(lane, 2));
+    assert_true(br_lane_set_ordering(lane, BR_ORDERING_NONE)); /* drained: applies */
+    assert_int_equal(lane->ordering, BR_ORDERING_NONE);
+    assert_true(push_keyed(lane, 3, NULL)->startable);
+    assert_true(push_keyed(lane, 4, NULL)->startable); /* not behind 3 any more */
+    first = take_at(lane, 3);
+    finish(lane, take_at(lane, 4)); /* 4 finishes before 3: ordering none */
+    finish(lane, first);
+    assert_true(br_lane_set_ordering(lane, BR_ORDERING_KEY));
+    assert_int_equal(br_offsets_committable(&partition->offsets), 5); /* all four done */
+    assert_int_equal(partition->bytes, 0);
+    br_partition_revoke(partition);
+}
+
 static void test_abandon_and_revoke(void **state)
 {
     struct br_partition *partition = br_partition_create("t", 0, NULL, 1);
-    struct br_lane *lane = &partition->lanes[0];
+    struct br_lane *lane = partition->lanes[0];
     struct br_delivery *a1;
     struct br_message *kept;
     (void)state;
@@ -391,7 +424,7 @@ static void test_message_bytes_and_lifetime(void **state)
     assert_int_equal(message->taken_ms, 1000);
     /* a delivery keeps the message; revoking the partition frees queued deliveries, while a
      * reference held elsewhere (a dead letter on its way) keeps message and partition alive */
-    br_lane_push(&partition->lanes[0], delivery_of(message));
+    br_lane_push(partition->lanes[0], delivery_of(message));
     assert_int_equal(partition->refs, 2);
     br_partition_revoke(partition);
     assert_true(message->partition->revoked);
@@ -440,6 +473,7 @@ int main(void)
         cmocka_unit_test(test_key_null_and_lookalike_keys),
         cmocka_unit_test(test_key_many_keys),
         cmocka_unit_test(test_none_any_order),
+        cmocka_unit_test(test_ordering_changes_when_empty),
         cmocka_unit_test(test_abandon_and_revoke),
         cmocka_unit_test(test_message_bytes_and_lifetime),
         cmocka_unit_test(test_window_counts_held),

@@ -54,6 +54,14 @@ static struct fixture *fixture_new(unsigned max_attempts, long probe_after,
     fx->loop.health = &fx->health;
     br_health_init(&fx->health);
     fx->loop.metrics = br_metrics_create(names, 1);
+    {
+        size_t slot;
+        /* the live hook set holds the one hook (borrowed) in slot 0 */
+        fx->loop.hookset = br_hookset_create(NULL, NULL);
+        br_hookset_put(fx->loop.hookset, "h", &fx->hook, false, NULL, &slot);
+        assert_int_equal(slot, 0);
+        fx->loop.hook_slots = 1;
+    }
     br_schedule_init(&fx->loop.schedule, 7);
     fx->partition = br_partition_create("t", 0, NULL, 1);
     return fx;
@@ -66,6 +74,7 @@ static void fixture_free(struct fixture *fx)
     br_partition_revoke(fx->partition);
     br_schedule_finish(&fx->loop.schedule);
     br_health_finish(&fx->health);
+    br_hookset_destroy(fx->loop.hookset);
     br_metrics_destroy(fx->loop.metrics);
     free(fx);
 }
@@ -92,7 +101,7 @@ static struct br_delivery *delivery_new(struct br_partition *partition, int64_t 
 
     assert_non_null(delivery);
     delivery->message = message_new(partition, offset); /* the creator's reference moves here */
-    br_lane_push(&partition->lanes[0], delivery);
+    br_lane_push(partition->lanes[0], delivery);
     return delivery;
 }
 
@@ -107,7 +116,7 @@ static struct br_delivery *delivery_keyed(struct br_partition *partition, int64_
     delivery->message->key = strdup(key);
     assert_non_null(delivery->message->key);
     delivery->message->key_len = strlen(key);
-    br_lane_push(&partition->lanes[0], delivery);
+    br_lane_push(partition->lanes[0], delivery);
     return delivery;
 }
 
@@ -163,7 +172,7 @@ static void assert_metric(struct fixture *fx, const char *line)
 static void test_delivered_moves_the_lane_on(void **state)
 {
     struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
-    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *first = delivery_new(fx->partition, 10);
     struct br_delivery *second = delivery_new(fx->partition, 11);
     (void)state;
@@ -190,7 +199,7 @@ static void test_delivered_moves_the_lane_on(void **state)
 static void test_transient_failure_backs_off(void **state)
 {
     struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
-    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *delivery = delivery_new(fx->partition, 10);
     int64_t before;
     int64_t after;
@@ -252,7 +261,7 @@ static void test_retry_after_is_a_lower_bound(void **state)
 static void test_exhausted_is_dropped_by_policy(void **state)
 {
     struct fixture *fx = fixture_new(2, 5, BR_DEAD_LETTER_DROP);
-    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *delivery = delivery_new(fx->partition, 10);
     (void)state;
 
@@ -272,7 +281,7 @@ static void test_exhausted_is_dropped_by_policy(void **state)
 static void test_refused_is_kept_under_policy_block(void **state)
 {
     struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
-    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *delivery = delivery_new(fx->partition, 10);
     int64_t before;
     int64_t after;
@@ -303,7 +312,7 @@ static void test_refused_is_kept_under_policy_block(void **state)
 static void test_key_mode_failure_blocks_only_its_key(void **state)
 {
     struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
-    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *a10;
     struct br_delivery *b11;
     struct br_delivery *a12;
@@ -360,7 +369,7 @@ static void test_probe_success_releases_parked_lanes(void **state)
 {
     struct fixture *fx = fixture_new(5, 1, BR_DEAD_LETTER_BLOCK);
     struct br_partition *other = br_partition_create("t", 1, NULL, 1);
-    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *probe = delivery_new(fx->partition, 10);
     (void)state;
 
@@ -369,14 +378,14 @@ static void test_probe_success_releases_parked_lanes(void **state)
     attempt(fx, probe, false, 0, NULL);
     assert_true(fx->health.open);
     assert_ptr_equal(fx->health.probe, lane);
-    assert_false(br_health_may_start(&fx->health, &other->lanes[0])); /* parked */
+    assert_false(br_health_may_start(&fx->health, other->lanes[0])); /* parked */
     fx->loop.schedule.backoff_count = 0;
 
     attempt(fx, probe, true, 200, NULL);
     assert_false(fx->health.open);
     assert_int_equal(fx->health.parked_count, 0);
     /* the parked lane first, then the probe's lane with its next delivery */
-    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), &other->lanes[0]);
+    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), other->lanes[0]);
     assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), lane);
     assert_null(br_schedule_pop(&fx->loop.schedule));
     br_partition_revoke(other);
@@ -393,18 +402,18 @@ static void test_probe_given_up_hands_the_probe_on(void **state)
     delivery_new(other, 5);
     fx->health.open = true; /* opened by earlier failures */
     fx->health.failures = 1;
-    fx->health.probe = &fx->partition->lanes[0];
-    assert_false(br_health_may_start(&fx->health, &other->lanes[0]));
+    fx->health.probe = fx->partition->lanes[0];
+    assert_false(br_health_may_start(&fx->health, other->lanes[0]));
 
     attempt(fx, probe, true, 503, NULL); /* exhausted at once (max_attempts 1): dropped */
     assert_int_equal(fx->loop.stats.dropped, 1);
     assert_true(fx->health.open);
     assert_null(fx->health.probe);
     /* the parked lane is made ready: it becomes the next probe when it starts */
-    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), &other->lanes[0]);
+    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), other->lanes[0]);
     assert_null(br_schedule_pop(&fx->loop.schedule));
-    assert_true(br_health_may_start(&fx->health, &other->lanes[0]));
-    assert_ptr_equal(fx->health.probe, &other->lanes[0]);
+    assert_true(br_health_may_start(&fx->health, other->lanes[0]));
+    assert_ptr_equal(fx->health.probe, other->lanes[0]);
     br_partition_revoke(other);
     fixture_free(fx);
 }
@@ -412,7 +421,7 @@ static void test_probe_given_up_hands_the_probe_on(void **state)
 static void test_dead_letters_settle_when_acknowledged(void **state)
 {
     struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
-    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *refused = delivery_new(fx->partition, 10);
     struct br_delivery *next = delivery_new(fx->partition, 11);
     struct br_message *undecodable;

@@ -58,10 +58,10 @@ static struct fixture *fixture_new(void)
         kafka.len = 1;
         delivery->message = br_message_create(partition, &kafka, br_schedule_now_ms());
         delivery->message->seq = br_offsets_add(&partition->offsets, kafka.offset, 1);
-        br_lane_push(&partition->lanes[0], delivery);
+        br_lane_push(partition->lanes[0], delivery);
         partition->next = fx->loop.partitions;
         fx->loop.partitions = partition;
-        fx->lanes[id] = &partition->lanes[0];
+        fx->lanes[id] = partition->lanes[0];
     }
     return fx;
 }

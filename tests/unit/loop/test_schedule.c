@@ -24,7 +24,7 @@ static struct br_partition *partition_with_heads(int32_t id, size_t hooks)
     for (size_t i = 0; i < hooks; i++) {
         struct br_delivery *delivery = calloc(1, sizeof(*delivery));
         assert_non_null(delivery);
-        assert_true(br_lane_push(&partition->lanes[i], delivery));
+        assert_true(br_lane_push(partition->lanes[i], delivery));
     }
     return partition;
 }
@@ -45,9 +45,9 @@ static void test_ready_is_fifo_once(void **state)
 {
     struct br_partition *p1 = partition_with_heads(1, 2);
     struct br_partition *p2 = partition_with_heads(2, 1);
-    struct br_lane *a = &p1->lanes[0];
-    struct br_lane *b = &p1->lanes[1];
-    struct br_lane *c = &p2->lanes[0];
+    struct br_lane *a = p1->lanes[0];
+    struct br_lane *b = p1->lanes[1];
+    struct br_lane *c = p2->lanes[0];
     struct br_schedule schedule;
     (void)state;
 
@@ -79,14 +79,14 @@ static void test_ready_refuses(void **state)
 {
     struct br_partition *p1 = partition_with_heads(1, 1);
     struct br_partition *p2 = br_partition_create("t", 2, NULL, 1); /* no head */
-    struct br_lane *lane = &p1->lanes[0];
+    struct br_lane *lane = p1->lanes[0];
     struct br_delivery *delivery;
     struct br_schedule schedule;
     (void)state;
 
     br_schedule_init(&schedule, 1);
-    br_schedule_ready(&schedule, &p2->lanes[0]);
-    assert_false(p2->lanes[0].queued);
+    br_schedule_ready(&schedule, p2->lanes[0]);
+    assert_false(p2->lanes[0]->queued);
     delivery = br_lane_take(lane); /* in flight: nothing else may start */
     br_schedule_ready(&schedule, lane);
     assert_false(lane->queued);
@@ -109,9 +109,9 @@ static void test_ready_refuses(void **state)
 static void test_backoff_fires_when_due(void **state)
 {
     struct br_partition *p = partition_with_heads(1, 3);
-    struct br_lane *a = &p->lanes[0];
-    struct br_lane *b = &p->lanes[1];
-    struct br_lane *c = &p->lanes[2];
+    struct br_lane *a = p->lanes[0];
+    struct br_lane *b = p->lanes[1];
+    struct br_lane *c = p->lanes[2];
     struct br_delivery *waiting;
     struct br_schedule schedule;
     (void)state;
@@ -153,7 +153,7 @@ static void test_backoff_grows(void **state)
 
     br_schedule_init(&schedule, 1);
     for (size_t i = 0; i < LANES; i++) {
-        back_off(&schedule, &p->lanes[i], 100 + (int64_t)i);
+        back_off(&schedule, p->lanes[i], 100 + (int64_t)i);
     }
     assert_int_equal(schedule.backoff_count, LANES);
     assert_true(schedule.backoff_cap >= LANES);
@@ -161,7 +161,7 @@ static void test_backoff_grows(void **state)
     assert_int_equal(schedule.backoff_count, LANES / 2);
     assert_int_equal(br_schedule_fire(&schedule, 1000), INT64_MAX);
     for (size_t i = 0; i < LANES; i++) {
-        assert_ptr_equal(br_schedule_pop(&schedule), &p->lanes[i]);
+        assert_ptr_equal(br_schedule_pop(&schedule), p->lanes[i]);
     }
     assert_null(br_schedule_pop(&schedule));
     br_schedule_finish(&schedule);
@@ -174,11 +174,11 @@ static struct br_partition *partition_none(int32_t id, size_t count)
 {
     struct br_partition *partition = br_partition_create("t", id, NULL, 1);
 
-    partition->lanes[0].ordering = BR_ORDERING_NONE;
+    partition->lanes[0]->ordering = BR_ORDERING_NONE;
     for (size_t i = 0; i < count; i++) {
         struct br_delivery *delivery = calloc(1, sizeof(*delivery));
         assert_non_null(delivery);
-        assert_true(br_lane_push(&partition->lanes[0], delivery));
+        assert_true(br_lane_push(partition->lanes[0], delivery));
     }
     return partition;
 }
@@ -188,8 +188,8 @@ static void test_hook_max_in_flight(void **state)
     struct br_conf_hook hooks[2] = {{.max_in_flight = 2}, {.max_in_flight = 0}};
     struct br_partition *p1 = partition_none(1, 4);
     struct br_partition *p2 = partition_none(2, 4);
-    struct br_lane *a = &p1->lanes[0];
-    struct br_lane *b = &p2->lanes[0];
+    struct br_lane *a = p1->lanes[0];
+    struct br_lane *b = p2->lanes[0];
     struct br_schedule schedule;
     (void)state;
 
@@ -252,32 +252,32 @@ static void test_forget_keeps_other_partitions(void **state)
 
     br_schedule_init(&schedule, 1);
     /* ready: p1.0 p2.0 p1.1 p2.1; backoff: p1.2 p2.2 */
-    br_schedule_ready(&schedule, &p1->lanes[0]);
-    br_schedule_ready(&schedule, &p2->lanes[0]);
-    br_schedule_ready(&schedule, &p1->lanes[1]);
-    br_schedule_ready(&schedule, &p2->lanes[1]);
-    back_off(&schedule, &p1->lanes[2], 10);
-    kept = back_off(&schedule, &p2->lanes[2], 20);
+    br_schedule_ready(&schedule, p1->lanes[0]);
+    br_schedule_ready(&schedule, p2->lanes[0]);
+    br_schedule_ready(&schedule, p1->lanes[1]);
+    br_schedule_ready(&schedule, p2->lanes[1]);
+    back_off(&schedule, p1->lanes[2], 10);
+    kept = back_off(&schedule, p2->lanes[2], 20);
 
     br_schedule_forget(&schedule, p1);
-    assert_false(p1->lanes[0].queued);
-    assert_false(p1->lanes[1].queued);
-    assert_true(p2->lanes[0].queued);
-    assert_true(p2->lanes[1].queued);
+    assert_false(p1->lanes[0]->queued);
+    assert_false(p1->lanes[1]->queued);
+    assert_true(p2->lanes[0]->queued);
+    assert_true(p2->lanes[1]->queued);
     assert_int_equal(schedule.backoff_count, 1);
     assert_ptr_equal(schedule.backoff[0], kept);
     /* the kept queue is well linked: a lane queued now goes behind it */
-    br_schedule_ready(&schedule, &p1->lanes[0]);
-    assert_ptr_equal(br_schedule_pop(&schedule), &p2->lanes[0]);
-    assert_ptr_equal(br_schedule_pop(&schedule), &p2->lanes[1]);
-    assert_ptr_equal(br_schedule_pop(&schedule), &p1->lanes[0]);
+    br_schedule_ready(&schedule, p1->lanes[0]);
+    assert_ptr_equal(br_schedule_pop(&schedule), p2->lanes[0]);
+    assert_ptr_equal(br_schedule_pop(&schedule), p2->lanes[1]);
+    assert_ptr_equal(br_schedule_pop(&schedule), p1->lanes[0]);
     assert_null(br_schedule_pop(&schedule));
     assert_int_equal(br_schedule_fire(&schedule, 100), INT64_MAX);
-    assert_ptr_equal(br_schedule_pop(&schedule), &p2->lanes[2]);
+    assert_ptr_equal(br_schedule_pop(&schedule), p2->lanes[2]);
 
     /* forgetting the only partition empties everything */
-    br_schedule_ready(&schedule, &p2->lanes[0]);
-    back_off(&schedule, &p2->lanes[1], 10);
+    br_schedule_ready(&schedule, p2->lanes[0]);
+    back_off(&schedule, p2->lanes[1], 10);
     br_schedule_forget(&schedule, p2);
     assert_null(schedule.ready_head);
     assert_null(schedule.ready_tail);
