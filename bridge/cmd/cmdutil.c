@@ -11,13 +11,15 @@
 static volatile sig_atomic_t stop_fd = -1;
 static volatile sig_atomic_t reload_fd = -1;
 
-static void on_reload_signal(int signo)
+/* SIGHUP wakes the reload descriptor, SIGTERM and SIGINT the stop descriptor. */
+static void on_signal(int signo)
 {
     uint64_t one = 1;
     int saved = errno;
-    (void)signo;
-    if (reload_fd >= 0) {
-        ssize_t ignored = write(reload_fd, &one, sizeof(one));
+    int fd = signo == SIGHUP ? reload_fd : stop_fd;
+
+    if (fd >= 0) {
+        ssize_t ignored = write(fd, &one, sizeof(one));
         (void)ignored;
     }
     errno = saved;
@@ -29,21 +31,9 @@ void br_cmdutil_reload_signal_install(int fd)
 
     reload_fd = fd;
     memset(&action, 0, sizeof(action));
-    action.sa_handler = on_reload_signal;
+    action.sa_handler = on_signal;
     sigemptyset(&action.sa_mask);
     sigaction(SIGHUP, &action, NULL);
-}
-
-static void on_signal(int signo)
-{
-    uint64_t one = 1;
-    int saved = errno;
-    (void)signo;
-    if (stop_fd >= 0) {
-        ssize_t ignored = write(stop_fd, &one, sizeof(one));
-        (void)ignored;
-    }
-    errno = saved;
 }
 
 void br_cmdutil_signals_install(int fd)
