@@ -14,9 +14,9 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-from kafka_broker import Broker, BrokerError  # noqa: E402
+from integration.kafka_broker import Broker, BrokerError  # noqa: E402
 
 
 def main():

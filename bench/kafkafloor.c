@@ -6,9 +6,12 @@
  * joining a group (rd_kafka_assign) and without committing, in the most direct way:
  * rd_kafka_consumer_poll() blocking on the consumer queue.
  *
- *   bench-kafkafloor BOOTSTRAP TOPIC PARTITIONS WARMUP COUNT OUT [KEY=VALUE...]
+ *   bench-kafkafloor [--start O0,O1,...] BOOTSTRAP TOPIC PARTITIONS WARMUP COUNT OUT \
+ *                    [KEY=VALUE...]
  *
- * KEY=VALUE are extra kafka.properties, as the bridge gets them. Prints "ready" on stdout once
+ * KEY=VALUE are extra kafka.properties, as the bridge gets them. --start gives each partition's
+ * first offset (a later round on a topic that already holds an earlier round's messages);
+ * without it every partition is read from the beginning. Prints "ready" on stdout once
  * the partitions are assigned and "warm" after the first WARMUP messages; after WARMUP + COUNT
  * messages (or SIGTERM) writes one line per message to OUT, "<unix ns> <key>", and exits 0.
  * Built on demand by bench/run.sh (not part of `all`).
@@ -64,7 +67,9 @@ static int parse_props(int argc, char **argv, struct br_conf *conf)
     return 0;
 }
 
-static rd_kafka_t *consumer_new(struct br_conf *conf, const char *topic, int partitions)
+/* start: NULL (every partition from the beginning) or "O0,O1,..." (owned by argv) */
+static rd_kafka_t *consumer_new(struct br_conf *conf, const char *topic, int partitions,
+                                const char *start)
 {
     rd_kafka_conf_t *kconf = rd_kafka_conf_new();
     rd_kafka_topic_partition_list_t *list;
@@ -85,7 +90,21 @@ static rd_kafka_t *consumer_new(struct br_conf *conf, const char *topic, int par
     rd_kafka_poll_set_consumer(rk);
     list = rd_kafka_topic_partition_list_new(partitions);
     for (int i = 0; i < partitions; i++) {
-        rd_kafka_topic_partition_list_add(list, topic, i)->offset = RD_KAFKA_OFFSET_BEGINNING;
+        int64_t offset = RD_KAFKA_OFFSET_BEGINNING;
+
+        if (start) {
+            char *end;
+
+            offset = strtoll(start, &end, 10);
+            if (end == start || (*end != ',' && *end != '\0') || offset < 0) {
+                fprintf(stderr, "kafkafloor: --start: no offset for partition %d\n", i);
+                rd_kafka_topic_partition_list_destroy(list);
+                rd_kafka_destroy(rk);
+                return NULL;
+            }
+            start = *end == ',' ? end + 1 : end;
+        }
+        rd_kafka_topic_partition_list_add(list, topic, i)->offset = offset;
     }
     if (rd_kafka_assign(rk, list) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         fprintf(stderr, "kafkafloor: assign failed\n");
@@ -106,10 +125,19 @@ int main(int argc, char **argv)
     long warmup;
     long count;
     long got = 0;
+    const char *start = NULL;
     FILE *out;
 
+    if (argc >= 3 && strcmp(argv[1], "--start") == 0) {
+        start = argv[2];
+        argv[2] = argv[0];
+        argc -= 2;
+        argv += 2;
+    }
     if (argc < 7) {
-        fprintf(stderr, "usage: %s BOOTSTRAP TOPIC PARTITIONS WARMUP COUNT OUT [KEY=VALUE...]\n",
+        fprintf(stderr,
+                "usage: %s [--start O0,O1,...] BOOTSTRAP TOPIC PARTITIONS WARMUP COUNT OUT "
+                "[KEY=VALUE...]\n",
                 argv[0]);
         return 2;
     }
@@ -126,7 +154,7 @@ int main(int argc, char **argv)
     if (parse_props(argc - 7, argv + 7, &conf) != 0) {
         return 2;
     }
-    rk = consumer_new(&conf, argv[2], atoi(argv[3]));
+    rk = consumer_new(&conf, argv[2], atoi(argv[3]), start);
     if (!rk) {
         return 1;
     }

@@ -20,8 +20,8 @@ command -v java >/dev/null 2>&1 || DEBS+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || DEBS+=(maven)
 # The Debezium chain of the integration tests (tests/integration/mariadb.py) runs Debian's MariaDB.
 DEBS+=(mariadb-server mariadb-client)
-# The benchmark's receiver (bench/receiver) is Go, standard library only; Go also builds
-# kustomize (below).
+# The benchmark's receiver (bench/receiver) is Go, standard library only; its Go yardstick
+# (bench/gobridge, franz-go) needs Go 1.26 or later, as kustomize (below) needs a recent Go.
 command -v go >/dev/null 2>&1 || DEBS+=(golang-go)
 # The container image and its tests (tests/deploy): podman and buildah (with runc: the default
 # runtime does not start containers here), mmdebstrap for the Debian base, uidmap and

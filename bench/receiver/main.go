@@ -7,12 +7,15 @@
 // -control, so that polling them opens no connection the hook's counters see:
 //
 //	GET  /_stats   counters and latency percentiles as JSON
-//	GET  /_sample  the first POST body received, verbatim (for the wrk comparison)
+//	GET  /_sample  the first POST body received since the last reset, verbatim (for the wrk
+//	               comparison)
 //	GET  /_trace   one line per POST since the last reset: receipt unix ns, connection
 //	               number, latency µs (-1 when the body has no "created"), data.id (-1)
-//	POST /_reset   zero the counters, latencies and the trace
+//	POST /_reset   zero the counters, latencies, the trace and the sample
 //
-// SIGTERM or SIGINT print the stats as JSON on stdout and exit 0. Standard library only.
+// With -delay D every hook request is answered D after its body has been read (a slow
+// receiver; its latency is still taken at receipt). SIGTERM or SIGINT print the stats as JSON
+// on stdout and exit 0. Standard library only.
 package main
 
 import (
@@ -40,6 +43,7 @@ import (
 
 type receiver struct {
 	secret []byte
+	delay  time.Duration /* how long each hook request waits before its answer */
 
 	requests    atomic.Int64
 	badSig      atomic.Int64
@@ -145,6 +149,9 @@ func (r *receiver) hook(w http.ResponseWriter, req *http.Request) {
 			r.noCreated.Add(1)
 		}
 	}
+	if r.delay > 0 {
+		time.Sleep(r.delay)
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -212,6 +219,7 @@ func (r *receiver) reset() {
 	r.mu.Lock()
 	r.latUs = r.latUs[:0]
 	r.trace = r.trace[:0]
+	r.sample = nil
 	r.mu.Unlock()
 	r.requests.Store(0)
 	r.badSig.Store(0)
@@ -244,9 +252,10 @@ func main() {
 	control := flag.String("control", "127.0.0.1:0", "address of the control endpoints")
 	portFile := flag.String("port-file", "", "write \"<hook port> <control port>\" here once listening")
 	expect := flag.Int("expect", 1<<20, "latency slots to preallocate")
+	delay := flag.Duration("delay", 0, "answer each hook request this long after reading it (a slow receiver)")
 	flag.Parse()
 
-	r := &receiver{started: time.Now(), latUs: make([]int64, 0, *expect),
+	r := &receiver{started: time.Now(), delay: *delay, latUs: make([]int64, 0, *expect),
 		trace: make([]traceEntry, 0, *expect)}
 	if *secret != "" {
 		r.secret = []byte(*secret)

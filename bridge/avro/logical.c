@@ -47,7 +47,7 @@ static int64_t scale_of(json_t *type)
     return value;
 }
 
-static struct br_logical kind_of(json_t *type)
+struct br_logical br_logical_of(json_t *type)
 {
     struct br_logical logical = {BR_LOGICAL_NONE, 0};
 
@@ -102,7 +102,7 @@ struct br_logical *br_logical_classify(const char *schema_json, const char *fiel
             abort();
         }
         json_array_foreach(columns, k, column) {
-            kinds[k] = kind_of(br_schemajson_column_type(&schema, json_object_get(column, "type")));
+            kinds[k] = br_logical_of(br_schemajson_column_type(&schema, json_object_get(column, "type")));
         }
         *count = json_array_size(columns);
     }

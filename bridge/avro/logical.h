@@ -7,6 +7,7 @@
  * turned into change-record fields (change.h) that keep the exact value.
  */
 #include <avro.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,10 @@ struct br_logical {
  */
 struct br_logical *br_logical_classify(const char *schema_json, const char *field,
                                        size_t *count);
+
+/* The logical type of one (resolved, non-union) type of a schema's JSON; BR_LOGICAL_NONE for
+ * anything else. */
+struct br_logical br_logical_of(json_t *type);
 
 /*
  * Appends column `name` of kind logical (not BR_LOGICAL_NONE) to row: a date, a time of day,

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/conf.h"
 #include "core/clock.h"
 #include "core/url.h"
 
@@ -147,6 +148,19 @@ struct br_registry *br_registry_create(const char *url, const char *username,
     registry->username = dup_or_null(username);
     registry->password = dup_or_null(password);
     registry->ca_file = dup_or_null(ca_file);
+    return registry;
+}
+
+struct br_registry *br_registry_create_for(const struct br_conf *conf)
+{
+    struct br_registry *registry;
+
+    if (!conf->registry_url) {
+        return NULL;
+    }
+    registry = br_registry_create(conf->registry_url, conf->registry_username,
+                                  conf->registry_password, conf->registry_ca_file);
+    br_registry_set_tls13(registry, conf->registry_tls_min == BR_TLS_1_3);
     return registry;
 }
 

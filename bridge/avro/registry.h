@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct br_conf;
 struct br_registry;
 
 enum br_registry_status {
@@ -17,6 +18,11 @@ enum br_registry_status {
 /* url is the registry's base URL; username/password/ca_file may be NULL. */
 struct br_registry *br_registry_create(const char *url, const char *username,
                                        const char *password, const char *ca_file);
+/*
+ * The registry a configuration names (registry.url, its credentials, CA file and lowest TLS
+ * version), or NULL when it names none. The caller owns it.
+ */
+struct br_registry *br_registry_create_for(const struct br_conf *conf);
 void br_registry_destroy(struct br_registry *registry);
 /* The lowest TLS version accepted from an https:// registry: 1.2 (the default) or 1.3. */
 void br_registry_set_tls13(struct br_registry *registry, bool tls13);

@@ -93,7 +93,6 @@ int br_timecols_parse_zoned(const char *s, size_t len, int64_t *out)
     int year, month, day, hour, minute, second;
     int64_t micros = 0;
     int64_t offset = 0;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
     if (digits(&p, end, 4, &year) || expect(&p, end, '-') || digits(&p, end, 2, &month) ||
         expect(&p, end, '-') || digits(&p, end, 2, &day) || expect(&p, end, 'T') ||
@@ -101,8 +100,7 @@ int br_timecols_parse_zoned(const char *s, size_t len, int64_t *out)
         expect(&p, end, ':') || digits(&p, end, 2, &second)) {
         return -1;
     }
-    if (month < 1 || month > 12 || day < 1 || day > mdays[month - 1] || hour > 23 ||
-        minute > 59 || second > 60) {
+    if (!br_civil_valid_date(year, month, day) || hour > 23 || minute > 59 || second > 60) {
         return -1;
     }
     if (p < end && *p == '.') {

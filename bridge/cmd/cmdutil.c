@@ -7,19 +7,33 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* The one global: the descriptor the signal handler writes to. */
+/* The globals: the descriptors the signal handlers write to. */
 static volatile sig_atomic_t stop_fd = -1;
+static volatile sig_atomic_t reload_fd = -1;
 
+/* SIGHUP wakes the reload descriptor, SIGTERM and SIGINT the stop descriptor. */
 static void on_signal(int signo)
 {
     uint64_t one = 1;
     int saved = errno;
-    (void)signo;
-    if (stop_fd >= 0) {
-        ssize_t ignored = write(stop_fd, &one, sizeof(one));
+    int fd = signo == SIGHUP ? reload_fd : stop_fd;
+
+    if (fd >= 0) {
+        ssize_t ignored = write(fd, &one, sizeof(one));
         (void)ignored;
     }
     errno = saved;
+}
+
+void br_cmdutil_reload_signal_install(int fd)
+{
+    struct sigaction action;
+
+    reload_fd = fd;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGHUP, &action, NULL);
 }
 
 void br_cmdutil_signals_install(int fd)
@@ -38,6 +52,7 @@ void br_cmdutil_signals_install(int fd)
 void br_cmdutil_signals_reset(void)
 {
     stop_fd = -1;
+    reload_fd = -1;
 }
 
 struct br_conf *br_cmdutil_load_conf(const char *path)

@@ -28,5 +28,7 @@ void br_cmdutil_print_topics(const struct br_conf *conf, FILE *out);
  */
 void br_cmdutil_signals_install(int fd);
 void br_cmdutil_signals_reset(void);
+/* SIGHUP writes to fd (an eventfd) from then on: the run loop reloads the configuration. */
+void br_cmdutil_reload_signal_install(int fd);
 
 #endif

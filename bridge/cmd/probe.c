@@ -61,6 +61,9 @@ enum br_probe_class br_probe_classify(const struct br_transfer_result *result)
         }
         return BR_PROBE_OTHER;
     }
+    if (result->egress_refused) {
+        return BR_PROBE_EGRESS;
+    }
     switch ((CURLcode)result->curl_code) {
     case CURLE_COULDNT_CONNECT:
         return BR_PROBE_REFUSED;
@@ -101,6 +104,7 @@ static const struct {
     [BR_PROBE_HTTP_5XX] = {"http-5xx", 14},
     [BR_PROBE_DNS] = {"dns", 15},
     [BR_PROBE_OTHER] = {"other", 16},
+    [BR_PROBE_EGRESS] = {"egress", 17},
 };
 
 const char *br_probe_class_name(enum br_probe_class class_)

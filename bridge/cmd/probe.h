@@ -26,14 +26,16 @@ enum br_probe_class {
     BR_PROBE_HTTP_4XX, /* the receiver answered 4xx */
     BR_PROBE_HTTP_5XX, /* the receiver answered 5xx */
     BR_PROBE_DNS,      /* the host name did not resolve */
-    BR_PROBE_OTHER     /* anything else: reset, 1xx or 3xx (redirects are not followed), ... */
+    BR_PROBE_OTHER,    /* anything else: reset, 1xx or 3xx (redirects are not followed), ... */
+    BR_PROBE_EGRESS    /* the outbound request guard refused every address of the hook */
 };
 
 /* The class of one finished transfer (transport_ok, http_status and curl_code are read). */
 enum br_probe_class br_probe_classify(const struct br_transfer_result *result);
-/* "ok", "refused", "timeout", "tls", "http-4xx", "http-5xx", "dns", "other". */
+/* "ok", "refused", "timeout", "tls", "http-4xx", "http-5xx", "dns", "other", "egress". */
 const char *br_probe_class_name(enum br_probe_class class_);
-/* 0 for ok, 10 refused, 11 timeout, 12 tls, 13 http-4xx, 14 http-5xx, 15 dns, 16 other. */
+/* 0 for ok, 10 refused, 11 timeout, 12 tls, 13 http-4xx, 14 http-5xx, 15 dns, 16 other,
+ * 17 egress. */
 int br_probe_exit_code(enum br_probe_class class_);
 
 /* Writes "dns 0.012 ms, connect 0.310 ms, tls -, first byte 2.004 ms, total 2.100 ms". */

@@ -9,7 +9,7 @@
 #include "cmd/cmd.h"
 #include "cmd/cmdutil.h"
 #include "core/buf.h"
-#include "core/utf8.h"
+#include "loop/headers.h"
 #include "loop/message.h"
 
 #define MAX_MESSAGE_BYTES (16u * 1024u * 1024u)
@@ -27,15 +27,17 @@ static int read_stdin(struct br_buf *buf)
     return ferror(stdin) ? -1 : 0;
 }
 
-/* As the run loop treats a Kafka header: empty or not UTF-8 counts as absent (with a warning). */
+/* As the run loop treats a Kafka header (loop/headers.h): unusable counts as absent. */
 static const char *usable_header(const char *name, const char *value)
 {
+    const char *why;
+
     if (!value) {
         return NULL;
     }
-    if (!*value || !br_utf8_valid(value, strlen(value))) {
+    if ((why = br_header_unusable(value, strlen(value), BR_HEADER_TEXT_SIZE)) != NULL) {
         fprintf(stderr, "perscom-bridge render: warning: header %s is %s: treated as absent\n",
-                name, *value ? "not UTF-8" : "empty");
+                name, why);
         return NULL;
     }
     return value;
@@ -154,11 +156,7 @@ int br_cmd_render(int argc, char **argv)
         fprintf(stderr, "perscom-bridge render: cannot read the message from standard input\n");
         goto done;
     }
-    if (conf->registry_url) {
-        registry = br_registry_create(conf->registry_url, conf->registry_username,
-                                      conf->registry_password, conf->registry_ca_file);
-        br_registry_set_tls13(registry, conf->registry_tls_min == BR_TLS_1_3);
-    }
+    registry = br_registry_create_for(conf);
     decoder = br_decoder_create(registry);
     in.value = value.data;
     in.len = value.len;

@@ -22,6 +22,7 @@
 #include "cmd/replayopts.h"
 #include "cmd/replaystate.h"
 #include "core/log.h"
+#include "delivery/egress.h"
 #include "perscom/catalog.h"
 
 #define READ_TIMEOUT_MS 30000
@@ -312,17 +313,14 @@ static int setup(struct br_replay *replay, const struct br_replay_options *opt, 
     if (!replay->reader) {
         return -1;
     }
-    if (conf->registry_url) {
-        replay->registry = br_registry_create(conf->registry_url, conf->registry_username,
-                                              conf->registry_password, conf->registry_ca_file);
-        br_registry_set_tls13(replay->registry, conf->registry_tls_min == BR_TLS_1_3);
-    }
+    replay->registry = br_registry_create_for(conf);
     replay->decoder = br_decoder_create(replay->registry);
     if (!opt->dry_run) {
         replay->sender = br_sender_create(1, errstr, errstr_size);
         if (!replay->sender) {
             return -1;
         }
+        br_egress_install(replay->sender, conf);
         if (conf->dead_letter_topic) {
             replay->deadletter = br_deadletter_create(conf, -1, errstr, errstr_size);
             if (!replay->deadletter) {

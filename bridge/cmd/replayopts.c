@@ -31,7 +31,7 @@ static const char help_text[] =
     "                               dead-lettered) in [since, until): 2026-05-01T10:00:00Z,\n"
     "                               2026-05-01 (UTC unless an offset is given), or a time\n"
     "                               ago: 36h, 90m, 2d\n"
-    "  --reason R                   refused, exhausted or undecodable\n"
+    "  --reason R                   refused, exhausted, undecodable or egress_refused\n"
     "Options:\n"
     "  --group G                    the consumer group keeping the progress (default:\n"
     "                               <kafka.group_id>.replay-<hash of the source and filters>)\n"
@@ -164,7 +164,7 @@ int br_replay_options_parse(int argc, char **argv, struct br_replay_options *opt
         case REASON:
             opt->sel.reason = br_dlrecord_reason_parse(optarg);
             if (opt->sel.reason < 0) {
-                return usage("--reason %s: use refused, exhausted or undecodable", optarg);
+                return usage("--reason %s: use refused, exhausted, undecodable or egress_refused", optarg);
             }
             opt->reason = optarg;
             opt->origin_filters = true;

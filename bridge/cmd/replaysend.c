@@ -18,8 +18,8 @@
 #include "cmd/oneshot.h"
 #include "cmd/replaystate.h"
 #include "core/url.h"
-#include "core/utf8.h"
 #include "delivery/retry.h"
+#include "loop/headers.h"
 #include "loop/message.h"
 
 #define DEAD_LETTER_WAIT_MS 30000
@@ -71,24 +71,6 @@ void br_replay_list(struct br_replay *replay, const char *fmt, ...)
     } else {
         replay->unlisted++;
     }
-}
-
-/* A Kafka header as the run loop takes it: absent when empty, too long or not UTF-8. */
-static const char *usable_header(const rd_kafka_message_t *message, const char *name, char *buf,
-                                 size_t buf_size)
-{
-    rd_kafka_headers_t *headers = NULL;
-    const void *value = NULL;
-    size_t size = 0;
-
-    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-        rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-        !value || size == 0 || size >= buf_size || !br_utf8_valid(value, size)) {
-        return NULL;
-    }
-    memcpy(buf, value, size);
-    buf[size] = '\0';
-    return buf;
 }
 
 struct dead_wait {
@@ -164,6 +146,7 @@ static enum sent send_request(struct br_replay *replay, const struct br_request 
         enum br_retry_verdict verdict;
         int64_t retry_after = BR_RETRY_AFTER_NONE;
         int64_t delay = 0;
+        bool egress_refused;
 
         if (br_oneshot_send(replay->sender, request, &sent, errstr, errstr_size) != 0) {
             return SENT_BROKEN;
@@ -176,7 +159,11 @@ static enum sent send_request(struct br_replay *replay, const struct br_request 
         } else {
             snprintf(log->error, sizeof(log->error), "%.150s", sent.transfer.error);
         }
-        outcome = br_retry_classify(sent.transfer.transport_ok, sent.transfer.http_status);
+        /* a refusal of the outbound request guard is permanent: the address will not change */
+        outcome = sent.transfer.egress_refused
+                      ? BR_OUTCOME_PERMANENT
+                      : br_retry_classify(sent.transfer.transport_ok, sent.transfer.http_status);
+        egress_refused = sent.transfer.egress_refused;
         if (sent.transfer.retry_after[0]) {
             br_retry_after_parse(sent.transfer.retry_after, strlen(sent.transfer.retry_after),
                                  br_clock_wall_ms() / 1000, policy.retry_after_max_ms, &retry_after);
@@ -188,7 +175,9 @@ static enum sent send_request(struct br_replay *replay, const struct br_request 
         verdict = br_retry_decide(&policy, log->attempts, first_mono, br_clock_monotonic_ms(), outcome,
                                   retry_after, next_random(replay), &delay);
         if (verdict == BR_VERDICT_PERMANENT || verdict == BR_VERDICT_EXHAUSTED) {
-            log->reason = verdict == BR_VERDICT_PERMANENT ? BR_DEAD_REFUSED : BR_DEAD_EXHAUSTED;
+            log->reason = verdict == BR_VERDICT_PERMANENT
+                              ? (egress_refused ? BR_DEAD_EGRESS : BR_DEAD_REFUSED)
+                              : BR_DEAD_EXHAUSTED;
             return SENT_FAILED;
         }
         if (!br_replay_sleep(replay, delay)) {
@@ -379,8 +368,10 @@ enum br_replay_outcome br_replay_entry(struct br_replay *replay, size_t i,
     struct br_dead_header dl;
     struct br_prepared prepared = {0};
     enum br_replay_outcome outcome;
-    char request_id[128];
-    char trace_id[128];
+    struct br_value_headers value_ids;
+    char request_id[BR_HEADER_TEXT_SIZE];
+    char trace_id[BR_HEADER_TEXT_SIZE];
+    const char *why;
     char errstr[512];
     char where[400];
 
@@ -411,12 +402,16 @@ enum br_replay_outcome br_replay_entry(struct br_replay *replay, size_t i,
         in.topic = replay->source;
         in.partition = message->partition;
         in.offset = message->offset;
-        in.request_id = usable_header(message, "request_id", request_id, sizeof(request_id));
-        in.trace_id = usable_header(message, "trace_id", trace_id, sizeof(trace_id));
+        in.request_id = br_header_text(message, "request_id", request_id, sizeof(request_id),
+                                       &why);
+        in.trace_id = br_header_text(message, "trace_id", trace_id, sizeof(trace_id), &why);
         origin_text(&in, where, sizeof(where));
     }
     in.value = message->payload;
     in.len = message->len;
+    if (br_header_value_ids(message, &value_ids)) {
+        in.headers = &value_ids;
+    }
     track_origin(replay, &in);
 
     switch (prepare(replay, &in, target, &prepared, errstr, sizeof(errstr))) {

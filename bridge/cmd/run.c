@@ -1,6 +1,7 @@
 /* perscom-bridge run --config FILE: consume, deliver, commit until SIGTERM/SIGINT. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -24,6 +25,7 @@ int br_cmd_run(int argc, char **argv)
     char errstr[1024];
     int opt;
     int fd = -1;
+    int hup_fd = -1;
     int rc = BR_EXIT_RUNTIME;
 
     while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
@@ -48,7 +50,7 @@ int br_cmd_run(int argc, char **argv)
     if (!conf) {
         return BR_EXIT_CONFIG;
     }
-    br_log_set_format(conf->log_format == BR_LOG_FORMAT_JSON ? BR_LOG_JSON : BR_LOG_TEXT);
+    br_log_set_format(conf->log_format);
     if (conf->log_level) {
         br_log_set_level_name(conf->log_level);
     }
@@ -58,12 +60,19 @@ int br_cmd_run(int argc, char **argv)
         goto done;
     }
     br_cmdutil_signals_install(fd);
+    hup_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (hup_fd < 0) {
+        br_log_error("main", "eventfd: %s", strerror(errno));
+        goto done;
+    }
+    br_cmdutil_reload_signal_install(hup_fd);
 
     loop = br_loop_create(conf, fd, errstr, sizeof(errstr));
     if (!loop) {
         br_log_error("main", "%s", errstr);
         goto done;
     }
+    br_loop_set_reload_fd(loop, hup_fd);
     br_log_info("main", "perscom-bridge %s started (group %s, brokers %s)", BR_VERSION,
                 conf->group_id, conf->brokers);
     if (br_loop_run(loop) == 0) {
@@ -75,6 +84,10 @@ done:
     if (fd >= 0) {
         br_cmdutil_signals_reset();
         close(fd);
+    }
+    if (hup_fd >= 0) {
+        signal(SIGHUP, SIG_DFL);
+        close(hup_fd);
     }
     br_conf_destroy(conf);
     return rc;

@@ -109,14 +109,12 @@ static int parse_iso(const char *text, int64_t *out_ms)
     const char *p = text;
     int64_t year, month, day, hour = 0, minute = 0, second = 0, millis = 0;
     int64_t offset_min = 0;
-    static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
     if (!digits(&p, 4, &year) || *p++ != '-' || !digits(&p, 2, &month) || *p++ != '-' ||
         !digits(&p, 2, &day)) {
         return -1;
     }
-    if (month < 1 || month > 12 || day < 1 || day > month_days[month - 1] ||
-        (month == 2 && day == 29 && !(year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)))) {
+    if (!br_civil_valid_date(year, month, day)) {
         return -1;
     }
     if (*p == 'T' || *p == ' ') {

@@ -13,6 +13,7 @@
 #include "cmd/cmdutil.h"
 #include "cmd/oneshot.h"
 #include "cmd/probe.h"
+#include "delivery/egress.h"
 #include "perscom/render.h"
 #include "perscom/sample.h"
 
@@ -26,7 +27,9 @@ static const char help_text[] =
     "body, and the timings (DNS, connect, TLS, first byte, total).\n"
     "Exit codes: 0 the hook answered 2xx; 10 connection refused; 11 timeout (the hook's\n"
     "timeout_ms); 12 TLS failure; 13 HTTP 4xx; 14 HTTP 5xx; 15 DNS failure; 16 anything else\n"
-    "(1xx or 3xx answer, reset, ...); 1 runtime failure; 2 usage error; 3 configuration error.\n";
+    "(1xx or 3xx answer, reset, ...); 17 refused by the outbound request guard (egress: the\n"
+    "hook's address is loopback, private, link-local, ...; nothing sent); 1 runtime failure;\n"
+    "2 usage error; 3 configuration error.\n";
 
 static int64_t now_us(void)
 {
@@ -192,6 +195,7 @@ int br_cmd_test_hook(int argc, char **argv)
         goto done;
     }
     br_sender_capture(sender, BODY_SHOWN);
+    br_egress_install(sender, conf);
     if (br_oneshot_send(sender, &request, &sent, errstr, sizeof(errstr)) != 0) {
         fprintf(stderr, "perscom-bridge test-hook: %s\n", errstr);
         goto done;

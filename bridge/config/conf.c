@@ -12,12 +12,12 @@
 
 #include "config/confkeys.h"
 #include "config/file.h"
+#include "config/tablehooks.h"
 #include "config/yamlconf.h"
 
 #define CONF_FILE_MAX (4u * 1024u * 1024u) /* the YAML file itself */
 
-/* A hook's retry policy and TLS floor: its own keys where set, delivery.* elsewhere. */
-static void resolve_retry(const struct br_conf *conf, struct br_conf_hook *hook)
+void br_conf_hook_resolve(const struct br_conf *conf, struct br_conf_hook *hook)
 {
     hook->retry.initial_ms = hook->retry_backoff_initial_ms >= 0 ? hook->retry_backoff_initial_ms
                                                                  : conf->backoff_initial_ms;
@@ -49,7 +49,7 @@ struct br_conf *br_conf_load(const char *path, char *errstr, size_t errstr_size)
         return NULL;
     }
     for (size_t i = 0; i < conf->hook_count; i++) {
-        resolve_retry(conf, &conf->hooks[i]);
+        br_conf_hook_resolve(conf, &conf->hooks[i]);
     }
     return conf;
 }
@@ -104,6 +104,42 @@ static void free_hook_access(struct br_conf_hook *hook)
     free(hook->no_proxy);
 }
 
+void br_conf_hook_finish(struct br_conf_hook *hook)
+{
+    if (hook == NULL) {
+        return;
+    }
+    free(hook->name);
+    free(hook->url);
+    free_hook_secrets(hook);
+    free_hook_access(hook);
+    for (size_t j = 0; hook->events != NULL && j < hook->event_count; j++) {
+        free(hook->events[j]);
+    }
+    free(hook->events);
+    free_kv(hook->headers, hook->header_count);
+    memset(hook, 0, sizeof(*hook));
+}
+
+void br_conf_hook_free(struct br_conf_hook *hook)
+{
+    br_conf_hook_finish(hook);
+    free(hook);
+}
+
+struct br_conf_hook *br_conf_take_hook(struct br_conf *conf, size_t index)
+{
+    struct br_conf_hook *hook = malloc(sizeof(*hook));
+
+    if (hook == NULL) {
+        abort();
+    }
+    /* every pointer of a hook is to the heap, none into conf: moving the struct moves it all */
+    *hook = conf->hooks[index];
+    memset(&conf->hooks[index], 0, sizeof(conf->hooks[index]));
+    return hook;
+}
+
 void br_conf_destroy(struct br_conf *conf)
 {
     if (conf == NULL) {
@@ -131,23 +167,16 @@ void br_conf_destroy(struct br_conf *conf)
     }
     free(conf->topics);
     for (size_t i = 0; conf->hooks != NULL && i < conf->hook_count; i++) {
-        struct br_conf_hook *hook = &conf->hooks[i];
-
-        free(hook->name);
-        free(hook->url);
-        free_hook_secrets(hook);
-        free_hook_access(hook);
-        for (size_t j = 0; hook->events != NULL && j < hook->event_count; j++) {
-            free(hook->events[j]);
-        }
-        free(hook->events);
-        free_kv(hook->headers, hook->header_count);
+        br_conf_hook_finish(&conf->hooks[i]);
     }
     free(conf->hooks);
     free(conf->dead_letter_topic);
     free(conf->delivery_report_topic);
     free(conf->admin_listen);
+    free_strings(conf->egress_allow_text, conf->egress_allow_text_count, false);
+    free(conf->egress_allow);
     free(conf->log_level);
+    br_tablehooks_finish(&conf->table_hooks);
     free(conf);
 }
 

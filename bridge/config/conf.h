@@ -5,8 +5,12 @@
  * "file:line:col: key: message" and stops start-up. The reference is docs/configuration.md.
  */
 #include <regex.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/log.h"
+#include "core/netaddr.h"
 
 /* A hook's retry settings (delivery.* or the hook's retry: overrides). */
 struct br_retry_policy {
@@ -20,12 +24,20 @@ struct br_retry_policy {
 enum br_topic_format { BR_FORMAT_CONFLUENT, BR_FORMAT_AVRO };
 enum br_snapshot_mode { BR_SNAPSHOT_SKIP, BR_SNAPSHOT_CREATED };
 enum br_method { BR_METHOD_POST, BR_METHOD_GET };
-enum br_conf_log_format { BR_LOG_FORMAT_TEXT, BR_LOG_FORMAT_JSON };
 /* The lowest TLS version accepted from an https:// peer; 1.2 is the floor. */
 enum br_tls_version { BR_TLS_1_2, BR_TLS_1_3 };
 /* Which signatures a hook's requests carry: PERSCOM's Signature, Standard Webhooks', or both. */
 enum br_signature_mode { BR_SIGNATURE_PERSCOM, BR_SIGNATURE_STANDARD, BR_SIGNATURE_BOTH };
 enum br_auth_kind { BR_AUTH_NONE, BR_AUTH_BEARER, BR_AUTH_BASIC };
+/* What order a hook receives a partition's changes in (docs/guarantees.md, "Order"). */
+enum br_ordering {
+    BR_ORDERING_PARTITION, /* offset order per partition: one request in flight per lane */
+    BR_ORDERING_KEY,       /* offset order per Kafka message key; keys in parallel */
+    BR_ORDERING_NONE       /* any order */
+};
+
+/* A hook's max_in_flight when not set, in modes key and none (at most delivery.max_in_flight). */
+#define BR_CONF_HOOK_IN_FLIGHT_DEFAULT 16
 enum br_dead_letter_policy {
     BR_DEAD_LETTER_BLOCK, /* no dead-letter topic: retry forever (the default) */
     BR_DEAD_LETTER_DROP   /* no dead-letter topic: log, count and pass over */
@@ -77,6 +89,11 @@ struct br_conf_hook {
     char **events;            /* patterns as written: "rankrecord.created", "rankrecord.*", "*" */
     size_t event_count;
     long timeout_ms;          /* default 3000 */
+    enum br_ordering ordering; /* ordering: partition (default) | key | none */
+    long max_in_flight;       /* requests to this hook at once, all partitions together; once
+                               * loaded never 0 and at most delivery.max_in_flight (unset:
+                               * delivery.max_in_flight in mode partition, else
+                               * BR_CONF_HOOK_IN_FLIGHT_DEFAULT) */
     struct br_kv *headers;    /* extra request headers */
     size_t header_count;
     struct br_retry_policy retry; /* delivery.* defaults, overridden by the hook's retry: keys */
@@ -106,6 +123,29 @@ struct br_conf_hook {
     long retry_backoff_max_ms;
     long retry_max_attempts;
     long retry_max_age_ms;
+    /* egress: 1 lets this hook reach private targets past the outbound request guard (YAML
+     * hooks only; docs/configuration.md, "egress"); 0 (the default) for every other hook */
+    int allow_private;
+};
+
+/*
+ * table_hooks (optional): hooks that tenants manage in PERSCOM's `webhooks` tables, read from
+ * those tables' change topics (config/tablehooks.h decodes the section's regexes' tenants,
+ * config/tablehook.h builds a hook from a row, avro/hookrow.h decodes a row's message).
+ */
+struct br_conf_table_hooks {
+    bool enabled;               /* the section is present */
+    char *topics;               /* regex over webhooks topic names, as written */
+    regex_t topics_regex;       /* anchored, with submatches; valid when topics_ok */
+    bool topics_ok;
+    long tenant_group;          /* the group of topics that is the tenant; default 1 */
+    char *record_tenant;        /* regex over record topic names, as written */
+    regex_t record_tenant_regex; /* anchored, with submatches; valid when record_tenant_ok */
+    bool record_tenant_ok;
+    long record_tenant_group;   /* the group of record_tenant that is the tenant; default 1 */
+    /* how the webhooks topics' messages are framed, for the decoder: format and, for format
+     * avro, schema_path and schema_json (name, pattern and resource stay NULL) */
+    struct br_conf_topic topic;
 };
 
 struct br_conf {
@@ -165,8 +205,17 @@ struct br_conf {
     long admin_max_connections;   /* open at once; the oldest gives way to a new one; 32 */
     long admin_header_timeout_ms; /* the whole request head after the accept; 2000 */
     long admin_idle_timeout_ms;   /* the longest silence of an admin client; 1000 */
+    /* egress (optional): CIDR prefixes the outbound request guard lets through */
+    char **egress_allow_text;             /* as written */
+    size_t egress_allow_text_count;
+    struct br_netaddr_cidr *egress_allow; /* parsed, egress_allow_count of them */
+    size_t egress_allow_count;
     char *log_level;          /* "error", "warn", "info" (default), "debug" */
-    enum br_conf_log_format log_format; /* log_format: text (default) or json */
+    /* reload (optional): SIGHUP always reloads the hooks; this also when the file changes */
+    long reload_watch_ms;     /* reload.watch_interval_ms: stat the file this often; 0 = off */
+    enum br_log_format log_format; /* log_format: text (default) or json */
+
+    struct br_conf_table_hooks table_hooks; /* table_hooks (optional) */
 };
 
 /*
@@ -175,6 +224,28 @@ struct br_conf {
  */
 struct br_conf *br_conf_load(const char *path, char *errstr, size_t errstr_size);
 void br_conf_destroy(struct br_conf *conf);
+
+/*
+ * Fills hook's effective retry policy and TLS floor: its own retry: keys and tls.min_version
+ * where set (not -1), conf's delivery.* elsewhere. br_conf_load does it for the YAML hooks.
+ */
+void br_conf_hook_resolve(const struct br_conf *conf, struct br_conf_hook *hook);
+
+/* Frees what hook holds (not hook itself) and zeroes it. Accepts NULL. */
+void br_conf_hook_finish(struct br_conf_hook *hook);
+/* br_conf_hook_finish, then frees hook (heap-allocated, e.g. by br_conf_take_hook). NULL ok. */
+void br_conf_hook_free(struct br_conf_hook *hook);
+/*
+ * Moves conf->hooks[index] out into a heap copy the caller owns (free it with
+ * br_conf_hook_free); the entry left in conf is zeroed (its name is NULL from then on).
+ */
+struct br_conf_hook *br_conf_take_hook(struct br_conf *conf, size_t index);
+/*
+ * Whether a and b send the same requests in the same way: URL, method, secrets, signature mode,
+ * events, timeout, ordering, max_in_flight, allow_private, headers, retry policy, TLS settings
+ * and files, auth, proxy (the names are not compared).
+ */
+bool br_conf_hook_equal(const struct br_conf_hook *a, const struct br_conf_hook *b);
 
 /* The topic entry that matches topic_name (exact names first, then patterns), or NULL. */
 const struct br_conf_topic *br_conf_topic_for(const struct br_conf *conf, const char *topic_name);

@@ -20,6 +20,7 @@
 #include "config/confkeys.h"
 #include "config/file.h"
 #include "config/hookcheck.h"
+#include "config/tablehooks.h"
 #include "config/yamlconf.h"
 #include "core/url.h"
 #include "config/yamlvalue.h"
@@ -232,10 +233,67 @@ void br_confcheck_registry(struct br_yamlconf *ctx, yaml_node_t *map, const char
     }
 }
 
+/* The value of key in the mapping at item index of list, or NULL. */
+static yaml_node_t *list_item_value(struct br_yamlconf *ctx, yaml_node_t *list, size_t index,
+                                    const char *key)
+{
+    yaml_node_t *map;
+
+    if (list == NULL || list->type != YAML_SEQUENCE_NODE ||
+        index >= (size_t)(list->data.sequence.items.top - list->data.sequence.items.start)) {
+        return NULL;
+    }
+    map = br_yamlconf_node(ctx, list->data.sequence.items.start[index]);
+    if (map == NULL || map->type != YAML_MAPPING_NODE) {
+        return NULL;
+    }
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+         pair < map->data.mapping.pairs.top; pair++) {
+        yaml_node_t *name = br_yamlconf_node(ctx, pair->key);
+        if (name != NULL && name->type == YAML_SCALAR_NODE &&
+            strcmp((const char *)name->data.scalar.value, key) == 0) {
+            return br_yamlconf_node(ctx, pair->value);
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Each hook's max_in_flight against delivery.max_in_flight (known only once the whole file is
+ * read), and the default of an unset one: delivery.max_in_flight with ordering partition (one
+ * request per partition bounds it, as before the key existed), else
+ * BR_CONF_HOOK_IN_FLIGHT_DEFAULT within delivery.max_in_flight.
+ */
+static void hooks_in_flight(struct br_yamlconf *ctx, struct br_conf *conf, yaml_node_t *hooks)
+{
+    for (size_t i = 0; i < conf->hook_count; i++) {
+        struct br_conf_hook *hook = &conf->hooks[i];
+
+        if (hook->max_in_flight <= 0) {
+            hook->max_in_flight = hook->ordering == BR_ORDERING_PARTITION ||
+                                          conf->max_in_flight < BR_CONF_HOOK_IN_FLIGHT_DEFAULT
+                                      ? conf->max_in_flight
+                                      : BR_CONF_HOOK_IN_FLIGHT_DEFAULT;
+        } else if (hook->max_in_flight > conf->max_in_flight) {
+            char item[BR_YAMLCONF_PATH_MAX];
+            char sub[BR_YAMLCONF_PATH_MAX];
+
+            br_yamlconf_path_index(item, sizeof(item), "hooks", i);
+            br_yamlconf_path_join(sub, sizeof(sub), item, "max_in_flight");
+            br_yamlconf_diag(ctx, list_item_value(ctx, hooks, i, "max_in_flight"), sub,
+                             "%ld is more than delivery.max_in_flight (%ld), the requests in "
+                             "flight to all hooks together", hook->max_in_flight,
+                             conf->max_in_flight);
+        }
+    }
+}
+
 void br_confcheck_root(struct br_yamlconf *ctx, yaml_node_t *map, const char *path, void *base,
                        yaml_node_t **seen, size_t index)
 {
     struct br_conf *conf = base;
+
+    hooks_in_flight(ctx, conf, seen[BR_CONFKEYS_ROOT_HOOKS]);
 
     if (seen[BR_CONFKEYS_ROOT_REGISTRY] == NULL) {
         for (size_t i = 0; i < conf->topic_count; i++) {
@@ -256,4 +314,6 @@ void br_confcheck_root(struct br_yamlconf *ctx, yaml_node_t *map, const char *pa
                                  (char *const *)(void *)&conf->topics[0].name,
                                  sizeof(conf->topics[0]), conf->topic_count);
     }
+    br_tablehooks_check_root(ctx, conf, seen[BR_CONFKEYS_ROOT_HOOKS],
+                             seen[BR_CONFKEYS_ROOT_TOPICS]);
 }

@@ -11,7 +11,9 @@
 
 #include "config/conf.h"
 #include "config/confcheck.h"
+#include "config/egresscheck.h"
 #include "config/hookcheck.h"
+#include "config/tablehooks.h"
 #include "config/yamlconf.h"
 
 #define FIELD(type, member) offsetof(type, member)
@@ -30,8 +32,13 @@ static const struct br_yamlconf_choice tls_choices[] = {
 static const struct br_yamlconf_choice signature_choices[] = {
     {"perscom", BR_SIGNATURE_PERSCOM}, {"standard", BR_SIGNATURE_STANDARD},
     {"both", BR_SIGNATURE_BOTH}, {NULL, 0}};
+static const struct br_yamlconf_choice ordering_choices[] = {
+    {"partition", BR_ORDERING_PARTITION}, {"key", BR_ORDERING_KEY}, {"none", BR_ORDERING_NONE},
+    {NULL, 0}};
 static const struct br_yamlconf_choice log_format_choices[] = {
-    {"text", BR_LOG_FORMAT_TEXT}, {"json", BR_LOG_FORMAT_JSON}, {NULL, 0}};
+    {"text", BR_LOG_TEXT}, {"json", BR_LOG_JSON}, {NULL, 0}};
+static const struct br_yamlconf_choice bool_choices[] = {
+    {"false", 0}, {"true", 1}, {NULL, 0}};
 static const struct br_yamlconf_choice level_choices[] = {
     {"error", 0}, {"warn", 1}, {"info", 2}, {"debug", 3}, {NULL, 0}};
 
@@ -225,9 +232,23 @@ static const struct br_yamlconf_key hook_keys[] = {
         {.key = "no_proxy", .kind = BR_YAMLCONF_STRING,
          .offset = FIELD(struct br_conf_hook, no_proxy),
          .doc = "hosts reached without the proxy; * = all (default: NO_PROXY)"},
+    [BR_CONFKEYS_HOOK_ORDERING] =
+        {.key = "ordering", .kind = BR_YAMLCONF_ENUM,
+         .offset = FIELD(struct br_conf_hook, ordering), .def = BR_ORDERING_PARTITION,
+         .choices = ordering_choices,
+         .doc = "partition (offset order per partition), key (per Kafka message key) or none"},
+    /* 0 (absent) is resolved by br_confcheck_root, once delivery.max_in_flight is known */
+    [BR_CONFKEYS_HOOK_MAX_IN_FLIGHT] =
+        {.key = "max_in_flight", .kind = BR_YAMLCONF_INT,
+         .offset = FIELD(struct br_conf_hook, max_in_flight), .def = 0, .min = 1, .max = 1024,
+         .doc = "requests to this hook at once, at most delivery.max_in_flight"},
+    [BR_CONFKEYS_HOOK_ALLOW_PRIVATE] =
+        {.key = "allow_private", .kind = BR_YAMLCONF_ENUM,
+         .offset = FIELD(struct br_conf_hook, allow_private), .def = 0, .choices = bool_choices,
+         .doc = "true lets this hook reach loopback and private addresses (egress guard)"},
 };
-static const struct br_yamlconf_section hook_section = {hook_keys, COUNT(hook_keys),
-                                                        br_confcheck_hook};
+const struct br_yamlconf_section br_confkeys_hook = {hook_keys, COUNT(hook_keys),
+                                                     br_confcheck_hook};
 
 static const struct br_yamlconf_key delivery_keys[] = {
     [BR_CONFKEYS_DELIVERY_BACKOFF_INITIAL] =
@@ -327,12 +348,60 @@ static const struct br_yamlconf_key admin_keys[] = {
 };
 static const struct br_yamlconf_section admin_section = {admin_keys, COUNT(admin_keys), NULL};
 
+static const struct br_yamlconf_key reload_keys[] = {
+    {.key = "watch_interval_ms", .kind = BR_YAMLCONF_INT,
+     .offset = FIELD(struct br_conf, reload_watch_ms), .def = 0, .min = 0, .max = 3600000,
+     .doc = "look at the file this often and reload its hooks when it changed; 0: SIGHUP only"},
+};
+static const struct br_yamlconf_section reload_section = {reload_keys, COUNT(reload_keys), NULL};
+
 static const struct br_yamlconf_key report_keys[] = {
     {.key = "topic", .kind = BR_YAMLCONF_STRING,
      .offset = FIELD(struct br_conf, delivery_report_topic), .required = true,
      .doc = "one record per finished delivery"},
 };
 static const struct br_yamlconf_section report_section = {report_keys, COUNT(report_keys), NULL};
+
+/* PERSCOM's webhooks tables (tablehooks.h); the hooks themselves are built by tablehook.c. */
+static const struct br_yamlconf_key table_hooks_keys[] = {
+    [BR_TABLEHOOKS_TOPICS] =
+        {.key = "topics", .kind = BR_YAMLCONF_STRING,
+         .offset = FIELD(struct br_conf, table_hooks.topics), .required = true,
+         .doc = "POSIX extended regex over the webhooks topics' names, anchored; a group "
+                "captures the tenant"},
+    [BR_TABLEHOOKS_TENANT_GROUP] =
+        {.key = "tenant_group", .kind = BR_YAMLCONF_INT,
+         .offset = FIELD(struct br_conf, table_hooks.tenant_group), .def = 1, .min = 1, .max = 9,
+         .doc = "which group of topics is the tenant"},
+    [BR_TABLEHOOKS_RECORD_TENANT] =
+        {.key = "record_tenant", .kind = BR_YAMLCONF_STRING,
+         .offset = FIELD(struct br_conf, table_hooks.record_tenant), .required = true,
+         .doc = "POSIX extended regex over record topics' names, anchored; a group captures "
+                "the tenant"},
+    [BR_TABLEHOOKS_RECORD_TENANT_GROUP] =
+        {.key = "record_tenant_group", .kind = BR_YAMLCONF_INT,
+         .offset = FIELD(struct br_conf, table_hooks.record_tenant_group), .def = 1, .min = 1,
+         .max = 9, .doc = "which group of record_tenant is the tenant"},
+    [BR_TABLEHOOKS_FORMAT] =
+        {.key = "format", .kind = BR_YAMLCONF_ENUM,
+         .offset = FIELD(struct br_conf, table_hooks.topic.format), .def = BR_FORMAT_CONFLUENT,
+         .choices = br_confkeys_formats, .doc = "message encoding of the webhooks topics"},
+    [BR_TABLEHOOKS_SCHEMA] =
+        {.key = "schema", .kind = BR_YAMLCONF_PATH,
+         .offset = FIELD(struct br_conf, table_hooks.topic.schema_path),
+         .doc = "Avro schema file for format avro (schemas/webhooks.avsc)"},
+};
+static const struct br_yamlconf_section table_hooks_section = {
+    table_hooks_keys, COUNT(table_hooks_keys), br_tablehooks_check};
+static const struct br_yamlconf_key egress_keys[] = {
+    {.key = "allow", .kind = BR_YAMLCONF_STRING_LIST,
+     .offset = FIELD(struct br_conf, egress_allow_text),
+     .count_offset = FIELD(struct br_conf, egress_allow_text_count),
+     .item_check = br_egresscheck_cidr,
+     .doc = "CIDR prefixes (or addresses) the outbound request guard lets through"},
+};
+static const struct br_yamlconf_section egress_section = {egress_keys, COUNT(egress_keys),
+                                                          br_egresscheck_section};
 
 static const struct br_yamlconf_key root_keys[] = {
     [BR_CONFKEYS_ROOT_KAFKA] =
@@ -348,7 +417,7 @@ static const struct br_yamlconf_key root_keys[] = {
          .doc = "record-change topics"},
     [BR_CONFKEYS_ROOT_HOOKS] =
         {.key = "hooks", .kind = BR_YAMLCONF_LIST, .offset = FIELD(struct br_conf, hooks),
-         .count_offset = FIELD(struct br_conf, hook_count), .required = true, .sub = &hook_section,
+         .count_offset = FIELD(struct br_conf, hook_count), .required = true, .sub = &br_confkeys_hook,
          .elem_size = sizeof(struct br_conf_hook), .doc = "webhook receivers"},
     [BR_CONFKEYS_ROOT_DELIVERY] =
         {.key = "delivery", .kind = BR_YAMLCONF_SECTION, .sub = &delivery_section,
@@ -357,7 +426,7 @@ static const struct br_yamlconf_key root_keys[] = {
         {.key = "log_level", .kind = BR_YAMLCONF_LEVEL, .offset = FIELD(struct br_conf, log_level),
          .def_str = "info", .choices = level_choices, .doc = "log verbosity"},
     {.key = "log_format", .kind = BR_YAMLCONF_ENUM, .offset = FIELD(struct br_conf, log_format),
-     .def = BR_LOG_FORMAT_TEXT, .choices = log_format_choices,
+     .def = BR_LOG_TEXT, .choices = log_format_choices,
      .doc = "text lines, or one JSON object per line"},
     {.key = "limits", .kind = BR_YAMLCONF_SECTION, .sub = &limits_section,
      .doc = "how large a message may decode and render"},
@@ -367,6 +436,12 @@ static const struct br_yamlconf_key root_keys[] = {
      .doc = "a record per finished delivery"},
     {.key = "admin", .kind = BR_YAMLCONF_SECTION, .sub = &admin_section,
      .doc = "health and metrics listener"},
+    {.key = "reload", .kind = BR_YAMLCONF_SECTION, .sub = &reload_section,
+     .doc = "reloading the hooks while running"},
+    {.key = "table_hooks", .kind = BR_YAMLCONF_SECTION, .sub = &table_hooks_section,
+     .doc = "hooks from PERSCOM's webhooks tables, read from their change topics"},
+    {.key = "egress", .kind = BR_YAMLCONF_SECTION, .sub = &egress_section,
+     .doc = "the outbound request guard: what hooks may reach besides public addresses"},
 };
 const struct br_yamlconf_section br_confkeys_root = {root_keys, COUNT(root_keys),
                                                      br_confcheck_root};

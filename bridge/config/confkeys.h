@@ -43,6 +43,9 @@ enum br_confkeys_hook {
     BR_CONFKEYS_HOOK_AUTH,
     BR_CONFKEYS_HOOK_PROXY,
     BR_CONFKEYS_HOOK_NO_PROXY,
+    BR_CONFKEYS_HOOK_ORDERING,
+    BR_CONFKEYS_HOOK_MAX_IN_FLIGHT,
+    BR_CONFKEYS_HOOK_ALLOW_PRIVATE,
 };
 
 enum br_confkeys_tls {
@@ -76,6 +79,9 @@ enum br_confkeys_root {
 
 /* The root of the schema: its sections, lists and checks hang from it. */
 extern const struct br_yamlconf_section br_confkeys_root;
+
+/* One item of hooks: (its defaults also start every table hook, config/tablehook.c). */
+extern const struct br_yamlconf_section br_confkeys_hook;
 
 /* topics[].format: "confluent", "avro" (enum br_topic_format), terminated by a NULL name. */
 extern const struct br_yamlconf_choice br_confkeys_formats[];

@@ -226,20 +226,31 @@ void br_hookcheck_auth(struct br_yamlconf *ctx, yaml_node_t *map, const char *pa
 
 /* ---- secrets ---- */
 
+int br_hookcheck_secret_add(struct br_conf_hook *hook, char *text, size_t len, char *why,
+                            size_t why_size)
+{
+    struct br_hook_secret *secret = &hook->secrets[hook->secret_count++];
+
+    secret->text = text;
+    secret->len = len;
+    if (hook->secret_count == 1) {
+        hook->secret = secret->text;
+        hook->secret_len = secret->len;
+    }
+    if (hook->signature == BR_SIGNATURE_PERSCOM) {
+        return 0;
+    }
+    secret->key = br_sign_whsec_key(text, len, &secret->key_len, why, why_size);
+    return secret->key ? 0 : -1;
+}
+
 /* Appends one secret (ownership of text passes to the hook) and decodes its standard key. */
 static void add_secret(struct br_yamlconf *ctx, yaml_node_t *node, const char *key,
                        struct br_conf_hook *hook, char *text, size_t len)
 {
-    struct br_hook_secret *secret = &hook->secrets[hook->secret_count++];
     char why[200];
 
-    secret->text = text;
-    secret->len = len;
-    if (hook->signature == BR_SIGNATURE_PERSCOM) {
-        return;
-    }
-    secret->key = br_sign_whsec_key(text, len, &secret->key_len, why, sizeof(why));
-    if (!secret->key) {
+    if (br_hookcheck_secret_add(hook, text, len, why, sizeof(why)) != 0) {
         br_yamlconf_diag(ctx, node, key, "signature %s needs a Standard Webhooks secret: %s",
                          hook->signature == BR_SIGNATURE_BOTH ? "both" : "standard", why);
     }

@@ -32,6 +32,16 @@ void br_hookcheck_secrets(struct br_yamlconf *ctx, yaml_node_t *map, const char 
                           struct br_conf_hook *hook, yaml_node_t **seen);
 
 /*
+ * Appends one secret to hook->secrets, which has room for it (BR_CONF_SECRETS_MAX are allocated
+ * by br_hookcheck_secrets; a table hook allocates one): ownership of text (len bytes, NUL-ended)
+ * passes to the hook, the first secret becomes the alias hook->secret, and unless the hook's
+ * signature mode is perscom its Standard Webhooks key is decoded. 0, or -1 with why (the text
+ * is the hook's either way). The part of the secrets check that YAML and table hooks share.
+ */
+int br_hookcheck_secret_add(struct br_conf_hook *hook, char *text, size_t len, char *why,
+                            size_t why_size);
+
+/*
  * How a hook's keys fit together: tls only for https://; auth not with credentials in the URL;
  * headers that auth or the signature mode set are refused in headers; the proxy URL's form.
  */

@@ -173,7 +173,7 @@ char *br_yamlconf_resolve_path(struct br_yamlconf *ctx, const char *path)
 static void walk_mapping(struct br_yamlconf *ctx, yaml_node_t *map, const char *path,
                          const struct br_yamlconf_section *section, void *base, size_t index);
 
-static void apply_defaults(const struct br_yamlconf_section *section, void *base)
+void br_yamlconf_apply_defaults(const struct br_yamlconf_section *section, void *base)
 {
     for (size_t i = 0; i < section->count; i++) {
         const struct br_yamlconf_key *spec = &section->keys[i];
@@ -189,7 +189,7 @@ static void apply_defaults(const struct br_yamlconf_section *section, void *base
             *AT(base, spec->offset, char *) = xstrdup(spec->def_str);
             break;
         case BR_YAMLCONF_SECTION:
-            apply_defaults(spec->sub, base);
+            br_yamlconf_apply_defaults(spec->sub, base);
             break;
         default:
             break;
@@ -215,7 +215,7 @@ static void parse_list(struct br_yamlconf *ctx, yaml_node_t *node, const char *p
         char sub[BR_YAMLCONF_PATH_MAX];
 
         br_yamlconf_path_index(sub, sizeof(sub), path, i);
-        apply_defaults(spec->sub, elem);
+        br_yamlconf_apply_defaults(spec->sub, elem);
         walk_mapping(ctx, item, sub, spec->sub, elem, i);
     }
 }
@@ -493,7 +493,7 @@ int br_yamlconf_load(const char *path, size_t max_size, const struct br_yamlconf
         goto done;
     }
     ctx.dir = dir_of(path);
-    apply_defaults(root, base);
+    br_yamlconf_apply_defaults(root, base);
     if (check_nesting(&ctx, text, text_len) != 0) {
         goto done;
     }

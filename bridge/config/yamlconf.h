@@ -96,6 +96,12 @@ struct br_yamlconf_section {
 int br_yamlconf_load(const char *path, size_t max_size, const struct br_yamlconf_section *root,
                      void *base, char *errstr, size_t errstr_size);
 
+/*
+ * Stores section's defaults (INT, ENUM, LEVEL keys, nested SECTIONs) into base, as the walk does
+ * before it reads a mapping: a struct built without YAML starts where a YAML one does.
+ */
+void br_yamlconf_apply_defaults(const struct br_yamlconf_section *section, void *base);
+
 /* ---- for check callbacks (and the value parsers) ---- */
 
 /* Reports "file:line:col: key: message" at node (its start; node NULL means 1:1). */

@@ -17,6 +17,7 @@
 #include <yaml.h>
 
 #include "core/buf.h"
+#include "core/url.h"
 #include "config/conf.h" /* struct br_kv, the entry type of a KV key; nothing else */
 #include "config/env.h"
 #include "config/file.h"
@@ -172,26 +173,21 @@ static void parse_int(struct br_yamlconf *ctx, yaml_node_t *node, const char *pa
 static void parse_url(struct br_yamlconf *ctx, yaml_node_t *node, const char *path, char **out)
 {
     const char *text = string_text(ctx, node, path);
+    char why[128];
 
     if (text == NULL) {
         return;
     }
-    size_t skip = 0;
-    if (strncasecmp(text, "http://", 7) == 0) {
-        skip = 7;
-    } else if (strncasecmp(text, "https://", 8) == 0) {
-        skip = 8;
-    }
-    if (skip == 0 || text[skip] == '\0' || text[skip] == '/') {
-        br_yamlconf_diag(ctx, node, path,
-                         "must be an http:// or https:// URL with a host, got \"%s\"", text);
+    int rc = br_url_check_http(text, why, sizeof(why));
+
+    if (rc == -1) {
+        br_yamlconf_diag(ctx, node, path, "%s, got \"%s\"", why, text);
         return;
     }
-    for (const char *c = text; *c != '\0'; c++) {
-        if ((unsigned char)*c <= ' ' || *c == 0x7f) {
-            br_yamlconf_diag(ctx, node, path, "must not contain spaces or control characters");
-            return;
-        }
+    if (rc != 0) {
+        /* not repeated: its control characters would garble the diagnostic */
+        br_yamlconf_diag(ctx, node, path, "%s", why);
+        return;
     }
     *out = xstrdup(text);
 }

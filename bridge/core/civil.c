@@ -13,6 +13,17 @@ int64_t br_civil_days(int64_t year, int64_t month, int64_t day)
     return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
 }
 
+bool br_civil_valid_date(int64_t year, int64_t month, int64_t day)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+    if (month < 1 || month > 12) {
+        return false;
+    }
+    return day >= 1 && day <= days[month - 1] + (month == 2 && leap);
+}
+
 void br_civil_from_days(int64_t days, int64_t *year, int *month, int *day)
 {
     int64_t z = days + 719468;

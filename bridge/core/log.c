@@ -87,18 +87,6 @@ void br_log_set_format(enum br_log_format format)
     current_format = format;
 }
 
-int br_log_set_format_name(const char *name)
-{
-    if (strcmp(name, "text") == 0) {
-        current_format = BR_LOG_TEXT;
-    } else if (strcmp(name, "json") == 0) {
-        current_format = BR_LOG_JSON;
-    } else {
-        return -1;
-    }
-    return 0;
-}
-
 /* The length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one. */
 static size_t utf8_length(const unsigned char *p)
 {

@@ -29,8 +29,6 @@ int br_log_set_level_name(const char *name);
 void br_log_set_level(enum br_log_level level);
 int br_log_enabled(enum br_log_level level);
 void br_log_set_format(enum br_log_format format);
-/* Sets the format from "text" or "json"; returns -1 for anything else. */
-int br_log_set_format_name(const char *name);
 void br_log_write(enum br_log_level level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* As br_log_write, with the fields of where added to a JSON line (text: the message only). */

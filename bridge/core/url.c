@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* The authority of url: [*start, *end) after "scheme://", up to the first '/', '?' or '#'. */
 static bool authority(const char *url, const char **start, const char **end)
@@ -51,4 +52,26 @@ char *br_url_redact(const char *url, char *out, size_t out_size)
     }
     snprintf(out, out_size, "%.*s***%s", (int)(start - url), url, at);
     return out;
+}
+
+int br_url_check_http(const char *url, char *errstr, size_t errstr_size)
+{
+    size_t skip = 0;
+
+    if (strncasecmp(url, "http://", 7) == 0) {
+        skip = 7;
+    } else if (strncasecmp(url, "https://", 8) == 0) {
+        skip = 8;
+    }
+    if (skip == 0 || url[skip] == '\0' || url[skip] == '/') {
+        snprintf(errstr, errstr_size, "must be an http:// or https:// URL with a host");
+        return -1;
+    }
+    for (const char *c = url; *c != '\0'; c++) {
+        if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+            snprintf(errstr, errstr_size, "must not contain spaces or control characters");
+            return -2;
+        }
+    }
+    return 0;
 }

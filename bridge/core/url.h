@@ -7,6 +7,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/*
+ * 0 when url is an http:// or https:// URL (scheme in any case) with a host and no space or
+ * control character; otherwise what is wrong in errstr ("must be ...", never repeating the URL)
+ * and -1 (not http(s) with a host) or -2 (a space or control character). What every hook's url
+ * must be, whether written in YAML or in a tenant's webhooks row.
+ */
+int br_url_check_http(const char *url, char *errstr, size_t errstr_size);
+
 /* true when url has a userinfo part ("scheme://user[:password]@host..."). */
 bool br_url_has_userinfo(const char *url);
 

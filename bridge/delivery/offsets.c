@@ -21,6 +21,29 @@ void br_offsets_finish(struct br_offsets *offsets)
     offsets->count = 0;
 }
 
+void br_offsets_grow(struct br_offsets *offsets, size_t hook_count)
+{
+    size_t words = (hook_count + 63) / 64;
+    uint64_t *acked = NULL;
+
+    if (words <= offsets->words) {
+        return;
+    }
+    if (offsets->cap > 0) {
+        acked = calloc(offsets->cap * words, sizeof(*acked));
+        if (!acked) {
+            abort();
+        }
+        for (size_t i = 0; i < offsets->cap && offsets->words > 0; i++) {
+            memcpy(&acked[i * words], &offsets->acked[i * offsets->words],
+                   offsets->words * sizeof(*acked));
+        }
+    }
+    free(offsets->acked);
+    offsets->acked = acked;
+    offsets->words = words;
+}
+
 static void grow(struct br_offsets *offsets)
 {
     size_t cap = offsets->cap ? offsets->cap * 2 : 64;

@@ -33,6 +33,9 @@ struct br_offsets {
 /* hook_count: the hooks whose acknowledgements are remembered (hook indexes below it). */
 void br_offsets_init(struct br_offsets *offsets, size_t hook_count);
 void br_offsets_finish(struct br_offsets *offsets);
+/* Remembers the acknowledgements of hook_count hooks from now on (never fewer than before);
+ * what was remembered is kept. */
+void br_offsets_grow(struct br_offsets *offsets, size_t hook_count);
 
 /*
  * Adds the message at offset (greater than every offset added before) owing `pending`

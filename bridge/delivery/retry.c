@@ -118,27 +118,6 @@ static bool take_time(struct cursor *cur, int64_t *seconds)
     return true;
 }
 
-static int64_t year_of_days(int64_t z)
-{
-    int64_t era, doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    return yoe + era * 400 + (mp >= 10);
-}
-
-static bool valid_day(int64_t year, int month, int day)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-    return day >= 1 && day <= days[month] + (month == 1 && leap);
-}
-
 /* One of the three HTTP-date forms, as seconds since the epoch. */
 static bool parse_http_date(struct cursor *cur, int64_t now_s, int64_t *date_s)
 {
@@ -154,7 +133,10 @@ static bool parse_http_date(struct cursor *cur, int64_t now_s, int64_t *date_s)
             return false;
         }
         /* Nearest year with these two digits, at most 50 years ahead of now's year. */
-        int64_t now_year = year_of_days(now_s >= 0 ? now_s / 86400 : -((-now_s + 86399) / 86400));
+        int64_t now_year;
+        int now_month, now_day;
+        br_civil_from_days(now_s >= 0 ? now_s / 86400 : -((-now_s + 86399) / 86400), &now_year,
+                           &now_month, &now_day);
         full_year = now_year - ((now_year % 100) + 100) % 100 + yy;
         if (full_year > now_year + 50) {
             full_year -= 100;
@@ -191,7 +173,7 @@ static bool parse_http_date(struct cursor *cur, int64_t now_s, int64_t *date_s)
     } else {
         return false;
     }
-    if (cur->p != cur->end || !valid_day(full_year, month, day)) {
+    if (cur->p != cur->end || !br_civil_valid_date(full_year, month + 1, day)) {
         return false;
     }
     *date_s = br_civil_days(full_year, month + 1, day) * 86400 + tod;

@@ -7,6 +7,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <openssl/crypto.h>
 
 #include "config/tlsfiles.h"
@@ -37,6 +40,12 @@ struct transfer {
     struct br_buf *capture_headers; /* NULL unless the sender captures */
     struct br_buf *capture_body;
     size_t body_total;
+    struct br_sender *sender;          /* its guard */
+    const struct br_conf_hook *hook;   /* the request's, for the guard */
+    unsigned opened;                   /* sockets opened by this request */
+    unsigned refused;                  /* addresses the guard refused */
+    bool refused_reused;               /* the guard refused the connection it was to reuse */
+    char refusal[CURL_ERROR_SIZE];     /* the last refusal's reason */
     struct transfer *next_idle;
     struct transfer *prev_active; /* the in-flight list */
     struct transfer *next_active;
@@ -81,6 +90,8 @@ struct br_sender {
     size_t hook_cap;
     size_t capture_body_max; /* 0: responses are not kept */
     bool env_proxy;          /* a proxy variable is set in the environment (libcurl reads it) */
+    br_sender_guard_fn guard; /* or NULL */
+    void *guard_opaque;
 };
 
 static int64_t monotonic_ms(void);
@@ -376,6 +387,18 @@ static struct hook_state *hook_state(struct br_sender *sender, const struct br_c
     return state;
 }
 
+void br_sender_forget_hook(struct br_sender *sender, const struct br_conf_hook *hook)
+{
+    for (size_t i = 0; sender && i < sender->hook_count; i++) {
+        if (sender->hooks[i].hook == hook) {
+            br_tlsfiles_finish(&sender->hooks[i].files);
+            free_headers(sender->hooks[i].headers); /* the version's lines go with it */
+            sender->hooks[i] = sender->hooks[--sender->hook_count];
+            return;
+        }
+    }
+}
+
 /*
  * The hook's TLS files, loaded at its first request and looked at again every few seconds: a
  * certificate rotated on disk is used from the next new connection on (see tlsfiles.h). Returns
@@ -578,6 +601,75 @@ static void set_proxy(CURL *easy, const struct br_conf_hook *hook, bool env_prox
     curl_easy_setopt(easy, CURLOPT_HEADEROPT, (long)CURLHEADER_SEPARATE);
 }
 
+void br_sender_guard(struct br_sender *sender, br_sender_guard_fn guard, void *opaque)
+{
+    sender->guard = guard;
+    sender->guard_opaque = opaque;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: every connection of a transfer, to the address actually used. */
+static curl_socket_t open_socket(void *opaque, curlsocktype purpose,
+                                 struct curl_sockaddr *address)
+{
+    struct transfer *transfer = opaque;
+    struct br_sender *sender = transfer->sender;
+    curl_socket_t fd;
+
+    (void)purpose;
+    if (sender->guard &&
+        sender->guard(sender->guard_opaque, transfer->hook, &address->addr, address->addrlen,
+                      transfer->refusal, sizeof(transfer->refusal)) != 0) {
+        transfer->refused++;
+        br_log_debug("sender", "%s: %s", transfer->hook ? transfer->hook->name : "-",
+                     transfer->refusal);
+        return CURL_SOCKET_BAD;
+    }
+    fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (fd >= 0) {
+        transfer->opened++;
+    }
+    return fd;
+}
+
+/*
+ * CURLOPT_PREREQFUNCTION: before each request, on a new connection or a kept-alive one. A
+ * connection opened for another hook (one with allow_private) is reused only if this hook may
+ * reach its address too.
+ */
+static int before_request(void *opaque, char *primary_ip, char *local_ip, int primary_port,
+                          int local_port)
+{
+    struct transfer *transfer = opaque;
+    struct br_sender *sender = transfer->sender;
+    struct sockaddr_in in = {.sin_family = AF_INET};
+    struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
+    int verdict;
+
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    if (!sender->guard) {
+        return CURL_PREREQFUNC_OK;
+    }
+    if (inet_pton(AF_INET, primary_ip, &in.sin_addr) == 1) {
+        verdict = sender->guard(sender->guard_opaque, transfer->hook, (struct sockaddr *)&in,
+                                sizeof(in), transfer->refusal, sizeof(transfer->refusal));
+    } else if (inet_pton(AF_INET6, primary_ip, &in6.sin6_addr) == 1) {
+        verdict = sender->guard(sender->guard_opaque, transfer->hook, (struct sockaddr *)&in6,
+                                sizeof(in6), transfer->refusal, sizeof(transfer->refusal));
+    } else {
+        snprintf(transfer->refusal, sizeof(transfer->refusal),
+                 "egress refused: connected to '%.64s', not an IP address", primary_ip);
+        verdict = -1;
+    }
+    if (verdict != 0) {
+        transfer->refused++;
+        transfer->refused_reused = true;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    return CURL_PREREQFUNC_OK;
+}
+
 static void give_back(struct br_sender *sender, struct transfer *transfer)
 {
     transfer->next_idle = sender->idle;
@@ -609,6 +701,12 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     transfer->error[0] = '\0';
     transfer->retry_after[0] = '\0';
     transfer->body_total = 0;
+    transfer->sender = sender;
+    transfer->hook = hook;
+    transfer->opened = 0;
+    transfer->refused = 0;
+    transfer->refused_reused = false;
+    transfer->refusal[0] = '\0';
     if (sender->capture_body_max > 0 && !transfer->capture_headers) {
         transfer->capture_headers = calloc(1, sizeof(*transfer->capture_headers));
         transfer->capture_body = calloc(1, sizeof(*transfer->capture_body));
@@ -641,6 +739,10 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
     curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)transfer);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, transfer);
+    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, before_request);
+    curl_easy_setopt(easy, CURLOPT_PREREQDATA, transfer);
     if (request->method == BR_METHOD_POST) {
         curl_easy_setopt(easy, CURLOPT_POST, 1L);
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request->body);
@@ -825,7 +927,11 @@ void br_sender_perform(struct br_sender *sender, br_sender_done_fn done, void *o
             result.body_len = transfer->capture_body->len;
         }
         result.body_total = transfer->body_total;
-        if (!result.transport_ok) {
+        if (!result.transport_ok && (transfer->refused_reused ||
+                                     (transfer->refused > 0 && transfer->opened == 0))) {
+            result.egress_refused = true;
+            snprintf(result.error, sizeof(result.error), "%s", transfer->refusal);
+        } else if (!result.transport_ok) {
             snprintf(result.error, sizeof(result.error), "%s",
                      transfer->error[0] ? transfer->error : curl_easy_strerror(msg->data.result));
         }

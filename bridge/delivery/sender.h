@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "delivery/lanes.h"
 
@@ -21,6 +22,7 @@ struct br_transfer_result {
     char retry_after[64];        /* the response's Retry-After value, or empty */
     double seconds;     /* total time of the request */
     int curl_code;      /* the transfer's CURLcode (CURLE_OK with transport_ok) */
+    bool egress_refused; /* the guard refused every address tried (error says why): permanent */
     /* From the start of the request, microseconds (CURLINFO_*_TIME_T); 0 when the phase did
      * not happen (tls_us on http://, first_byte_us without an answer). */
     int64_t dns_us;        /* name resolved */
@@ -53,12 +55,30 @@ void br_sender_destroy(struct br_sender *sender);
  */
 void br_sender_capture(struct br_sender *sender, size_t body_max);
 
+/*
+ * The guard asked before each connection a transfer opens (to the receiver, or to its proxy):
+ * hook is the request's hook, address the resolved address about to be connected to. It
+ * returns 0 to allow it, or -1 with the reason; that address is then not connected to (libcurl
+ * tries the hook's next address, if any). A transfer for which every address was refused ends
+ * with egress_refused and the reason as its error.
+ */
+typedef int (*br_sender_guard_fn)(void *opaque, const struct br_conf_hook *hook,
+                                  const struct sockaddr *address, size_t len, char *reason,
+                                  size_t reason_size);
+/* Sets the guard of every transfer started from now on (NULL: none). opaque is borrowed. */
+void br_sender_guard(struct br_sender *sender, br_sender_guard_fn guard, void *opaque);
+
 /* Starts delivery's request; timeout_ms bounds the whole request. Returns 0 or -1 with a message. */
 int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long timeout_ms,
                     char *errstr, size_t errstr_size);
 /* Abandons delivery's transfer, if any; its done callback will not be called. */
 void br_sender_cancel(struct br_sender *sender, struct br_delivery *delivery);
 size_t br_sender_in_flight(const struct br_sender *sender);
+/*
+ * Forgets what the sender keeps for hook (its TLS files), before hook's settings are freed
+ * (a hook changed or removed while running). No request of hook may be in flight.
+ */
+void br_sender_forget_hook(struct br_sender *sender, const struct br_conf_hook *hook);
 
 /*
  * Waits up to timeout_ms (less when libcurl's timer is due sooner) for transfer activity or one

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 struct br_consumer {
@@ -21,7 +21,7 @@ struct br_consumer {
      * 2.10.0 then declares the whole assignment lost (later ones only fail the commit).
      * Periodic commits wait rejoin_quiet_ms after each rebalance callback, whatever the
      * version: a failed commit is a warning and a later retry. */
-    struct timespec last_rebalance;
+    int64_t last_rebalance_ms; /* monotonic */
     bool cooperative;
     long rejoin_quiet_ms; /* 2 heartbeats + 1 s: members learn of a rebalance by heartbeat */
     struct pending_commit *commits; /* asynchronous commits not answered yet */
@@ -52,7 +52,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     rd_kafka_error_t *error = NULL;
 
     consumer->cooperative = cooperative;
-    clock_gettime(CLOCK_MONOTONIC, &consumer->last_rebalance);
+    consumer->last_rebalance_ms = br_clock_monotonic_ms();
     rd_kafka_resp_err_t result = RD_KAFKA_RESP_ERR_NO_ERROR;
 
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -224,9 +224,9 @@ static int subscribe(const struct br_conf *conf, rd_kafka_t *rk, char *errstr,
     return 0;
 }
 
-struct br_consumer *br_consumer_create(const struct br_conf *conf,
-                                       const struct br_consumer_events *events, char *errstr,
-                                       size_t errstr_size)
+static struct br_consumer *create(const struct br_conf *conf,
+                                  const struct br_consumer_events *events, bool subscribe_now,
+                                  char *errstr, size_t errstr_size)
 {
     struct br_consumer *consumer = calloc(1, sizeof(*consumer));
     rd_kafka_conf_t *kconf = rd_kafka_conf_new();
@@ -254,7 +254,7 @@ struct br_consumer *br_consumer_create(const struct br_conf *conf,
         goto fail;
     }
     rd_kafka_queue_io_event_enable(consumer->queue, consumer->wake[1], "w", 1);
-    if (subscribe(conf, consumer->rk, errstr, errstr_size) != 0) {
+    if (subscribe_now && subscribe(conf, consumer->rk, errstr, errstr_size) != 0) {
         goto fail;
     }
     if (br_consumer_property(consumer, "partition.assignment.strategy", reason,
@@ -277,6 +277,26 @@ fail:
     consumer->closed = true;
     br_consumer_destroy(consumer);
     return NULL;
+}
+
+struct br_consumer *br_consumer_create(const struct br_conf *conf,
+                                       const struct br_consumer_events *events, char *errstr,
+                                       size_t errstr_size)
+{
+    return create(conf, events, true, errstr, errstr_size);
+}
+
+struct br_consumer *br_consumer_create_unsubscribed(const struct br_conf *conf,
+                                                    const struct br_consumer_events *events,
+                                                    char *errstr, size_t errstr_size)
+{
+    return create(conf, events, false, errstr, errstr_size);
+}
+
+int br_consumer_subscribe(struct br_consumer *consumer, const struct br_conf *conf, char *errstr,
+                          size_t errstr_size)
+{
+    return subscribe(conf, consumer->rk, errstr, errstr_size);
 }
 
 int br_consumer_property(const struct br_consumer *consumer, const char *key, char *out,
@@ -413,16 +433,10 @@ size_t br_consumer_read(rd_kafka_queue_t *queue, rd_kafka_message_t **messages, 
 
 static bool rejoin_may_be_running(const struct br_consumer *consumer)
 {
-    struct timespec now;
-    long elapsed_ms;
-
     if (!consumer->cooperative) {
         return false;
     }
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    elapsed_ms = (now.tv_sec - consumer->last_rebalance.tv_sec) * 1000 +
-                 (now.tv_nsec - consumer->last_rebalance.tv_nsec) / 1000000;
-    return elapsed_ms < consumer->rejoin_quiet_ms;
+    return br_clock_monotonic_ms() - consumer->last_rebalance_ms < consumer->rejoin_quiet_ms;
 }
 
 int br_consumer_high_watermark(const struct br_consumer *consumer, const char *topic,

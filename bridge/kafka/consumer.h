@@ -57,6 +57,16 @@ const char *br_consumer_default_strategy(int version);
 struct br_consumer *br_consumer_create(const struct br_conf *conf,
                                        const struct br_consumer_events *events, char *errstr,
                                        size_t errstr_size);
+/*
+ * The same without subscribing: the consumer joins its group only at br_consumer_subscribe
+ * (with table_hooks, once the webhooks topics have been read). Polling it meanwhile is fine.
+ */
+struct br_consumer *br_consumer_create_unsubscribed(const struct br_conf *conf,
+                                                    const struct br_consumer_events *events,
+                                                    char *errstr, size_t errstr_size);
+/* Subscribes to conf's topics (once). Returns 0, or -1 with a message. */
+int br_consumer_subscribe(struct br_consumer *consumer, const struct br_conf *conf, char *errstr,
+                          size_t errstr_size);
 /* The value of a librdkafka property as the consumer uses it; 0, or -1 when unknown or when out
  * is too small. */
 int br_consumer_property(const struct br_consumer *consumer, const char *key, char *out,

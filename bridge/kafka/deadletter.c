@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "kafka/dlconf.h"
 #include "kafka/dlrestart.h"
@@ -47,14 +47,6 @@ struct br_deadletter {
     size_t pending_dead;  /* of which dead letters (done != NULL) */
     const char *stop_why; /* while stop() purges: the reason given to the purged records */
 };
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *facility, const char *buf)
 {
@@ -397,7 +389,7 @@ static void restart(struct br_deadletter *dl, int64_t now_ms)
 static void supervise(struct br_deadletter *dl)
 {
     char reason[512];
-    struct br_dlrestart_input in = {.now_ms = monotonic_ms(), .acked = dl->acked,
+    struct br_dlrestart_input in = {.now_ms = br_clock_monotonic_ms(), .acked = dl->acked,
                                     .exit_after_ms = dl->exit_after_ms};
 
     in.failed = producer_failed(dl, reason, sizeof(reason));
@@ -465,7 +457,7 @@ int br_deadletter_flush(struct br_deadletter *dl, int timeout_ms)
 bool br_deadletter_failing(struct br_deadletter *dl, char *errstr, size_t errstr_size)
 {
     char reason[512];
-    struct br_dlrestart_input in = {.now_ms = monotonic_ms(), .acked = dl->acked,
+    struct br_dlrestart_input in = {.now_ms = br_clock_monotonic_ms(), .acked = dl->acked,
                                     .exit_after_ms = dl->exit_after_ms};
 
     in.failed = producer_failed(dl, reason, sizeof(reason));

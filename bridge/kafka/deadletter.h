@@ -106,13 +106,4 @@ uint64_t br_deadletter_restarts(const struct br_deadletter *dl);
 /* The librdkafka handle (NULL while restarting), for tests and statistics only. */
 rd_kafka_t *br_deadletter_handle(struct br_deadletter *dl);
 
-/*
- * The former name of br_dlrecord_reason_name, kept while loop/finish.c still calls it.
- * To remove once finish.c names br_dlrecord_reason_name.
- */
-static inline const char *br_deadletter_reason_name(enum br_dead_reason reason)
-{
-    return br_dlrecord_reason_name(reason);
-}
-
 #endif

@@ -21,6 +21,8 @@ const char *br_dlrecord_reason_name(enum br_dead_reason reason)
         return "exhausted";
     case BR_DEAD_UNDECODABLE:
         return "undecodable";
+    case BR_DEAD_EGRESS:
+        return "egress_refused";
     }
     return "unknown";
 }
@@ -34,6 +36,8 @@ const char *br_dlrecord_outcome_name(enum br_report_outcome outcome)
         return "dead_lettered";
     case BR_REPORT_DROPPED:
         return "dropped";
+    case BR_REPORT_HOOK_DELETED:
+        return "hook_deleted";
     }
     return "unknown";
 }
@@ -102,7 +106,7 @@ rd_kafka_headers_t *br_dlrecord_headers(const struct br_dead_record *rec)
 
 int br_dlrecord_reason_parse(const char *name)
 {
-    for (int reason = BR_DEAD_REFUSED; reason <= BR_DEAD_UNDECODABLE; reason++) {
+    for (int reason = BR_DEAD_REFUSED; reason <= BR_DEAD_EGRESS; reason++) {
         if (strcmp(name, br_dlrecord_reason_name((enum br_dead_reason)reason)) == 0) {
             return reason;
         }
@@ -252,6 +256,8 @@ char *br_dlrecord_report_json(const struct br_delivery_report *rep, size_t *len,
         {"partition", json_integer(rep->partition)},
         {"offset", json_integer(rep->offset)},
         {"request_id", string_or_null(rep->request_id)},
+        {"reason", string_or_null(rep->reason)},
+        {"error", string_or_null(rep->error)},
     };
 
     if (!obj) {

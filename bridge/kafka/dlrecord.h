@@ -13,8 +13,10 @@
  * a replay renders the same payload.
  *
  * Delivery report record: key = the original key; value =
- * {"event":...,"hook":...,"status":204|null,"outcome":"delivered"|"dead_lettered"|"dropped",
- *  "attempts":1,"latency_ms":12,"topic":"...","partition":3,"offset":1234,"request_id":...}
+ * {"event":...,"hook":...,"status":204|null,
+ *  "outcome":"delivered"|"dead_lettered"|"dropped"|"hook_deleted",
+ *  "attempts":1,"latency_ms":12,"topic":"...","partition":3,"offset":1234,"request_id":...,
+ *  "reason":"refused"|"exhausted"|"undecodable"|"egress_refused"|null,"error":"..."|null}
  */
 #include <librdkafka/rdkafka.h>
 #include <stddef.h>
@@ -24,6 +26,7 @@ enum br_dead_reason {
     BR_DEAD_REFUSED,     /* permanent HTTP answer (3xx not followed, 4xx but 408/425/429) */
     BR_DEAD_EXHAUSTED,   /* max_attempts or max_age reached */
     BR_DEAD_UNDECODABLE, /* bad framing, unknown schema id, corrupt Avro, unknown resource/op */
+    BR_DEAD_EGRESS,      /* the outbound request guard refused the hook's address */
 };
 
 /* Everything is borrowed: br_deadletter_send copies what it needs before returning. */
@@ -61,7 +64,12 @@ struct br_dead_header {
     char trace_id[128];       /* empty when absent */
 };
 
-enum br_report_outcome { BR_REPORT_DELIVERED, BR_REPORT_DEAD_LETTERED, BR_REPORT_DROPPED };
+enum br_report_outcome {
+    BR_REPORT_DELIVERED,
+    BR_REPORT_DEAD_LETTERED,
+    BR_REPORT_DROPPED,
+    BR_REPORT_HOOK_DELETED /* the hook was removed before the delivery was sent */
+};
 
 /* Everything is borrowed, as above. */
 struct br_delivery_report {
@@ -77,6 +85,8 @@ struct br_delivery_report {
     unsigned attempts;
     int64_t latency_ms;      /* first attempt start to finish */
     const char *request_id;  /* PERSCOM's request id, or NULL: JSON null */
+    const char *reason;      /* why it was not delivered (br_dlrecord_reason_name), or NULL */
+    const char *error;       /* the last error ("HTTP 400", "egress refused: ..."), or NULL */
 };
 
 /*
@@ -101,7 +111,7 @@ int br_dlrecord_parse(const rd_kafka_headers_t *headers, struct br_dead_header *
 char *br_dlrecord_report_json(const struct br_delivery_report *rep, size_t *len, char *errstr,
                               size_t errstr_size);
 
-/* "refused", "exhausted", "undecodable" */
+/* "refused", "exhausted", "undecodable", "egress_refused" */
 const char *br_dlrecord_reason_name(enum br_dead_reason reason);
 /* The reason of that name; -1 when it is none of them. */
 int br_dlrecord_reason_parse(const char *name);

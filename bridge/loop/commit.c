@@ -24,29 +24,11 @@ struct br_commit_record {
 
 void br_commit_init(struct br_loop *loop)
 {
-    size_t hooks = loop->conf->hook_count;
-
-    loop->hook_ids = calloc(hooks ? hooks : 1, sizeof(*loop->hook_ids));
-    loop->progress_hooks = calloc(hooks ? hooks : 1, sizeof(*loop->progress_hooks));
+    /* hook_ids and progress_hooks: one per hook slot, grown with the hook set (hooks.c) */
     loop->progress_budget = (size_t)loop->conf->progress_metadata_bytes;
     loop->metadata = malloc(loop->progress_budget + 1);
-    if (!loop->hook_ids || !loop->progress_hooks || !loop->metadata) {
+    if (!loop->metadata) {
         abort();
-    }
-    for (size_t i = 0; i < hooks; i++) {
-        loop->hook_ids[i] = br_ackmeta_hook_id(loop->conf->hooks[i].name);
-    }
-    for (size_t i = 0; i < hooks; i++) {
-        for (size_t j = i + 1; j < hooks; j++) {
-            if (loop->hook_ids[j] != 0 &&
-                br_ackmeta_hook_id(loop->conf->hooks[i].name) == loop->hook_ids[j]) {
-                br_log_warn("commit", "hooks %s and %s share a progress id: their progress is not "
-                            "recorded with commits (rename one)", loop->conf->hooks[i].name,
-                            loop->conf->hooks[j].name);
-                loop->hook_ids[i] = 0;
-                loop->hook_ids[j] = 0;
-            }
-        }
     }
 }
 
@@ -103,7 +85,7 @@ static int64_t commit_base(const struct br_partition *partition)
 size_t br_commit_metadata(struct br_loop *loop, struct br_partition *partition, int64_t base,
                           char *out, int64_t *span)
 {
-    size_t hooks = loop->conf->hook_count;
+    size_t hooks = loop->hook_slots;
     size_t need = 0;
     size_t used = 0;
     /* what the previous owner recorded for messages not taken yet is recorded again */
@@ -158,7 +140,9 @@ static void unthrottle(struct br_loop *loop, struct br_partition *partition)
     }
     partition->throttled = false;
     for (size_t i = 0; i < partition->lane_count; i++) {
-        br_schedule_ready(&loop->schedule, &partition->lanes[i]);
+        if (partition->lanes[i]) {
+            br_schedule_ready(&loop->schedule, partition->lanes[i]);
+        }
     }
 }
 

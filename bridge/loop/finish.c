@@ -6,16 +6,18 @@
 
 #include "core/log.h"
 #include "delivery/retry.h"
+#include "loop/hooks.h"
 #include "loop/loopstate.h"
 #include "loop/schedule.h"
 
 #define DEAD_RETRY_MS 1000 /* wait before sending a dead letter again */
+#define NO_HOOK ((size_t)-1)
 
 /* A dead letter on its way to the brokers; holds a reference to its message. */
 struct br_dead_pending {
     struct br_loop *loop;
     struct br_message *message;
-    const struct br_conf_hook *hook; /* NULL for undecodable messages */
+    size_t hook;                     /* the hook's slot; NO_HOOK for undecodable messages */
     long http_status;
     char error[256];
     unsigned attempts;
@@ -27,9 +29,11 @@ struct br_dead_pending {
     struct br_dead_pending *next;
 };
 
-static void report(struct br_loop *loop, const struct br_message *message,
-                   const struct br_conf_hook *hook, long status, enum br_report_outcome outcome,
-                   unsigned attempts, int64_t latency_ms)
+/* hook: the hook's slot, or NO_HOOK; reason and error: why it was not delivered (NULL when it
+ * was, or when its hook was removed). */
+static void report(struct br_loop *loop, const struct br_message *message, size_t hook,
+                   long status, enum br_report_outcome outcome, unsigned attempts,
+                   int64_t latency_ms, const char *reason, const char *error)
 {
     char errstr[256];
     struct br_delivery_report rep = {
@@ -39,12 +43,14 @@ static void report(struct br_loop *loop, const struct br_message *message,
         .key = message->key,
         .key_len = message->key_len,
         .event = message->event[0] ? message->event : NULL,
-        .hook = hook ? hook->name : NULL,
+        .hook = hook != NO_HOOK ? br_hooks_name(loop, hook) : NULL,
         .http_status = status,
         .outcome = outcome,
         .attempts = attempts,
         .latency_ms = latency_ms,
         .request_id = message->request_id[0] ? message->request_id : NULL,
+        .reason = reason,
+        .error = error,
     };
 
     if (!loop->conf->delivery_report_topic || !loop->deadletter) {
@@ -55,8 +61,6 @@ static void report(struct br_loop *loop, const struct br_message *message,
         br_log_warn("finish", "delivery report not sent: %s", errstr);
     }
 }
-
-#define NO_HOOK ((size_t)-1)
 
 /*
  * One completion of message is settled: the partition's done prefix may move. hook: the hook
@@ -97,7 +101,7 @@ static void dead_send(struct br_loop *loop, struct br_dead_pending *pending)
         .key_len = message->key_len,
         .value = message->value,
         .value_len = message->value_len,
-        .hook = pending->hook ? pending->hook->name : NULL,
+        .hook = pending->hook != NO_HOOK ? br_hooks_name(loop, pending->hook) : NULL,
         .event = message->event[0] ? message->event : NULL,
         .http_status = pending->http_status,
         .error = pending->error,
@@ -143,21 +147,21 @@ static void dead_done(void *opaque, bool ok, const char *errstr)
     }
     if (!message->partition->revoked) {
         loop->stats.dead_lettered++;
-        if (pending->hook) {
-            br_metrics_delivery(loop->metrics, (size_t)(pending->hook - loop->conf->hooks),
-                                BR_METRIC_DEAD_LETTERED);
+        const char *name = pending->hook != NO_HOOK ? br_hooks_name(loop, pending->hook) : NULL;
+        if (pending->hook != NO_HOOK) {
+            br_metrics_delivery(loop->metrics, pending->hook, BR_METRIC_DEAD_LETTERED);
         }
         struct br_log_where where = {message->partition->topic, message->partition->id,
-                                     message->offset,
-                                     pending->hook ? pending->hook->name : NULL};
+                                     message->offset, name};
         br_log_at(BR_LOG_WARN, "finish", &where, "%s [%d] @%lld%s%s: dead-lettered to %s (%s: %s)",
                     message->partition->topic, message->partition->id,
-                    (long long)message->offset, pending->hook ? " -> " : "",
-                    pending->hook ? pending->hook->name : "", loop->conf->dead_letter_topic,
-                    br_deadletter_reason_name(pending->reason), pending->error);
+                    (long long)message->offset, name ? " -> " : "", name ? name : "",
+                    loop->conf->dead_letter_topic, br_dlrecord_reason_name(pending->reason),
+                    pending->error);
         report(loop, message, pending->hook, pending->http_status, BR_REPORT_DEAD_LETTERED,
-               pending->attempts, pending->latency_ms);
-        settle(message, pending->hook ? (size_t)(pending->hook - loop->conf->hooks) : NO_HOOK);
+               pending->attempts, pending->latency_ms, br_dlrecord_reason_name(pending->reason),
+               pending->error);
+        settle(message, pending->hook);
     }
     dead_free(pending);
 }
@@ -208,6 +212,7 @@ static struct br_dead_pending *dead_new(struct br_loop *loop, struct br_message 
         abort();
     }
     pending->loop = loop;
+    pending->hook = NO_HOOK;
     pending->message = br_message_ref(message);
     pending->reason = reason;
     snprintf(pending->error, sizeof(pending->error), "%s", error);
@@ -227,18 +232,52 @@ void br_finish_undecodable(struct br_loop *loop, struct br_message *message, con
     br_log_at(BR_LOG_ERROR, "finish", &where,
               "%s [%d] @%lld: dropped (no dead-letter topic, policy drop): %s",
                  partition->topic, partition->id, (long long)message->offset, errstr);
-    report(loop, message, NULL, 0, BR_REPORT_DROPPED, 0, 0);
+    report(loop, message, NO_HOOK, 0, BR_REPORT_DROPPED, 0, 0,
+           br_dlrecord_reason_name(BR_DEAD_UNDECODABLE), errstr);
     settle(message, NO_HOOK);
 }
 
-/* The lane's head is finished one way or another: the lane moves on. */
-static void lane_next(struct br_loop *loop, struct br_lane *lane)
+void br_finish_hook_deleted(struct br_loop *loop, struct br_delivery *delivery)
+{
+    struct br_message *message = delivery->message;
+    size_t slot = delivery->lane->hook_index;
+    struct br_partition *partition = message->partition;
+    struct br_log_where where = {partition->topic, partition->id, message->offset,
+                                 br_hooks_name(loop, slot)};
+
+    br_metrics_delivery(loop->metrics, slot, BR_METRIC_HOOK_DELETED);
+    br_log_at(BR_LOG_DEBUG, "finish", &where, "%s [%d] @%lld -> %s: not sent, the hook was "
+              "removed", partition->topic, partition->id, (long long)message->offset,
+              br_hooks_name(loop, slot));
+    report(loop, message, slot, delivery->last_status, BR_REPORT_HOOK_DELETED,
+           delivery->attempts,
+           delivery->attempts > 0 ? br_schedule_now_ms() - delivery->first_attempt_ms : 0, NULL,
+           NULL);
+    settle(message, slot);
+    br_delivery_destroy(delivery);
+}
+
+/*
+ * delivery is finished for good (delivered, dead-lettered, dropped, hook deleted): it leaves
+ * its lane, which moves on (ownership of delivery passes to the caller).
+ */
+static void lane_next(struct br_loop *loop, struct br_lane *lane, struct br_delivery *delivery)
 {
     struct br_lane *probe = br_health_release(&loop->health[lane->hook_index], lane);
 
+    br_lane_remove(lane, delivery);
     if (probe) {
         br_schedule_ready(&loop->schedule, probe);
     }
+    br_schedule_ready(&loop->schedule, lane);
+}
+
+/* delivery failed and is tried again at due_ms; its lane goes on with what else may start. */
+static void lane_retry(struct br_loop *loop, struct br_lane *lane, struct br_delivery *delivery,
+                       int64_t due_ms)
+{
+    br_lane_retry(lane, delivery);
+    br_schedule_backoff(&loop->schedule, delivery, due_ms);
     br_schedule_ready(&loop->schedule, lane);
 }
 
@@ -270,16 +309,22 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     struct br_lane *lane = delivery->lane;
     struct br_partition *partition = lane->partition;
     struct br_message *message = delivery->message;
-    const struct br_conf_hook *hook = &loop->conf->hooks[lane->hook_index];
+    /* the settings in force now (the hook may have changed while this attempt was out) */
+    const struct br_conf_hook *hook = br_hooks_conf(loop, lane->hook_index)
+                                          ? br_hooks_conf(loop, lane->hook_index)
+                                          : delivery->request.hook;
     struct br_health *health = &loop->health[lane->hook_index];
-    enum br_outcome outcome = br_retry_classify(result->transport_ok, result->http_status);
+    /* a refusal of the outbound request guard is permanent: the address will not change */
+    enum br_outcome outcome = result->egress_refused
+                                  ? BR_OUTCOME_PERMANENT
+                                  : br_retry_classify(result->transport_ok, result->http_status);
     int64_t now = br_schedule_now_ms();
     int64_t retry_after = BR_RETRY_AFTER_NONE;
     int64_t delay = 0;
     enum br_retry_verdict verdict;
     struct br_log_where where = {partition->topic, partition->id, message->offset, hook->name};
 
-    lane->in_flight = false;
+    br_schedule_ended(&loop->schedule, lane->hook_index);
     delivery->attempts++;
     delivery->last_attempt_wall_ms = br_schedule_wall_ms();
     if (result->transport_ok) {
@@ -296,17 +341,25 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                      partition->id, (long long)message->offset, hook->name,
                      result->http_status, result->seconds);
         hook_answered(loop, health, lane);
-        br_lane_pop(lane);
-        report(loop, message, hook, result->http_status, BR_REPORT_DELIVERED, delivery->attempts,
-               now - delivery->first_attempt_ms);
+        report(loop, message, lane->hook_index, result->http_status, BR_REPORT_DELIVERED,
+               delivery->attempts, now - delivery->first_attempt_ms, NULL, NULL);
         settle(message, lane->hook_index);
+        lane_next(loop, lane, delivery);
         br_delivery_destroy(delivery);
-        lane_next(loop, lane);
         return;
     }
 
     loop->stats.attempts_failed++;
     br_metrics_attempt_failed(loop->metrics, lane->hook_index);
+    if (result->egress_refused) {
+        br_metrics_egress_refused(loop->metrics, lane->hook_index);
+    }
+    if (!br_hooks_conf(loop, lane->hook_index)) {
+        /* the hook was removed while this attempt was out: it is not tried again */
+        lane_next(loop, lane, delivery);
+        br_finish_hook_deleted(loop, delivery);
+        return;
+    }
     if (outcome == BR_OUTCOME_RETRY) {
         br_health_failure(health, lane, (unsigned)loop->conf->probe_after_failures);
     } else {
@@ -334,15 +387,17 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                         partition->topic, partition->id, (long long)message->offset, hook->name,
                         delivery->last_error, delivery->attempts, (long long)delay);
         }
-        br_schedule_backoff(&loop->schedule, lane, br_schedule_now_ms() + delay);
+        lane_retry(loop, lane, delivery, br_schedule_now_ms() + delay);
         return;
     }
 
     /* refused or exhausted */
     char error[256];
     enum br_dead_reason reason =
-        verdict == BR_VERDICT_PERMANENT ? BR_DEAD_REFUSED : BR_DEAD_EXHAUSTED;
-    if (reason == BR_DEAD_REFUSED) {
+        verdict != BR_VERDICT_PERMANENT ? BR_DEAD_EXHAUSTED
+        : result->egress_refused        ? BR_DEAD_EGRESS
+                                        : BR_DEAD_REFUSED;
+    if (reason != BR_DEAD_EXHAUSTED) {
         snprintf(error, sizeof(error), "%s", delivery->last_error);
     } else {
         snprintf(error, sizeof(error), "exhausted after %u attempt(s): %s", delivery->attempts,
@@ -350,16 +405,15 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
     }
     if (loop->conf->dead_letter_topic) {
         struct br_dead_pending *pending = dead_new(loop, message, reason, error);
-        pending->hook = hook;
+        pending->hook = lane->hook_index;
         pending->http_status = delivery->last_status;
         pending->attempts = delivery->attempts;
         pending->first_attempt_wall_ms = delivery->first_attempt_wall_ms;
         pending->last_attempt_wall_ms = delivery->last_attempt_wall_ms;
         pending->latency_ms = now - delivery->first_attempt_ms;
-        br_lane_pop(lane);
+        lane_next(loop, lane, delivery);
         br_delivery_destroy(delivery);
         dead_send(loop, pending);
-        lane_next(loop, lane);
         return;
     }
     if (loop->conf->dead_letter_policy == BR_DEAD_LETTER_DROP) {
@@ -369,12 +423,12 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
                   "%s [%d] @%lld -> %s: dropped (%s; no dead-letter topic, policy "
                      "drop)", partition->topic, partition->id, (long long)message->offset,
                      hook->name, error);
-        br_lane_pop(lane);
-        report(loop, message, hook, delivery->last_status, BR_REPORT_DROPPED, delivery->attempts,
-               now - delivery->first_attempt_ms);
+        report(loop, message, lane->hook_index, delivery->last_status, BR_REPORT_DROPPED,
+               delivery->attempts, now - delivery->first_attempt_ms,
+               br_dlrecord_reason_name(reason), error);
         settle(message, lane->hook_index);
+        lane_next(loop, lane, delivery);
         br_delivery_destroy(delivery);
-        lane_next(loop, lane);
         return;
     }
     /* policy block: nothing is ever lost; keep trying at the longest backoff */
@@ -387,5 +441,5 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
               "%s [%d] @%lld -> %s: %s; no dead-letter topic (policy block): "
                  "retrying in %lld ms", partition->topic, partition->id,
                  (long long)message->offset, hook->name, error, (long long)delay);
-    br_schedule_backoff(&loop->schedule, lane, br_schedule_now_ms() + delay);
+    lane_retry(loop, lane, delivery, br_schedule_now_ms() + delay);
 }

@@ -21,6 +21,13 @@ void br_finish_attempt(void *opaque, struct br_delivery *delivery,
  * caller handles policy block itself (it holds the partition).
  */
 void br_finish_undecodable(struct br_loop *loop, struct br_message *message, const char *errstr);
+/*
+ * delivery's hook was removed before it was sent (the caller took it off its lane, and
+ * cancelled its transfer if it was in flight): a delivery report with outcome hook_deleted,
+ * deliveries_total{outcome="hook_deleted"}, and it counts as settled (acknowledged for that
+ * hook) so that the offsets move on. Frees delivery.
+ */
+void br_finish_hook_deleted(struct br_loop *loop, struct br_delivery *delivery);
 /* Sends dead letters that failed or could not be queued before, once their time has come;
  * returns ms to the next one (INT64_MAX when none). */
 int64_t br_finish_retry_dead(struct br_loop *loop, int64_t now_ms);

@@ -43,8 +43,7 @@ void br_inherit_load(struct br_loop *loop, struct br_partition **partitions, siz
             continue;
         }
         br_handover_destroy(partition->handover);
-        partition->handover = br_handover_create(&progress, loop->hook_ids,
-                                                 loop->conf->hook_count);
+        partition->handover = br_handover_create(&progress, loop->hook_ids, loop->hook_slots);
         if (partition->handover) {
             br_log_info("inherit", "%s [%d]: committed at offset %lld; the previous owner's "
                         "hooks had acknowledged %llu deliveries up to offset %lld beyond it: "
@@ -71,12 +70,13 @@ size_t br_inherit_take(struct br_loop *loop, struct br_partition *partition, int
         return 0;
     }
     for (size_t i = 0; i < prepared->count; i++) {
-        size_t hook = (size_t)(prepared->requests[i].hook - loop->conf->hooks);
+        size_t hook = prepared->positions[i]; /* the hook's slot */
 
         if (br_handover_acked(partition->handover, hook, offset)) {
             loop->inherit_hooks[skipped++] = hook;
             br_request_finish(&prepared->requests[i]);
         } else {
+            prepared->positions[kept] = hook;
             prepared->requests[kept++] = prepared->requests[i];
         }
     }

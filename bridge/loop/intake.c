@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "core/utf8.h"
+#include "config/tablehooks.h"
 #include "delivery/retry.h"
 #include "loop/finish.h"
+#include "loop/headers.h"
+#include "loop/hooks.h"
 #include "loop/inherit.h"
 #include "loop/loopstate.h"
 #include "loop/message.h"
@@ -19,74 +21,24 @@
 #define HELD_REMIND_MS 60000      /* a partition held by policy block is logged again after this */
 
 /*
- * Copies a Kafka header's value into buf (NUL-terminated). NULL when the header is absent, and
- * when its value cannot be used: empty, longer than buf, or not UTF-8 (json_encode would refuse
- * it). An unusable value counts as absent (a derived request_id, a null trace_id) rather than
- * costing the change; the first one on a partition is logged.
+ * A usable Kafka header's value in buf (loop/headers.h), or NULL. An unusable value counts as
+ * absent rather than costing the change; the first one on a partition is logged.
  */
 static const char *header_value(struct br_partition *partition, rd_kafka_message_t *message,
                                 const char *name, char *buf, size_t buf_size)
 {
-    rd_kafka_headers_t *headers = NULL;
-    const void *value = NULL;
-    size_t size = 0;
     const char *why = NULL;
+    const char *value = br_header_text(message, name, buf, buf_size, &why);
 
-    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-        rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return NULL;
+    if (why && !partition->header_warned) {
+        partition->header_warned = true;
+        struct br_log_where where = {partition->topic, partition->id, message->offset, NULL};
+        br_log_at(BR_LOG_WARN, "loop", &where,
+                  "%s [%d] @%lld: Kafka header %s is %s: treated as absent "
+                    "(logged once per partition)", partition->topic, partition->id,
+                    (long long)message->offset, name, why);
     }
-    if (!value || size == 0) {
-        why = "empty";
-    } else if (size >= buf_size) {
-        why = "too long";
-    } else if (!br_utf8_valid(value, size)) {
-        why = "not UTF-8";
-    }
-    if (why) {
-        if (!partition->header_warned) {
-            partition->header_warned = true;
-            struct br_log_where where = {partition->topic, partition->id, message->offset,
-                                         NULL};
-            br_log_at(BR_LOG_WARN, "loop", &where,
-                      "%s [%d] @%lld: Kafka header %s is %s: treated as absent "
-                        "(logged once per partition)", partition->topic, partition->id,
-                        (long long)message->offset, name, why);
-        }
-        return NULL;
-    }
-    memcpy(buf, value, size);
-    buf[size] = '\0';
-    return buf;
-}
-
-/* One header's value; a header without a value is present with 0 bytes. */
-static void header_bytes(rd_kafka_headers_t *headers, const char *name, const void **value,
-                         size_t *len)
-{
-    *value = NULL;
-    *len = 0;
-    if (rd_kafka_header_get_last(headers, name, value, len) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        *value = NULL;
-        *len = 0;
-    } else if (!*value) {
-        *value = "";
-        *len = 0;
-    }
-}
-
-/* Apicurio's schema-id headers of message (framing.h); false when it has neither. */
-static bool value_headers(rd_kafka_message_t *message, struct br_value_headers *out)
-{
-    rd_kafka_headers_t *headers = NULL;
-
-    memset(out, 0, sizeof(*out));
-    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return false;
-    }
-    header_bytes(headers, BR_FRAMING_CONTENT_ID_HEADER, &out->content_id, &out->content_id_len);
-    header_bytes(headers, BR_FRAMING_GLOBAL_ID_HEADER, &out->global_id, &out->global_id_len);
-    return out->content_id || out->global_id;
+    return value;
 }
 
 /* Counts a skipped message; a topic that is not a PERSCOM table's is logged once. */
@@ -107,16 +59,30 @@ static void enqueue_deliveries(struct br_loop *loop, struct br_message *message,
 {
     struct br_partition *partition = message->partition;
 
+    br_partition_grow(partition, loop->hook_slots);
+    if (prepared->json) {
+        message->json = prepared->json; /* moved */
+        message->json_len = prepared->json_len;
+        message->bytes += prepared->json_len;
+        partition->bytes += prepared->json_len;
+        prepared->json = NULL;
+        prepared->json_len = 0;
+    }
     for (size_t i = 0; i < prepared->count; i++) {
         struct br_delivery *delivery = calloc(1, sizeof(*delivery));
-        size_t hook_index = (size_t)(prepared->requests[i].hook - loop->conf->hooks);
-        struct br_lane *lane = &partition->lanes[hook_index];
+        size_t slot = prepared->positions[i]; /* a slot since accept_message */
+        struct br_lane *lane = br_partition_lane(partition, slot);
         size_t bytes;
 
         if (!delivery) {
             abort();
         }
         delivery->message = br_message_ref(message);
+        delivery->hook = br_hooks_take(loop, slot);
+        if (delivery->hook) {
+            /* a new lane, or an empty one, takes its hook version's ordering */
+            br_lane_set_ordering(lane, delivery->hook->conf->ordering);
+        }
         delivery->request = prepared->requests[i];
         bytes = sizeof(*delivery) + delivery->request.body_len + strlen(delivery->request.url);
         message->bytes += bytes;
@@ -161,6 +127,25 @@ static void hold_undeliverable(struct br_loop *loop, struct br_partition *partit
     }
 }
 
+/* The tenant of partition's topic (table_hooks.record_tenant), read once; NULL for none. */
+static const char *partition_tenant(struct br_loop *loop, struct br_partition *partition)
+{
+    char tenant[BR_TABLEHOOKS_TENANT_MAX];
+
+    if (!partition->tenant_read) {
+        partition->tenant_read = true;
+        if (loop->conf->table_hooks.enabled &&
+            br_tablehooks_tenant(&loop->conf->table_hooks, BR_TABLEHOOKS_RECORDS,
+                                 partition->topic, tenant, sizeof(tenant))) {
+            partition->tenant = strdup(tenant);
+            if (!partition->tenant) {
+                abort();
+            }
+        }
+    }
+    return partition->tenant;
+}
+
 /* Turns kafka into deliveries on partition's lanes. false: hold it and try again later. */
 static bool accept_message(struct br_loop *loop, struct br_partition *partition,
                            rd_kafka_message_t *kafka)
@@ -170,7 +155,7 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     char errstr[512];
     struct br_prepared prepared;
     struct br_value_headers headers;
-    bool has_headers = value_headers(kafka, &headers);
+    bool has_headers = br_header_value_ids(kafka, &headers);
     struct br_message_in in = {
         .topic = partition->topic,
         .partition = partition->id,
@@ -189,9 +174,17 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     size_t inherited = 0; /* requests not sent: the previous owner had them acknowledged */
 
     errstr[0] = '\0';
-    status = br_message_prepare(loop->conf, loop->decoder, &in, NULL, &prepared, errstr,
-                                sizeof(errstr));
+    struct br_hook_list hooks;
+    const size_t *slots;
+
+    /* the hooks a message goes to are the live ones now, when it is read */
+    br_hooks_route(loop, partition_tenant(loop, partition), &hooks, &slots);
+    status = br_message_prepare_for(loop->conf, &hooks, loop->decoder, &in, NULL, &prepared,
+                                    errstr, sizeof(errstr));
     if (status == BR_PREPARE_OK) {
+        for (size_t i = 0; i < prepared.count; i++) {
+            prepared.positions[i] = slots[prepared.positions[i]];
+        }
         inherited = br_inherit_take(loop, partition, kafka->offset, &prepared);
     }
     if (status == BR_PREPARE_RETRY) {

@@ -7,38 +7,62 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "delivery/egress.h"
 #include "loop/commit.h"
 #include "loop/finish.h"
+#include "loop/hooks.h"
 #include "loop/intake.h"
 #include "loop/loopstate.h"
 #include "loop/rebalance.h"
+#include "loop/reload.h"
 #include "loop/schedule.h"
 #include "loop/status.h"
+#include "loop/tablefeed.h"
 
 #define IDLE_WAIT_MS 1000
 #define REGISTRY_POLL_MS 10       /* how often a schema fetch in flight is driven */
 
 /* ---- deliveries ---- */
 
+/*
+ * Starts what may start, within delivery.max_in_flight: a ready lane starts its next delivery
+ * (br_lane_next: its ordering decides which) unless its partition waits for a commit, its hook
+ * is at its max_in_flight, or its hook is behind a probe; a lane with more to start goes back
+ * to the tail of the ready queue, so lanes take turns.
+ */
 static void start_ready(struct br_loop *loop)
 {
     struct br_lane *lane;
 
     while (br_sender_in_flight(loop->sender) < (size_t)loop->conf->max_in_flight &&
            (lane = br_schedule_pop(&loop->schedule)) != NULL) {
-        struct br_delivery *delivery = lane->head;
-        const struct br_conf_hook *hook = &loop->conf->hooks[lane->hook_index];
+        struct br_delivery *delivery = br_lane_next(lane);
+        const struct br_conf_hook *hook = br_hooks_conf(loop, lane->hook_index);
+        struct br_health *health = &loop->health[lane->hook_index];
         char errstr[256];
 
-        if (!delivery || lane->in_flight || lane->due_ms > br_schedule_now_ms()) {
+        if (!delivery || !hook) {
             continue;
         }
         if (!br_commit_may_start(loop, lane->partition)) {
             continue; /* made ready again when a commit succeeds */
         }
-        if (!br_health_may_start(&loop->health[lane->hook_index], lane)) {
+        if (!br_schedule_may_start(&loop->schedule, lane)) {
+            continue; /* made ready again when a request of its hook ends */
+        }
+        if (!br_health_may_start(health, lane)) {
             continue; /* parked until the hook's probe succeeds */
         }
+        if (health->open && (lane->in_flight > 0 || lane->waiting > 0)) {
+            /* the probe: one request at a time, and none while one waits for its retry time
+             * (whatever the ordering, a failing hook sees one request per backoff period);
+             * made ready when it ends or its retry time comes */
+            continue;
+        }
+        if (!br_hooks_refresh(loop, delivery)) {
+            continue;
+        }
+        delivery = br_lane_take(lane);
         if (delivery->attempts == 0) {
             delivery->first_attempt_ms = br_schedule_now_ms();
             delivery->first_attempt_wall_ms = br_schedule_wall_ms();
@@ -46,11 +70,13 @@ static void start_ready(struct br_loop *loop)
         if (br_sender_start(loop->sender, delivery, hook->timeout_ms, errstr, sizeof(errstr)) !=
             0) {
             br_log_error("loop", "hook %s: %s", hook->name, errstr);
-            br_schedule_backoff(&loop->schedule, lane,
+            br_lane_retry(lane, delivery);
+            br_schedule_backoff(&loop->schedule, delivery,
                                 br_schedule_now_ms() + loop->conf->backoff_initial_ms);
-            continue;
+        } else {
+            br_schedule_started(&loop->schedule, lane->hook_index);
         }
-        lane->in_flight = true;
+        br_schedule_ready(&loop->schedule, lane); /* more to start: its turn comes again */
     }
 }
 
@@ -91,43 +117,23 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
     loop->stop_fd = stop_fd;
     br_schedule_init(&loop->schedule,
                      (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL);
-    loop->health = calloc(conf->hook_count ? conf->hook_count : 1, sizeof(*loop->health));
-    if (!loop->health) {
-        abort();
-    }
-    for (size_t i = 0; i < conf->hook_count; i++) {
-        br_health_init(&loop->health[i]);
-    }
+    loop->reload_fd = -1;
     br_commit_init(loop);
-    loop->inherit_hooks = calloc(conf->hook_count ? conf->hook_count : 1,
-                                 sizeof(*loop->inherit_hooks));
-    if (!loop->inherit_hooks) {
-        abort();
-    }
-    if (conf->registry_url) {
-        loop->registry = br_registry_create(conf->registry_url, conf->registry_username,
-                                            conf->registry_password, conf->registry_ca_file);
-        br_registry_set_tls13(loop->registry, conf->registry_tls_min == BR_TLS_1_3);
+    loop->registry = br_registry_create_for(conf);
+    if (loop->registry) {
         br_registry_set_async(loop->registry); /* a slow registry must not stall the lanes */
     }
     loop->decoder = br_decoder_create(loop->registry);
     loop->signer = br_signer_create();
     loop->skiplog = br_skiplog_create();
-    {
-        const char **names = calloc(conf->hook_count ? conf->hook_count : 1, sizeof(*names));
-        if (!names) {
-            abort();
-        }
-        for (size_t i = 0; i < conf->hook_count; i++) {
-            names[i] = conf->hooks[i].name;
-        }
-        loop->metrics = br_metrics_create(names, conf->hook_count);
-        free(names);
-    }
+    loop->metrics = br_metrics_create(NULL, 0);
+    br_metrics_set(loop->metrics, BR_METRIC_RELOAD_SUCCESS, 1);
+    br_hooks_init(loop); /* one metrics series per hook slot */
     if (conf->admin_listen && admin_start(loop, errstr, errstr_size) != 0) {
         goto fail;
     }
-    loop->fd_cap = 3 + (loop->admin ? br_admin_waitfd_max(loop->admin) : 0);
+    br_reload_init(loop);
+    loop->fd_cap = 5 + (loop->admin ? br_admin_waitfd_max(loop->admin) : 0);
     loop->fds = calloc(loop->fd_cap, sizeof(*loop->fds));
     if (!loop->fds) {
         abort();
@@ -136,6 +142,7 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
     if (!loop->sender) {
         goto fail;
     }
+    br_egress_install(loop->sender, conf);
     if (conf->dead_letter_topic || conf->delivery_report_topic) {
         loop->deadletter = br_deadletter_create(conf, -1, errstr, errstr_size);
         if (!loop->deadletter) {
@@ -143,8 +150,14 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
         }
     }
     events.opaque = loop;
-    loop->consumer = br_consumer_create(conf, &events, errstr, errstr_size);
+    /* with table hooks the group is joined once the webhooks topics are read (tablefeed.c) */
+    loop->consumer = conf->table_hooks.enabled
+                         ? br_consumer_create_unsubscribed(conf, &events, errstr, errstr_size)
+                         : br_consumer_create(conf, &events, errstr, errstr_size);
     if (!loop->consumer) {
+        goto fail;
+    }
+    if (br_tablefeed_start(loop, errstr, errstr_size) != 0) {
         goto fail;
     }
     return loop;
@@ -152,6 +165,11 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
 fail:
     br_loop_destroy(loop);
     return NULL;
+}
+
+void br_loop_set_reload_fd(struct br_loop *loop, int reload_fd)
+{
+    loop->reload_fd = reload_fd;
 }
 
 static bool stop_requested(struct br_loop *loop)
@@ -176,19 +194,19 @@ static bool producer_gave_up(struct br_loop *loop)
 /* Logs, per hook, the requests still in flight when the grace period ran out. */
 static void report_abandoned(const struct br_loop *loop)
 {
-    for (size_t hook = 0; hook < loop->conf->hook_count; hook++) {
+    for (size_t hook = 0; hook < loop->hook_slots; hook++) {
         size_t count = 0;
         for (const struct br_partition *partition = loop->partitions; partition;
              partition = partition->next) {
-            if (hook < partition->lane_count && partition->lanes[hook].in_flight) {
-                count++;
+            if (hook < partition->lane_count && partition->lanes[hook]) {
+                count += partition->lanes[hook]->in_flight;
             }
         }
         if (count > 0) {
             br_log_warn("loop", "shutdown: hook %s: %zu request(s) still in flight after "
                         "shutdown_grace_ms (%ld ms) abandoned; their offsets are not committed, "
                         "so the next owner of the partitions delivers them again",
-                        loop->conf->hooks[hook].name, count, loop->conf->shutdown_grace_ms);
+                        br_hooks_name(loop, hook), count, loop->conf->shutdown_grace_ms);
         }
     }
 }
@@ -201,7 +219,16 @@ int br_loop_run(struct br_loop *loop)
 
     loop->next_commit_ms = br_schedule_now_ms() + loop->conf->commit_interval_ms;
     br_log_info("loop", "running: %zu topic entr%s, %zu hook(s)", loop->conf->topic_count,
-                loop->conf->topic_count == 1 ? "y" : "ies", loop->conf->hook_count);
+                loop->conf->topic_count == 1 ? "y" : "ies", loop->route_count);
+    for (size_t slot = 0; slot < loop->hook_slots; slot++) {
+        const struct br_conf_hook *hook = br_hooks_conf(loop, slot);
+
+        if (hook) {
+            br_log_info("loop", "hook %s: ordering %s, at most %ld request(s) in flight",
+                        hook->name, br_hooks_ordering_name(hook->ordering),
+                        hook->max_in_flight);
+        }
+    }
     for (;;) {
         int64_t now = br_schedule_now_ms();
         int64_t wait;
@@ -225,8 +252,17 @@ int br_loop_run(struct br_loop *loop)
                 partition->held_due_ms = now;
             }
         }
+        if (!loop->stopping) {
+            /* hooks change between reads: a message read from here on goes to the new set */
+            next = br_reload_poll(loop, now);
+            int64_t feed = br_tablefeed_poll(loop, now);
+            next = feed < next ? feed : next;
+        } else {
+            next = INT64_MAX;
+        }
         more = !loop->stopping && !loop->fatal && br_intake_drain(loop);
         wait = br_intake_retry_held(loop, now);
+        wait = next < wait ? next : wait;
         next = br_schedule_fire(&loop->schedule, now);
         wait = next < wait ? next : wait;
         if (loop->deadletter) {
@@ -277,6 +313,16 @@ int br_loop_run(struct br_loop *loop)
             fds[fd_count].fd = loop->stop_fd;
             fds[fd_count].events = CURL_WAIT_POLLIN;
             fds[fd_count++].revents = 0;
+            if (loop->reload_fd >= 0) {
+                fds[fd_count].fd = loop->reload_fd;
+                fds[fd_count].events = CURL_WAIT_POLLIN;
+                fds[fd_count++].revents = 0;
+            }
+            if (br_tablefeed_wake_fd(loop) >= 0) {
+                fds[fd_count].fd = br_tablefeed_wake_fd(loop);
+                fds[fd_count].events = CURL_WAIT_POLLIN;
+                fds[fd_count++].revents = 0;
+            }
         }
         if (loop->deadletter) {
             fds[fd_count].fd = br_deadletter_wake_fd(loop->deadletter);
@@ -342,13 +388,14 @@ void br_loop_destroy(struct br_loop *loop)
     /* dead letters still on their way end here (their partitions are revoked: discarded) */
     br_deadletter_destroy(loop->deadletter);
     br_finish_discard_dead(loop);
+    br_tablefeed_stop(loop);
+    br_reload_finish(loop);
+    br_hooks_finish(loop); /* after every delivery and dead letter, before the sender */
     br_sender_destroy(loop->sender);
+    br_conf_destroy(loop->reload_conf); /* what the sender's egress guard read */
     br_decoder_destroy(loop->decoder);
     br_signer_destroy(loop->signer);
     br_registry_destroy(loop->registry);
-    for (size_t i = 0; i < loop->conf->hook_count; i++) {
-        br_health_finish(&loop->health[i]);
-    }
     free(loop->health);
     br_admin_destroy(loop->admin);
     br_metrics_destroy(loop->metrics);

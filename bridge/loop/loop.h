@@ -26,6 +26,11 @@ struct br_loop_stats {
 /* stop_fd: readable when the loop must shut down (written by the signal handler). */
 struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *errstr,
                                size_t errstr_size);
+/*
+ * reload_fd: readable when the configuration file must be reloaded (SIGHUP's eventfd; the loop
+ * reads it). Without one, only reload.watch_interval_ms reloads.
+ */
+void br_loop_set_reload_fd(struct br_loop *loop, int reload_fd);
 /* Runs until stop_fd fires and the shutdown completes. Returns 0 on a clean shutdown. */
 int br_loop_run(struct br_loop *loop);
 void br_loop_destroy(struct br_loop *loop);

@@ -17,6 +17,7 @@
 #include "avro/decode.h"
 #include "delivery/health.h"
 #include "delivery/lanes.h"
+#include "delivery/hookset.h"
 #include "delivery/ackmeta.h"
 #include "loop/loop.h"
 #include "loop/skiplog.h"
@@ -42,6 +43,33 @@ struct br_loop {
     size_t fd_cap;
     bool joined;                       /* the consumer has had an assignment */
     int stop_fd;
+
+    /* the live hook set (hooks.c): slots index lanes, health, metrics and progress ids */
+    struct br_hookset *hookset;
+    size_t hook_slots;               /* slots given out: health, hook_ids, ... have this many */
+    const struct br_conf_hook **route_hooks; /* owned array: the live hooks' current settings */
+    size_t *route_slots;             /* owned array: their slots */
+    const char **route_groups;       /* owned array: their groups (a table hook's tenant), or
+                                      * NULL for a YAML hook */
+    size_t route_count;
+    size_t route_grouped;            /* how many have a group */
+    const struct br_conf_hook **tenant_hooks; /* owned scratch: one tenant's routing view */
+    size_t *tenant_slots;
+    /* table hooks (tablefeed.c); NULL without table_hooks */
+    struct br_hookfeed *hookfeed;
+    struct br_hookrows *hookrows;
+    bool hooks_caught_up;            /* the webhooks topics were read (always true without) */
+    rd_kafka_message_t *hookfeed_held; /* a webhooks message waiting for the registry */
+    int64_t hookfeed_due_ms;
+    int64_t hookfeed_refresh_ms;     /* next look for new webhooks topics */
+    int64_t hookfeed_started_ms;
+    /* reloading the configuration (reload.c) */
+    int reload_fd;                   /* SIGHUP's eventfd, or -1 */
+    int64_t reload_watch_ms;         /* poll the file this often; 0: only on SIGHUP */
+    int64_t reload_next_poll_ms;
+    struct br_reload_stamp *reload_stamp; /* owned: the file as last loaded */
+    struct br_conf *reload_conf;     /* owned: the last reloaded file, its hooks taken out (the
+                                      * egress guard reads its egress.allow); NULL: none yet */
 
     struct br_partition *partitions; /* assigned partitions */
     struct br_partition *last_hit;   /* lookup cache */

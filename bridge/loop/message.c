@@ -41,6 +41,30 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
                                           struct br_prepared *out, char *errstr,
                                           size_t errstr_size)
 {
+    const struct br_conf_hook **hooks = calloc(conf->hook_count ? conf->hook_count : 1,
+                                               sizeof(*hooks));
+    struct br_hook_list list = {hooks, conf->hook_count};
+    enum br_prepare_status status;
+
+    if (!hooks) {
+        abort();
+    }
+    for (size_t i = 0; i < conf->hook_count; i++) {
+        hooks[i] = &conf->hooks[i];
+    }
+    status = br_message_prepare_for(conf, &list, decoder, in, only_hook, out, errstr,
+                                    errstr_size);
+    free(hooks);
+    return status;
+}
+
+enum br_prepare_status br_message_prepare_for(const struct br_conf *conf,
+                                              const struct br_hook_list *hooks,
+                                              struct br_decoder *decoder,
+                                              const struct br_message_in *in,
+                                              const char *only_hook, struct br_prepared *out,
+                                              char *errstr, size_t errstr_size)
+{
     const struct br_conf_topic *topic_conf =
         in->topic_conf ? in->topic_conf : br_conf_topic_for(conf, in->topic);
     const struct br_resource *resource;
@@ -102,8 +126,8 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
     };
     bool rendered = false;
 
-    for (size_t i = 0; i < conf->hook_count; i++) {
-        const struct br_conf_hook *hook = &conf->hooks[i];
+    for (size_t i = 0; i < hooks->count; i++) {
+        const struct br_conf_hook *hook = hooks->hooks[i];
 
         if ((only_hook && strcmp(only_hook, hook->name) != 0) || !subscribed(hook, out->event)) {
             continue;
@@ -123,8 +147,9 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
                 goto done;
             }
             rendered = true;
-            out->requests = calloc(conf->hook_count, sizeof(*out->requests));
-            if (!out->requests) {
+            out->requests = calloc(hooks->count, sizeof(*out->requests));
+            out->positions = calloc(hooks->count, sizeof(*out->positions));
+            if (!out->requests || !out->positions) {
                 abort();
             }
         }
@@ -144,6 +169,16 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
          * change of one PERSCOM request, so the id derived from the message's position is used */
         snprintf(out->requests[out->count].webhook_id,
                  sizeof(out->requests[out->count].webhook_id), "%s", derived_id);
+        if (hook->method == BR_METHOD_GET && !out->json) {
+            /* kept so that the request can be built again if the hook changes (no body) */
+            out->json = malloc(json.len ? json.len : 1);
+            if (!out->json) {
+                abort();
+            }
+            memcpy(out->json, json.data, json.len);
+            out->json_len = json.len;
+        }
+        out->positions[out->count] = i;
         out->count++;
     }
     status = BR_PREPARE_OK;
@@ -165,7 +200,12 @@ void br_prepared_finish(struct br_prepared *prepared)
     }
     free(prepared->requests);
     prepared->requests = NULL;
+    free(prepared->positions);
+    prepared->positions = NULL;
     prepared->count = 0;
+    free(prepared->json);
+    prepared->json = NULL;
+    prepared->json_len = 0;
 }
 
 const char *br_prepare_status_name(enum br_prepare_status status)

@@ -33,11 +33,21 @@ struct br_message_in {
     struct br_signer *signer; /* reused HMAC contexts (the run loop's), or NULL */
 };
 
+/* The hooks a message may go to (the run loop's live hook set; every hook of conf otherwise). */
+struct br_hook_list {
+    const struct br_conf_hook *const *hooks; /* count of them, not owned */
+    size_t count;
+};
+
 struct br_prepared {
     char event[64];              /* "rankrecord.created"; empty when not known */
     char request_id[128];        /* the payload's request_id (header or derived); empty if none */
     struct br_request *requests; /* owned array */
+    size_t *positions;           /* owned: requests[i] is for hooks->hooks[positions[i]] */
     size_t count;
+    char *json;                  /* owned: the payload's JSON encoding when a request is a GET
+                                  * (a POST's body is that JSON), else NULL */
+    size_t json_len;
     enum br_skip_reason skip;    /* BR_PREPARE_SKIP: why the message is not an event */
 };
 
@@ -46,6 +56,13 @@ enum br_prepare_status br_message_prepare(const struct br_conf *conf, struct br_
                                           const struct br_message_in *in, const char *only_hook,
                                           struct br_prepared *out, char *errstr,
                                           size_t errstr_size);
+/* The same for the hooks of hooks instead of conf's (the run loop's live hook set). */
+enum br_prepare_status br_message_prepare_for(const struct br_conf *conf,
+                                              const struct br_hook_list *hooks,
+                                              struct br_decoder *decoder,
+                                              const struct br_message_in *in,
+                                              const char *only_hook, struct br_prepared *out,
+                                              char *errstr, size_t errstr_size);
 void br_prepared_finish(struct br_prepared *prepared);
 
 const char *br_prepare_status_name(enum br_prepare_status status);

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "loop/commit.h"
 #include "loop/finish.h"
+#include "loop/hooks.h"
 #include "loop/inherit.h"
 #include "loop/loopstate.h"
 #include "loop/schedule.h"
@@ -30,15 +31,23 @@ void br_rebalance_unschedule(struct br_loop *loop, struct br_partition *partitio
 {
     br_schedule_forget(&loop->schedule, partition);
     for (size_t i = 0; i < partition->lane_count; i++) {
+        struct br_lane *lane = partition->lanes[i];
         struct br_lane *next;
 
-        if (partition->lanes[i].head) {
-            br_sender_cancel(loop->sender, partition->lanes[i].head);
+        if (!lane) {
+            continue;
         }
-        partition->lanes[i].in_flight = false;
+        for (struct br_delivery *delivery = lane->head; delivery && lane->in_flight > 0;
+             delivery = delivery->next) {
+            if (delivery->in_flight) {
+                br_sender_cancel(loop->sender, delivery);
+                br_lane_abandon(lane, delivery);
+                br_schedule_ended(&loop->schedule, i);
+            }
+        }
         /* a probing hook left without a probe (this lane was it, or the parked lane promoted
          * when an earlier partition of the same revoke went) lets its oldest parked lane go */
-        next = br_health_forget(&loop->health[i], &partition->lanes[i]);
+        next = br_health_forget(&loop->health[i], partition->lanes[i]);
         if (next) {
             br_schedule_ready(&loop->schedule, next);
         }
@@ -85,6 +94,16 @@ void br_rebalance_assigned(void *opaque, const rd_kafka_topic_partition_list_t *
         }
         partition = br_partition_create(topic, id, br_conf_topic_for(loop->conf, topic),
                                         loop->conf->hook_count);
+        /* the start-up YAML hooks' lanes now, the others' when a message needs them; each
+         * takes its hook's ordering (intake.c sets it again whenever a lane is empty) */
+        br_partition_grow(partition, loop->hook_slots);
+        for (size_t h = 0; h < partition->lane_count; h++) {
+            const struct br_conf_hook *hook = br_hooks_conf(loop, h);
+
+            if (partition->lanes[h] && hook) {
+                br_lane_set_ordering(partition->lanes[h], hook->ordering);
+            }
+        }
         partition->queue = br_consumer_partition_queue(loop->consumer, topic, id);
         partition->next = loop->partitions;
         loop->partitions = partition;
@@ -100,7 +119,7 @@ static bool in_flight(struct br_partition **partitions, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
         for (size_t j = 0; j < partitions[i]->lane_count; j++) {
-            if (partitions[i]->lanes[j].in_flight) {
+            if (partitions[i]->lanes[j] && partitions[i]->lanes[j]->in_flight > 0) {
                 return true;
             }
         }

@@ -9,6 +9,10 @@ bool br_status_ready(void *opaque, char *reason, size_t reason_size)
 {
     struct br_loop *loop = opaque;
 
+    if (!loop->hooks_caught_up) {
+        snprintf(reason, reason_size, "reading the webhooks topics (table hooks)");
+        return false;
+    }
     if (!loop->joined) {
         snprintf(reason, reason_size, "not in the consumer group yet");
         return false;
@@ -77,7 +81,7 @@ int br_status_metrics(void *opaque, struct br_buf *out)
                              br_deadletter_restarts(loop->deadletter));
     }
     br_metrics_set(loop->metrics, BR_METRIC_DEADLETTER_UP, producer_up ? 1 : 0);
-    for (size_t i = 0; i < loop->conf->hook_count; i++) {
+    for (size_t i = 0; i < loop->hook_slots; i++) {
         br_metrics_set_probing(loop->metrics, i, loop->health[i].open);
     }
     if (br_metrics_render(loop->metrics, out) != 0) {

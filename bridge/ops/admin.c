@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "ops/conns.h"
 #include "ops/endpoints.h"
@@ -63,14 +63,6 @@ struct br_admin {
     struct conn **owners;   /* the connection of each pollfd (NULL: the listener) */
     struct br_endpoints endpoints; /* callbacks, and the buffer reused for response bodies */
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- lifecycle ------------------------------------------------------------------------------ */
 
@@ -202,7 +194,7 @@ size_t br_admin_waitfds(const struct br_admin *admin, struct curl_waitfd *fds, s
 {
     size_t n = 0;
 
-    if (n < cap && accepting(admin, now_ms())) {
+    if (n < cap && accepting(admin, br_clock_monotonic_ms())) {
         fds[n].fd = admin->listen_fd;
         fds[n].events = CURL_WAIT_POLLIN;
         fds[n].revents = 0;
@@ -225,7 +217,7 @@ size_t br_admin_waitfds(const struct br_admin *admin, struct curl_waitfd *fds, s
 
 int br_admin_timeout_ms(const struct br_admin *admin)
 {
-    int64_t now = now_ms();
+    int64_t now = br_clock_monotonic_ms();
     int64_t next = INT64_MAX;
 
     for (size_t i = 0; i < admin->max_connections; i++) {
@@ -433,7 +425,7 @@ void br_admin_serve(struct br_admin *admin)
     struct conn **owners = admin->owners;
     size_t n = 0;
     bool listener_ready = false;
-    int64_t now = now_ms();
+    int64_t now = br_clock_monotonic_ms();
 
     if (accepting(admin, now)) {
         fds[n].fd = admin->listen_fd;

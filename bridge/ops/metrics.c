@@ -12,10 +12,18 @@ struct hook_series {
     char *name;
     uint64_t deliveries[BR_METRIC_OUTCOME_COUNT];
     uint64_t attempts_failed;
+    uint64_t egress_refused;
     int64_t probing;
     uint64_t buckets[BR_METRICS_LATENCY_BUCKETS]; /* per bucket, not cumulative */
     uint64_t latency_count;
     double latency_sum;
+};
+
+struct tenant_series {
+    char *name;
+    int64_t hooks;
+    double last_change_s; /* 0: none applied yet */
+    uint64_t refused;
 };
 
 struct br_metrics {
@@ -23,6 +31,9 @@ struct br_metrics {
     uint64_t skipped[BR_SKIP_REASON_COUNT];
     int64_t held[BR_METRIC_HELD_COUNT];
     int64_t gauges[BR_METRIC_GAUGE_COUNT];
+    uint64_t reloads[BR_METRIC_RELOAD_COUNT];
+    struct tenant_series *tenants;
+    size_t tenant_count;
     struct hook_series *hooks;
     size_t hook_count;
 };
@@ -48,12 +59,25 @@ static const struct family gauge_families[BR_METRIC_GAUGE_COUNT] = {
     [BR_METRIC_DEADLETTER_UP] = {"deadletter_producer_up",
                                  "0 while the dead-letter producer is failing, else 1 (also "
                                  "without one)."},
+    [BR_METRIC_HOOKS] = {"hooks", "Hooks delivered to now (YAML and table hooks)."},
+    [BR_METRIC_RELOAD_SUCCESS] = {"config_reload_success",
+                                  "1 when the last configuration reload was applied (or none was "
+                                  "tried), 0 when it was refused."},
+    [BR_METRIC_RESTART_REQUIRED] = {"config_restart_required",
+                                    "1 when the configuration file differs from the running one "
+                                    "in settings that only a restart applies (logged)."},
+};
+
+static const char *const reload_names[BR_METRIC_RELOAD_COUNT] = {
+    [BR_METRIC_RELOAD_APPLIED] = "applied",
+    [BR_METRIC_RELOAD_REFUSED] = "refused",
 };
 
 static const char *const outcome_names[BR_METRIC_OUTCOME_COUNT] = {
     [BR_METRIC_DELIVERED] = "delivered",
     [BR_METRIC_DEAD_LETTERED] = "dead_lettered",
     [BR_METRIC_DROPPED] = "dropped",
+    [BR_METRIC_HOOK_DELETED] = "hook_deleted",
 };
 
 static const double bucket_bounds[BR_METRICS_LATENCY_BUCKETS] = {
@@ -113,7 +137,114 @@ void br_metrics_destroy(struct br_metrics *metrics)
         free(metrics->hooks[i].name);
     }
     free(metrics->hooks);
+    for (size_t i = 0; i < metrics->tenant_count; i++) {
+        free(metrics->tenants[i].name);
+    }
+    free(metrics->tenants);
     free(metrics);
+}
+
+size_t br_metrics_hook_add(struct br_metrics *metrics, const char *name)
+{
+    struct hook_series *hooks = realloc(metrics->hooks,
+                                        (metrics->hook_count + 1) * sizeof(*hooks));
+
+    if (!hooks) {
+        abort();
+    }
+    metrics->hooks = hooks;
+    memset(&hooks[metrics->hook_count], 0, sizeof(*hooks));
+    hooks[metrics->hook_count].name = copy_string(name);
+    return metrics->hook_count++;
+}
+
+size_t br_metrics_tenant(struct br_metrics *metrics, const char *tenant)
+{
+    struct tenant_series *tenants;
+
+    for (size_t i = 0; i < metrics->tenant_count; i++) {
+        if (strcmp(metrics->tenants[i].name, tenant) == 0) {
+            return i;
+        }
+    }
+    tenants = realloc(metrics->tenants, (metrics->tenant_count + 1) * sizeof(*tenants));
+    if (!tenants) {
+        abort();
+    }
+    metrics->tenants = tenants;
+    memset(&tenants[metrics->tenant_count], 0, sizeof(*tenants));
+    tenants[metrics->tenant_count].name = copy_string(tenant);
+    return metrics->tenant_count++;
+}
+
+void br_metrics_tenant_hooks(struct br_metrics *metrics, size_t tenant, int64_t hooks)
+{
+    if (tenant < metrics->tenant_count) {
+        metrics->tenants[tenant].hooks = hooks;
+    }
+}
+
+void br_metrics_tenant_changed(struct br_metrics *metrics, size_t tenant, double when_s)
+{
+    if (tenant < metrics->tenant_count) {
+        metrics->tenants[tenant].last_change_s = when_s;
+    }
+}
+
+void br_metrics_tenant_refused(struct br_metrics *metrics, size_t tenant)
+{
+    if (tenant < metrics->tenant_count) {
+        metrics->tenants[tenant].refused++;
+    }
+}
+
+static void append_double(struct br_buf *out, double value);
+static void append_header(struct br_buf *out, const char *name, const char *help,
+                          const char *type);
+
+static void append_tenant_sample(struct br_buf *out, const char *name,
+                                 const struct tenant_series *series)
+{
+    br_buf_printf(out, PREFIX "%s{tenant=\"", name);
+    br_metrics_escape_label(out, series->name);
+    br_buf_append_str(out, "\"} ");
+}
+
+/* The table hooks' families, only when there is a tenant (no table_hooks: nothing). */
+static void render_tenants(const struct br_metrics *metrics, struct br_buf *out)
+{
+    if (metrics->tenant_count == 0) {
+        return;
+    }
+    append_header(out, "table_hooks", "Hooks of a tenant's webhooks table delivered to now.",
+                  "gauge");
+    for (size_t i = 0; i < metrics->tenant_count; i++) {
+        append_tenant_sample(out, "table_hooks", &metrics->tenants[i]);
+        br_buf_printf(out, "%" PRId64 "\n", metrics->tenants[i].hooks);
+    }
+    append_header(out, "table_hook_last_change_timestamp_seconds",
+                  "When the last change of a tenant's webhooks table was applied (unix time; 0: "
+                  "none yet).", "gauge");
+    for (size_t i = 0; i < metrics->tenant_count; i++) {
+        append_tenant_sample(out, "table_hook_last_change_timestamp_seconds",
+                             &metrics->tenants[i]);
+        append_double(out, metrics->tenants[i].last_change_s);
+        br_buf_append_char(out, '\n');
+    }
+    append_header(out, "table_hook_rows_refused_total",
+                  "Rows of a tenant's webhooks table that are not a valid hook (logged with the "
+                  "reason).", "counter");
+    for (size_t i = 0; i < metrics->tenant_count; i++) {
+        append_tenant_sample(out, "table_hook_rows_refused_total", &metrics->tenants[i]);
+        br_buf_printf(out, "%" PRIu64 "\n", metrics->tenants[i].refused);
+    }
+}
+
+void br_metrics_reload(struct br_metrics *metrics, enum br_metric_reload result)
+{
+    if ((unsigned)result < BR_METRIC_RELOAD_COUNT) {
+        metrics->reloads[result]++;
+    }
 }
 
 void br_metrics_add(struct br_metrics *metrics, enum br_metric_counter counter, uint64_t n)
@@ -165,6 +296,13 @@ void br_metrics_attempt_failed(struct br_metrics *metrics, size_t hook)
 {
     if (hook < metrics->hook_count) {
         metrics->hooks[hook].attempts_failed++;
+    }
+}
+
+void br_metrics_egress_refused(struct br_metrics *metrics, size_t hook)
+{
+    if (hook < metrics->hook_count) {
+        metrics->hooks[hook].egress_refused++;
     }
 }
 
@@ -335,6 +473,22 @@ int br_metrics_render(const struct br_metrics *metrics, struct br_buf *out)
         br_buf_printf(out, "} %" PRIu64 "\n", metrics->hooks[h].attempts_failed);
     }
 
+    append_header(out, "egress_refused_total",
+                  "Delivery attempts the outbound request guard refused (their address is "
+                  "loopback, private, link-local, ...), by hook.",
+                  "counter");
+    for (size_t h = 0; h < metrics->hook_count; h++) {
+        append_hook_sample(out, "egress_refused_total", "", &metrics->hooks[h]);
+        br_buf_printf(out, "} %" PRIu64 "\n", metrics->hooks[h].egress_refused);
+    }
+
+    append_header(out, "config_reloads_total",
+                  "Configuration reloads (SIGHUP or a changed file), by result.", "counter");
+    for (size_t r = 0; r < BR_METRIC_RELOAD_COUNT; r++) {
+        br_buf_printf(out, PREFIX "config_reloads_total{result=\"%s\"} %" PRIu64 "\n",
+                      reload_names[r], metrics->reloads[r]);
+    }
+
     for (size_t i = 0; i < BR_METRIC_GAUGE_COUNT; i++) {
         append_header(out, gauge_families[i].name, gauge_families[i].help, "gauge");
         br_buf_printf(out, PREFIX "%s %" PRId64 "\n", gauge_families[i].name,
@@ -359,5 +513,6 @@ int br_metrics_render(const struct br_metrics *metrics, struct br_buf *out)
     }
 
     render_histogram(metrics, out);
+    render_tenants(metrics, out);
     return out->overflow ? -1 : 0;
 }

@@ -32,6 +32,10 @@ enum br_metric_gauge {
     BR_METRIC_BUFFERED_MESSAGES,   /* buffered_messages: messages read and not yet done */
     BR_METRIC_PARTITIONS_ASSIGNED, /* partitions_assigned */
     BR_METRIC_DEADLETTER_UP,       /* deadletter_producer_up: 0 while the producer is failing */
+    BR_METRIC_HOOKS,               /* hooks: hooks delivered to now (the live hook set) */
+    BR_METRIC_RELOAD_SUCCESS,      /* config_reload_success: 0 after a refused reload */
+    BR_METRIC_RESTART_REQUIRED,    /* config_restart_required: the file differs from the running
+                                      configuration in settings that need a restart */
     BR_METRIC_GAUGE_COUNT
 };
 
@@ -47,7 +51,15 @@ enum br_metric_outcome {
     BR_METRIC_DELIVERED,     /* "delivered" */
     BR_METRIC_DEAD_LETTERED, /* "dead_lettered" */
     BR_METRIC_DROPPED,       /* "dropped" */
+    BR_METRIC_HOOK_DELETED,  /* "hook_deleted": the hook was removed before it was sent */
     BR_METRIC_OUTCOME_COUNT
+};
+
+/* The result label of config_reloads_total{result}. */
+enum br_metric_reload {
+    BR_METRIC_RELOAD_APPLIED, /* "applied": the new configuration's hooks are in use */
+    BR_METRIC_RELOAD_REFUSED, /* "refused": it failed validation; the old one keeps running */
+    BR_METRIC_RELOAD_COUNT
 };
 
 /* Upper bounds (seconds) of delivery_latency_seconds, before the implicit +Inf. */
@@ -61,6 +73,20 @@ struct br_metrics;
  */
 struct br_metrics *br_metrics_create(const char *const *hook_names, size_t hook_count);
 void br_metrics_destroy(struct br_metrics *metrics);
+/* A new hook's series (name copied); returns its index, hook_count before the call. */
+size_t br_metrics_hook_add(struct br_metrics *metrics, const char *name);
+/*
+ * The series of one tenant of the table hooks (name copied), made at its first use; returns its
+ * index.
+ */
+size_t br_metrics_tenant(struct br_metrics *metrics, const char *tenant);
+/* table_hooks{tenant} = hooks; table_hooks_last_change_timestamp_seconds{tenant} = when_s */
+void br_metrics_tenant_hooks(struct br_metrics *metrics, size_t tenant, int64_t hooks);
+void br_metrics_tenant_changed(struct br_metrics *metrics, size_t tenant, double when_s);
+/* table_hook_rows_refused_total{tenant} += 1 */
+void br_metrics_tenant_refused(struct br_metrics *metrics, size_t tenant);
+/* config_reloads_total{result} += 1 */
+void br_metrics_reload(struct br_metrics *metrics, enum br_metric_reload result);
 
 void br_metrics_add(struct br_metrics *metrics, enum br_metric_counter counter, uint64_t n);
 /* Sets a counter whose source keeps the total itself; a total below the current value is
@@ -77,6 +103,8 @@ void br_metrics_skipped(struct br_metrics *metrics, enum br_skip_reason reason);
 void br_metrics_delivery(struct br_metrics *metrics, size_t hook, enum br_metric_outcome outcome);
 /* attempts_failed_total{hook} += 1 */
 void br_metrics_attempt_failed(struct br_metrics *metrics, size_t hook);
+/* egress_refused_total{hook} += 1: an attempt the outbound request guard refused */
+void br_metrics_egress_refused(struct br_metrics *metrics, size_t hook);
 /* hook_probing{hook} = probing ? 1 : 0 */
 void br_metrics_set_probing(struct br_metrics *metrics, size_t hook, bool probing);
 /* delivery_latency_seconds{hook}: one request's duration (per attempt, whatever its outcome);

@@ -129,7 +129,8 @@ json_t *br_custom_raw(const json_t *column, const char *const *hidden, char *err
     struct br_buf text;
     json_t *result = NULL;
 
-    if (!json_is_string(column)) {
+    if (!json_is_string(column) || !hidden || !hidden[0]) {
+        /* nothing to hide (most resources): the text as stored, without parsing it */
         return json_incref((json_t *)column);
     }
     parsed = parse(column, errstr, errstr_size);

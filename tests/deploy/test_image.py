@@ -6,7 +6,8 @@ the ConfigMap's bridge.yaml (from `kustomize build deploy/base`) and the Secret'
 mounted read-only where the StatefulSet mounts them, POD_NAME set, the image's own ENTRYPOINT
 and CMD; host network, against the integration tests' real Kafka broker, Schema Registry
 stand-in and signature-checking receiver. Only the addresses in bridge.yaml (brokers,
-registry, hook URLs, admin.listen) are changed to the test's loopback ones.
+registry, hook URLs, admin.listen) are changed to the test's loopback ones, and loopback is
+allowed through the outbound request guard (egress.allow).
 
 A missing podman or image fails, never skips. The figures (stop time, restart-to-ready time,
 RSS) are printed at the end of the run and written to build-image/image-figures.json.
@@ -251,6 +252,7 @@ def test_image_delivers_stops_cleanly_and_resumes_without_redelivery(
         hook['url'] = receiver.url(hook['name'])
         receiver.add_hook(hook['name'], SECRETS[hook['name']])
         assert hook['secret_file'].startswith(pod.secret_mount + '/')
+    conf['egress'] = {'allow': ['127.0.0.1/32']}  # the receiver is on loopback
     admin_port = free_port()
     conf['admin']['listen'] = '127.0.0.1:%d' % admin_port
     group = conf['kafka']['group_id']

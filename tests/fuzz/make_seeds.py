@@ -23,6 +23,11 @@
            schemas, schemas at and over each bound of bridge/avro/schemabounds.h (issue 13's
            fixed of 2,000,000,000 bytes, records that contain themselves, named records nested
            in each other), and answers that are not one;
+  hookrow/ fuzz_hookrow.c's selector byte, a 2-byte key length, a key and a value: webhooks-table
+           changes written by tests/integration/records.py (create, update, snapshot read,
+           delete, truncate, tombstones; GET and POST; URLs with queries; refused rows: unknown
+           events, bad URL, bad method, empty secret, events that are not JSON), plain and
+           Confluent-framed, with keys framed or in Apicurio's header;
   logical/ a resource byte, a column count, (column, type) byte pairs and a value written with
            the schema they make (fuzz_logical.c; its table of column types is read from that
            file, so the two cannot drift apart): eight columns at a time, and every type alone.
@@ -519,8 +524,73 @@ def main():
                 prefix = os.path.basename(d)
                 shutil.copyfile(os.path.join(d, name), os.path.join(conf, prefix + '-' + name))
     admin_seeds(fresh('admin'))
-    for name in ('decode', 'render', 'conf', 'admin', 'schema', 'logical'):
+    hookrow_seeds(fresh('hookrow'))
+    for name in ('decode', 'render', 'conf', 'admin', 'schema', 'logical', 'hookrow'):
         print(f'{name}: {len(os.listdir(os.path.join(CORPUS, name)))} seeds', file=sys.stderr)
+
+
+def hookrow_seeds(out):
+    """fuzz_hookrow.c's inputs from tests/integration/records.py's webhooks helpers."""
+    sys.path.insert(0, os.path.join(ROOT, 'tests', 'integration'))
+    import records  # noqa: E402  (needs fastavro only)
+
+    good = records.webhook_row(42, 'https://hooks.example/in?token=a%20b&x=1',
+                               ['user.created', 'rankrecord.deleted'], 's3cret')
+    get = records.webhook_row(7, 'http://127.0.0.1:9000/perscom?a=1', ['event.updated'],
+                              'rotated', method='get', description='GET hook')
+    big = records.webhook_row(18446744073709551615, 'http://h/', ['submission.created'], 'x')
+    refused = {
+        'unknown-event': records.webhook_row(3, 'http://h/', ['user.created', 'webhook.fired'],
+                                             's'),
+        'bad-url': records.webhook_row(4, 'javascript:alert(1)', ['user.created'], 's'),
+        'bad-method': records.webhook_row(5, 'http://h/', ['user.created'], 's',
+                                          method='delete'),
+        'empty-secret': records.webhook_row(6, 'http://h/', ['user.created'], ''),
+        'events-not-json': records.webhook_row(8, 'http://h/', 'user.created', 's'),
+        'events-empty': records.webhook_row(9, 'http://h/', [], 's'),
+    }
+    ts = 1777629600123
+
+    def seed(name, selector, key, value):
+        key = key or b''
+        write(os.path.join(out, name + '.bin'),
+              bytes([selector]) + struct.pack('>H', len(key)) + key + (value or b''))
+
+    cases = [('create', 'c', good, None), ('update-get', 'u', get, good),
+             ('snapshot', 'r', big, None), ('delete', 'd', None, good)]
+    cases += [('refused-' + name, 'c', row, None) for name, row in sorted(refused.items())]
+    for name, op, row, before in cases:
+        key, value = records.webhooks_message(op, row, before=before, ts_ms=ts)
+        seed(name, 0x10, key, value)
+        key, value = records.webhooks_message(op, row, before=before, ts_ms=ts, value_id=1,
+                                              key_id=3)
+        seed(name + '-confluent', 0x90, key, value)
+    truncate = records.encode_webhooks(records.webhooks_envelope('t', ts_ms=ts))
+    seed('truncate', 0x00, None, truncate)
+    key, _ = records.webhooks_message('tombstone', webhook_id=42)
+    seed('tombstone', 0x50, key, None)
+    key, _ = records.webhooks_message('tombstone', webhook_id=42, key_id=3)
+    seed('tombstone-confluent', 0xd0, key, None)
+    # the key's schema id in Apicurio's header (8 bytes, big-endian), the key bare
+    key, _ = records.webhooks_message('tombstone', webhook_id=42)
+    seed('tombstone-apicurio', 0xf0, struct.pack('>q', 3) + key, None)
+    # Debezium's default long ids (registry ids 2 and 4)
+    long_key = io.BytesIO()
+    long_key.write(struct.pack('>bI', 0, 4))
+    fastavro.schemaless_writer(long_key, fastavro.parse_schema(
+        {'type': 'record', 'name': 'Key', 'fields': [{'name': 'id', 'type': 'long'}]}),
+        {'id': 9001})
+    seed('tombstone-long-key', 0xc0, long_key.getvalue(), None)
+    with open(os.path.join(ROOT, 'schemas', 'webhooks.avsc')) as f:
+        schema = json.load(f)
+    value_type = schema['fields'][0]['type'][1]
+    value_type['fields'][0]['type'] = 'long'
+    long_row = dict(good, id=42)
+    body = io.BytesIO()
+    body.write(struct.pack('>bI', 0, 2))
+    fastavro.schemaless_writer(body, fastavro.parse_schema(schema),
+                               records.webhooks_envelope('c', None, long_row, ts))
+    seed('create-long-id', 0x90, None, body.getvalue())
 
 
 # fuzz_admin's control byte: chunk size (bits 0-2), idle connections (3-4), shut (5),

@@ -7,7 +7,7 @@
 #   tests/fuzz/run.sh [SECONDS_PER_TARGET]     (default 20)
 #
 # Environment: BR_FUZZ_BUILD (build directory, default <root>/build-fuzz),
-#              BR_FUZZ_TARGETS (default "decode conf render admin schema logical").
+#              BR_FUZZ_TARGETS (default "decode conf render admin schema logical hookrow").
 # fuzz_schema runs with -malloc_limit_mb=64: a schema within the bounds of
 # bridge/avro/schemabounds.h never makes avro-c allocate more at once, so a larger allocation is
 # a finding (the issue-13 schema allocated 1.97 GB at once).
@@ -15,7 +15,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-20}
 build=${BR_FUZZ_BUILD:-$root/build-fuzz}
-targets=${BR_FUZZ_TARGETS:-decode conf render admin schema logical}
+targets=${BR_FUZZ_TARGETS:-decode conf render admin schema logical hookrow}
 
 command -v clang >/dev/null || { echo "run.sh: clang is missing (scripts/setup.sh)" >&2; exit 2; }
 CC=clang cmake -S "$root" -B "$build" -DBR_FUZZ=ON >/dev/null

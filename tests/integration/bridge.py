@@ -14,13 +14,21 @@ def bridge_bin():
     return os.path.abspath(path)
 
 
+# The tests' receivers listen on loopback, which the bridge's outbound request guard refuses
+# unless the configuration allows it (docs/configuration.md, "egress"): every generated
+# configuration opts in to exactly these, unless a test says otherwise.
+LOOPBACK_ALLOW = ('127.0.0.1/32', '::1/128')
+
+
 def make_config(brokers, group_id, topics, hooks, registry_url=None, delivery=None,
-                properties=None, log_level='debug', extra=None):
+                properties=None, log_level='debug', extra=None, egress_allow=LOOPBACK_ALLOW):
     """The configuration mapping (see docs/configuration.md).
 
     topics: list of dicts as in the file ({'pattern': ..., 'format': ...} or {'name': ...});
     hooks: list of dicts {name, url, secret, events, [method, timeout_ms, retry]};
-    extra: further top-level sections, e.g. {'dead_letter': {'topic': ...}}.
+    extra: further top-level sections, e.g. {'dead_letter': {'topic': ...}};
+    egress_allow: egress.allow, the CIDR prefixes the bridge may reach besides public
+    addresses (loopback by default: the tests' receivers); None or () for none.
     """
     props = {'auto.offset.reset': 'earliest'}
     props.update(properties or {})
@@ -35,6 +43,8 @@ def make_config(brokers, group_id, topics, hooks, registry_url=None, delivery=No
     }
     if registry_url:
         conf['schema_registry'] = {'url': registry_url}
+    if egress_allow:
+        conf['egress'] = {'allow': list(egress_allow)}
     conf.update(extra or {})
     return conf
 

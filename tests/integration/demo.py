@@ -153,7 +153,9 @@ def main(argv=None):
         conf = make_config(broker.bootstrap, group,
                            [{'pattern': PREFIX.replace('.', r'\.') + r'\..*',
                              'format': 'confluent'}],
-                           hooks, registry_url=registry.url, log_level='info')
+                           hooks, registry_url=registry.url, log_level='info',
+                           # the demo's receiver is on loopback: allowed explicitly
+                           egress_allow=['127.0.0.1/32'])
         bridge = Bridge(os.path.join(args.workdir, 'bridge'), conf, binary=args.bridge)
         say('== starting %s run --config %s (log: %s/bridge-1.log)'
             % (bridge.binary, bridge.config_path, bridge.workdir))

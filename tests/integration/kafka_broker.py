@@ -154,10 +154,16 @@ class Broker:
         raise BrokerError('the Kafka broker did not come up within %d s\n%s'
                           % (timeout, self.log_tail()))
 
-    def _cluster_id(self):
-        # A Kafka cluster id is a UUID in URL-safe base64 without padding (22 characters).
+    @staticmethod
+    def _cluster_id():
+        # A Kafka cluster id is a UUID in URL-safe base64 without padding (22 characters). The
+        # storage tool's argument parser takes one that starts with '-' for an option (and
+        # fails the start), which a random id does once in 64: the first character is made a
+        # letter or digit by clearing the top bits it comes from ('-' and '_' are 62 and 63).
         import base64
-        return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip('=')
+        raw = bytearray(uuid.uuid4().bytes)
+        raw[0] &= 0x7f  # the first character is one of the first 32: A-Z, a-f
+        return base64.urlsafe_b64encode(bytes(raw)).decode().rstrip('=')
 
     def _started(self):
         try:

@@ -14,7 +14,14 @@ common name of the client certificate it came with (mTLS), or None.
 Behaviour per path: answer a given status (default 204), optionally after a delay, optionally
 only after the first N requests were answered 2xx ("ok_first"), with extra response headers
 (e.g. Retry-After), and optionally only until a given time ("until": a request arriving at or
-after it is answered 204 at once, so a fault can end on schedule).
+after it is answered 204 at once, so a fault can end on schedule), optionally per request
+("decide": a callable(Request) returning the status for that request, or None for the
+behaviour's own).
+
+The receiver also counts the requests it is serving at once per hook (from the arrival of the
+request to the start of the answer, so that a request the client sends once it has an answer
+never overlaps that answer's): max_active(hook) is the most there have been, which shows
+whether a hook's requests overlap in flight.
 """
 import hashlib
 import hmac
@@ -81,8 +88,9 @@ def _peer_name(connection):
 
 class Behaviour:
     def __init__(self, status=204, delay=0.0, ok_first=None, body=b'', headers=None,
-                 until=None):
+                 until=None, decide=None):
         self.status = status
+        self.decide = decide  # callable(Request) -> status, or None for `status`
         self.delay = delay
         self.ok_first = ok_first
         self.body = body
@@ -100,6 +108,8 @@ class Receiver:
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
         self.listeners = []  # callables(Request), called as each request is answered
+        self.active = {}      # hook -> requests being served now
+        self.active_max = {}  # hook -> the most served at once
         for name, secret in (hooks or {}).items():
             self.add_hook(name, secret)
         receiver = self
@@ -177,6 +187,21 @@ class Receiver:
         arrived = time.time()
         with self.lock:
             b = self.behaviours.get(hook, Behaviour())
+            self.active[hook] = self.active.get(hook, 0) + 1
+            self.active_max[hook] = max(self.active_max.get(hook, 0), self.active[hook])
+        counted = [True]  # in self.active until the answer starts (or the handler fails)
+        try:
+            self._answer(handler, hook, split, headers, body, sig_ok, arrived, b, counted)
+        finally:
+            self._uncount(hook, counted)
+
+    def _uncount(self, hook, counted):
+        with self.lock:
+            if counted[0]:
+                counted[0] = False
+                self.active[hook] -= 1
+
+    def _answer(self, handler, hook, split, headers, body, sig_ok, arrived, b, counted):
         if b.until is not None and arrived >= b.until:
             b = Behaviour()
         if b.delay:
@@ -191,6 +216,9 @@ class Receiver:
             if b.ok_first is not None:
                 done = sum(1 for r in self.requests if r.hook == hook and r.ok)
                 status = 204 if done < b.ok_first else b.status
+            if b.decide is not None:
+                decided = b.decide(req)
+                status = status if decided is None else decided
             if not sig_ok:
                 status = 401
             req.status = status
@@ -200,6 +228,9 @@ class Receiver:
         for listener in list(self.listeners):
             listener(req)  # before answering: the order of calls is the order of arrival
         reply = b.body if status != 204 else b''
+        # no longer counted once the answer starts: the bridge may start its next request as
+        # soon as it has the answer, before this thread would get past the flush
+        self._uncount(hook, counted)
         try:
             handler.send_response(status)
             handler.send_header('Content-Length', str(len(reply)))
@@ -222,6 +253,11 @@ class Receiver:
 
     def delivered(self, hook=None):
         return [r for r in self.snapshot(hook) if r.ok]
+
+    def max_active(self, hook):
+        """The most requests of hook served at once so far."""
+        with self.lock:
+            return self.active_max.get(hook, 0)
 
     def wait_for(self, predicate, timeout, what):
         """Waits until predicate(list of all requests) is true; AssertionError after timeout."""

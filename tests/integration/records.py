@@ -199,3 +199,85 @@ def wait_until(predicate, timeout, what, interval=0.2):
         if time.monotonic() > deadline:
             raise AssertionError('timed out after %.0f s waiting for %s' % (timeout, what))
         time.sleep(interval)
+
+
+# ---- PERSCOM's webhooks tables (schemas/webhooks.avsc, schemas/README.md "The webhooks table")
+
+WEBHOOKS_SCHEMA = os.path.join(SCHEMA_DIR, 'webhooks.avsc')
+WEBHOOKS_KEY_SCHEMA = os.path.join(SCHEMA_DIR, 'webhooks_key.avsc')
+
+
+def _parsed_file(path):
+    if path not in _parsed:
+        with open(path) as f:
+            _parsed[path] = fastavro.parse_schema(json.load(f))
+    return _parsed[path]
+
+
+def webhook_row(webhook_id, url, events, secret, method='post', description=None,
+                created_at='2026-01-01T00:00:00Z', updated_at=None):
+    """One row of a tenant's `webhooks` table as Debezium writes it (id a Decimal(20,0), events
+    the JSON column's text, timestamps ZonedTimestamp strings). events: a list of PERSCOM event
+    names (JSON-encoded here) or a str written as it is (for refused rows)."""
+    import decimal
+    return {
+        'id': decimal.Decimal(webhook_id),
+        'url': url,
+        'description': description,
+        'method': method,
+        'events': events if isinstance(events, str) else json.dumps(events),
+        'secret': secret,
+        'created_at': created_at,
+        'updated_at': updated_at,
+    }
+
+
+def webhooks_envelope(op, before=None, after=None, ts_ms=None, db='perscom_tenant1'):
+    """A Debezium envelope of the webhooks table: op 'c', 'u', 'd', 'r' or 't'; before/after
+    rows from webhook_row (None: null)."""
+    ts_ms = ts_ms if ts_ms is not None else int(time.time() * 1000)
+    return {
+        'before': before,
+        'after': after,
+        'source': {'connector': 'mariadb', 'db': db, 'table': 'webhooks', 'ts_ms': ts_ms,
+                   'ts_us': ts_ms * 1000},
+        'op': op,
+        'ts_ms': ts_ms,
+        'ts_us': None,
+    }
+
+
+def encode_webhooks(record, schema_id=None):
+    """Avro binary of a webhooks envelope (schemas/webhooks.avsc); Confluent framing when
+    schema_id is given."""
+    out = io.BytesIO()
+    if schema_id is not None:
+        out.write(struct.pack('>bI', 0, schema_id))
+    fastavro.schemaless_writer(out, _parsed_file(WEBHOOKS_SCHEMA), record)
+    return out.getvalue()
+
+
+def encode_webhooks_key(webhook_id, schema_id=None):
+    """The message key {id} (schemas/webhooks_key.avsc); Confluent framing when schema_id is
+    given. Format avro topics take it unframed."""
+    import decimal
+    out = io.BytesIO()
+    if schema_id is not None:
+        out.write(struct.pack('>bI', 0, schema_id))
+    fastavro.schemaless_writer(out, _parsed_file(WEBHOOKS_KEY_SCHEMA),
+                               {'id': decimal.Decimal(webhook_id)})
+    return out.getvalue()
+
+
+def webhooks_message(op, row=None, before=None, webhook_id=None, ts_ms=None, value_id=None,
+                     key_id=None):
+    """(key, value) of one webhooks-table change as the bridge reads it: op 'c'/'r' (row),
+    'u' (before, row), 'd' (before), or 'tombstone' (webhook_id; value None). value_id/key_id:
+    the registry ids for Confluent framing (None: unframed, for format avro)."""
+    if op == 'tombstone':
+        return encode_webhooks_key(webhook_id, key_id), None
+    source = row if row is not None else before
+    key = encode_webhooks_key(int(source['id']), key_id)
+    after = row if op in ('c', 'u', 'r') else None
+    before = before if op in ('u', 'd') else None
+    return key, encode_webhooks(webhooks_envelope(op, before, after, ts_ms), value_id)

@@ -338,6 +338,8 @@ static void test_parse_zoned_table(void **state)
         {"1970-01-32T00:00:00Z", REFUSED},
         {"1970-04-31T00:00:00Z", REFUSED},
         {"2000-02-30T00:00:00Z", REFUSED},
+        {"2023-02-29T00:00:00Z", REFUSED},
+        {"1900-02-29T00:00:00Z", REFUSED},
         {"1970-01-01T24:00:00Z", REFUSED},
         {"1970-01-01T00:60:00Z", REFUSED},
         {"1970-01-01T00:00:61Z", REFUSED},

@@ -108,6 +108,8 @@ static void test_classify(void **state)
         /* a transport failure is never read as the status it might carry */
         {0, 204, CURLE_OPERATION_TIMEDOUT, BR_PROBE_TIMEOUT, "timeout", 11},
     };
+    /* the outbound request guard refused every address: whatever curl code that left */
+    static const int egress_codes[] = {CURLE_COULDNT_CONNECT, CURLE_ABORTED_BY_CALLBACK};
 
     (void)state;
     for (size_t i = 0; i < COUNT(cases); i++) {
@@ -126,15 +128,23 @@ static void test_classify(void **state)
                      cases[i].exit_code);
         }
     }
+    for (size_t i = 0; i < COUNT(egress_codes); i++) {
+        struct br_transfer_result result = {.curl_code = egress_codes[i], .egress_refused = true};
+        enum br_probe_class got = br_probe_classify(&result);
+
+        assert_int_equal(got, BR_PROBE_EGRESS);
+        assert_string_equal(br_probe_class_name(got), "egress");
+        assert_int_equal(br_probe_exit_code(got), 17);
+    }
 }
 
 /* Every failure class has its own exit code, none of them 0-3 (shared by all commands). */
 static void test_exit_codes_distinct(void **state)
 {
     (void)state;
-    for (int a = BR_PROBE_REFUSED; a <= BR_PROBE_OTHER; a++) {
+    for (int a = BR_PROBE_REFUSED; a <= BR_PROBE_EGRESS; a++) {
         assert_true(br_probe_exit_code((enum br_probe_class)a) > 3);
-        for (int b = a + 1; b <= BR_PROBE_OTHER; b++) {
+        for (int b = a + 1; b <= BR_PROBE_EGRESS; b++) {
             assert_int_not_equal(br_probe_exit_code((enum br_probe_class)a),
                                  br_probe_exit_code((enum br_probe_class)b));
         }

@@ -184,6 +184,8 @@ static void test_defaults(void **state)
     assert_null(conf->hooks[0].proxy);
     assert_null(conf->hooks[0].no_proxy);
     assert_int_equal(conf->hooks[0].tls_min, BR_TLS_1_2);
+    assert_int_equal(conf->hooks[0].ordering, BR_ORDERING_PARTITION);
+    assert_int_equal(conf->hooks[0].max_in_flight, 64);
     assert_int_equal(conf->backoff_initial_ms, 500);
     assert_int_equal(conf->backoff_max_ms, 60000);
     assert_int_equal(conf->max_in_flight, 64);
@@ -295,6 +297,13 @@ static const struct bad_case bad_cases[] = {
     {"conf/bad_timeout_range.yaml",
      "conf/bad_timeout_range.yaml:13:17: hooks[0].timeout_ms: must be between 1 and 600000, "
      "got 0"},
+    {"conf/bad_ordering.yaml",
+     "conf/bad_ordering.yaml:13:15: hooks[0].ordering: must be one of partition, key, none, "
+     "got \"record\"\n"
+     "conf/bad_ordering.yaml:18:20: hooks[1].max_in_flight: must be between 1 and 1024, got 0"},
+    {"conf/bad_hook_in_flight.yaml",
+     "conf/bad_hook_in_flight.yaml:14:20: hooks[0].max_in_flight: 65 is more than "
+     "delivery.max_in_flight (64), the requests in flight to all hooks together"},
     {"conf/bad_window.yaml",
      "conf/bad_window.yaml:14:18: delivery.max_in_flight: must be between 1 and 1024, got 2000\n"
      "conf/bad_window.yaml:15:21: delivery.partition_window: expected an integer, got \"12abc\""},
@@ -410,6 +419,18 @@ static const struct bad_case bad_cases[] = {
      "got 600001\n"
      "conf/bad_admin.yaml:18:3: admin.keepalive_ms: unknown key (expected one of listen, "
      "max_connections, header_timeout_ms, idle_timeout_ms)"},
+    {"conf/bad_egress.yaml",
+     "conf/bad_egress.yaml:13:20: hooks[0].allow_private: must be one of false, true, "
+     "got \"yes\"\n"
+     "conf/bad_egress.yaml:17:7: egress.allow[1]: '10.0.0.1/8' has host bits set after its /8 "
+     "prefix; the network is 10.0.0.0/8\n"
+     "conf/bad_egress.yaml:18:7: egress.allow[2]: 'localhost' is not an IPv4 or IPv6 address "
+     "(a CIDR prefix is address/length, such as 10.1.0.0/16 or fd00::/8; no host names)\n"
+     "conf/bad_egress.yaml:19:7: egress.allow[3]: '::1/129': the prefix length must be at most "
+     "128 for an IPv6 address\n"
+     "conf/bad_egress.yaml:20:7: egress.allow[4]: '192.168.0.0/': the prefix length after '/' "
+     "must be a number from 0 to 32\n"
+     "conf/bad_egress.yaml:21:3: egress.deny: unknown key (expected one of allow)"},
     /* every problem of a file is reported, not only the first */
     {"conf/bad_many.yaml",
      "conf/bad_many.yaml:2:3: kafka.group_id: required key is missing\n"
@@ -495,6 +516,57 @@ static void test_hook_access(void **state)
     assert_int_equal(hook->auth, BR_AUTH_BASIC);
     assert_string_equal(hook->auth_username, "env-user");
     assert_string_equal(hook->auth_password, "env-pw");
+    br_conf_destroy(conf);
+}
+
+/* ordering and max_in_flight: as set, or their defaults (partition; the global cap in mode
+ * partition, BR_CONF_HOOK_IN_FLIGHT_DEFAULT in the others) */
+static void test_ordering(void **state)
+{
+    (void)state;
+    struct br_conf *conf = load_ok("conf/good_ordering.yaml");
+
+    assert_int_equal(conf->hook_count, 4);
+    assert_int_equal(conf->max_in_flight, 32);
+    assert_int_equal(conf->hooks[0].ordering, BR_ORDERING_PARTITION);
+    assert_int_equal(conf->hooks[0].max_in_flight, 32);
+    assert_int_equal(conf->hooks[1].ordering, BR_ORDERING_KEY);
+    assert_int_equal(conf->hooks[1].max_in_flight, 32);
+    assert_int_equal(conf->hooks[2].ordering, BR_ORDERING_NONE);
+    assert_int_equal(conf->hooks[2].max_in_flight, BR_CONF_HOOK_IN_FLIGHT_DEFAULT);
+    assert_int_equal(conf->hooks[3].ordering, BR_ORDERING_PARTITION);
+    assert_int_equal(conf->hooks[3].max_in_flight, 2);
+    br_conf_destroy(conf);
+}
+
+/* egress.allow and a hook's allow_private (conf/good_egress.yaml). */
+static void test_egress(void **state)
+{
+    static const char *const want[] = {"127.0.0.1/32", "::1/128", "10.20.0.0/16",
+                                       "fd00:abcd::/32", "192.168.7.0/24"};
+    char text[64];
+
+    (void)state;
+    struct br_conf *conf = load_ok("conf/good_egress.yaml");
+    assert_int_equal(conf->hook_count, 3);
+    assert_int_equal(conf->hooks[0].allow_private, 1);
+    assert_int_equal(conf->hooks[1].allow_private, 0);
+    assert_int_equal(conf->hooks[2].allow_private, 0);
+    assert_int_equal(conf->egress_allow_count, 5);
+    for (size_t i = 0; i < 5; i++) {
+        char address[BR_NETADDR_TEXT_MAX];
+
+        br_netaddr_format(&conf->egress_allow[i].addr, address, sizeof(address));
+        snprintf(text, sizeof(text), "%s/%u", address, conf->egress_allow[i].prefix_len);
+        assert_string_equal(text, want[i]);
+    }
+    br_conf_destroy(conf);
+
+    /* without an egress section, nothing is allowed beyond public addresses */
+    conf = load_ok("conf/minimal.yaml");
+    assert_int_equal(conf->egress_allow_count, 0);
+    assert_null(conf->egress_allow);
+    assert_int_equal(conf->hooks[0].allow_private, 0);
     br_conf_destroy(conf);
 }
 
@@ -603,7 +675,9 @@ int main(void)
         cmocka_unit_test(test_secret_file_newlines),
         cmocka_unit_test(test_topic_for),
         cmocka_unit_test(test_hook_access),
+        cmocka_unit_test(test_egress),
         cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_ordering),
         cmocka_unit_test(test_diagnostic_shape),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_errstr_truncated),

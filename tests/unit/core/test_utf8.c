@@ -48,10 +48,24 @@ static void test_utf8_table(void **state)
     }
 }
 
+/* br_utf8_valid_nul: the same rules, but NUL is a character (Avro strings may hold it). */
+static void test_utf8_valid_nul(void **state)
+{
+    (void)state;
+    if (!br_utf8_valid_nul("a\0b", 3) || !br_utf8_valid_nul("\0\xc3\xa9", 3)) {
+        fail_msg("NUL refused");
+    }
+    if (br_utf8_valid_nul("\0\xc3", 2) || br_utf8_valid_nul("\xed\xa0\x80", 3) ||
+        br_utf8_valid_nul("\0\xc0\xaf", 3)) {
+        fail_msg("invalid UTF-8 around a NUL accepted");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8_table),
+        cmocka_unit_test(test_utf8_valid_nul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

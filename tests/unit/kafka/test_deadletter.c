@@ -398,7 +398,7 @@ static void test_delivery_reports_round_trip(void **state)
         const char *want = "{\"event\":null,\"hook\":null,\"status\":null,"
                            "\"outcome\":\"dead_lettered\",\"attempts\":0,\"latency_ms\":0,"
                            "\"topic\":\"perscom.t1.users\",\"partition\":0,\"offset\":5,"
-                           "\"request_id\":null}";
+                           "\"request_id\":null,\"reason\":null,\"error\":null}";
         size_t len = 0;
         char *json = br_dlrecord_report_json(&reps[1], &len, errstr, sizeof(errstr));
         assert_string_equal(json, want);

@@ -51,19 +51,22 @@ static void test_report_json(void **state)
          "{\"event\":\"rankrecord.created\",\"hook\":\"discord\",\"status\":204,"
          "\"outcome\":\"delivered\",\"attempts\":1,\"latency_ms\":12,"
          "\"topic\":\"perscom.t1.records_ranks\",\"partition\":3,\"offset\":1234,"
-         "\"request_id\":\"9b2d4c1e-0000-4000-8000-000000000001\"}"},
+         "\"request_id\":\"9b2d4c1e-0000-4000-8000-000000000001\",\"reason\":null,"
+         "\"error\":null}"},
         {{.topic = "t/x", .partition = 0, .offset = 0, .event = "user.deleted", .hook = "h\"q",
           .http_status = 0, .outcome = BR_REPORT_DEAD_LETTERED, .attempts = 5,
-          .latency_ms = 61000, .request_id = NULL},
+          .latency_ms = 61000, .request_id = NULL, .reason = "egress_refused",
+          .error = "egress refused: 10.0.0.1 is private (RFC 1918)"},
          "{\"event\":\"user.deleted\",\"hook\":\"h\\\"q\",\"status\":null,"
          "\"outcome\":\"dead_lettered\",\"attempts\":5,\"latency_ms\":61000,\"topic\":\"t/x\","
-         "\"partition\":0,\"offset\":0,\"request_id\":null}"},
+         "\"partition\":0,\"offset\":0,\"request_id\":null,\"reason\":\"egress_refused\","
+         "\"error\":\"egress refused: 10.0.0.1 is private (RFC 1918)\"}"},
         {{.topic = "t", .partition = 1, .offset = 9007199254740993LL, .event = NULL,
           .hook = NULL, .http_status = 400, .outcome = BR_REPORT_DROPPED, .attempts = 0,
           .latency_ms = 0},
          "{\"event\":null,\"hook\":null,\"status\":400,\"outcome\":\"dropped\",\"attempts\":0,"
          "\"latency_ms\":0,\"topic\":\"t\",\"partition\":1,\"offset\":9007199254740993,"
-         "\"request_id\":null}"},
+         "\"request_id\":null,\"reason\":null,\"error\":null}"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

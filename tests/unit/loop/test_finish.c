@@ -54,6 +54,14 @@ static struct fixture *fixture_new(unsigned max_attempts, long probe_after,
     fx->loop.health = &fx->health;
     br_health_init(&fx->health);
     fx->loop.metrics = br_metrics_create(names, 1);
+    {
+        size_t slot;
+        /* the live hook set holds the one hook (borrowed) in slot 0 */
+        fx->loop.hookset = br_hookset_create(NULL, NULL);
+        br_hookset_put(fx->loop.hookset, "h", &fx->hook, false, NULL, &slot);
+        assert_int_equal(slot, 0);
+        fx->loop.hook_slots = 1;
+    }
     br_schedule_init(&fx->loop.schedule, 7);
     fx->partition = br_partition_create("t", 0, NULL, 1);
     return fx;
@@ -66,6 +74,7 @@ static void fixture_free(struct fixture *fx)
     br_partition_revoke(fx->partition);
     br_schedule_finish(&fx->loop.schedule);
     br_health_finish(&fx->health);
+    br_hookset_destroy(fx->loop.hookset);
     br_metrics_destroy(fx->loop.metrics);
     free(fx);
 }
@@ -92,7 +101,22 @@ static struct br_delivery *delivery_new(struct br_partition *partition, int64_t 
 
     assert_non_null(delivery);
     delivery->message = message_new(partition, offset); /* the creator's reference moves here */
-    br_lane_push(&partition->lanes[0], delivery);
+    br_lane_push(partition->lanes[0], delivery);
+    return delivery;
+}
+
+/* A delivery of a new message at offset with Kafka key key, appended to partition's lane. */
+static struct br_delivery *delivery_keyed(struct br_partition *partition, int64_t offset,
+                                          const char *key)
+{
+    struct br_delivery *delivery = calloc(1, sizeof(*delivery));
+
+    assert_non_null(delivery);
+    delivery->message = message_new(partition, offset);
+    delivery->message->key = strdup(key);
+    assert_non_null(delivery->message->key);
+    delivery->message->key_len = strlen(key);
+    br_lane_push(partition->lanes[0], delivery);
     return delivery;
 }
 
@@ -103,6 +127,7 @@ static void attempt(struct fixture *fx, struct br_delivery *delivery, bool trans
 {
     struct br_lane *lane = delivery->lane;
     struct br_transfer_result result;
+    size_t in_flight;
 
     memset(&result, 0, sizeof(result));
     result.transport_ok = transport_ok;
@@ -117,9 +142,16 @@ static void attempt(struct fixture *fx, struct br_delivery *delivery, bool trans
     if (delivery->attempts == 0) {
         delivery->first_attempt_ms = br_schedule_now_ms();
     }
-    lane->in_flight = true;
+    if (delivery->waiting) {
+        br_lane_wake(lane, delivery); /* its retry time has come */
+    }
+    if (!delivery->in_flight) {
+        /* the loop starts the lane's next delivery: it must be this one */
+        assert_ptr_equal(br_lane_take(lane), delivery);
+    }
+    in_flight = lane->in_flight;
     br_finish_attempt(&fx->loop, delivery, &result);
-    assert_false(lane->in_flight);
+    assert_int_equal(lane->in_flight, in_flight - 1);
 }
 
 /* Fails unless the rendered metrics hold line (a whole line). */
@@ -140,7 +172,7 @@ static void assert_metric(struct fixture *fx, const char *line)
 static void test_delivered_moves_the_lane_on(void **state)
 {
     struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
-    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *first = delivery_new(fx->partition, 10);
     struct br_delivery *second = delivery_new(fx->partition, 11);
     (void)state;
@@ -167,7 +199,7 @@ static void test_delivered_moves_the_lane_on(void **state)
 static void test_transient_failure_backs_off(void **state)
 {
     struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
-    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *delivery = delivery_new(fx->partition, 10);
     int64_t before;
     int64_t after;
@@ -185,8 +217,8 @@ static void test_transient_failure_backs_off(void **state)
     /* waits in the backoff list, not in the ready queue: attempt 1 gives [0, initial_ms] */
     assert_null(br_schedule_pop(&fx->loop.schedule));
     assert_int_equal(fx->loop.schedule.backoff_count, 1);
-    assert_ptr_equal(fx->loop.schedule.backoff[0], lane);
-    assert_in_range(lane->due_ms, before, after + 100);
+    assert_ptr_equal(fx->loop.schedule.backoff[0], delivery);
+    assert_in_range(delivery->due_ms, before, after + 100);
     assert_int_equal(br_offsets_committable(&fx->partition->offsets), -1);
 
     /* a transport error: the error is kept, the last status too; attempt 2 gives [0, 200] */
@@ -197,7 +229,7 @@ static void test_transient_failure_backs_off(void **state)
     assert_int_equal(delivery->attempts, 2);
     assert_int_equal(delivery->last_status, 503);
     assert_string_equal(delivery->last_error, "Connection refused");
-    assert_in_range(lane->due_ms, before, after + 200);
+    assert_in_range(delivery->due_ms, before, after + 200);
     assert_int_equal(fx->health.failures, 2);
     assert_false(fx->health.open); /* threshold 5 */
     assert_metric(fx, "perscom_bridge_attempts_failed_total{hook=\"h\"} 2");
@@ -207,7 +239,6 @@ static void test_transient_failure_backs_off(void **state)
 static void test_retry_after_is_a_lower_bound(void **state)
 {
     struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
-    struct br_lane *lane = &fx->partition->lanes[0];
     struct br_delivery *delivery = delivery_new(fx->partition, 10);
     int64_t before;
     int64_t after;
@@ -217,20 +248,20 @@ static void test_retry_after_is_a_lower_bound(void **state)
     attempt(fx, delivery, true, 429, "3");
     after = br_schedule_now_ms();
     assert_int_equal(fx->loop.schedule.backoff_count, 1);
-    assert_in_range(lane->due_ms, before + 3000, after + 3000);
+    assert_in_range(delivery->due_ms, before + 3000, after + 3000);
     /* capped at retry_after_max_ms */
     fx->loop.schedule.backoff_count = 0;
     before = br_schedule_now_ms();
     attempt(fx, delivery, true, 503, "3600");
     after = br_schedule_now_ms();
-    assert_in_range(lane->due_ms, before + 5000, after + 5000);
+    assert_in_range(delivery->due_ms, before + 5000, after + 5000);
     fixture_free(fx);
 }
 
 static void test_exhausted_is_dropped_by_policy(void **state)
 {
     struct fixture *fx = fixture_new(2, 5, BR_DEAD_LETTER_DROP);
-    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *delivery = delivery_new(fx->partition, 10);
     (void)state;
 
@@ -250,7 +281,7 @@ static void test_exhausted_is_dropped_by_policy(void **state)
 static void test_refused_is_kept_under_policy_block(void **state)
 {
     struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
-    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *delivery = delivery_new(fx->partition, 10);
     int64_t before;
     int64_t after;
@@ -266,13 +297,58 @@ static void test_refused_is_kept_under_policy_block(void **state)
         /* nothing is lost: the same head, again at the longest backoff [max/2, max] */
         assert_ptr_equal(lane->head, delivery);
         assert_int_equal(fx->loop.schedule.backoff_count, 1);
-        assert_in_range(lane->due_ms, before + 500, after + 1000);
+        assert_in_range(delivery->due_ms, before + 500, after + 1000);
     }
     assert_int_equal(delivery->attempts, 21);
     assert_int_equal(fx->loop.stats.dropped, 0);
     assert_int_equal(br_offsets_committable(&fx->partition->offsets), -1);
     /* a refusal is an answer: the hook's failure count starts again */
     assert_int_equal(fx->health.failures, 0);
+    fixture_free(fx);
+}
+
+/* ordering key: a failing key waits for its retry time; the other keys go on meanwhile, and
+ * the done prefix (the committable offset) waits at the failing key's message */
+static void test_key_mode_failure_blocks_only_its_key(void **state)
+{
+    struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
+    struct br_lane *lane = fx->partition->lanes[0];
+    struct br_delivery *a10;
+    struct br_delivery *b11;
+    struct br_delivery *a12;
+    struct br_delivery *b13;
+    (void)state;
+
+    lane->ordering = BR_ORDERING_KEY;
+    a10 = delivery_keyed(fx->partition, 10, "a");
+    b11 = delivery_keyed(fx->partition, 11, "b");
+    a12 = delivery_keyed(fx->partition, 12, "a");
+    b13 = delivery_keyed(fx->partition, 13, "b");
+    assert_ptr_equal(br_lane_take(lane), a10);
+    assert_ptr_equal(br_lane_take(lane), b11);
+    assert_int_equal(lane->in_flight, 2);
+    attempt(fx, a10, true, 503, NULL);
+    /* a waits in the backoff list; b goes on: its next is ready at once, a's next is not */
+    assert_int_equal(fx->loop.schedule.backoff_count, 1);
+    assert_ptr_equal(fx->loop.schedule.backoff[0], a10);
+    assert_true(a10->waiting);
+    assert_null(br_lane_next(lane));
+    attempt(fx, b11, true, 204, NULL);
+    assert_ptr_equal(br_lane_next(lane), b13);
+    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), lane);
+    attempt(fx, b13, true, 204, NULL);
+    assert_false(a12->startable);
+    assert_int_equal(fx->loop.stats.delivered, 2);
+    assert_int_equal(br_offsets_committable(&fx->partition->offsets), -1); /* 10 is owed */
+    /* a's retry time comes: a in order, then the whole prefix is done */
+    assert_int_equal(br_schedule_fire(&fx->loop.schedule, a10->due_ms), INT64_MAX);
+    assert_ptr_equal(br_lane_next(lane), a10);
+    attempt(fx, a10, true, 204, NULL);
+    assert_int_equal(br_offsets_committable(&fx->partition->offsets), 12);
+    assert_ptr_equal(br_lane_next(lane), a12);
+    attempt(fx, a12, true, 204, NULL);
+    assert_int_equal(br_offsets_committable(&fx->partition->offsets), 14);
+    assert_null(lane->head);
     fixture_free(fx);
 }
 
@@ -293,7 +369,7 @@ static void test_probe_success_releases_parked_lanes(void **state)
 {
     struct fixture *fx = fixture_new(5, 1, BR_DEAD_LETTER_BLOCK);
     struct br_partition *other = br_partition_create("t", 1, NULL, 1);
-    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *probe = delivery_new(fx->partition, 10);
     (void)state;
 
@@ -302,14 +378,14 @@ static void test_probe_success_releases_parked_lanes(void **state)
     attempt(fx, probe, false, 0, NULL);
     assert_true(fx->health.open);
     assert_ptr_equal(fx->health.probe, lane);
-    assert_false(br_health_may_start(&fx->health, &other->lanes[0])); /* parked */
+    assert_false(br_health_may_start(&fx->health, other->lanes[0])); /* parked */
     fx->loop.schedule.backoff_count = 0;
 
     attempt(fx, probe, true, 200, NULL);
     assert_false(fx->health.open);
     assert_int_equal(fx->health.parked_count, 0);
     /* the parked lane first, then the probe's lane with its next delivery */
-    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), &other->lanes[0]);
+    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), other->lanes[0]);
     assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), lane);
     assert_null(br_schedule_pop(&fx->loop.schedule));
     br_partition_revoke(other);
@@ -326,18 +402,18 @@ static void test_probe_given_up_hands_the_probe_on(void **state)
     delivery_new(other, 5);
     fx->health.open = true; /* opened by earlier failures */
     fx->health.failures = 1;
-    fx->health.probe = &fx->partition->lanes[0];
-    assert_false(br_health_may_start(&fx->health, &other->lanes[0]));
+    fx->health.probe = fx->partition->lanes[0];
+    assert_false(br_health_may_start(&fx->health, other->lanes[0]));
 
     attempt(fx, probe, true, 503, NULL); /* exhausted at once (max_attempts 1): dropped */
     assert_int_equal(fx->loop.stats.dropped, 1);
     assert_true(fx->health.open);
     assert_null(fx->health.probe);
     /* the parked lane is made ready: it becomes the next probe when it starts */
-    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), &other->lanes[0]);
+    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), other->lanes[0]);
     assert_null(br_schedule_pop(&fx->loop.schedule));
-    assert_true(br_health_may_start(&fx->health, &other->lanes[0]));
-    assert_ptr_equal(fx->health.probe, &other->lanes[0]);
+    assert_true(br_health_may_start(&fx->health, other->lanes[0]));
+    assert_ptr_equal(fx->health.probe, other->lanes[0]);
     br_partition_revoke(other);
     fixture_free(fx);
 }
@@ -345,7 +421,7 @@ static void test_probe_given_up_hands_the_probe_on(void **state)
 static void test_dead_letters_settle_when_acknowledged(void **state)
 {
     struct fixture *fx = fixture_new(5, 5, BR_DEAD_LETTER_BLOCK);
-    struct br_lane *lane = &fx->partition->lanes[0];
+    struct br_lane *lane = fx->partition->lanes[0];
     struct br_delivery *refused = delivery_new(fx->partition, 10);
     struct br_delivery *next = delivery_new(fx->partition, 11);
     struct br_message *undecodable;
@@ -404,6 +480,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_delivered_moves_the_lane_on),
+        cmocka_unit_test(test_key_mode_failure_blocks_only_its_key),
         cmocka_unit_test(test_transient_failure_backs_off),
         cmocka_unit_test(test_retry_after_is_a_lower_bound),
         cmocka_unit_test(test_exhausted_is_dropped_by_policy),

@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "delivery/ackmeta.h"
 #include "loop/commit.h"
+#include "loop/hooks.h"
 #include "loop/inherit.h"
 #include "loop/loopstate.h"
 #include "loop/schedule.h"
@@ -49,8 +50,8 @@ static struct fixture *fixture_new(void)
     fx->loop.conf = &fx->conf;
     br_schedule_init(&fx->loop.schedule, 7);
     br_commit_init(&fx->loop);
-    fx->loop.inherit_hooks = calloc(HOOKS, sizeof(*fx->loop.inherit_hooks));
-    assert_non_null(fx->loop.inherit_hooks);
+    br_hooks_init(&fx->loop); /* slots, progress ids and scratch of the two hooks */
+    assert_int_equal(fx->loop.hook_slots, HOOKS);
     fx->partition = br_partition_create("t", 0, NULL, HOOKS);
     fx->loop.partitions = fx->partition;
     return fx;
@@ -62,7 +63,9 @@ static void fixture_free(struct fixture *fx)
     br_inherit_forget(fx->partition);
     br_partition_revoke(fx->partition);
     br_commit_finish(&fx->loop);
+    br_hooks_finish(&fx->loop);
     br_schedule_finish(&fx->loop.schedule);
+    free(fx->loop.health);
     free(fx->loop.inherit_hooks);
     free(fx);
 }
@@ -98,8 +101,11 @@ static unsigned take(struct fixture *fx, int64_t offset)
     uint64_t seq;
 
     prepared.requests = calloc(HOOKS, sizeof(*prepared.requests));
+    prepared.positions = calloc(HOOKS, sizeof(*prepared.positions));
     assert_non_null(prepared.requests);
+    assert_non_null(prepared.positions);
     for (size_t i = 0; i < HOOKS; i++) {
+        prepared.positions[i] = i; /* the hook's slot */
         prepared.requests[i].hook = &fx->hooks[i];
         prepared.requests[i].url = strdup("http://127.0.0.1:9/");
         prepared.requests[i].body = strdup("{}");
@@ -214,7 +220,7 @@ static void test_too_far_ahead_waits_for_a_commit(void **state)
     kafka.len = 1;
     delivery->message = br_message_create(partition, &kafka, br_schedule_now_ms());
     delivery->message->seq = br_offsets_add(&partition->offsets, 7, 1);
-    br_lane_push(&partition->lanes[SLOW], delivery);
+    br_lane_push(partition->lanes[SLOW], delivery);
 
     partition->settled = 3; /* max_uncommitted 4 */
     assert_true(br_commit_may_start(&fx->loop, partition));
@@ -232,7 +238,7 @@ static void test_too_far_ahead_waits_for_a_commit(void **state)
     br_commit_partitions(&fx->loop, &partition, 1); /* nothing new: nothing sent */
     assert_int_equal(partition->settled_committed, 5);
     assert_false(partition->throttled);
-    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), &partition->lanes[SLOW]);
+    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), partition->lanes[SLOW]);
     assert_null(br_schedule_pop(&fx->loop.schedule)); /* the other lane has nothing */
     assert_true(br_commit_may_start(&fx->loop, partition));
 

@@ -58,10 +58,10 @@ static struct fixture *fixture_new(void)
         kafka.len = 1;
         delivery->message = br_message_create(partition, &kafka, br_schedule_now_ms());
         delivery->message->seq = br_offsets_add(&partition->offsets, kafka.offset, 1);
-        br_lane_push(&partition->lanes[0], delivery);
+        br_lane_push(partition->lanes[0], delivery);
         partition->next = fx->loop.partitions;
         fx->loop.partitions = partition;
-        fx->lanes[id] = &partition->lanes[0];
+        fx->lanes[id] = partition->lanes[0];
     }
     return fx;
 }
@@ -198,18 +198,54 @@ static void test_revoke_forgets_the_schedule(void **state)
 {
     struct fixture *fx = fixture_new();
     const int ids[] = {Y};
+
+    struct br_delivery *waiting = br_lane_take(fx->lanes[Z]);
     (void)state;
 
     br_schedule_ready(&fx->loop.schedule, fx->lanes[Y]);
     br_schedule_ready(&fx->loop.schedule, fx->lanes[X]);
-    br_schedule_backoff(&fx->loop.schedule, fx->lanes[Z], 10);
-    fx->lanes[Y]->in_flight = true;
+    br_lane_retry(fx->lanes[Z], waiting);
+    br_schedule_backoff(&fx->loop.schedule, waiting, 10);
+    assert_non_null(br_lane_take(fx->lanes[Y])); /* in flight */
     revoke(fx, ids, 1);
     assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), fx->lanes[X]);
     assert_null(br_schedule_pop(&fx->loop.schedule));
     assert_int_equal(fx->loop.schedule.backoff_count, 1);
-    assert_ptr_equal(fx->loop.schedule.backoff[0], fx->lanes[Z]);
+    assert_ptr_equal(fx->loop.schedule.backoff[0], waiting);
     assert_null(fx->loop.last_hit);
+    fixture_free(fx);
+}
+
+/* A revoke cancels every request of the partition's lanes in flight (several in mode none),
+ * gives their slots of the hook's max_in_flight back, and the lanes of other partitions that
+ * waited for a slot become ready. */
+static void test_revoke_gives_back_the_hook_slots(void **state)
+{
+    struct fixture *fx = fixture_new();
+    const int ids[] = {X};
+    struct br_lane *x = fx->lanes[X];
+    struct br_delivery *more = calloc(1, sizeof(*more));
+    (void)state;
+
+    assert_non_null(more);
+    fx->hook.max_in_flight = 2;
+    br_schedule_set_hooks(&fx->loop.schedule, &fx->hook, 1);
+    x->ordering = BR_ORDERING_NONE;
+    more->message = br_message_ref(x->head->message);
+    br_lane_push(x, more);
+    for (int i = 0; i < 2; i++) {
+        assert_true(br_schedule_may_start(&fx->loop.schedule, x));
+        assert_non_null(br_lane_take(x));
+        br_schedule_started(&fx->loop.schedule, 0);
+    }
+    assert_int_equal(x->in_flight, 2);
+    assert_false(br_schedule_may_start(&fx->loop.schedule, fx->lanes[Y])); /* waits */
+    assert_null(br_schedule_pop(&fx->loop.schedule));
+    revoke(fx, ids, 1);
+    assert_int_equal(fx->loop.schedule.hooks[0].in_flight, 0);
+    assert_ptr_equal(br_schedule_pop(&fx->loop.schedule), fx->lanes[Y]);
+    assert_null(br_schedule_pop(&fx->loop.schedule));
+    assert_true(br_schedule_may_start(&fx->loop.schedule, fx->lanes[Y]));
     fixture_free(fx);
 }
 
@@ -221,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_revoke_parked_keeps_the_probe),
         cmocka_unit_test(test_revoke_while_closed_starts_nothing),
         cmocka_unit_test(test_revoke_forgets_the_schedule),
+        cmocka_unit_test(test_revoke_gives_back_the_hook_slots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

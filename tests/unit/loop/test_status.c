@@ -57,6 +57,7 @@ static struct fixture *fixture_new(void)
     fx->conf.dead_letter_topic = "dlq";
     fx->conf.producer_failure_exit_ms = 600000;
     fx->loop.conf = &fx->conf;
+    fx->loop.hooks_caught_up = true; /* no table hooks */
     fx->loop.metrics = br_metrics_create(NULL, 0);
     fx->loop.sender = br_sender_create(1, errstr, sizeof(errstr));
     assert_non_null(fx->loop.sender);
@@ -130,6 +131,9 @@ static void test_ready_without_producer(void **state)
     (void)state;
 
     assert_readyz(fx, 503, "not in the consumer group yet\n", NULL, __LINE__);
+    fx->loop.hooks_caught_up = false; /* table hooks: the webhooks topics first */
+    assert_readyz(fx, 503, "reading the webhooks topics (table hooks)\n", NULL, __LINE__);
+    fx->loop.hooks_caught_up = true;
     fx->loop.joined = true;
     assert_readyz(fx, 200, "ok\n", NULL, __LINE__);
     assert_metric(fx, "perscom_bridge_deadletter_producer_up 1", __LINE__);

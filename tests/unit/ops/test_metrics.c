@@ -44,7 +44,7 @@
     "perscom_bridge_skipped_total{reason=\"transaction\"} " txn "\n"                               \
     "perscom_bridge_skipped_total{reason=\"heartbeat\"} " beat "\n"
 
-#define GAUGES(in_flight, bytes, messages, partitions, producer_up)                                \
+#define GAUGES(in_flight, bytes, messages, partitions, producer_up, hooks, reload_ok, restart)     \
     "# HELP perscom_bridge_in_flight Webhook requests being sent.\n"                               \
     "# TYPE perscom_bridge_in_flight gauge\n"                                                      \
     "perscom_bridge_in_flight " in_flight "\n"                                                     \
@@ -60,7 +60,25 @@
     "# HELP perscom_bridge_deadletter_producer_up 0 while the dead-letter producer is failing, "   \
     "else 1 (also without one).\n"                                                                 \
     "# TYPE perscom_bridge_deadletter_producer_up gauge\n"                                         \
-    "perscom_bridge_deadletter_producer_up " producer_up "\n"
+    "perscom_bridge_deadletter_producer_up " producer_up "\n"                                      \
+    "# HELP perscom_bridge_hooks Hooks delivered to now (YAML and table hooks).\n"              \
+    "# TYPE perscom_bridge_hooks gauge\n"                                                          \
+    "perscom_bridge_hooks " hooks "\n"                                                             \
+    "# HELP perscom_bridge_config_reload_success 1 when the last configuration reload was "        \
+    "applied (or none was tried), 0 when it was refused.\n"                                        \
+    "# TYPE perscom_bridge_config_reload_success gauge\n"                                          \
+    "perscom_bridge_config_reload_success " reload_ok "\n"                                         \
+    "# HELP perscom_bridge_config_restart_required 1 when the configuration file differs from "    \
+    "the running one in settings that only a restart applies (logged).\n"                          \
+    "# TYPE perscom_bridge_config_restart_required gauge\n"                                        \
+    "perscom_bridge_config_restart_required " restart "\n"
+
+#define RELOADS(applied, refused)                                                                  \
+    "# HELP perscom_bridge_config_reloads_total Configuration reloads (SIGHUP or a changed "       \
+    "file), by result.\n"                                                                          \
+    "# TYPE perscom_bridge_config_reloads_total counter\n"                                         \
+    "perscom_bridge_config_reloads_total{result=\"applied\"} " applied "\n"                       \
+    "perscom_bridge_config_reloads_total{result=\"refused\"} " refused "\n"
 
 #define DELIVERIES_HEAD                                                                            \
     "# HELP perscom_bridge_deliveries_total Deliveries finished, by hook and outcome.\n"           \
@@ -68,6 +86,10 @@
 #define ATTEMPTS_HEAD                                                                              \
     "# HELP perscom_bridge_attempts_failed_total Delivery attempts that failed, by hook.\n"        \
     "# TYPE perscom_bridge_attempts_failed_total counter\n"
+#define EGRESS_HEAD                                                                                \
+    "# HELP perscom_bridge_egress_refused_total Delivery attempts the outbound request guard "     \
+    "refused (their address is loopback, private, link-local, ...), by hook.\n"                   \
+    "# TYPE perscom_bridge_egress_refused_total counter\n"
 #define HELD(undeliverable, registry)                                                              \
     "# HELP perscom_bridge_partitions_held Partitions waiting at a message, by reason: "           \
     "undeliverable (policy block, no dead-letter topic) or registry (its schema cannot be "       \
@@ -129,7 +151,9 @@ static void test_empty_registry(void **state)
     text = render(metrics);
     assert_text(text,
                 FIXED_PART("0", "0", "0", "0", "0", "0", "0", "0", "0", "0") DELIVERIES_HEAD
-                    ATTEMPTS_HEAD GAUGES("0", "0", "0", "0", "0") HELD("0", "0") PROBING_HEAD LATENCY_HEAD,
+                    ATTEMPTS_HEAD EGRESS_HEAD RELOADS("0", "0")
+                        GAUGES("0", "0", "0", "0", "0", "0", "0", "0") HELD("0", "0")
+                            PROBING_HEAD LATENCY_HEAD,
                 __LINE__);
     free(text);
     br_metrics_destroy(metrics);
@@ -185,6 +209,9 @@ static void test_small_registry_exact(void **state)
     br_metrics_set(metrics, BR_METRIC_DEADLETTER_UP, 1);
     br_metrics_set(metrics, BR_METRIC_IN_FLIGHT, 4); /* a gauge keeps the last value */
     br_metrics_set_probing(metrics, 1, true);
+    br_metrics_egress_refused(metrics, 0);
+    br_metrics_egress_refused(metrics, 0);
+    br_metrics_egress_refused(metrics, 2); /* out of range: ignored */
     br_metrics_observe_latency(metrics, 0, 0.02);
     br_metrics_observe_latency(metrics, 0, 0.5);
     br_metrics_observe_latency(metrics, 0, 30);
@@ -207,13 +234,19 @@ static void test_small_registry_exact(void **state)
         "perscom_bridge_deliveries_total{hook=\"audit\",outcome=\"delivered\"} 2\n"
         "perscom_bridge_deliveries_total{hook=\"audit\",outcome=\"dead_lettered\"} 0\n"
         "perscom_bridge_deliveries_total{hook=\"audit\",outcome=\"dropped\"} 1\n"
+        "perscom_bridge_deliveries_total{hook=\"audit\",outcome=\"hook_deleted\"} 0\n"
         "perscom_bridge_deliveries_total{hook=\"" WEIRD "\",outcome=\"delivered\"} 0\n"
         "perscom_bridge_deliveries_total{hook=\"" WEIRD "\",outcome=\"dead_lettered\"} 1\n"
         "perscom_bridge_deliveries_total{hook=\"" WEIRD "\",outcome=\"dropped\"} 0\n"
+        "perscom_bridge_deliveries_total{hook=\"" WEIRD "\",outcome=\"hook_deleted\"} 0\n"
         ATTEMPTS_HEAD
         "perscom_bridge_attempts_failed_total{hook=\"audit\"} 0\n"
         "perscom_bridge_attempts_failed_total{hook=\"" WEIRD "\"} 3\n"
-        GAUGES("4", "123456789012", "7", "6", "1") HELD("2", "1") PROBING_HEAD
+        EGRESS_HEAD
+        "perscom_bridge_egress_refused_total{hook=\"audit\"} 2\n"
+        "perscom_bridge_egress_refused_total{hook=\"" WEIRD "\"} 0\n"
+        RELOADS("0", "0") GAUGES("4", "123456789012", "7", "6", "1", "0", "0", "0")
+        HELD("2", "1") PROBING_HEAD
         "perscom_bridge_hook_probing{hook=\"audit\"} 0\n"
         "perscom_bridge_hook_probing{hook=\"" WEIRD "\"} 1\n"
         LATENCY_HEAD
@@ -390,12 +423,61 @@ static void test_create_rejects(void **state)
     br_metrics_destroy(NULL);
 }
 
+/* Hooks added while running get their series; reloads are counted by result. */
+static void test_hooks_added_and_reloads(void **state)
+{
+    static const char *const hooks[] = {"a"};
+    struct br_metrics *metrics = br_metrics_create(hooks, COUNT(hooks));
+    char *text;
+
+    assert_int_equal(br_metrics_hook_add(metrics, "b"), 1);
+    assert_int_equal(br_metrics_hook_add(metrics, "c"), 2);
+    br_metrics_delivery(metrics, 2, BR_METRIC_HOOK_DELETED);
+    br_metrics_delivery(metrics, 2, BR_METRIC_HOOK_DELETED);
+    br_metrics_delivery(metrics, 3, BR_METRIC_HOOK_DELETED); /* out of range: ignored */
+    br_metrics_reload(metrics, BR_METRIC_RELOAD_APPLIED);
+    br_metrics_reload(metrics, BR_METRIC_RELOAD_REFUSED);
+    br_metrics_reload(metrics, BR_METRIC_RELOAD_REFUSED);
+    br_metrics_reload(metrics, BR_METRIC_RELOAD_COUNT); /* out of range: ignored */
+    br_metrics_set(metrics, BR_METRIC_RELOAD_SUCCESS, 0);
+    text = render(metrics);
+    assert_non_null(strstr(text, "\nperscom_bridge_deliveries_total"
+                                 "{hook=\"c\",outcome=\"hook_deleted\"} 2\n"));
+    assert_non_null(strstr(text, "\nperscom_bridge_deliveries_total"
+                                 "{hook=\"b\",outcome=\"hook_deleted\"} 0\n"));
+    assert_non_null(strstr(text, "\nperscom_bridge_hook_probing{hook=\"c\"} 0\n"));
+    assert_non_null(strstr(text, RELOADS("1", "2")));
+    assert_non_null(strstr(text, "\nperscom_bridge_config_reload_success 0\n"));
+    assert_null(strstr(text, "table_hooks")); /* no tenant: no table hooks families */
+    free(text);
+
+    /* per tenant: hooks known, last change applied, rows refused */
+    assert_int_equal(br_metrics_tenant(metrics, "t1"), 0);
+    assert_int_equal(br_metrics_tenant(metrics, "t\"2"), 1);
+    assert_int_equal(br_metrics_tenant(metrics, "t1"), 0);
+    br_metrics_tenant_hooks(metrics, 0, 3);
+    br_metrics_tenant_changed(metrics, 0, 1700000000.5);
+    br_metrics_tenant_refused(metrics, 1);
+    br_metrics_tenant_refused(metrics, 1);
+    br_metrics_tenant_refused(metrics, 7); /* out of range: ignored */
+    text = render(metrics);
+    assert_non_null(strstr(text, "\nperscom_bridge_table_hooks{tenant=\"t1\"} 3\n"));
+    assert_non_null(strstr(text, "\nperscom_bridge_table_hooks{tenant=\"t\\\"2\"} 0\n"));
+    assert_non_null(strstr(text, "\nperscom_bridge_table_hook_last_change_timestamp_seconds"
+                                 "{tenant=\"t1\"} 1700000000.5\n"));
+    assert_non_null(strstr(text, "\nperscom_bridge_table_hook_rows_refused_total"
+                                 "{tenant=\"t\\\"2\"} 2\n"));
+    free(text);
+    br_metrics_destroy(metrics);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_registry),   cmocka_unit_test(test_small_registry_exact),
         cmocka_unit_test(test_escape_label),     cmocka_unit_test(test_histogram_buckets),
         cmocka_unit_test(test_render_overflow),  cmocka_unit_test(test_create_rejects),
+        cmocka_unit_test(test_hooks_added_and_reloads),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,33 @@
+#ifndef BR_HEADERS_H
+#define BR_HEADERS_H
+/*
+ * The Kafka headers the message path reads, with one rule for run, render and replay:
+ * request_id and trace_id are used only when their text is usable (else they count as absent:
+ * a derived request_id, a null trace_id), and Apicurio's schema-id headers feed the framing.
+ */
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "avro/framing.h"
+
+/* The buffer size of a request_id or trace_id: its text has at most 127 bytes. */
+#define BR_HEADER_TEXT_SIZE 128
+
+/*
+ * Why a header's text cannot be used, or NULL when it can: "empty", "too long" (size bytes or
+ * more, with room for the NUL) or "not UTF-8" (json_encode would refuse it).
+ */
+const char *br_header_unusable(const void *value, size_t len, size_t size);
+
+/*
+ * Copies header name's value into buf (NUL-terminated) and returns buf. NULL when the header
+ * is absent (*why = NULL) or unusable (*why = the reason of br_header_unusable).
+ */
+const char *br_header_text(const rd_kafka_message_t *message, const char *name, char *buf,
+                           size_t size, const char **why);
+
+/* Apicurio's schema-id headers of message (avro/framing.h); false when it has neither. */
+bool br_header_value_ids(const rd_kafka_message_t *message, struct br_value_headers *out);
+
+#endif
