@@ -827,6 +827,67 @@ static void test_wait_extra(void **state)
     br_sender_destroy(sender);
 }
 
+/*
+ * A hook's constant header lines are made once per hook version (its settings): a new version
+ * sends its own lines, and a forgotten version's lines go with it (settings put again at the
+ * same address after br_sender_forget_hook get lines made from them, not the old ones).
+ */
+static void test_header_lines_per_version(void **state)
+{
+    struct br_kv old_headers[] = {{"X-Tenant", "t1"}};
+    struct br_kv new_headers[] = {{"X-Tenant", "t2"}};
+    struct br_conf_hook old_hook = {.name = "h", .method = BR_METHOD_POST,
+                                    .headers = old_headers, .header_count = 1};
+    struct br_conf_hook new_hook = {.name = "h", .method = BR_METHOD_POST,
+                                    .headers = new_headers, .header_count = 1};
+    struct server server;
+    struct br_sender *sender = sender_new();
+    struct br_delivery delivery;
+    struct done_log log = {0};
+    char url[128];
+    char body[] = "{}";
+    char lines[32][1100];
+    size_t count;
+
+    (void)state;
+    server_start(&server);
+    server.response = "HTTP/1.1 204 No Content\r\n\r\n";
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/in", server.port);
+
+    delivery_init(&delivery, &old_hook, BR_METHOD_POST, url, body);
+    start(sender, &delivery, 5000);
+    drive(sender, &server, &log, 1, 5000);
+    count = header_lines(server.last, lines, COUNT(lines));
+    assert_true(find_line(lines, count, "X-Tenant: t1") >= 0);
+
+    /* a new version of the hook: its own lines */
+    delivery_init(&delivery, &new_hook, BR_METHOD_POST, url, body);
+    start(sender, &delivery, 5000);
+    drive(sender, &server, &log, 2, 5000);
+    count = header_lines(server.last, lines, COUNT(lines));
+    assert_true(find_line(lines, count, "X-Tenant: t2") >= 0);
+    assert_int_equal(find_line(lines, count, "X-Tenant: t1"), -1);
+
+    /* the old version goes; other settings at its address are a version of their own */
+    br_sender_forget_hook(sender, &old_hook);
+    old_headers[0].value = "t3";
+    delivery_init(&delivery, &old_hook, BR_METHOD_POST, url, body);
+    start(sender, &delivery, 5000);
+    drive(sender, &server, &log, 3, 5000);
+    count = header_lines(server.last, lines, COUNT(lines));
+    assert_true(find_line(lines, count, "X-Tenant: t3") >= 0);
+    assert_int_equal(find_line(lines, count, "X-Tenant: t1"), -1);
+    assert_int_equal(log.count, 3);
+    for (size_t i = 0; i < log.count; i++) {
+        assert_int_equal(log.items[i].result.http_status, 204);
+    }
+
+    br_sender_forget_hook(sender, &new_hook);
+    br_sender_forget_hook(sender, &old_hook);
+    br_sender_destroy(sender);
+    server_stop(&server);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -841,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_cancel_and_destroy),
         cmocka_unit_test(test_wait_extra),
+        cmocka_unit_test(test_header_lines_per_version),
     };
     int failed;
 
