@@ -75,8 +75,9 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
 void br_sender_cancel(struct br_sender *sender, struct br_delivery *delivery);
 size_t br_sender_in_flight(const struct br_sender *sender);
 /*
- * Forgets what the sender keeps for hook (its TLS files), before hook's settings are freed
- * (a hook changed or removed while running). No request of hook may be in flight.
+ * Forgets what the sender keeps for hook (its TLS files and its constant header lines, which
+ * are made once per hook version, scrubbed here), before hook's settings are freed (a hook
+ * changed or removed while running). No request of hook may be in flight.
  */
 void br_sender_forget_hook(struct br_sender *sender, const struct br_conf_hook *hook);
 
