@@ -293,6 +293,10 @@ void br_confcheck_root(struct br_yamlconf *ctx, yaml_node_t *map, const char *pa
 {
     struct br_conf *conf = base;
 
+    /* the operator's hooks, unless every hook comes from PERSCOM's webhooks tables */
+    if (seen[BR_CONFKEYS_ROOT_HOOKS] == NULL && !conf->table_hooks.enabled) {
+        br_yamlconf_diag(ctx, map, "hooks", "required key is missing");
+    }
     hooks_in_flight(ctx, conf, seen[BR_CONFKEYS_ROOT_HOOKS]);
 
     if (seen[BR_CONFKEYS_ROOT_REGISTRY] == NULL) {

@@ -417,8 +417,9 @@ static const struct br_yamlconf_key root_keys[] = {
          .doc = "record-change topics"},
     [BR_CONFKEYS_ROOT_HOOKS] =
         {.key = "hooks", .kind = BR_YAMLCONF_LIST, .offset = FIELD(struct br_conf, hooks),
-         .count_offset = FIELD(struct br_conf, hook_count), .required = true, .sub = &br_confkeys_hook,
-         .elem_size = sizeof(struct br_conf_hook), .doc = "webhook receivers"},
+         .count_offset = FIELD(struct br_conf, hook_count), .sub = &br_confkeys_hook,
+         .elem_size = sizeof(struct br_conf_hook),
+         .doc = "webhook receivers (required unless table_hooks is set)"},
     [BR_CONFKEYS_ROOT_DELIVERY] =
         {.key = "delivery", .kind = BR_YAMLCONF_SECTION, .sub = &delivery_section,
          .doc = "retry, window and commit tuning"},

@@ -25,7 +25,8 @@ def make_config(brokers, group_id, topics, hooks, registry_url=None, delivery=No
     """The configuration mapping (see docs/configuration.md).
 
     topics: list of dicts as in the file ({'pattern': ..., 'format': ...} or {'name': ...});
-    hooks: list of dicts {name, url, secret, events, [method, timeout_ms, retry]};
+    hooks: list of dicts {name, url, secret, events, [method, timeout_ms, retry]}, or None
+    for no `hooks` key;
     extra: further top-level sections, e.g. {'dead_letter': {'topic': ...}};
     egress_allow: egress.allow, the CIDR prefixes the bridge may reach besides public
     addresses (loopback by default: the tests' receivers); None or () for none.
@@ -35,12 +36,13 @@ def make_config(brokers, group_id, topics, hooks, registry_url=None, delivery=No
     conf = {
         'kafka': {'brokers': brokers, 'group_id': group_id, 'properties': props},
         'topics': topics,
-        'hooks': hooks,
         'delivery': dict({'backoff_initial_ms': 100, 'backoff_max_ms': 1000,
                           'commit_interval_ms': 500, 'shutdown_grace_ms': 5000},
                          **(delivery or {})),
         'log_level': log_level,
     }
+    if hooks is not None:  # None: no hooks key (with table_hooks every hook may be a row's)
+        conf['hooks'] = hooks
     if registry_url:
         conf['schema_registry'] = {'url': registry_url}
     if egress_allow:

@@ -18,6 +18,7 @@ import threading
 import time
 
 import pytest
+import yaml
 
 from . import records
 from .records import wait_until
@@ -85,15 +86,17 @@ class Tenants:
         return ids
 
 
-def config(bridges, tenants, uniq, receiver, port, name='b'):
-    yaml_hook = {'name': 'yaml', 'url': receiver.url('yaml'), 'secret': 'yaml-secret',
-                 'events': ['*']}
-    receiver.add_hook('yaml', 'yaml-secret')
+def config(bridges, tenants, uniq, receiver, port, name='b', yaml_hook=True):
+    hooks = None
+    if yaml_hook:
+        hooks = [{'name': 'yaml', 'url': receiver.url('yaml'), 'secret': 'yaml-secret',
+                  'events': ['*']}]
+        receiver.add_hook('yaml', 'yaml-secret')
     esc = tenants.prefix.replace('.', r'\.')
     return bridges(name, 'g-' + uniq,
                    [{'pattern': esc + r'\.t[0-9]+\.' + TABLE, 'format': 'avro',
                      'schema': records.schema_path(TABLE)}],
-                   [yaml_hook],
+                   hooks,
                    extra={'admin': {'listen': '127.0.0.1:%d' % port},
                           'table_hooks': {'topics': esc + r'\.(t[0-9]+)\.webhooks',
                                           'record_tenant': esc + r'\.(t[0-9]+)\..*',
@@ -322,3 +325,31 @@ def test_table_hooks_confluent_framing_through_the_registry(kafka, registry, rec
     wait_until(lambda: b.assert_running() or set(more) <= set(ids_of(receiver, 'c2')), 60,
                'the records at the new row\'s hook')
     assert all(r.sig_ok for r in receiver.snapshot('c2'))
+
+
+def test_table_hooks_only_without_yaml_hooks(kafka, receiver, bridges, uniq):
+    """A configuration without `hooks`: every hook is a webhooks row. A tenant's row created
+    while the bridge runs starts receiving that tenant's records."""
+    tenants = Tenants(kafka, uniq, ['t1'])
+    receiver.add_hook('only', 'so')
+    early = tenants.creates('t1', 5)
+    port = free_port()
+    b = config(bridges, tenants, uniq, receiver, port, yaml_hook=False)
+    with open(b.config_path) as f:
+        assert 'hooks' not in yaml.safe_load(f)
+    b.start()
+    wait_until(lambda: b.assert_running() or get(port, '/readyz')[0] == 200, 60, '/readyz')
+    wait_until(lambda: b.assert_running() or
+               metric(get(port, '/metrics')[1], 'perscom_bridge_messages_total') >= 5,
+               60, 'the early records read')
+    assert not receiver.snapshot('only'), 'a hook that did not exist yet got records'
+    tenants.row('t1', 'c', 7, receiver.url('only'), ['rankrecord.created'], 'so')
+    wait_until(lambda: b.assert_running() or
+               metric(get(port, '/metrics')[1], 'perscom_bridge_table_hooks{tenant="t1"}') == 1,
+               30, 'the row applied')
+    later = tenants.creates('t1', 5)
+    wait_until(lambda: b.assert_running() or set(later) <= set(ids_of(receiver, 'only')), 60,
+               'the records read after the row')
+    snap = receiver.snapshot('only')
+    assert all(r.sig_ok and r.method == 'POST' for r in snap)
+    assert not set(early) & set(ids_of(receiver, 'only')), 'routing is decided when read'

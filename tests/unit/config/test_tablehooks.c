@@ -351,6 +351,25 @@ static void test_registry_required(void **state)
     assert_string_equal(err, want);
 }
 
+/* hooks: may be left out when table_hooks gives every hook; without either it is required */
+static void test_hooks_optional_with_table_hooks(void **state)
+{
+    (void)state;
+    char err[ERR_SIZE] = "";
+    struct br_conf *conf = br_conf_load("conf/good_table_hooks_only.yaml", err, sizeof(err));
+
+    if (!conf) {
+        fail_msg("%s", err);
+    }
+    assert_true(conf->table_hooks.enabled);
+    assert_int_equal(conf->hook_count, 0);
+    br_conf_destroy(conf);
+
+    conf = br_conf_load("conf/bad_missing_hooks.yaml", err, sizeof(err));
+    assert_null(conf);
+    assert_string_equal(err, "conf/bad_missing_hooks.yaml:1:1: hooks: required key is missing");
+}
+
 static void test_root_names(void **state)
 {
     (void)state;
@@ -410,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_missing_keys),
         cmocka_unit_test(test_format_rules),
         cmocka_unit_test(test_registry_required),
+        cmocka_unit_test(test_hooks_optional_with_table_hooks),
         cmocka_unit_test(test_root_names),
     };
 
