@@ -157,6 +157,33 @@ struct br_message *br_message_create(struct br_partition *partition,
     return message;
 }
 
+void br_message_keep_headers(struct br_message *message, const rd_kafka_message_t *kafka,
+                             const char *const *names)
+{
+    rd_kafka_headers_t *headers = NULL;
+
+    if (rd_kafka_message_headers(kafka, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return;
+    }
+    for (size_t n = 0; names[n]; n++) {
+        const void *value = NULL;
+        size_t size = 0;
+
+        /* every occurrence, in order, as the original had them */
+        for (size_t i = 0; rd_kafka_header_get(headers, i, names[n], &value, &size) ==
+                           RD_KAFKA_RESP_ERR_NO_ERROR;
+             i++) {
+            if (!message->kept_headers) {
+                message->kept_headers = rd_kafka_headers_new(2);
+            }
+            rd_kafka_header_add(message->kept_headers, names[n], -1, value,
+                                value ? (ssize_t)size : 0);
+            message->bytes += strlen(names[n]) + size;
+            message->partition->bytes += strlen(names[n]) + size;
+        }
+    }
+}
+
 struct br_message *br_message_ref(struct br_message *message)
 {
     message->refs++;
@@ -175,6 +202,9 @@ void br_message_release(struct br_message *message)
     free(message->key);
     free(message->value);
     free(message->json);
+    if (message->kept_headers) {
+        rd_kafka_headers_destroy(message->kept_headers);
+    }
     free(message);
     br_partition_release(partition);
 }

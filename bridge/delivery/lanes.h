@@ -61,6 +61,8 @@ struct br_message {
                                      * is a GET (to build it again if its hook changes), or NULL */
     size_t json_len;
     size_t bytes;                   /* counted in the partition's window while it lives */
+    rd_kafka_headers_t *kept_headers; /* owned: the Kafka headers its dead letter carries on
+                                       * (br_message_keep_headers), or NULL */
 };
 
 struct br_delivery {
@@ -192,6 +194,13 @@ size_t br_partition_window_use(const struct br_partition *partition);
  */
 struct br_message *br_message_create(struct br_partition *partition,
                                      const rd_kafka_message_t *kafka, int64_t now_ms);
+/*
+ * Keeps a copy of the headers of kafka named in names (NULL-terminated) that it has, for its
+ * dead letter: the value bytes alone cannot be decoded again without, e.g., Apicurio's
+ * schema-id headers. Nothing is kept when kafka has none of them.
+ */
+void br_message_keep_headers(struct br_message *message, const rd_kafka_message_t *kafka,
+                             const char *const *names);
 struct br_message *br_message_ref(struct br_message *message);
 /* Drops a reference; the last one frees the message and returns its bytes to the window. */
 void br_message_release(struct br_message *message);

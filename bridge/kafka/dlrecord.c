@@ -67,6 +67,17 @@ rd_kafka_headers_t *br_dlrecord_headers(const struct br_dead_record *rec)
 {
     rd_kafka_headers_t *headers = rd_kafka_headers_new(11);
     char text[BR_DLRECORD_TIME_MAX];
+    const char *name;
+    const void *value;
+    size_t size;
+
+    for (size_t i = 0; rec->original; i++) {
+        if (rd_kafka_header_get_all(rec->original, i, &name, &value, &size) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+            break;
+        }
+        rd_kafka_header_add(headers, name, -1, value, value ? (ssize_t)size : 0);
+    }
 
     add_header(headers, "perscom.topic", rec->topic);
     snprintf(text, sizeof(text), "%" PRId32, rec->partition);

@@ -10,7 +10,8 @@
  * with milliseconds, absent with 0 attempts), perscom.reason, perscom.request_id (the payload's
  * request_id: the Kafka header's or the derived one; absent when the message was not rendered)
  * and perscom.trace_id (the usable Kafka header trace_id; absent when there was none), so that
- * a replay renders the same payload.
+ * a replay renders the same payload; before them, the original headers the value needs to be
+ * decoded again (Apicurio's apicurio.value.contentId / globalId), as the original had them.
  *
  * Delivery report record: key = the original key; value =
  * {"event":...,"hook":...,"status":204|null,
@@ -48,6 +49,7 @@ struct br_dead_record {
     enum br_dead_reason reason;
     const char *request_id;   /* the payload's request_id, or NULL: header absent */
     const char *trace_id;     /* the Kafka header trace_id, or NULL: header absent */
+    const rd_kafka_headers_t *original; /* original headers to carry on, or NULL: none */
 };
 
 /* A dead-letter record's perscom.* headers, read back (br_dlrecord_parse). */

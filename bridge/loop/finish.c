@@ -111,6 +111,7 @@ static void dead_send(struct br_loop *loop, struct br_dead_pending *pending)
         .reason = pending->reason,
         .request_id = message->request_id[0] ? message->request_id : NULL,
         .trace_id = message->trace_id[0] ? message->trace_id : NULL,
+        .original = message->kept_headers,
     };
 
     if (message->partition->revoked) {

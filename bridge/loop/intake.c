@@ -213,6 +213,12 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
         return false;
     }
     message = br_message_create(partition, kafka, br_schedule_now_ms());
+    if (has_headers) {
+        /* the value alone cannot be decoded again: its dead letter carries the schema ids */
+        static const char *const value_ids[] = {BR_FRAMING_CONTENT_ID_HEADER,
+                                                BR_FRAMING_GLOBAL_ID_HEADER, NULL};
+        br_message_keep_headers(message, kafka, value_ids);
+    }
     snprintf(message->event, sizeof(message->event), "%s", prepared.event);
     snprintf(message->request_id, sizeof(message->request_id), "%s", prepared.request_id);
     snprintf(message->trace_id, sizeof(message->trace_id), "%s", in.trace_id ? in.trace_id : "");

@@ -333,3 +333,60 @@ def test_without_a_dead_letter_topic_a_failure_stops_the_replay(kafka, receiver,
     assert 'resuming an interrupted replay' in proc.stdout.decode()
     got = [r.record_id for r in backlog.new_requests('bad') if r.ok]
     assert got == [m['meta'] for m in p3]
+
+
+@pytest.mark.timeout(300)
+def test_apicurio_header_framed_dead_letters_replay(kafka, registry, receiver, bridges, uniq):
+    """Values framed by Apicurio's headers (the whole value is Avro; the schema's id is in the
+    header apicurio.value.contentId): their dead letters carry that header on, so replay
+    decodes them again and sends the same requests."""
+    import struct
+    topic = 'it.%s.%s' % (uniq, TABLE)
+    dlq = 'it.%s.dead-letter' % uniq
+    kafka.create_topics([topic], partitions=1)
+    kafka.create_topics([dlq], partitions=1)
+    content_id = registry.register(records.schema_text(TABLE))
+    header = [('apicurio.value.contentId', struct.pack('>q', content_id))]
+    receiver.set_behaviour('bad', status=400, body=b'{"message":"nope"}')
+    b = bridges('b', 'g-' + uniq, [{'name': topic, 'format': 'confluent'}],
+                [hook(receiver, 'bad', ['*'])], registry_url=registry.url,
+                extra={'dead_letter': {'topic': dlq}})
+    prod = records.Producer(kafka.bootstrap)
+    for rid in range(1, 11):
+        prod.send(topic, records.encode(TABLE, records.envelope(TABLE, 'created', rid)),
+                  key=b'row-%d' % rid, meta=rid, headers=header)
+    prod.flush()
+    b.start()
+    wait_until(lambda: b.assert_running() or
+               (len(receiver.snapshot('bad')) >= 10 and
+                kafka.fully_committed('g-' + uniq, [topic])), 90, 'ten dead letters')
+    assert b.terminate(20)[0] == 0
+    refused = {r.record_id: r for r in receiver.snapshot('bad')}
+    assert sorted(refused) == list(range(1, 11))
+
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+    c = Consumer({'bootstrap.servers': kafka.bootstrap, 'group.id': 'it-dlq-' + uniq,
+                  'enable.auto.commit': False, 'log_level': 0})
+    c.assign([TopicPartition(dlq, 0, OFFSET_BEGINNING)])
+    dead = []
+    deadline = time.monotonic() + 30
+    while len(dead) < 10 and time.monotonic() < deadline:
+        m = c.poll(0.5)
+        if m is not None and not m.error():
+            dead.append(dict(m.headers() or []))
+    c.close()
+    assert len(dead) == 10
+    for h in dead:
+        assert h.get('apicurio.value.contentId') == struct.pack('>q', content_id), h.keys()
+        assert h['perscom.reason'] == b'refused'
+
+    receiver.set_behaviour('bad', status=204)
+    seen = len(receiver.snapshot('bad'))
+    proc = subprocess.run([bridge_bin(), 'replay', '--config', b.config_path],
+                          capture_output=True, timeout=120)
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, (out[-3000:], proc.stderr.decode()[-2000:])
+    again = [r for r in receiver.snapshot('bad')[seen:] if r.ok]
+    assert sorted(r.record_id for r in again) == list(range(1, 11))
+    for r in again:
+        assert r.sig_ok and r.body == refused[r.record_id].body

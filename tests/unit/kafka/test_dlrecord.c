@@ -173,6 +173,47 @@ static void test_headers(void **state)
     }
 }
 
+/*
+ * The original headers a dead letter carries on (Apicurio's schema ids) come first, bytes and
+ * order unchanged, repeated ones included; the perscom.* headers still parse after them.
+ */
+static void test_original_headers(void **state)
+{
+    static const unsigned char id[8] = {0, 0, 0, 0, 0, 0, 0x01, 0x2c};
+    rd_kafka_headers_t *original = rd_kafka_headers_new(3);
+    struct br_dead_record rec = {.topic = "t", .partition = 0, .offset = 5, .error = "HTTP 400",
+                                 .reason = BR_DEAD_REFUSED, .original = original};
+    rd_kafka_headers_t *headers;
+    struct br_dead_header got;
+    const char *name;
+    const void *value;
+    size_t size;
+    char errstr[256] = "";
+
+    (void)state;
+    rd_kafka_header_add(original, "apicurio.value.contentId", -1, id, sizeof(id));
+    rd_kafka_header_add(original, "apicurio.value.globalId", -1, id, sizeof(id));
+    rd_kafka_header_add(original, "apicurio.value.contentId", -1, "\x01", 1);
+    headers = br_dlrecord_headers(&rec);
+    assert_int_equal(rd_kafka_header_get_all(headers, 0, &name, &value, &size), 0);
+    assert_string_equal(name, "apicurio.value.contentId");
+    assert_int_equal(size, sizeof(id));
+    assert_memory_equal(value, id, sizeof(id));
+    assert_int_equal(rd_kafka_header_get_all(headers, 1, &name, &value, &size), 0);
+    assert_string_equal(name, "apicurio.value.globalId");
+    assert_int_equal(rd_kafka_header_get_all(headers, 2, &name, &value, &size), 0);
+    assert_string_equal(name, "apicurio.value.contentId");
+    assert_int_equal(size, 1);
+    assert_int_equal(rd_kafka_header_get_all(headers, 3, &name, &value, &size), 0);
+    assert_string_equal(name, "perscom.topic");
+    if (br_dlrecord_parse(headers, &got, errstr, sizeof(errstr)) != 0) {
+        fail_msg("%s", errstr);
+    }
+    assert_true(got.offset == 5);
+    rd_kafka_headers_destroy(headers);
+    rd_kafka_headers_destroy(original);
+}
+
 /* What br_dlrecord_headers writes, br_dlrecord_parse reads back. */
 static void test_parse_round_trip(void **state)
 {
@@ -296,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_format_time),
         cmocka_unit_test(test_report_json),
         cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_original_headers),
         cmocka_unit_test(test_parse_round_trip),
         cmocka_unit_test(test_parse_refuses),
         cmocka_unit_test(test_names),
