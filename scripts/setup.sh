@@ -23,6 +23,9 @@ DEBS+=(mariadb-server mariadb-client)
 # The benchmark's receiver (bench/receiver) is Go, standard library only; its Go yardstick
 # (bench/gobridge, franz-go) needs Go 1.26 or later, as kustomize (below) needs a recent Go.
 command -v go >/dev/null 2>&1 || DEBS+=(golang-go)
+# The egress guard's namespace tests (tests/integration/test_egress.py) run the bridge under
+# `unshare -n` (util-linux) and bring the namespace's interfaces up with `ip` (iproute2).
+DEBS+=(util-linux iproute2)
 # The container image and its tests (tests/deploy): podman and buildah (with runc: the default
 # runtime does not start containers here), mmdebstrap for the Debian base, uidmap and
 # fuse-overlayfs for the container storage.
