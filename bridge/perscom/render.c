@@ -199,80 +199,27 @@ static int is_custom_column(const struct br_resource *resource, const char *name
     return resource->custom_fields && strcmp(name, BR_CUSTOM_COLUMN) == 0;
 }
 
-static json_t *build_data(const struct br_resource *resource, const struct br_row *row,
-                          char *errstr, size_t errstr_size)
+/* The label "<prefix>: <id>" into label; 0, or -1 with a message. */
+static int label_text(const struct br_resource *resource, const struct br_row *row,
+                      struct br_buf *label, char *errstr, size_t errstr_size)
 {
-    json_t *data = json_object();
-    json_t *custom = NULL;
-    const struct br_field *id;
-    struct br_buf label;
-    json_t *label_value;
+    const struct br_field *id = br_row_find(row, "id");
     json_t *value;
     char why[256] = "";
 
-    br_buf_init(&label, 0);
-
-    for (size_t i = 0; i < row->count; i++) {
-        const struct br_field *field = &row->fields[i];
-
-        if (in_list(resource->hidden, field->name)) {
-            continue;
-        }
-        if (is_custom_column(resource, field->name)) {
-            if (custom || field->kind != BR_FIELD_VALUE) {
-                snprintf(errstr, errstr_size, "custom-field column \"%s\" is not a string",
-                         BR_CUSTOM_COLUMN);
-                goto fail;
-            }
-            /* hidden names never leave, also when the schema lacks the hidden columns */
-            custom = br_custom_fields(field->value, resource->hidden, errstr, errstr_size);
-            if (!custom) {
-                goto fail;
-            }
-            continue;
-        }
-        value = br_casts_data(br_catalog_column(resource, field->name), field, why, sizeof(why));
-        if (!value) {
-            snprintf(errstr, errstr_size, "column \"%s\": %s", field->name, why);
-            goto fail;
-        }
-        json_object_set_new(data, field->name, value);
-    }
-    if (custom) {
-        const char *key;
-        json_t *member;
-        json_object_foreach(custom, key, member) {
-            /* a column of the row (the custom column too) wins, as does label */
-            if (br_row_find(row, key) || strcmp(key, LABEL_KEY) == 0) {
-                continue;
-            }
-            json_object_set(data, key, member);
-        }
-    }
-
-    br_buf_printf(&label, "%s: ", resource->label_prefix);
-    id = br_row_find(row, "id");
+    br_buf_printf(label, "%s: ", resource->label_prefix);
     value = id ? br_casts_data(br_catalog_column(resource, "id"), id, why, sizeof(why)) : NULL;
     if (json_is_integer(value)) {
-        br_buf_printf(&label, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+        br_buf_printf(label, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
     } else if (json_is_string(value)) {
-        br_buf_append(&label, json_string_value(value), json_string_length(value));
+        br_buf_append(label, json_string_value(value), json_string_length(value));
     }
     json_decref(value);
-    label_value = label.overflow ? NULL : json_stringn(label.data, label.len);
-    if (!label_value) {
+    if (label->overflow || !br_utf8_valid_nul(label->data, label->len)) {
         snprintf(errstr, errstr_size, "the id is not valid UTF-8");
-        goto fail;
+        return -1;
     }
-    json_object_set_new(data, LABEL_KEY, label_value);
-    br_buf_finish(&label);
-    json_decref(custom);
-    return data;
-fail:
-    br_buf_finish(&label);
-    json_decref(custom);
-    json_decref(data);
-    return NULL;
+    return 0;
 }
 
 /* The raw form of field in `changes` (the custom column without hidden keys); NULL on error. */
@@ -318,10 +265,89 @@ static int changed_value(const struct br_resource *resource, const struct br_fie
     return 1;
 }
 
-static json_t *build_changes(const struct br_resource *resource, const struct br_change *change,
-                             char *errstr, size_t errstr_size)
+/*
+ * The walks of `data` and `changes`, shared by the tree (br_render_payload) and the writer
+ * (br_render_encode): which members come, in which order, with which values, and the errors of
+ * building them (a cast, the custom fields, the label), in that order. A sink takes the members:
+ * the tree sets them in a json_t object, the writer writes their JSON at once.
+ */
+struct data_sink {
+    /* A column of the row and its value (the sink owns the reference). */
+    void (*column)(void *sink, const char *name, json_t *value);
+    /* A custom field that no column of the row (nor label) hides; borrowed. */
+    void (*custom)(void *sink, const char *key, json_t *member);
+    /* The label, last: well-formed UTF-8 (NUL allowed). 0, or -1 with a message. */
+    int (*label)(void *sink, const char *text, size_t len, char *errstr, size_t errstr_size);
+};
+
+/* `data` of row into ops/sink. Returns 0, or -1 with a message (a build error). */
+static inline int walk_data(const struct br_resource *resource, const struct br_row *row,
+                            const struct data_sink *ops, void *sink, char *errstr,
+                            size_t errstr_size)
 {
-    json_t *changes = json_object();
+    json_t *custom = NULL;
+    struct br_buf label;
+    char why[256] = "";
+    int rc = -1;
+
+    br_buf_init(&label, 0);
+    for (size_t i = 0; i < row->count; i++) {
+        const struct br_field *field = &row->fields[i];
+        json_t *value;
+
+        if (in_list(resource->hidden, field->name)) {
+            continue;
+        }
+        if (is_custom_column(resource, field->name)) {
+            if (custom || field->kind != BR_FIELD_VALUE) {
+                snprintf(errstr, errstr_size, "custom-field column \"%s\" is not a string",
+                         BR_CUSTOM_COLUMN);
+                goto done;
+            }
+            /* hidden names never leave, also when the schema lacks the hidden columns */
+            custom = br_custom_fields(field->value, resource->hidden, errstr, errstr_size);
+            if (!custom) {
+                goto done;
+            }
+            continue;
+        }
+        value = br_casts_data(br_catalog_column(resource, field->name), field, why, sizeof(why));
+        if (!value) {
+            snprintf(errstr, errstr_size, "column \"%s\": %s", field->name, why);
+            goto done;
+        }
+        ops->column(sink, field->name, value);
+    }
+    if (custom) {
+        const char *key;
+        json_t *member;
+        json_object_foreach(custom, key, member) {
+            /* a column of the row (the custom column too) wins, as does label */
+            if (br_row_find(row, key) || strcmp(key, LABEL_KEY) == 0) {
+                continue;
+            }
+            ops->custom(sink, key, member);
+        }
+    }
+    if (label_text(resource, row, &label, errstr, errstr_size) != 0) {
+        goto done;
+    }
+    rc = ops->label(sink, label.data, label.len, errstr, errstr_size);
+done:
+    br_buf_finish(&label);
+    json_decref(custom);
+    return rc;
+}
+
+/*
+ * `changes` of an update: member(sink, name, value) for each changed column, value its raw form
+ * (member owns the reference). Returns 0, or -1 with a message (a build error).
+ */
+static inline int walk_changes(const struct br_resource *resource,
+                               const struct br_change *change,
+                               void (*member)(void *sink, const char *name, json_t *value),
+                               void *sink, char *errstr, size_t errstr_size)
+{
     char why[256] = "";
 
     for (size_t i = 0; change->after && i < change->after->count; i++) {
@@ -337,12 +363,66 @@ static json_t *build_changes(const struct br_resource *resource, const struct br
         changed = changed_value(resource, field, before, &value, why, sizeof(why));
         if (changed < 0) {
             snprintf(errstr, errstr_size, "column \"%s\": %s", field->name, why);
-            json_decref(changes);
-            return NULL;
+            return -1;
         }
         if (changed) {
-            json_object_set_new(changes, field->name, value);
+            member(sink, field->name, value);
         }
+    }
+    return 0;
+}
+
+/* ---- the tree: members set in a json_t object (sink: the object) ---- */
+
+static void tree_column(void *sink, const char *name, json_t *value)
+{
+    json_object_set_new(sink, name, value);
+}
+
+static void tree_custom(void *sink, const char *key, json_t *member)
+{
+    json_object_set(sink, key, member);
+}
+
+/* A column named label keeps its place: json_object_set_new replaces in place. */
+static int tree_label(void *sink, const char *text, size_t len, char *errstr, size_t errstr_size)
+{
+    json_t *value = json_stringn(text, len);
+
+    if (!value) {
+        snprintf(errstr, errstr_size, "the id is not valid UTF-8");
+        return -1;
+    }
+    json_object_set_new(sink, LABEL_KEY, value);
+    return 0;
+}
+
+static const struct data_sink tree_sink = {
+    .column = tree_column,
+    .custom = tree_custom,
+    .label = tree_label,
+};
+
+static json_t *build_data(const struct br_resource *resource, const struct br_row *row,
+                          char *errstr, size_t errstr_size)
+{
+    json_t *data = json_object();
+
+    if (walk_data(resource, row, &tree_sink, data, errstr, errstr_size) != 0) {
+        json_decref(data);
+        return NULL;
+    }
+    return data;
+}
+
+static json_t *build_changes(const struct br_resource *resource, const struct br_change *change,
+                             char *errstr, size_t errstr_size)
+{
+    json_t *changes = json_object();
+
+    if (walk_changes(resource, change, tree_column, changes, errstr, errstr_size) != 0) {
+        json_decref(changes);
+        return NULL;
     }
     if (json_object_size(changes) == 0) {
         /* PHP writes an empty array as [] */
@@ -487,144 +567,103 @@ static void insert_at(struct writer *w, size_t at, const char *text, size_t len)
     memcpy(w->out->data + at, text, len);
 }
 
-/* The label "<prefix>: <id>" into label; 0, or -1 with a message (as build_data words it). */
-static int label_text(const struct br_resource *resource, const struct br_row *row,
-                      struct br_buf *label, char *errstr, size_t errstr_size)
-{
-    const struct br_field *id = br_row_find(row, "id");
-    json_t *value;
-    char why[256] = "";
 
-    br_buf_printf(label, "%s: ", resource->label_prefix);
-    value = id ? br_casts_data(br_catalog_column(resource, "id"), id, why, sizeof(why)) : NULL;
-    if (json_is_integer(value)) {
-        br_buf_printf(label, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
-    } else if (json_is_string(value)) {
-        br_buf_append(label, json_string_value(value), json_string_length(value));
+/* ---- the writer's sinks: `data` and `changes` written member by member ---- */
+
+struct object_writer {
+    struct writer *w;
+    int first;              /* no member written yet */
+    int has_label_column;   /* data: the row has a column named label ... */
+    size_t label_at;        /* ... whose value goes here, once the label is known */
+};
+
+static void write_column(void *sink, const char *name, json_t *value)
+{
+    struct object_writer *ow = sink;
+
+    put_key(ow->w, name, &ow->first);
+    if (strcmp(name, LABEL_KEY) == 0) {
+        /* the label takes the column's place (json_object_set_new replaces in place) */
+        ow->has_label_column = 1;
+        ow->label_at = ow->w->out->len;
+    } else {
+        put_value(ow->w, value);
     }
     json_decref(value);
-    if (label->overflow || !br_utf8_valid_nul(label->data, label->len)) {
-        snprintf(errstr, errstr_size, "the id is not valid UTF-8");
-        return -1;
+}
+
+static void write_custom(void *sink, const char *key, json_t *member)
+{
+    struct object_writer *ow = sink;
+
+    put_key(ow->w, key, &ow->first);
+    put_value(ow->w, member);
+}
+
+static int write_label(void *sink, const char *text, size_t len, char *errstr,
+                       size_t errstr_size)
+{
+    struct object_writer *ow = sink;
+    struct br_buf encoded;
+    char why[256] = "";
+
+    if (!ow->has_label_column) {
+        put_key(ow->w, LABEL_KEY, &ow->first);
+        put_string(ow->w, text, len);
+        return 0;
     }
+    br_buf_init(&encoded, 0);
+    if (br_json_encode_string(text, len, &encoded, why, sizeof(why)) != 0) {
+        encode_result(ow->w, -1, why);
+    } else if (!ow->w->out->overflow) {
+        insert_at(ow->w, ow->label_at, encoded.data, encoded.len);
+    }
+    br_buf_finish(&encoded);
     return 0;
+}
+
+static const struct data_sink write_sink = {
+    .column = write_column,
+    .custom = write_custom,
+    .label = write_label,
+};
+
+/* A member of `changes`: the object opens with the first one. */
+static void write_change(void *sink, const char *name, json_t *value)
+{
+    struct object_writer *ow = sink;
+
+    put_raw(ow->w, ow->first ? "{" : "", ow->first ? 1 : 0);
+    put_key(ow->w, name, &ow->first);
+    put_value(ow->w, value);
+    json_decref(value);
 }
 
 /* `data`, as build_data makes it. Returns 0, or -1 with a message (a build error). */
 static int write_data(struct writer *w, const struct br_resource *resource,
                       const struct br_row *row, char *errstr, size_t errstr_size)
 {
-    json_t *custom = NULL;
-    size_t label_at = 0; /* where a column named label is, when the row has one */
-    int has_label_column = 0;
-    int first = 1;
-    struct br_buf label;
-    char why[256] = "";
-    int rc = -1;
+    struct object_writer ow = {.w = w, .first = 1};
 
-    br_buf_init(&label, 0);
     put_raw(w, "{", 1);
-    for (size_t i = 0; i < row->count; i++) {
-        const struct br_field *field = &row->fields[i];
-        json_t *value;
-
-        if (in_list(resource->hidden, field->name)) {
-            continue;
-        }
-        if (is_custom_column(resource, field->name)) {
-            if (custom || field->kind != BR_FIELD_VALUE) {
-                snprintf(errstr, errstr_size, "custom-field column \"%s\" is not a string",
-                         BR_CUSTOM_COLUMN);
-                goto done;
-            }
-            custom = br_custom_fields(field->value, resource->hidden, errstr, errstr_size);
-            if (!custom) {
-                goto done;
-            }
-            continue;
-        }
-        value = br_casts_data(br_catalog_column(resource, field->name), field, why, sizeof(why));
-        if (!value) {
-            snprintf(errstr, errstr_size, "column \"%s\": %s", field->name, why);
-            goto done;
-        }
-        put_key(w, field->name, &first);
-        if (strcmp(field->name, LABEL_KEY) == 0) {
-            /* the label takes the column's place (json_object_set_new replaces in place) */
-            has_label_column = 1;
-            label_at = w->out->len;
-        } else {
-            put_value(w, value);
-        }
-        json_decref(value);
-    }
-    if (custom) {
-        const char *key;
-        json_t *member;
-        json_object_foreach(custom, key, member) {
-            if (br_row_find(row, key) || strcmp(key, LABEL_KEY) == 0) {
-                continue;
-            }
-            put_key(w, key, &first);
-            put_value(w, member);
-        }
-    }
-    if (label_text(resource, row, &label, errstr, errstr_size) != 0) {
-        goto done;
-    }
-    if (has_label_column) {
-        struct br_buf encoded;
-
-        br_buf_init(&encoded, 0);
-        if (br_json_encode_string(label.data, label.len, &encoded, why, sizeof(why)) != 0) {
-            encode_result(w, -1, why);
-        } else if (!w->out->overflow) {
-            insert_at(w, label_at, encoded.data, encoded.len);
-        }
-        br_buf_finish(&encoded);
-    } else {
-        put_key(w, LABEL_KEY, &first);
-        put_string(w, label.data, label.len);
+    if (walk_data(resource, row, &write_sink, &ow, errstr, errstr_size) != 0) {
+        return -1;
     }
     put_raw(w, "}", 1);
-    rc = 0;
-done:
-    br_buf_finish(&label);
-    json_decref(custom);
-    return rc;
+    return 0;
 }
 
 /* `changes`, as build_changes makes it. Returns 0, or -1 with a message (a build error). */
 static int write_changes(struct writer *w, const struct br_resource *resource,
                          const struct br_change *change, char *errstr, size_t errstr_size)
 {
-    int first = 1;
-    char why[256] = "";
+    struct object_writer ow = {.w = w, .first = 1};
 
-    for (size_t i = 0; change->after && i < change->after->count; i++) {
-        const struct br_field *field = &change->after->fields[i];
-        const struct br_field *before =
-            change->before ? br_row_find(change->before, field->name) : NULL;
-        json_t *value;
-        int changed;
-
-        if (in_list(resource->hidden, field->name)) {
-            continue;
-        }
-        changed = changed_value(resource, field, before, &value, why, sizeof(why));
-        if (changed < 0) {
-            snprintf(errstr, errstr_size, "column \"%s\": %s", field->name, why);
-            return -1;
-        }
-        if (changed) {
-            put_raw(w, first ? "{" : "", first ? 1 : 0);
-            put_key(w, field->name, &first);
-            put_value(w, value);
-            json_decref(value);
-        }
+    if (walk_changes(resource, change, write_change, &ow, errstr, errstr_size) != 0) {
+        return -1;
     }
     /* PHP writes an empty array as [] */
-    put_raw(w, first ? "[]" : "}", first ? 2 : 1);
+    put_raw(w, ow.first ? "[]" : "}", ow.first ? 2 : 1);
     return 0;
 }
 
