@@ -6,8 +6,8 @@
 #include <string.h>
 
 int br_request_rebuild(const struct br_conf_hook *hook, const char *json, size_t json_len,
-                       size_t max_query, struct br_request *request, char *errstr,
-                       size_t errstr_size)
+                       size_t max_query, struct br_signer *signer, struct br_request *request,
+                       char *errstr, size_t errstr_size)
 {
     struct br_request fresh;
     json_t *payload;
@@ -29,8 +29,8 @@ int br_request_rebuild(const struct br_conf_hook *hook, const char *json, size_t
     } else {
         payload = json_null(); /* a POST sends the JSON bytes as they are */
     }
-    rc = br_request_build_encoded(hook, payload, json, json_len, max_query, NULL, &fresh, errstr,
-                                  errstr_size);
+    rc = br_request_build_encoded(hook, payload, json, json_len, max_query, signer, &fresh,
+                                  errstr, errstr_size);
     json_decref(payload);
     if (rc != 0) {
         return -1;

@@ -289,7 +289,7 @@ bool br_hooks_refresh(struct br_loop *loop, struct br_delivery *delivery)
         json_len = delivery->message->json_len;
     }
     if (br_request_rebuild(current->conf, json, json_len, (size_t)loop->conf->max_body_bytes,
-                           &delivery->request, errstr, sizeof(errstr)) != 0) {
+                           loop->signer, &delivery->request, errstr, sizeof(errstr)) != 0) {
         /* cannot happen with a payload the bridge wrote; never lose the delivery for it */
         br_log_warn("hooks", "%s [%d] @%lld -> %s: the request cannot be built under the hook's "
                     "new settings (%s): sent under its previous ones",

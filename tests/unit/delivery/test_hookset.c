@@ -231,10 +231,12 @@ static void test_rebuild_under_new_settings(void **state)
     struct br_conf_hook *get = hook_new("h", "http://127.0.0.1:1/get?x=1", BR_METHOD_GET, "s3");
     struct br_request request;
     json_t *payload = json_loads(json, 0, NULL);
+    struct br_signer *signer = br_signer_create(); /* as the loop passes its own */
     char errstr[256];
     (void)state;
 
     assert_non_null(payload);
+    assert_non_null(signer);
     assert_int_equal(br_request_build_encoded(old, payload, json, strlen(json), 0, NULL, &request,
                                               errstr, sizeof(errstr)),
                      0);
@@ -242,8 +244,8 @@ static void test_rebuild_under_new_settings(void **state)
     expect_signature("s1", json, request.signature);
 
     /* POST -> POST: new URL and secret, the same body bytes */
-    assert_int_equal(br_request_rebuild(post, request.body, request.body_len, 0, &request, errstr,
-                                        sizeof(errstr)),
+    assert_int_equal(br_request_rebuild(post, request.body, request.body_len, 0, signer, &request,
+                                        errstr, sizeof(errstr)),
                      0);
     assert_ptr_equal(request.hook, post);
     assert_string_equal(request.url, "http://127.0.0.1:1/new");
@@ -251,8 +253,9 @@ static void test_rebuild_under_new_settings(void **state)
     assert_string_equal(request.webhook_id, "id-1");
     expect_signature("s2", json, request.signature);
 
-    /* POST -> GET: the query string from the JSON read back, signed over the same JSON */
-    assert_int_equal(br_request_rebuild(get, json, strlen(json), 0, &request, errstr,
+    /* POST -> GET: the query string from the JSON read back, signed over the same JSON (without
+     * a signer: br_sign_hex itself, the same signature) */
+    assert_int_equal(br_request_rebuild(get, json, strlen(json), 0, NULL, &request, errstr,
                                         sizeof(errstr)),
                      0);
     assert_int_equal(request.method, BR_METHOD_GET);
@@ -261,23 +264,28 @@ static void test_rebuild_under_new_settings(void **state)
                                      "&data%5Bname%5D=a%20b");
     expect_signature("s3", json, request.signature);
 
-    /* GET -> POST: the body is the JSON the message kept */
-    assert_int_equal(br_request_rebuild(post, json, strlen(json), 0, &request, errstr,
+    /* GET -> POST: the body is the JSON the message kept (s2's context again in the signer) */
+    assert_int_equal(br_request_rebuild(post, json, strlen(json), 0, signer, &request, errstr,
                                         sizeof(errstr)),
                      0);
     assert_int_equal(request.method, BR_METHOD_POST);
     assert_string_equal(request.body, json);
     assert_string_equal(request.url, "http://127.0.0.1:1/new");
     expect_signature("s2", json, request.signature);
-    assert_int_equal(br_request_rebuild(get, json, strlen(json), 0, &request, errstr,
+    assert_int_equal(br_request_rebuild(get, json, strlen(json), 0, signer, &request, errstr,
                                         sizeof(errstr)),
                      0);
+    expect_signature("s3", json, request.signature);
 
     /* without the JSON nothing changes */
-    assert_int_equal(br_request_rebuild(post, NULL, 0, 0, &request, errstr, sizeof(errstr)), -1);
+    assert_int_equal(br_request_rebuild(post, NULL, 0, 0, signer, &request, errstr,
+                                        sizeof(errstr)),
+                     -1);
     assert_int_equal(request.method, BR_METHOD_GET);
+    expect_signature("s3", json, request.signature);
 
     br_request_finish(&request);
+    br_signer_destroy(signer);
     json_decref(payload);
     br_conf_hook_free(old);
     br_conf_hook_free(post);
