@@ -17,12 +17,12 @@
 #include <cmocka.h>
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 #include <poll.h>
 #include <time.h>
 
 #include "core/log.h"
 #include "kafka/consumer.h"
+#include "support/mockcluster.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define UNSET "<unset>"
@@ -304,41 +304,6 @@ static void test_create_fails(void **state)
 
 /* ---- against the mock cluster ---- */
 
-struct cluster {
-    rd_kafka_t *owner; /* the mock cluster lives in this handle */
-    rd_kafka_mock_cluster_t *mock;
-    char *brokers;
-};
-
-static int cluster_start(void **state)
-{
-    struct cluster *cl = calloc(1, sizeof(*cl));
-    rd_kafka_conf_t *kconf = rd_kafka_conf_new();
-    char reason[512];
-
-    assert_non_null(cl);
-    assert_int_equal(rd_kafka_conf_set(kconf, "log_level", "0", reason, sizeof(reason)),
-                     RD_KAFKA_CONF_OK);
-    cl->owner = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, reason, sizeof(reason));
-    assert_non_null(cl->owner);
-    cl->mock = rd_kafka_mock_cluster_new(cl->owner, 1);
-    assert_non_null(cl->mock);
-    cl->brokers = strdup(rd_kafka_mock_cluster_bootstraps(cl->mock));
-    *state = cl;
-    return 0;
-}
-
-static int cluster_stop(void **state)
-{
-    struct cluster *cl = *state;
-
-    rd_kafka_mock_cluster_destroy(cl->mock);
-    rd_kafka_destroy(cl->owner);
-    free(cl->brokers);
-    free(cl);
-    return 0;
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -348,39 +313,18 @@ static int64_t now_ms(void)
 }
 
 /* Produces "<topic>/<partition>/<n>" for n in first..last-1 to each of partitions. */
-static void produce_range(struct cluster *cl, const char *topic, int partitions, int first,
+static void produce_range(struct br_test_cluster *cl, const char *topic, int partitions, int first,
                           int last)
 {
-    rd_kafka_conf_t *kconf = rd_kafka_conf_new();
-    char reason[512];
-    rd_kafka_t *producer;
-
-    assert_int_equal(rd_kafka_conf_set(kconf, "bootstrap.servers", cl->brokers, reason,
-                                       sizeof(reason)),
-                     RD_KAFKA_CONF_OK);
-    producer = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, reason, sizeof(reason));
-    assert_non_null(producer);
     for (int p = 0; p < partitions; p++) {
-        for (int n = first; n < last; n++) {
-            char value[128];
-
-            snprintf(value, sizeof(value), "%s/%d/%d", topic, p, n);
-            assert_int_equal(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic),
-                                               RD_KAFKA_V_PARTITION(p),
-                                               RD_KAFKA_V_VALUE(value, strlen(value)),
-                                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                               RD_KAFKA_V_END),
-                             RD_KAFKA_RESP_ERR_NO_ERROR);
-        }
+        br_test_cluster_produce(cl, topic, p, first, last);
     }
-    assert_int_equal(rd_kafka_flush(producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
-    rd_kafka_destroy(producer);
 }
 
 /* A new topic of partitions, each with count messages. */
-static void produce(struct cluster *cl, const char *topic, int partitions, int count)
+static void produce(struct br_test_cluster *cl, const char *topic, int partitions, int count)
 {
-    assert_int_equal(rd_kafka_mock_topic_create(cl->mock, topic, partitions, 1), 0);
+    br_test_cluster_topic(cl, topic, partitions);
     produce_range(cl, topic, partitions, 0, count);
 }
 
@@ -521,7 +465,7 @@ static void read_partition(struct watcher *w, struct held *held, int first, int 
 }
 
 /* The group's committed offsets of topic/partition pairs, asked by another client. */
-static void committed(struct cluster *cl, const char *group,
+static void committed(struct br_test_cluster *cl, const char *group,
                       rd_kafka_topic_partition_list_t *list)
 {
     rd_kafka_conf_t *kconf = rd_kafka_conf_new();
@@ -551,7 +495,7 @@ static struct br_kv fast_group[] = {
 
 static void test_consume_commit(void **state)
 {
-    struct cluster *cl = *state;
+    struct br_test_cluster *cl = *state;
     struct br_conf_topic topics[] = {
         {.name = "orders"},
         {.pattern = "ranks\\..*"},
@@ -706,7 +650,7 @@ static void test_consume_commit(void **state)
 /* A group that comes back starts after its committed offset. */
 static void test_resume_after_commit(void **state)
 {
-    struct cluster *cl = *state;
+    struct br_test_cluster *cl = *state;
     struct br_conf_topic topic = {.name = "ranks.v2"};
     struct br_conf conf = {.brokers = cl->brokers, .group_id = "g-resume", .topics = &topic,
                            .topic_count = 1, .kafka_props = fast_group,
@@ -770,6 +714,7 @@ int main(void)
 
     br_log_set_level(BR_LOG_WARN);
     failed = cmocka_run_group_tests_name("conf", pure, NULL, NULL);
-    failed += cmocka_run_group_tests_name("mock cluster", cluster, cluster_start, cluster_stop);
+    failed += cmocka_run_group_tests_name("mock cluster", cluster, br_test_cluster_setup,
+                                          br_test_cluster_teardown);
     return failed;
 }

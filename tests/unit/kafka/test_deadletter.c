@@ -19,6 +19,7 @@
 
 #include "kafka/deadletter.h"
 #include "kafka/dlrestart.h"
+#include "support/mockcluster.h"
 
 /*
  * An in-process Kafka cluster (librdkafka's mock), one for all tests (destroying one takes 2 s);
@@ -27,44 +28,14 @@
 /* done callbacks must run here, never on a librdkafka thread */
 static pthread_t test_thread;
 
-struct cluster {
-    rd_kafka_t *owner; /* the mock cluster lives in this handle */
-    rd_kafka_mock_cluster_t *mock;
-    char *brokers;
-};
-
 static int cluster_start(void **state)
 {
-    struct cluster *cl = calloc(1, sizeof(*cl));
-    rd_kafka_conf_t *kconf = rd_kafka_conf_new();
-    char reason[512];
-
     test_thread = pthread_self();
-
-    assert_int_equal(rd_kafka_conf_set(kconf, "log_level", "0", reason, sizeof(reason)),
-                     RD_KAFKA_CONF_OK);
-    cl->owner = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, reason, sizeof(reason));
-    assert_non_null(cl->owner);
-    cl->mock = rd_kafka_mock_cluster_new(cl->owner, 1);
-    assert_non_null(cl->mock);
-    cl->brokers = strdup(rd_kafka_mock_cluster_bootstraps(cl->mock));
-    *state = cl;
-    return 0;
-}
-
-static int cluster_stop(void **state)
-{
-    struct cluster *cl = *state;
-
-    rd_kafka_mock_cluster_destroy(cl->mock);
-    rd_kafka_destroy(cl->owner);
-    free(cl->brokers);
-    free(cl);
-    return 0;
+    return br_test_cluster_setup(state);
 }
 
 /* A new single-partition topic, "<prefix>.<n>". */
-static const char *fresh_topic(struct cluster *cl, const char *prefix, char out[64])
+static const char *fresh_topic(struct br_test_cluster *cl, const char *prefix, char out[64])
 {
     static int count;
     snprintf(out, 64, "%s.%d", prefix, ++count);
@@ -234,7 +205,7 @@ static const char key_nul[] = {'k', 0x00, 'y'};
 
 static void test_dead_letters_round_trip(void **state)
 {
-    struct cluster *cl = *state;
+    struct br_test_cluster *cl = *state;
     char dlq[64];
     /* consumer-only and forced properties must not break the producer */
     struct br_kv props[] = {
@@ -338,7 +309,7 @@ static void test_dead_letters_round_trip(void **state)
 
 static void test_delivery_reports_round_trip(void **state)
 {
-    struct cluster *cl = *state;
+    struct br_test_cluster *cl = *state;
     char reports[64];
     struct br_conf conf = {0};
     struct br_delivery_report reps[] = {
@@ -409,7 +380,7 @@ static void test_delivery_reports_round_trip(void **state)
 /* A record larger than message.max.bytes cannot be queued: -1 at once, done never called. */
 static void test_too_large_refused_at_once(void **state)
 {
-    struct cluster *cl = *state;
+    struct br_test_cluster *cl = *state;
     char dlq[64];
     struct br_kv props[] = {{"message.max.bytes", "2000"}};
     struct br_conf conf = {0};
@@ -450,7 +421,7 @@ static bool outcome_called(void *arg)
  */
 static void test_broker_down_fails_then_retry(void **state)
 {
-    struct cluster *cl = *state;
+    struct br_test_cluster *cl = *state;
     char dlq[64];
     struct br_kv props[] = {{"message.timeout.ms", "1000"}, {"reconnect.backoff.max.ms", "200"}};
     struct br_conf conf = {0};
@@ -519,7 +490,7 @@ static void test_broker_refusal_reported(void **state)
         {RD_KAFKA_RESP_ERR_NO_ERROR, true, "Unknown topic or partition"},
     };
     enum { N = sizeof(cases) / sizeof(cases[0]) };
-    struct cluster *cl = *state;
+    struct br_test_cluster *cl = *state;
     char dlq[64];
     struct br_kv props[] = {{"topic.metadata.propagation.max.ms", "500"}};
     struct br_conf conf = {0};
@@ -591,7 +562,7 @@ static void test_broker_refusal_reported(void **state)
  */
 static void test_fatal_error_restarts(void **state)
 {
-    struct cluster *cl = *state;
+    struct br_test_cluster *cl = *state;
     char dlq[64];
     struct br_kv props[] = {{"reconnect.backoff.max.ms", "200"}};
     struct br_conf conf = {0};
@@ -699,7 +670,7 @@ static bool gave_up(void *arg)
  */
 static void test_refused_producer_id_backs_off(void **state)
 {
-    struct cluster *cl = *state;
+    struct br_test_cluster *cl = *state;
     char dlq[64];
     struct br_conf conf = {0};
     struct br_dead_record rec = {.topic = "t", .partition = 0, .offset = 7, .value = "late",
@@ -776,7 +747,7 @@ static void test_refused_producer_id_backs_off(void **state)
  */
 static void test_gives_up_after_exit_time(void **state)
 {
-    struct cluster *cl = *state;
+    struct br_test_cluster *cl = *state;
     struct br_conf conf = {0};
     char errstr[512] = "";
     struct br_deadletter *dl;
@@ -894,5 +865,5 @@ int main(void)
         cmocka_unit_test(test_gives_up_after_exit_time),
         cmocka_unit_test(test_destroy_fails_outstanding),
     };
-    return cmocka_run_group_tests(tests, cluster_start, cluster_stop);
+    return cmocka_run_group_tests(tests, cluster_start, br_test_cluster_teardown);
 }

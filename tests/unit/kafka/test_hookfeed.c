@@ -18,18 +18,16 @@
 #include <cmocka.h>
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include "config/conf.h"
 #include "core/log.h"
 #include "kafka/hookfeed.h"
+#include "support/mockcluster.h"
 
 #define TIMEOUT_MS 10000
 
 struct cluster {
-    rd_kafka_t *owner;
-    rd_kafka_mock_cluster_t *mock;
-    char *brokers;
+    struct br_test_cluster kafka;
     struct br_conf *conf;
     char path[64];
 };
@@ -59,7 +57,7 @@ static struct br_conf *load_conf(struct cluster *cl)
             "    events: [\"*\"]\n"
             "table_hooks:\n  topics: 'wh\\.(t[0-9]+)\\.webhooks'\n"
             "  record_tenant: 'rec\\.(t[0-9]+)\\..*'\n  format: avro\n  schema: %s\n",
-            cl->brokers, records, webhooks);
+            cl->kafka.brokers, records, webhooks);
     fclose(f);
     conf = br_conf_load(cl->path, err, sizeof(err));
     if (!conf) {
@@ -71,18 +69,10 @@ static struct br_conf *load_conf(struct cluster *cl)
 static int cluster_start(void **state)
 {
     struct cluster *cl = calloc(1, sizeof(*cl));
-    rd_kafka_conf_t *kconf = rd_kafka_conf_new();
-    char reason[512];
 
     assert_non_null(cl);
     br_log_set_level(BR_LOG_ERROR);
-    assert_int_equal(rd_kafka_conf_set(kconf, "log_level", "0", reason, sizeof(reason)),
-                     RD_KAFKA_CONF_OK);
-    cl->owner = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, reason, sizeof(reason));
-    assert_non_null(cl->owner);
-    cl->mock = rd_kafka_mock_cluster_new(cl->owner, 1);
-    assert_non_null(cl->mock);
-    cl->brokers = strdup(rd_kafka_mock_cluster_bootstraps(cl->mock));
+    br_test_cluster_init(&cl->kafka);
     cl->conf = load_conf(cl);
     *state = cl;
     return 0;
@@ -94,40 +84,9 @@ static int cluster_stop(void **state)
 
     br_conf_destroy(cl->conf);
     unlink(cl->path);
-    rd_kafka_mock_cluster_destroy(cl->mock);
-    rd_kafka_destroy(cl->owner);
-    free(cl->brokers);
+    br_test_cluster_finish(&cl->kafka);
     free(cl);
     return 0;
-}
-
-/* counts[p] messages "<topic>/p/n" into partition p of a new topic. */
-static void produce(struct cluster *cl, const char *topic, int partitions, const int *counts)
-{
-    rd_kafka_conf_t *kconf = rd_kafka_conf_new();
-    char reason[512];
-    rd_kafka_t *producer;
-
-    assert_int_equal(rd_kafka_mock_topic_create(cl->mock, topic, partitions, 1), 0);
-    assert_int_equal(rd_kafka_conf_set(kconf, "bootstrap.servers", cl->brokers, reason,
-                                       sizeof(reason)),
-                     RD_KAFKA_CONF_OK);
-    producer = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, reason, sizeof(reason));
-    assert_non_null(producer);
-    for (int p = 0; p < partitions; p++) {
-        for (int n = 0; n < counts[p]; n++) {
-            char value[128];
-            snprintf(value, sizeof(value), "%s/%d/%d", topic, p, n);
-            assert_int_equal(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic),
-                                               RD_KAFKA_V_PARTITION(p),
-                                               RD_KAFKA_V_VALUE(value, strlen(value)),
-                                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                               RD_KAFKA_V_END),
-                             RD_KAFKA_RESP_ERR_NO_ERROR);
-        }
-    }
-    assert_int_equal(rd_kafka_flush(producer, TIMEOUT_MS), RD_KAFKA_RESP_ERR_NO_ERROR);
-    rd_kafka_destroy(producer);
 }
 
 /* Polls until want messages came (and, with caught_up, the feed says so); their values are
@@ -166,10 +125,12 @@ static void test_reads_the_webhooks_topics_and_catches_up(void **state)
     char errstr[512] = "";
     struct br_hookfeed *feed;
 
-    produce(cl, "wh.t1.webhooks", 2, t1);
-    produce(cl, "wh.t2.webhooks", 1, t2);
-    produce(cl, "rec.t1.records_ranks", 1, rec); /* a record topic: not read */
-    produce(cl, "wh.x.webhooks", 1, t2);          /* no tenant (t[0-9]+): not a webhooks topic */
+    br_test_cluster_fill(&cl->kafka, "wh.t1.webhooks", 2, t1);
+    br_test_cluster_fill(&cl->kafka, "wh.t2.webhooks", 1, t2);
+    /* a record topic: not read */
+    br_test_cluster_fill(&cl->kafka, "rec.t1.records_ranks", 1, rec);
+    /* no tenant (t[0-9]+): not a webhooks topic */
+    br_test_cluster_fill(&cl->kafka, "wh.x.webhooks", 1, t2);
     feed = br_hookfeed_create(cl->conf, TIMEOUT_MS, errstr, sizeof(errstr));
     if (!feed) {
         fail_msg("br_hookfeed_create: %s", errstr);
@@ -189,7 +150,7 @@ static void test_reads_the_webhooks_topics_and_catches_up(void **state)
     /* nothing new: a refresh adds nothing */
     assert_int_equal(br_hookfeed_refresh(feed, TIMEOUT_MS, errstr, sizeof(errstr)), 0);
     /* a new tenant's topic: found by the refresh, read from its beginning */
-    produce(cl, "wh.t3.webhooks", 1, t3);
+    br_test_cluster_fill(&cl->kafka, "wh.t3.webhooks", 1, t3);
     assert_int_equal(br_hookfeed_refresh(feed, TIMEOUT_MS, errstr, sizeof(errstr)), 1);
     assert_int_equal(br_hookfeed_topics(feed), 3);
     seen[0] = '\0';

@@ -16,80 +16,15 @@
 #include <cmocka.h>
 
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include "core/log.h"
 #include "kafka/reader.h"
+#include "support/mockcluster.h"
 
 #define TIMEOUT_MS 10000
 
-struct cluster {
-    rd_kafka_t *owner;
-    rd_kafka_mock_cluster_t *mock;
-    char *brokers;
-};
-
-static int cluster_start(void **state)
-{
-    struct cluster *cl = calloc(1, sizeof(*cl));
-    rd_kafka_conf_t *kconf = rd_kafka_conf_new();
-    char reason[512];
-
-    assert_non_null(cl);
-    br_log_set_level(BR_LOG_ERROR);
-    assert_int_equal(rd_kafka_conf_set(kconf, "log_level", "0", reason, sizeof(reason)),
-                     RD_KAFKA_CONF_OK);
-    cl->owner = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, reason, sizeof(reason));
-    assert_non_null(cl->owner);
-    cl->mock = rd_kafka_mock_cluster_new(cl->owner, 1);
-    assert_non_null(cl->mock);
-    cl->brokers = strdup(rd_kafka_mock_cluster_bootstraps(cl->mock));
-    *state = cl;
-    return 0;
-}
-
-static int cluster_stop(void **state)
-{
-    struct cluster *cl = *state;
-
-    rd_kafka_mock_cluster_destroy(cl->mock);
-    rd_kafka_destroy(cl->owner);
-    free(cl->brokers);
-    free(cl);
-    return 0;
-}
-
-/* counts[p] messages "p/n" into partition p of a new topic. */
-static void produce(struct cluster *cl, const char *topic, int partitions, const int *counts)
-{
-    rd_kafka_conf_t *kconf = rd_kafka_conf_new();
-    char reason[512];
-    rd_kafka_t *producer;
-
-    assert_int_equal(rd_kafka_mock_topic_create(cl->mock, topic, partitions, 1), 0);
-    assert_int_equal(rd_kafka_conf_set(kconf, "bootstrap.servers", cl->brokers, reason,
-                                       sizeof(reason)),
-                     RD_KAFKA_CONF_OK);
-    producer = rd_kafka_new(RD_KAFKA_PRODUCER, kconf, reason, sizeof(reason));
-    assert_non_null(producer);
-    for (int p = 0; p < partitions; p++) {
-        for (int n = 0; n < counts[p]; n++) {
-            char value[64];
-            snprintf(value, sizeof(value), "%d/%d", p, n);
-            assert_int_equal(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic),
-                                               RD_KAFKA_V_PARTITION(p),
-                                               RD_KAFKA_V_VALUE(value, strlen(value)),
-                                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                               RD_KAFKA_V_END),
-                             RD_KAFKA_RESP_ERR_NO_ERROR);
-        }
-    }
-    assert_int_equal(rd_kafka_flush(producer, TIMEOUT_MS), RD_KAFKA_RESP_ERR_NO_ERROR);
-    rd_kafka_destroy(producer);
-}
-
-static struct br_reader *reader_new(struct cluster *cl, const char *group, const char *topic,
-                                    int32_t partition)
+static struct br_reader *reader_new(struct br_test_cluster *cl, const char *group,
+                                    const char *topic, int32_t partition)
 {
     struct br_conf conf = {.brokers = cl->brokers, .group_id = "unused"};
     char errstr[512] = "";
@@ -102,18 +37,18 @@ static struct br_reader *reader_new(struct cluster *cl, const char *group, const
     return reader;
 }
 
-/* Reads partition index at offset and checks the value "p/n" (n == offset here). */
-static void assert_read(struct br_reader *reader, size_t index, int64_t offset, int p,
-                        int64_t want_offset)
+/* Reads partition index at offset and checks the value "<topic>/p/n" (n == offset here). */
+static void assert_read(struct br_reader *reader, const char *topic, size_t index, int64_t offset,
+                        int p, int64_t want_offset)
 {
     bool end = true;
     rd_kafka_message_t *message = br_reader_read(reader, index, offset, TIMEOUT_MS, &end);
-    char want[64];
+    char want[128];
 
     if (!message) {
         fail_msg("[%zu] @%lld: no message (end %d)", index, (long long)offset, end);
     }
-    snprintf(want, sizeof(want), "%d/%lld", p, (long long)want_offset);
+    snprintf(want, sizeof(want), "%s/%d/%lld", topic, p, (long long)want_offset);
     assert_false(end);
     assert_int_equal(message->partition, p);
     assert_int_equal(message->offset, want_offset);
@@ -136,11 +71,11 @@ static void assert_end(struct br_reader *reader, size_t index, int64_t offset)
 
 static void test_partitions_and_reading(void **state)
 {
-    struct cluster *cl = *state;
+    struct br_test_cluster *cl = *state;
     static const int counts[] = {5, 0, 3};
     struct br_reader *reader;
 
-    produce(cl, "r.read", 3, counts);
+    br_test_cluster_fill(cl, "r.read", 3, counts);
     reader = reader_new(cl, "g.read", "r.read", -1);
     assert_int_equal(br_reader_count(reader), 3);
     for (size_t i = 0; i < 3; i++) {
@@ -155,13 +90,13 @@ static void test_partitions_and_reading(void **state)
 
     /* on in order, then back (a seek), across to another partition and back again */
     for (int64_t o = 0; o < 5; o++) {
-        assert_read(reader, 0, o, 0, o);
+        assert_read(reader, "r.read", 0, o, 0, o);
     }
     assert_end(reader, 0, 5);
-    assert_read(reader, 0, 1, 0, 1);
-    assert_read(reader, 2, 2, 2, 2);
-    assert_read(reader, 0, 4, 0, 4); /* reads on over 2 and 3 */
-    assert_read(reader, 2, 0, 2, 0);
+    assert_read(reader, "r.read", 0, 1, 0, 1);
+    assert_read(reader, "r.read", 2, 2, 2, 2);
+    assert_read(reader, "r.read", 0, 4, 0, 4); /* reads on over 2 and 3 */
+    assert_read(reader, "r.read", 2, 0, 2, 0);
     assert_end(reader, 1, 0);        /* an empty partition */
     assert_end(reader, 2, 3);
     br_reader_destroy(reader);
@@ -171,19 +106,19 @@ static void test_partitions_and_reading(void **state)
     assert_int_equal(br_reader_count(reader), 1);
     assert_int_equal(br_reader_partition(reader, 0)->id, 2);
     assert_int_equal(br_reader_partition(reader, 0)->high, 3);
-    assert_read(reader, 0, 1, 2, 1);
+    assert_read(reader, "r.read", 0, 1, 2, 1);
     br_reader_destroy(reader);
 }
 
 static void test_commit_with_metadata(void **state)
 {
-    struct cluster *cl = *state;
+    struct br_test_cluster *cl = *state;
     static const int counts[] = {4, 6};
     struct br_reader *reader;
     int64_t offsets[2] = {2, -1};
     char errstr[512] = "";
 
-    produce(cl, "r.commit", 2, counts);
+    br_test_cluster_fill(cl, "r.commit", 2, counts);
     reader = reader_new(cl, "g.commit", "r.commit", -1);
     if (br_reader_commit(reader, offsets, "replay v1 last=0:1", errstr, sizeof(errstr)) != 0) {
         fail_msg("commit: %s", errstr);
@@ -213,12 +148,12 @@ static void test_commit_with_metadata(void **state)
 
 static void test_missing_partition(void **state)
 {
-    struct cluster *cl = *state;
+    struct br_test_cluster *cl = *state;
     static const int counts[] = {1};
     struct br_conf conf = {.brokers = cl->brokers, .group_id = "unused"};
     char errstr[512] = "";
 
-    produce(cl, "r.one", 1, counts);
+    br_test_cluster_fill(cl, "r.one", 1, counts);
     assert_null(br_reader_create(&conf, "g", "r.one", 3, TIMEOUT_MS, errstr, sizeof(errstr)));
     assert_string_equal(errstr, "topic r.one has no partition 3 (it has 1)");
     /* (the mock cluster creates any topic asked for: a missing topic is an integration test) */
@@ -231,5 +166,7 @@ int main(void)
         cmocka_unit_test(test_commit_with_metadata),
         cmocka_unit_test(test_missing_partition),
     };
-    return cmocka_run_group_tests_name("mock cluster", tests, cluster_start, cluster_stop);
+    br_log_set_level(BR_LOG_ERROR);
+    return cmocka_run_group_tests_name("mock cluster", tests, br_test_cluster_setup,
+                                       br_test_cluster_teardown);
 }
