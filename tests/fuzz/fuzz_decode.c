@@ -13,7 +13,7 @@
  *                schema id).
  *   byte >= 0xc0: format confluent, Apicurio's header framing: the first 8 bytes are the
  *                apicurio.value.contentId header, the rest the bare Avro value.
- *                A stub registry (br_registry_schema below, linked instead of registry.c)
+ *                A stub registry (fuzz_harness.h, linked instead of registry.c)
  *                answers ids 1..13 with the schemas above, 404 with "not found" and every
  *                other id with "unavailable".
  * The value is decoded twice with the same decoder: the second time from its schema cache, into
@@ -32,12 +32,8 @@
 #include "perscom/catalog.h"
 #include "config/conf.h"
 #include "avro/decode.h"
-#include "avro/registry.h"
 #include "fuzz_check.h"
-
-#ifndef BR_FUZZ_SOURCE_DIR
-#error "BR_FUZZ_SOURCE_DIR (the source tree) must be defined"
-#endif
+#include "fuzz_harness.h"
 
 #define SCHEMA_COUNT 13
 
@@ -60,55 +56,13 @@ static const char *const resources[SCHEMA_COUNT] = {
 static char *schema_texts[SCHEMA_COUNT];
 static struct br_conf_topic avro_topics[SCHEMA_COUNT];
 static struct br_conf_topic confluent_topic;
-static int registry_dummy;
-
-static char *read_text(const char *relative)
-{
-    char path[1024];
-    FILE *file;
-    char *text;
-    long size;
-
-    snprintf(path, sizeof(path), "%s/%s", BR_FUZZ_SOURCE_DIR, relative);
-    file = fopen(path, "rb");
-    if (!file) {
-        fprintf(stderr, "fuzz_decode: cannot open %s\n", path);
-        abort();
-    }
-    fseek(file, 0, SEEK_END);
-    size = ftell(file);
-    rewind(file);
-    text = calloc(1, (size_t)size + 1);
-    if (!text || fread(text, 1, (size_t)size, file) != (size_t)size) {
-        abort();
-    }
-    fclose(file);
-    return text;
-}
-
-enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t id,
-                                           const char **schema_json, char *errstr,
-                                           size_t errstr_size)
-{
-    (void)registry;
-    if (id >= 1 && id <= SCHEMA_COUNT) {
-        *schema_json = schema_texts[id - 1];
-        return BR_REGISTRY_OK;
-    }
-    if (id == 404) {
-        snprintf(errstr, errstr_size, "schema %d not found", id);
-        return BR_REGISTRY_NOT_FOUND;
-    }
-    snprintf(errstr, errstr_size, "registry unavailable");
-    return BR_REGISTRY_UNAVAILABLE;
-}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     for (size_t i = 0; i < SCHEMA_COUNT; i++) {
-        schema_texts[i] = read_text(schema_files[i]);
+        schema_texts[i] = fuzz_read_text(schema_files[i]);
         avro_topics[i].name = "fuzz";
         avro_topics[i].format = BR_FORMAT_AVRO;
         avro_topics[i].schema_path = (char *)schema_files[i];
@@ -118,6 +72,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     confluent_topic.name = "fuzz";
     confluent_topic.format = BR_FORMAT_CONFLUENT;
     confluent_topic.snapshot = BR_SNAPSHOT_CREATED;
+    fuzz_registry_texts = (const char *const *)schema_texts;
+    fuzz_registry_count = SCHEMA_COUNT;
     return 0;
 }
 
@@ -205,15 +161,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         data += 8;
         size -= 8;
     }
-    /* An exact-size copy, so that ASan sees any read past the message's end. */
     len = size;
-    value = malloc(len ? len : 1);
-    if (!value) {
-        abort();
-    }
-    memcpy(value, data, len);
+    value = fuzz_copy(data, len);
 
-    decoder = br_decoder_create((struct br_registry *)(void *)&registry_dummy);
+    decoder = br_decoder_create(FUZZ_REGISTRY);
     status = br_decode_message(decoder, topic, value, len, headers, &change, errstr,
                                sizeof(errstr));
     again = br_decode_message(decoder, topic, value, len, headers, &second, errstr,

@@ -9,7 +9,7 @@
  *   bit 0x40: a tombstone (the value is dropped: only the key is read);
  *   bit 0x20: with confluent, the key's first 8 bytes are its apicurio.key.contentId header;
  *   bit 0x10: tenant "t1", else "acme-prod".
- * A stub registry (br_registry_schema below) answers 1 with webhooks.avsc, 2 with the same
+ * The stub registry of fuzz_harness.h answers 1 with webhooks.avsc, 2 with the same
  * envelope with long ids (Debezium's default), 3 with webhooks_key.avsc, 4 with a key of a long
  * id, 404 with "not found" and every other id with "unavailable".
  * Checked for every input: the message decoded twice gives the same result; an upsert holds a
@@ -26,49 +26,20 @@
 
 #include "avro/decode.h"
 #include "avro/hookrow.h"
-#include "avro/registry.h"
 #include "config/conf.h"
 #include "config/tablehook.h"
 #include "core/url.h"
 #include "perscom/catalog.h"
-
-#ifndef BR_FUZZ_SOURCE_DIR
-#error "BR_FUZZ_SOURCE_DIR (the source tree) must be defined"
-#endif
+#include "fuzz_harness.h"
 
 static const char long_key[] = "{\"type\":\"record\",\"name\":\"Key\",\"namespace\":"
                                "\"perscom.webhooks\",\"fields\":[{\"name\":\"id\",\"type\":"
                                "\"long\"}]}";
 static char *webhooks_text;
-static char *long_text;
-static char *key_text;
+/* what the stub registry answers for ids 1..4 */
+static const char *registry_texts[4];
 static struct br_conf avro_conf;
 static struct br_conf confluent_conf;
-static int registry_dummy;
-
-static char *read_text(const char *relative)
-{
-    char path[1024];
-    FILE *file;
-    char *text;
-    long size;
-
-    snprintf(path, sizeof(path), "%s/%s", BR_FUZZ_SOURCE_DIR, relative);
-    file = fopen(path, "rb");
-    if (!file) {
-        fprintf(stderr, "fuzz_hookrow: cannot open %s\n", path);
-        abort();
-    }
-    fseek(file, 0, SEEK_END);
-    size = ftell(file);
-    rewind(file);
-    text = calloc(1, (size_t)size + 1);
-    if (!text || fread(text, 1, (size_t)size, file) != (size_t)size) {
-        abort();
-    }
-    fclose(file);
-    return text;
-}
 
 /* webhooks.avsc with its Decimal id type replaced by "long". */
 static char *long_variant(const char *text)
@@ -91,33 +62,6 @@ static char *long_variant(const char *text)
     return out;
 }
 
-enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t id,
-                                           const char **schema_json, char *errstr,
-                                           size_t errstr_size)
-{
-    (void)registry;
-    switch (id) {
-    case 1:
-        *schema_json = webhooks_text;
-        return BR_REGISTRY_OK;
-    case 2:
-        *schema_json = long_text;
-        return BR_REGISTRY_OK;
-    case 3:
-        *schema_json = key_text;
-        return BR_REGISTRY_OK;
-    case 4:
-        *schema_json = long_key;
-        return BR_REGISTRY_OK;
-    case 404:
-        snprintf(errstr, errstr_size, "schema %d not found", id);
-        return BR_REGISTRY_NOT_FOUND;
-    default:
-        snprintf(errstr, errstr_size, "registry unavailable");
-        return BR_REGISTRY_UNAVAILABLE;
-    }
-}
-
 static void delivery_defaults(struct br_conf *conf)
 {
     conf->backoff_initial_ms = 500;
@@ -130,9 +74,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    webhooks_text = read_text("schemas/webhooks.avsc");
-    key_text = read_text("schemas/webhooks_key.avsc");
-    long_text = long_variant(webhooks_text);
+    webhooks_text = fuzz_read_text("schemas/webhooks.avsc");
+    registry_texts[0] = webhooks_text;
+    registry_texts[1] = long_variant(webhooks_text);
+    registry_texts[2] = fuzz_read_text("schemas/webhooks_key.avsc");
+    registry_texts[3] = long_key;
+    fuzz_registry_texts = registry_texts;
+    fuzz_registry_count = 4;
     delivery_defaults(&avro_conf);
     avro_conf.table_hooks.topic.format = BR_FORMAT_AVRO;
     avro_conf.table_hooks.topic.schema_json = webhooks_text;
@@ -282,21 +230,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         key_len -= 8;
     }
     /* exact-size copies, so that ASan sees any read past either end */
-    key = malloc(key_len ? key_len : 1);
     value_len = (selector & 0x40) ? 0 : size - key_len;
-    value = malloc(value_len ? value_len : 1);
-    if (!key || !value) {
-        abort();
-    }
-    memcpy(key, data, key_len);
-    memcpy(value, data + key_len, value_len);
+    key = fuzz_copy(data, key_len);
+    value = fuzz_copy(data + key_len, value_len);
     msg.key = key_len ? key : NULL;
     msg.key_len = key_len;
     msg.value = value_len ? value : NULL;
     msg.value_len = value_len;
 
-    decoder = br_decoder_create((struct br_registry *)(void *)&registry_dummy);
-    rows = br_hookrows_create(decoder, (struct br_registry *)(void *)&registry_dummy);
+    decoder = br_decoder_create(FUZZ_REGISTRY);
+    rows = br_hookrows_create(decoder, FUZZ_REGISTRY);
     br_hookrows_decode(rows, conf, tenant, &msg, &first);
     check(&first, tenant);
     br_hookrows_decode(rows, conf, tenant, &msg, &second);
