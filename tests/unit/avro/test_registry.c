@@ -142,6 +142,31 @@ static int requests(struct server *server, char *last, size_t last_size)
     return count;
 }
 
+/*
+ * Starts server and a registry client of it, at http://<userinfo>127.0.0.1:<port><path>
+ * (userinfo "" or "user:pass@"), with basic-auth user and password (or NULL) as
+ * br_registry_create takes them. registry_stop undoes both.
+ */
+static struct br_registry *registry_start(struct server *server, const char *userinfo,
+                                          const char *path, const char *user,
+                                          const char *password)
+{
+    struct br_registry *registry;
+    char url[128];
+
+    server_start(server);
+    snprintf(url, sizeof(url), "http://%s127.0.0.1:%d%s", userinfo, server->port, path);
+    registry = br_registry_create(url, user, password, NULL);
+    assert_non_null(registry);
+    return registry;
+}
+
+static void registry_stop(struct br_registry *registry, struct server *server)
+{
+    br_registry_destroy(registry);
+    server_stop(server);
+}
+
 static void test_answers(void **state)
 {
     static const struct {
@@ -158,12 +183,9 @@ static void test_answers(void **state)
     };
     struct server server;
     struct br_registry *registry;
-    char url[64];
     (void)state;
 
-    server_start(&server);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d//", server.port);
-    registry = br_registry_create(url, NULL, NULL, NULL);
+    registry = registry_start(&server, "", "//", NULL, NULL);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *schema = NULL;
         char errstr[256] = "";
@@ -200,8 +222,7 @@ static void test_answers(void **state)
             fail_msg("id %d: \"%s\"", cases[i].id, errstr);
         }
     }
-    br_registry_destroy(registry);
-    server_stop(&server);
+    registry_stop(registry, &server);
 }
 
 /* The answer's parser alone (fuzz_schema's entry point): the schema string, or why not. */
@@ -244,22 +265,18 @@ static void test_basic_auth(void **state)
     struct server server;
     struct br_registry *registry;
     const char *schema = NULL;
-    char url[64];
     char errstr[256];
     char last[2048];
     (void)state;
 
-    server_start(&server);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d", server.port);
-    registry = br_registry_create(url, "user", "pa:ss", NULL);
+    registry = registry_start(&server, "", "", "user", "pa:ss");
     assert_int_equal(br_registry_schema(registry, 1, &schema, errstr, sizeof(errstr)),
                      BR_REGISTRY_OK);
     requests(&server, last, sizeof(last));
     /* base64("user:pa:ss") */
     assert_non_null(strstr(last, "\r\nAuthorization: Basic dXNlcjpwYTpzcw==\r\n"));
     assert_non_null(strstr(last, "GET /schemas/ids/1 HTTP/1.1\r\n"));
-    br_registry_destroy(registry);
-    server_stop(&server);
+    registry_stop(registry, &server);
 }
 
 /* Ids below 1 are never asked for; an unknown id is asked at most once per backoff step. */
@@ -269,13 +286,10 @@ static void test_negative_cache(void **state)
     struct server server;
     struct br_registry *registry;
     const char *schema = NULL;
-    char url[64];
     char errstr[256];
     (void)state;
 
-    server_start(&server);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d", server.port);
-    registry = br_registry_create(url, NULL, NULL, NULL);
+    registry = registry_start(&server, "", "", NULL, NULL);
     for (size_t i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
         assert_int_equal(br_registry_schema(registry, bad_ids[i], &schema, errstr,
                                             sizeof(errstr)), BR_REGISTRY_NOT_FOUND);
@@ -302,8 +316,7 @@ static void test_negative_cache(void **state)
                      BR_REGISTRY_NOT_FOUND);
     assert_false(br_registry_fetching(registry));
     assert_int_equal(requests(&server, NULL, 0), 2);
-    br_registry_destroy(registry);
-    server_stop(&server);
+    registry_stop(registry, &server);
 }
 
 /* A URL with credentials (refused by the configuration, but never shown anyway). */
@@ -312,13 +325,10 @@ static void test_errors_hide_url_credentials(void **state)
     struct server server;
     struct br_registry *registry;
     const char *schema = NULL;
-    char url[96];
     char errstr[256];
     (void)state;
 
-    server_start(&server);
-    snprintf(url, sizeof(url), "http://reguser:URLPASS_leak@127.0.0.1:%d", server.port);
-    registry = br_registry_create(url, NULL, NULL, NULL);
+    registry = registry_start(&server, "reguser:URLPASS_leak@", "", NULL, NULL);
     for (int32_t id = 2; id <= 6; id += 4) {
         assert_int_not_equal(br_registry_schema(registry, id, &schema, errstr, sizeof(errstr)),
                              BR_REGISTRY_OK);
@@ -326,8 +336,7 @@ static void test_errors_hide_url_credentials(void **state)
             fail_msg("id %d: credentials in \"%s\"", id, errstr);
         }
     }
-    br_registry_destroy(registry);
-    server_stop(&server);
+    registry_stop(registry, &server);
 }
 
 static void test_refused(void **state)
@@ -373,13 +382,10 @@ static void test_async(void **state)
     struct server server;
     struct br_registry *registry;
     const char *schema = NULL;
-    char url[64];
     char errstr[256];
     (void)state;
 
-    server_start(&server);
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d", server.port);
-    registry = br_registry_create(url, NULL, NULL, NULL);
+    registry = registry_start(&server, "", "", NULL, NULL);
     br_registry_set_async(registry);
     assert_false(br_registry_perform(registry)); /* nothing in flight */
 
@@ -401,8 +407,7 @@ static void test_async(void **state)
     assert_int_equal(br_registry_schema(registry, 3, &schema, errstr, sizeof(errstr)),
                      BR_REGISTRY_UNAVAILABLE);
     assert_true(br_registry_busy(registry));
-    br_registry_destroy(registry); /* with a fetch in flight */
-    server_stop(&server);
+    registry_stop(registry, &server); /* with a fetch in flight */
 }
 
 int main(void)
