@@ -266,6 +266,33 @@ static void start(struct br_sender *sender, struct br_delivery *delivery, long t
     assert_non_null(delivery->transfer);
 }
 
+/*
+ * What a test against the loopback server starts with: the server answering response (NULL:
+ * never, or by path with status_from_path), a sender, an empty log of done calls, and url, the
+ * server's address followed by path. fixture_stop destroys the sender, then stops the server.
+ */
+struct fixture {
+    struct server server;
+    struct br_sender *sender;
+    struct done_log log;
+    char url[256];
+};
+
+static void fixture_start(struct fixture *fx, const char *response, const char *path)
+{
+    server_start(&fx->server);
+    fx->server.response = response;
+    fx->sender = sender_new();
+    memset(&fx->log, 0, sizeof(fx->log));
+    snprintf(fx->url, sizeof(fx->url), "http://127.0.0.1:%d%s", fx->server.port, path);
+}
+
+static void fixture_stop(struct fixture *fx)
+{
+    br_sender_destroy(fx->sender);
+    server_stop(&fx->server);
+}
+
 /* The header lines of request (between the request line and the blank line), as a list. */
 static size_t header_lines(const char *request, char lines[][1100], size_t max)
 {
@@ -318,11 +345,8 @@ static void test_post_request(void **state)
     };
     struct br_conf_hook hook = {.name = "h", .method = BR_METHOD_POST, .headers = headers,
                                 .header_count = COUNT(headers)};
-    struct server server;
-    struct br_sender *sender = sender_new();
+    struct fixture fx;
     struct br_delivery delivery;
-    struct done_log log = {0};
-    char url[128];
     char body[] = "{\"event\":\"user.created\",\"data\":{\"id\":7}}";
     char lines[32][1100];
     char want[1100];
@@ -331,28 +355,26 @@ static void test_post_request(void **state)
 
     (void)state;
     memset(long_value, 'v', sizeof(long_value) - 1);
-    server_start(&server);
-    server.response = "HTTP/1.1 204 No Content\r\n\r\n";
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hooks/in?x=1", server.port);
-    delivery_init(&delivery, &hook, BR_METHOD_POST, url, body);
-    start(sender, &delivery, 5000);
-    assert_int_equal(br_sender_in_flight(sender), 1);
-    drive(sender, &server, &log, 1, 5000);
+    fixture_start(&fx, "HTTP/1.1 204 No Content\r\n\r\n", "/hooks/in?x=1");
+    delivery_init(&delivery, &hook, BR_METHOD_POST, fx.url, body);
+    start(fx.sender, &delivery, 5000);
+    assert_int_equal(br_sender_in_flight(fx.sender), 1);
+    drive(fx.sender, &fx.server, &fx.log, 1, 5000);
 
-    assert_int_equal(log.count, 1);
-    assert_ptr_equal(log.items[0].delivery, &delivery);
-    assert_true(log.items[0].result.transport_ok);
-    assert_int_equal(log.items[0].result.http_status, 204);
-    assert_string_equal(log.items[0].result.retry_after, "");
-    assert_string_equal(log.items[0].result.error, "");
-    assert_true(log.items[0].result.seconds >= 0 && log.items[0].result.seconds < 5);
+    assert_int_equal(fx.log.count, 1);
+    assert_ptr_equal(fx.log.items[0].delivery, &delivery);
+    assert_true(fx.log.items[0].result.transport_ok);
+    assert_int_equal(fx.log.items[0].result.http_status, 204);
+    assert_string_equal(fx.log.items[0].result.retry_after, "");
+    assert_string_equal(fx.log.items[0].result.error, "");
+    assert_true(fx.log.items[0].result.seconds >= 0 && fx.log.items[0].result.seconds < 5);
     assert_null(delivery.transfer);
-    assert_int_equal(br_sender_in_flight(sender), 0);
+    assert_int_equal(br_sender_in_flight(fx.sender), 0);
 
-    assert_int_equal(server.requests, 1);
-    assert_starts_with(server.last, "POST /hooks/in?x=1 HTTP/1.1\r\n");
-    count = header_lines(server.last, lines, COUNT(lines));
-    snprintf(want, sizeof(want), "Host: 127.0.0.1:%d", server.port);
+    assert_int_equal(fx.server.requests, 1);
+    assert_starts_with(fx.server.last, "POST /hooks/in?x=1 HTTP/1.1\r\n");
+    count = header_lines(fx.server.last, lines, COUNT(lines));
+    snprintf(want, sizeof(want), "Host: 127.0.0.1:%d", fx.server.port);
     assert_true(find_line(lines, count, want) >= 0);
     snprintf(want, sizeof(want), "User-Agent: %s", br_request_user_agent());
     assert_true(find_line(lines, count, want) >= 0);
@@ -381,46 +403,39 @@ static void test_post_request(void **state)
         assert_true(strncasecmp(lines[i], "Expect:", 7) != 0);
         assert_true(strncasecmp(lines[i], "Transfer-Encoding:", 18) != 0);
     }
-    got_body = strstr(server.last, "\r\n\r\n") + 4;
+    got_body = strstr(fx.server.last, "\r\n\r\n") + 4;
     assert_string_equal(got_body, body);
 
-    br_sender_destroy(sender);
-    server_stop(&server);
+    fixture_stop(&fx);
 }
 
 static void test_get_request(void **state)
 {
-    struct server server;
-    struct br_sender *sender = sender_new();
+    struct fixture fx;
     struct br_delivery delivery;
-    struct done_log log = {0};
-    char url[128];
     char lines[32][1100];
     size_t count;
 
     (void)state;
-    server_start(&server);
-    server.response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/get?event=user.created&data%%5Bid%%5D=7",
-             server.port);
-    delivery_init(&delivery, &plain_hook, BR_METHOD_GET, url, NULL);
-    start(sender, &delivery, 5000);
-    drive(sender, &server, &log, 1, 5000);
+    fixture_start(&fx, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                  "/get?event=user.created&data%5Bid%5D=7");
+    delivery_init(&delivery, &plain_hook, BR_METHOD_GET, fx.url, NULL);
+    start(fx.sender, &delivery, 5000);
+    drive(fx.sender, &fx.server, &fx.log, 1, 5000);
 
-    assert_int_equal(log.count, 1);
-    assert_true(log.items[0].result.transport_ok);
-    assert_int_equal(log.items[0].result.http_status, 200);
-    assert_starts_with(server.last, "GET /get?event=user.created&data%5Bid%5D=7 HTTP/1.1\r\n");
-    count = header_lines(server.last, lines, COUNT(lines));
+    assert_int_equal(fx.log.count, 1);
+    assert_true(fx.log.items[0].result.transport_ok);
+    assert_int_equal(fx.log.items[0].result.http_status, 200);
+    assert_starts_with(fx.server.last, "GET /get?event=user.created&data%5Bid%5D=7 HTTP/1.1\r\n");
+    count = header_lines(fx.server.last, lines, COUNT(lines));
     assert_true(find_line(lines, count, "Content-Type: application/json") >= 0);
     assert_true(find_line(lines, count, "Signature: " SIGNATURE) >= 0);
     for (size_t i = 0; i < count; i++) {
         assert_true(strncasecmp(lines[i], "Content-Length:", 15) != 0);
     }
-    assert_string_equal(strstr(server.last, "\r\n\r\n"), "\r\n\r\n"); /* no body */
+    assert_string_equal(strstr(fx.server.last, "\r\n\r\n"), "\r\n\r\n"); /* no body */
 
-    br_sender_destroy(sender);
-    server_stop(&server);
+    fixture_stop(&fx);
 }
 
 /* ---- what a finished transfer reports ---- */
@@ -481,23 +496,18 @@ static void test_results_table(void **state)
     };
     (void)state;
     for (size_t i = 0; i < COUNT(cases); i++) {
-        struct server server;
-        struct br_sender *sender = sender_new();
+        struct fixture fx;
         struct br_delivery delivery;
-        struct done_log log = {0};
-        const struct br_transfer_result *result = &log.items[0].result;
-        char url[128];
+        const struct br_transfer_result *result = &fx.log.items[0].result;
         char body[] = "{}";
 
-        server_start(&server);
-        server.response = cases[i].response;
-        server.close_after = cases[i].close_after;
-        snprintf(url, sizeof(url), "http://127.0.0.1:%d/r", server.port);
-        delivery_init(&delivery, &plain_hook, BR_METHOD_POST, url, body);
-        start(sender, &delivery, 5000);
-        drive(sender, &server, &log, 1, 5000);
-        if (log.count != 1) {
-            fail_msg("%s: %zu results, want 1", cases[i].what, log.count);
+        fixture_start(&fx, cases[i].response, "/r");
+        fx.server.close_after = cases[i].close_after;
+        delivery_init(&delivery, &plain_hook, BR_METHOD_POST, fx.url, body);
+        start(fx.sender, &delivery, 5000);
+        drive(fx.sender, &fx.server, &fx.log, 1, 5000);
+        if (fx.log.count != 1) {
+            fail_msg("%s: %zu results, want 1", cases[i].what, fx.log.count);
         }
         if (result->transport_ok != cases[i].want_ok ||
             result->http_status != cases[i].want_status ||
@@ -511,11 +521,10 @@ static void test_results_table(void **state)
                      result->retry_after, result->error, cases[i].want_ok,
                      cases[i].want_status, cases[i].want_retry_after, cases[i].want_error);
         }
-        if (server.requests != 1) {
-            fail_msg("%s: the server saw %u requests, want 1", cases[i].what, server.requests);
+        if (fx.server.requests != 1) {
+            fail_msg("%s: the server saw %u requests, want 1", cases[i].what, fx.server.requests);
         }
-        br_sender_destroy(sender);
-        server_stop(&server);
+        fixture_stop(&fx);
     }
 }
 
@@ -589,62 +598,54 @@ static void test_other_schemes(void **state)
 
 static void test_timeout(void **state)
 {
-    struct server server;
-    struct br_sender *sender = sender_new();
+    struct fixture fx;
     struct br_delivery delivery;
-    struct done_log log = {0};
-    char url[128];
     char body[] = "{}";
     int64_t started;
     int64_t took;
 
     (void)state;
-    server_start(&server); /* reads, never answers */
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/slow", server.port);
-    delivery_init(&delivery, &plain_hook, BR_METHOD_POST, url, body);
+    fixture_start(&fx, NULL, "/slow"); /* reads, never answers */
+    delivery_init(&delivery, &plain_hook, BR_METHOD_POST, fx.url, body);
     started = now_ms();
-    start(sender, &delivery, 300);
-    drive(sender, &server, &log, 1, 5000);
+    start(fx.sender, &delivery, 300);
+    drive(fx.sender, &fx.server, &fx.log, 1, 5000);
     took = now_ms() - started;
 
-    assert_int_equal(log.count, 1);
-    assert_int_equal(server.requests, 1);
-    assert_false(log.items[0].result.transport_ok);
-    assert_int_equal(log.items[0].result.http_status, 0);
-    if (strncmp(log.items[0].result.error, "Operation timed out after", 25) != 0) {
-        fail_msg("error \"%s\", want \"Operation timed out after...\"", log.items[0].result.error);
+    assert_int_equal(fx.log.count, 1);
+    assert_int_equal(fx.server.requests, 1);
+    assert_false(fx.log.items[0].result.transport_ok);
+    assert_int_equal(fx.log.items[0].result.http_status, 0);
+    if (strncmp(fx.log.items[0].result.error, "Operation timed out after", 25) != 0) {
+        fail_msg("error \"%s\", want \"Operation timed out after...\"",
+                 fx.log.items[0].result.error);
     }
-    assert_int_equal(log.items[0].result.curl_code, CURLE_OPERATION_TIMEDOUT);
-    assert_true(log.items[0].result.seconds >= 0.29 && log.items[0].result.seconds < 2.0);
+    assert_int_equal(fx.log.items[0].result.curl_code, CURLE_OPERATION_TIMEDOUT);
+    assert_true(fx.log.items[0].result.seconds >= 0.29 && fx.log.items[0].result.seconds < 2.0);
     assert_in_range(took, 290, 2000);
-    br_sender_destroy(sender);
-    server_stop(&server);
+    fixture_stop(&fx);
 }
 
 /* The curl code, the phase timings and, with capture on, the response's headers and body. */
 static void test_capture_and_timings(void **state)
 {
-    struct server server;
-    struct br_sender *sender = sender_new();
+    struct fixture fx;
     struct br_delivery delivery;
-    struct done_log log = {0};
     const struct br_transfer_result *result;
-    char url[128];
     char body[] = "{}";
 
     (void)state;
-    server_start(&server);
-    server.response = "HTTP/1.1 500 Oops\r\nX-Trace: abc\r\nContent-Length: 10\r\n\r\n"
-                      "0123456789";
-    server.close_after = true; /* a new connection each time: every phase is timed */
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/c", server.port);
+    fixture_start(&fx,
+                  "HTTP/1.1 500 Oops\r\nX-Trace: abc\r\nContent-Length: 10\r\n\r\n0123456789",
+                  "/c");
+    fx.server.close_after = true; /* a new connection each time: every phase is timed */
 
     /* off by default: nothing kept, the body still counted */
-    delivery_init(&delivery, &plain_hook, BR_METHOD_POST, url, body);
-    start(sender, &delivery, 5000);
-    drive(sender, &server, &log, 1, 5000);
-    assert_int_equal(log.count, 1);
-    result = &log.items[0].result;
+    delivery_init(&delivery, &plain_hook, BR_METHOD_POST, fx.url, body);
+    start(fx.sender, &delivery, 5000);
+    drive(fx.sender, &fx.server, &fx.log, 1, 5000);
+    assert_int_equal(fx.log.count, 1);
+    result = &fx.log.items[0].result;
     assert_true(result->transport_ok);
     assert_int_equal(result->curl_code, CURLE_OK);
     assert_int_equal(result->http_status, 500);
@@ -654,12 +655,12 @@ static void test_capture_and_timings(void **state)
     assert_int_equal(result->body_total, 10);
 
     /* on: the header lines as received and the first 4 body bytes */
-    br_sender_capture(sender, 4);
-    delivery_init(&delivery, &plain_hook, BR_METHOD_POST, url, body);
-    start(sender, &delivery, 5000);
-    drive(sender, &server, &log, 2, 5000);
-    assert_int_equal(log.count, 2);
-    result = &log.items[1].result;
+    br_sender_capture(fx.sender, 4);
+    delivery_init(&delivery, &plain_hook, BR_METHOD_POST, fx.url, body);
+    start(fx.sender, &delivery, 5000);
+    drive(fx.sender, &fx.server, &fx.log, 2, 5000);
+    assert_int_equal(fx.log.count, 2);
+    result = &fx.log.items[1].result;
     assert_int_equal(result->http_status, 500);
     assert_non_null(result->headers);
     assert_int_equal(result->headers_len, strlen("HTTP/1.1 500 Oops\r\nX-Trace: abc\r\n"
@@ -676,8 +677,7 @@ static void test_capture_and_timings(void **state)
     assert_true(result->total_us >= result->first_byte_us);
     assert_true(result->total_us > 0 && result->total_us < 5000000);
 
-    br_sender_destroy(sender);
-    server_stop(&server);
+    fixture_stop(&fx);
 }
 
 /* ---- several transfers, reuse, cancellation ---- */
@@ -686,121 +686,108 @@ static void test_capture_and_timings(void **state)
 static void test_concurrent(void **state)
 {
     static const long statuses[] = {200, 201, 404, 500, 503, 204};
-    struct server server;
-    struct br_sender *sender = sender_new();
+    struct fixture fx;
     struct br_delivery deliveries[COUNT(statuses)];
     char urls[COUNT(statuses)][128];
-    struct done_log log = {0};
     char body[] = "{}";
 
     (void)state;
-    server_start(&server);
-    server.status_from_path = true;
+    fixture_start(&fx, NULL, "");
+    fx.server.status_from_path = true;
     for (size_t i = 0; i < COUNT(statuses); i++) {
-        snprintf(urls[i], sizeof(urls[i]), "http://127.0.0.1:%d/s/%ld", server.port,
+        snprintf(urls[i], sizeof(urls[i]), "http://127.0.0.1:%d/s/%ld", fx.server.port,
                  statuses[i]);
         delivery_init(&deliveries[i], &plain_hook, BR_METHOD_POST, urls[i], body);
-        start(sender, &deliveries[i], 5000);
-        assert_int_equal(br_sender_in_flight(sender), i + 1);
+        start(fx.sender, &deliveries[i], 5000);
+        assert_int_equal(br_sender_in_flight(fx.sender), i + 1);
     }
-    drive(sender, &server, &log, COUNT(statuses), 5000);
+    drive(fx.sender, &fx.server, &fx.log, COUNT(statuses), 5000);
 
-    assert_int_equal(log.count, COUNT(statuses));
-    assert_int_equal(server.requests, COUNT(statuses));
-    assert_int_equal(br_sender_in_flight(sender), 0);
+    assert_int_equal(fx.log.count, COUNT(statuses));
+    assert_int_equal(fx.server.requests, COUNT(statuses));
+    assert_int_equal(br_sender_in_flight(fx.sender), 0);
     for (size_t i = 0; i < COUNT(statuses); i++) {
         size_t seen = 0;
 
-        for (size_t k = 0; k < log.count; k++) {
-            if (log.items[k].delivery == &deliveries[i]) {
+        for (size_t k = 0; k < fx.log.count; k++) {
+            if (fx.log.items[k].delivery == &deliveries[i]) {
                 seen++;
-                assert_true(log.items[k].result.transport_ok);
-                assert_int_equal(log.items[k].result.http_status, statuses[i]);
+                assert_true(fx.log.items[k].result.transport_ok);
+                assert_int_equal(fx.log.items[k].result.http_status, statuses[i]);
             }
         }
         assert_int_equal(seen, 1);
     }
-    br_sender_destroy(sender);
-    server_stop(&server);
+    fixture_stop(&fx);
 }
 
 /* One request after another to one receiver go over one kept-alive connection. */
 static void test_keep_alive(void **state)
 {
-    struct server server;
-    struct br_sender *sender = sender_new();
+    struct fixture fx;
     struct br_delivery delivery;
-    struct done_log log = {0};
-    char url[128];
     char body[] = "{}";
 
     (void)state;
-    server_start(&server);
-    server.response = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/k", server.port);
+    fixture_start(&fx, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "/k");
     for (size_t round = 0; round < 3; round++) {
-        delivery_init(&delivery, &plain_hook, BR_METHOD_POST, url, body);
-        start(sender, &delivery, 5000);
-        drive(sender, &server, &log, round + 1, 5000);
-        assert_int_equal(log.count, round + 1);
-        assert_int_equal(log.items[round].result.http_status, 200);
+        delivery_init(&delivery, &plain_hook, BR_METHOD_POST, fx.url, body);
+        start(fx.sender, &delivery, 5000);
+        drive(fx.sender, &fx.server, &fx.log, round + 1, 5000);
+        assert_int_equal(fx.log.count, round + 1);
+        assert_int_equal(fx.log.items[round].result.http_status, 200);
     }
-    assert_int_equal(server.requests, 3);
-    assert_int_equal(server.accepts, 1);
-    br_sender_destroy(sender);
-    server_stop(&server);
+    assert_int_equal(fx.server.requests, 3);
+    assert_int_equal(fx.server.accepts, 1);
+    fixture_stop(&fx);
 }
 
 /* A cancelled transfer never reports; destroy cancels what is still in flight. */
 static void test_cancel_and_destroy(void **state)
 {
-    struct server server;
-    struct br_sender *sender = sender_new();
+    struct fixture fx;
     struct br_delivery first;
     struct br_delivery second;
-    struct done_log log = {0};
-    char url[128];
     char body[] = "{}";
     int64_t deadline;
 
     (void)state;
-    server_start(&server); /* never answers */
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/c", server.port);
-    delivery_init(&first, &plain_hook, BR_METHOD_POST, url, body);
-    delivery_init(&second, &plain_hook, BR_METHOD_POST, url, body);
-    start(sender, &first, 5000);
-    start(sender, &second, 5000);
-    assert_int_equal(br_sender_in_flight(sender), 2);
+    fixture_start(&fx, NULL, "/c"); /* never answers */
+    delivery_init(&first, &plain_hook, BR_METHOD_POST, fx.url, body);
+    delivery_init(&second, &plain_hook, BR_METHOD_POST, fx.url, body);
+    start(fx.sender, &first, 5000);
+    start(fx.sender, &second, 5000);
+    assert_int_equal(br_sender_in_flight(fx.sender), 2);
     deadline = now_ms() + 5000;
-    while (server.requests < 2 && now_ms() < deadline) {
-        drive(sender, &server, &log, 1, 20);
+    while (fx.server.requests < 2 && now_ms() < deadline) {
+        drive(fx.sender, &fx.server, &fx.log, 1, 20);
     }
-    assert_int_equal(server.requests, 2);
+    assert_int_equal(fx.server.requests, 2);
 
-    br_sender_cancel(sender, &first);
+    br_sender_cancel(fx.sender, &first);
     assert_null(first.transfer);
-    assert_int_equal(br_sender_in_flight(sender), 1);
-    br_sender_cancel(sender, &first); /* twice is harmless */
-    assert_int_equal(br_sender_in_flight(sender), 1);
-    drive(sender, &server, &log, 1, 200);
-    assert_int_equal(log.count, 0);
+    assert_int_equal(br_sender_in_flight(fx.sender), 1);
+    br_sender_cancel(fx.sender, &first); /* twice is harmless */
+    assert_int_equal(br_sender_in_flight(fx.sender), 1);
+    drive(fx.sender, &fx.server, &fx.log, 1, 200);
+    assert_int_equal(fx.log.count, 0);
 
     /* the cancelled transfer's handle is reused for the next request */
-    server.response = "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n";
-    delivery_init(&first, &plain_hook, BR_METHOD_POST, url, body);
-    start(sender, &first, 5000);
-    drive(sender, &server, &log, 1, 5000);
-    assert_int_equal(log.count, 1);
-    assert_ptr_equal(log.items[0].delivery, &first);
-    assert_int_equal(log.items[0].result.http_status, 202);
+    fx.server.response = "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n";
+    delivery_init(&first, &plain_hook, BR_METHOD_POST, fx.url, body);
+    start(fx.sender, &first, 5000);
+    drive(fx.sender, &fx.server, &fx.log, 1, 5000);
+    assert_int_equal(fx.log.count, 1);
+    assert_ptr_equal(fx.log.items[0].delivery, &first);
+    assert_int_equal(fx.log.items[0].result.http_status, 202);
 
     assert_non_null(second.transfer);
-    assert_int_equal(br_sender_in_flight(sender), 1);
-    br_sender_destroy(sender);
+    assert_int_equal(br_sender_in_flight(fx.sender), 1);
+    br_sender_destroy(fx.sender);
     assert_null(second.transfer);
-    assert_int_equal(log.count, 1);
+    assert_int_equal(fx.log.count, 1);
     br_sender_destroy(NULL);
-    server_stop(&server);
+    server_stop(&fx.server);
 }
 
 /* extra descriptors wake the wait; nothing ready and nothing in flight waits the timeout. */
