@@ -342,6 +342,28 @@ static struct br_conf_topic avro_topic(char *schema_json)
     return topic;
 }
 
+/* A topic of format avro with a schema's text, and a decoder without a registry. */
+struct avro_case {
+    char *schema_json; /* owned */
+    struct br_conf_topic topic;
+    struct br_decoder *decoder;
+};
+
+/* schema_json is taken over: avro_case_finish frees it. */
+static void avro_case_init(struct avro_case *ac, char *schema_json)
+{
+    ac->schema_json = schema_json;
+    ac->topic = avro_topic(schema_json);
+    ac->decoder = br_decoder_create(NULL);
+    assert_non_null(ac->decoder);
+}
+
+static void avro_case_finish(struct avro_case *ac)
+{
+    br_decoder_destroy(ac->decoder);
+    free(ac->schema_json);
+}
+
 static enum br_decode_status decode(struct br_decoder *decoder, struct br_conf_topic *topic,
                                     const void *buf, size_t len, struct br_change *change,
                                     char *errstr)
@@ -360,12 +382,11 @@ static const char *const tables[] = {
 static void test_table(void **state)
 {
     const char *table = *state;
-    char *schema_json = table_schema(table);
-    struct br_conf_topic topic = avro_topic(schema_json);
-    struct br_decoder *decoder = br_decoder_create(NULL);
+    struct avro_case ac;
     static const char *const ops[] = {"c", "u", "d", "r"};
     char errstr[256];
 
+    avro_case_init(&ac, table_schema(table));
     for (int nulls = 0; nulls <= 1; nulls++) {
         for (size_t i = 0; i < 4; i++) {
             struct msg msg;
@@ -374,9 +395,9 @@ static void test_table(void **state)
             avro_value_t side;
             avro_value_t row;
 
-            msg_init(&msg, schema_json);
+            msg_init(&msg, ac.schema_json);
             table_message(&msg, ops[i], nulls);
-            status = decode(decoder, &topic, msg.buf, msg.len, &change, errstr);
+            status = decode(ac.decoder, &ac.topic, msg.buf, msg.len, &change, errstr);
             if (status != BR_DECODE_OK) {
                 fail_msg("%s op %s: %d %s", table, ops[i], status, errstr);
             }
@@ -400,16 +421,13 @@ static void test_table(void **state)
             msg_finish(&msg);
         }
     }
-    br_decoder_destroy(decoder);
-    free(schema_json);
+    avro_case_finish(&ac);
 }
 
 /* users keeps its hidden columns (the renderer drops them) in Laravel's places */
 static void test_users_columns(void **state)
 {
-    char *schema_json = table_schema("users");
-    struct br_conf_topic topic = avro_topic(schema_json);
-    struct br_decoder *decoder = br_decoder_create(NULL);
+    struct avro_case ac;
     struct msg msg;
     struct br_change change;
     char errstr[256];
@@ -417,10 +435,12 @@ static void test_users_columns(void **state)
         "id", "name", "email", "email_verified_at", "password", "remember_token",
     };
     (void)state;
+    avro_case_init(&ac, table_schema("users"));
 
-    msg_init(&msg, schema_json);
+    msg_init(&msg, ac.schema_json);
     table_message(&msg, "c", 0);
-    assert_int_equal(decode(decoder, &topic, msg.buf, msg.len, &change, errstr), BR_DECODE_OK);
+    assert_int_equal(decode(ac.decoder, &ac.topic, msg.buf, msg.len, &change, errstr),
+                     BR_DECODE_OK);
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
         assert_string_equal(change.after->fields[i].name, order[i]);
     }
@@ -428,8 +448,7 @@ static void test_users_columns(void **state)
     assert_string_equal(change.after->fields[change.after->count - 1].name, "data");
     br_change_finish(&change);
     msg_finish(&msg);
-    br_decoder_destroy(decoder);
-    free(schema_json);
+    avro_case_finish(&ac);
 }
 
 /* ---- timestamp conventions ---- */
@@ -722,11 +741,10 @@ static void test_strings(void **state)
         {"\xe2\x82", 3, 0},       /* cut short */
         {"\xf4\x90\x80\x80", 5, 0}, /* above U+10FFFF */
     };
-    char *schema_json = table_schema("records_ranks");
-    struct br_conf_topic topic = avro_topic(schema_json);
-    struct br_decoder *decoder = br_decoder_create(NULL);
+    struct avro_case ac;
     char errstr[256];
     (void)state;
+    avro_case_init(&ac, table_schema("records_ranks"));
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct msg msg;
@@ -736,9 +754,9 @@ static void test_strings(void **state)
 
         memcpy(copy, cases[i].bytes, cases[i].len);
         copy[cases[i].len] = '\0';
-        msg_init(&msg, schema_json);
+        msg_init(&msg, ac.schema_json);
         ranks_text_message(&msg, copy, cases[i].len - 1);
-        status = decode(decoder, &topic, msg.buf, msg.len, &change, errstr);
+        status = decode(ac.decoder, &ac.topic, msg.buf, msg.len, &change, errstr);
         if (cases[i].ok) {
             const struct br_field *f;
             if (status != BR_DECODE_OK) {
@@ -758,8 +776,7 @@ static void test_strings(void **state)
         msg_finish(&msg);
         free(copy);
     }
-    br_decoder_destroy(decoder);
-    free(schema_json);
+    avro_case_finish(&ac);
 }
 
 /* ---- framing, ops, corrupt data ---- */
@@ -796,61 +813,58 @@ static void test_ops(void **state)
         {"t", BR_DECODE_SKIP, NULL},      {"x", BR_DECODE_BAD, "unknown op"},
         {"", BR_DECODE_BAD, "unknown op"}, {"cc", BR_DECODE_BAD, "unknown op"},
     };
-    char *schema_json = table_schema("records_service");
-    struct br_conf_topic topic = avro_topic(schema_json);
-    struct br_decoder *decoder = br_decoder_create(NULL);
+    struct avro_case ac;
     (void)state;
+    avro_case_init(&ac, table_schema("records_service"));
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct msg msg;
 
-        msg_init(&msg, schema_json);
+        msg_init(&msg, ac.schema_json);
         table_message(&msg, "c", 0);
         set_string(field(&msg.root, "op"), cases[i].op);
         msg_write(&msg);
-        expect_status(decoder, &topic, msg.buf, msg.len, cases[i].status, cases[i].reason);
+        expect_status(ac.decoder, &ac.topic, msg.buf, msg.len, cases[i].status, cases[i].reason);
         msg_finish(&msg);
     }
     /* a delete needs before, a create after */
     {
         struct msg msg;
 
-        msg_init(&msg, schema_json);
+        msg_init(&msg, ac.schema_json);
         table_message(&msg, "c", 0);
         set_string(field(&msg.root, "op"), "d");
         msg_write(&msg);
-        expect_status(decoder, &topic, msg.buf, msg.len, BR_DECODE_BAD, "without before");
+        expect_status(ac.decoder, &ac.topic, msg.buf, msg.len, BR_DECODE_BAD, "without before");
         msg_finish(&msg);
     }
-    expect_status(decoder, &topic, "", 0, BR_DECODE_SKIP, NULL); /* tombstone */
-    topic.format = BR_FORMAT_CONFLUENT;
-    expect_status(decoder, &topic, "", 0, BR_DECODE_SKIP, NULL);
-    br_decoder_destroy(decoder);
-    free(schema_json);
+    expect_status(ac.decoder, &ac.topic, "", 0, BR_DECODE_SKIP, NULL); /* tombstone */
+    ac.topic.format = BR_FORMAT_CONFLUENT;
+    expect_status(ac.decoder, &ac.topic, "", 0, BR_DECODE_SKIP, NULL);
+    avro_case_finish(&ac);
 }
 
 static void test_corrupt(void **state)
 {
-    char *schema_json = table_schema("users");
-    struct br_conf_topic topic = avro_topic(schema_json);
-    struct br_decoder *decoder = br_decoder_create(NULL);
+    struct avro_case ac;
     struct msg msg;
     char *copy;
     (void)state;
+    avro_case_init(&ac, table_schema("users"));
 
-    msg_init(&msg, schema_json);
+    msg_init(&msg, ac.schema_json);
     table_message(&msg, "u", 0);
-    expect_status(decoder, &topic, msg.buf, msg.len, BR_DECODE_OK, NULL);
+    expect_status(ac.decoder, &ac.topic, msg.buf, msg.len, BR_DECODE_OK, NULL);
     /* every truncation */
     for (size_t len = 1; len < msg.len; len++) {
-        expect_status(decoder, &topic, msg.buf, len, BR_DECODE_BAD, "corrupt Avro");
+        expect_status(ac.decoder, &ac.topic, msg.buf, len, BR_DECODE_BAD, "corrupt Avro");
     }
     /* trailing garbage */
     copy = malloc(msg.len + 3);
     memcpy(copy, msg.buf, msg.len);
     memcpy(copy + msg.len, "\x00\x01\x02", 3);
-    expect_status(decoder, &topic, copy, msg.len + 1, BR_DECODE_BAD, "1 trailing bytes");
-    expect_status(decoder, &topic, copy, msg.len + 3, BR_DECODE_BAD, "3 trailing bytes");
+    expect_status(ac.decoder, &ac.topic, copy, msg.len + 1, BR_DECODE_BAD, "1 trailing bytes");
+    expect_status(ac.decoder, &ac.topic, copy, msg.len + 3, BR_DECODE_BAD, "3 trailing bytes");
     /* every single-byte corruption: any status, never a crash or a leak (run under ASan) */
     for (size_t i = 0; i < msg.len; i++) {
         static const unsigned char values[] = {0x00, 0x01, 0x7f, 0x80, 0xff};
@@ -860,14 +874,13 @@ static void test_corrupt(void **state)
 
             memcpy(copy, msg.buf, msg.len);
             copy[i] = (char)values[k];
-            decode(decoder, &topic, copy, msg.len, &change, errstr);
+            decode(ac.decoder, &ac.topic, copy, msg.len, &change, errstr);
             br_change_finish(&change);
         }
     }
     free(copy);
     msg_finish(&msg);
-    br_decoder_destroy(decoder);
-    free(schema_json);
+    avro_case_finish(&ac);
 }
 
 /* Hand-made bytes that make avro-c 1.11.1 misbehave if it is handed them unchecked. */
@@ -1139,17 +1152,16 @@ static void expect_null(const struct br_row *row, const char *name)
 static void test_fastavro_ranks(void **state)
 {
     static const char text[] = "Promoted \xc3\xa9\xe2\x98\x83\xf0\x9f\x8e\x96 a\0b </p>";
-    char *schema_json = table_schema("records_ranks");
-    struct br_conf_topic topic = avro_topic(schema_json);
-    struct br_decoder *decoder = br_decoder_create(NULL);
+    struct avro_case ac;
     struct br_change change;
     const struct br_field *f;
     char errstr[256];
     size_t len;
     char *data = read_file("decode/ranks_update.bin", &len);
     (void)state;
+    avro_case_init(&ac, table_schema("records_ranks"));
 
-    if (decode(decoder, &topic, data, len, &change, errstr) != BR_DECODE_OK) {
+    if (decode(ac.decoder, &ac.topic, data, len, &change, errstr) != BR_DECODE_OK) {
         fail_msg("%s", errstr);
     }
     assert_int_equal(change.op, BR_OP_UPDATE);
@@ -1174,15 +1186,12 @@ static void test_fastavro_ranks(void **state)
     expect_time(change.before, "created_at", INT64_C(1735732800000000));
     br_change_finish(&change);
     free(data);
-    br_decoder_destroy(decoder);
-    free(schema_json);
+    avro_case_finish(&ac);
 }
 
 static void test_fastavro_debezium(void **state)
 {
-    char *schema_json = read_text("decode/debezium_users.avsc");
-    struct br_conf_topic topic = avro_topic(schema_json);
-    struct br_decoder *decoder = br_decoder_create(NULL);
+    struct avro_case ac;
     struct br_change change;
     char errstr[256];
     size_t len;
@@ -1192,8 +1201,9 @@ static void test_fastavro_debezium(void **state)
         "approved",     "last_seen_at", "created_at", "updated_at",      "data",
     };
     (void)state;
+    avro_case_init(&ac, read_text("decode/debezium_users.avsc"));
 
-    if (decode(decoder, &topic, data, len, &change, errstr) != BR_DECODE_OK) {
+    if (decode(ac.decoder, &ac.topic, data, len, &change, errstr) != BR_DECODE_OK) {
         fail_msg("%s", errstr);
     }
     assert_int_equal(change.op, BR_OP_CREATE);
@@ -1216,8 +1226,7 @@ static void test_fastavro_debezium(void **state)
     expect_null(change.after, "data");
     br_change_finish(&change);
     free(data);
-    br_decoder_destroy(decoder);
-    free(schema_json);
+    avro_case_finish(&ac);
 }
 
 int main(void)
