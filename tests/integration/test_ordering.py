@@ -92,6 +92,34 @@ def check(name, receiver, hook_name, expected, allow_duplicates=False):
     return firsts, duplicates
 
 
+def one_failing_key(kafka, receiver, uniq, keys, per_key, delay):
+    """A one-partition topic with per_key changes of keys rows (produced), and hook 'h' in key
+    mode whose receiver answers after delay, with 503 for key FAILING while failing['on'].
+    Returns (topic, group, hooks, failing, placed, expected)."""
+    topic = 'it.%s.%s' % (uniq, TABLE)
+    kafka.create_topics([topic], partitions=1)
+    group = 'g-' + uniq
+    hooks = [hook(receiver, 'h', ordering='key', max_in_flight=8)]
+    failing = {'on': True}
+
+    def decide(req):
+        return 503 if failing['on'] and change_of(req)[0] == FAILING else None
+    receiver.set_behaviour('h', delay=delay, decide=decide)
+    placed = produce(kafka, topic, keys, per_key)
+    return topic, group, hooks, failing, placed, {m['meta'] for m in placed}
+
+
+def drain_and_stop(kafka, b, receiver, group, topic, expected, what):
+    """Every change of expected delivered to hook 'h' (what: after which event), the group
+    committed to the end of topic, and SIGTERM ends the bridge with exit code 0."""
+    wait_until(lambda: b.assert_running() or
+               expected <= {change_of(r) for r in receiver.delivered('h')},
+               120, 'every change delivered after ' + what)
+    wait_until(lambda: kafka.fully_committed(group, [topic]), 30, 'the group committed to the end')
+    rc, _ = b.terminate(timeout=30)
+    assert rc == 0, 'exit code %d\n%s' % (rc, b.log_tail())
+
+
 def start_and_drain(kafka, receiver, bridges, uniq, ordering, delay, keys, per_key,
                     max_in_flight=None):
     topic = 'it.%s.%s' % (uniq, TABLE)
@@ -180,17 +208,8 @@ def test_key_mode_sigterm_with_a_failing_key_resends_nothing(kafka, receiver, br
     acknowledgements beyond the committed offset have a hole in every round. The restarted
     bridge must send the other keys nothing again."""
     keys, per_key = 12, 10
-    topic = 'it.%s.%s' % (uniq, TABLE)
-    kafka.create_topics([topic], partitions=1)
-    group = 'g-' + uniq
-    hooks = [hook(receiver, 'h', ordering='key', max_in_flight=8)]
-    failing = {'on': True}
-
-    def decide(req):
-        return 503 if failing['on'] and change_of(req)[0] == FAILING else None
-    receiver.set_behaviour('h', delay=0.05, decide=decide)
-    placed = produce(kafka, topic, keys, per_key)
-    expected = {m['meta'] for m in placed}
+    topic, group, hooks, failing, placed, expected = one_failing_key(kafka, receiver, uniq, keys,
+                                                                     per_key, delay=0.05)
     b = bridges('b', group, avro_topic(topic, TABLE), hooks,
                 delivery={'commit_interval_ms': COMMIT_INTERVAL_MS, 'backoff_initial_ms': 200,
                           'backoff_max_ms': 400, 'probe_after_failures': 0})
@@ -212,12 +231,7 @@ def test_key_mode_sigterm_with_a_failing_key_resends_nothing(kafka, receiver, br
                              'committed offset' % (len(acked & beyond), len(beyond)))
     failing['on'] = False
     b.start()
-    wait_until(lambda: b.assert_running() or
-               expected <= {change_of(r) for r in receiver.delivered('h')},
-               120, 'every change delivered after the restart')
-    wait_until(lambda: kafka.fully_committed(group, [topic]), 30, 'the group committed to the end')
-    rc, _ = b.terminate(timeout=30)
-    assert rc == 0, 'exit code %d\n%s' % (rc, b.log_tail())
+    drain_and_stop(kafka, b, receiver, group, topic, expected, 'the restart')
     check('key-sigterm', receiver, 'h', expected)  # no duplicate at all
     skipped = sum(int(n) for n in INHERITED.findall(b.log_text()))
     faults_summary('ORDERING key-sigterm: messages=%d acked_beyond_commit=%d not_resent=%d '
@@ -251,12 +265,7 @@ def test_key_mode_kill9_repeats_only_the_last_moments(kafka, receiver, bridges, 
     before_kill = receiver.delivered('h')
     time.sleep(1.0)
     b.start()
-    wait_until(lambda: b.assert_running() or
-               expected <= {change_of(r) for r in receiver.delivered('h')},
-               120, 'every change delivered after the restart')
-    wait_until(lambda: kafka.fully_committed(group, [topic]), 30, 'the group committed to the end')
-    rc, _ = b.terminate(timeout=30)
-    assert rc == 0, 'exit code %d\n%s' % (rc, b.log_tail())
+    drain_and_stop(kafka, b, receiver, group, topic, expected, 'the restart')
     _, duplicates = check('key-kill9', receiver, 'h', expected, allow_duplicates=True)
     first_time = {}
     for r in sorted(receiver.delivered('h'), key=lambda r: r.seq):
@@ -296,12 +305,7 @@ def test_key_mode_dead_receiver_is_probed_not_hammered(kafka, receiver, bridges,
     until = time.time() + outage_s + 3.0  # the bridge's start-up (about 3 s) included
     receiver.set_behaviour('h', status=503, until=until)
     b.start()
-    wait_until(lambda: b.assert_running() or
-               expected <= {change_of(r) for r in receiver.delivered('h')},
-               120, 'every change delivered after the outage')
-    wait_until(lambda: kafka.fully_committed(group, [topic]), 30, 'the group committed to the end')
-    rc, _ = b.terminate(timeout=30)
-    assert rc == 0, 'exit code %d\n%s' % (rc, b.log_tail())
+    drain_and_stop(kafka, b, receiver, group, topic, expected, 'the outage')
     check('key-probe', receiver, 'h', expected)
     failed = [r for r in receiver.snapshot('h') if not r.ok]
     assert failed, 'the outage was over before the bridge sent anything: nothing was tested'
@@ -322,17 +326,8 @@ def test_key_mode_failing_key_stays_within_the_partition_window(kafka, receiver,
     until the partition holds delivery.partition_window messages not done, then the partition
     is not read further. When the key recovers, everything arrives, in order per key."""
     keys, per_key, window = 10, 20, 30
-    topic = 'it.%s.%s' % (uniq, TABLE)
-    kafka.create_topics([topic], partitions=1)
-    group = 'g-' + uniq
-    hooks = [hook(receiver, 'h', ordering='key', max_in_flight=8)]
-    failing = {'on': True}
-
-    def decide(req):
-        return 503 if failing['on'] and change_of(req)[0] == FAILING else None
-    receiver.set_behaviour('h', delay=0.02, decide=decide)
-    placed = produce(kafka, topic, keys, per_key)
-    expected = {m['meta'] for m in placed}
+    topic, group, hooks, failing, placed, expected = one_failing_key(kafka, receiver, uniq, keys,
+                                                                     per_key, delay=0.02)
     b = bridges('b', group, avro_topic(topic, TABLE), hooks,
                 delivery={'commit_interval_ms': COMMIT_INTERVAL_MS, 'backoff_initial_ms': 200,
                           'backoff_max_ms': 400, 'probe_after_failures': 0,
@@ -353,10 +348,5 @@ def test_key_mode_failing_key_stays_within_the_partition_window(kafka, receiver,
         % (furthest, first_failing, window))
     assert len(got) >= window - keys // 2, 'the other keys did not go on: %d delivered' % len(got)
     failing['on'] = False
-    wait_until(lambda: b.assert_running() or
-               expected <= {change_of(r) for r in receiver.delivered('h')},
-               120, 'every change delivered after the key recovered')
-    wait_until(lambda: kafka.fully_committed(group, [topic]), 30, 'the group committed to the end')
-    rc, _ = b.terminate(timeout=30)
-    assert rc == 0, 'exit code %d\n%s' % (rc, b.log_tail())
+    drain_and_stop(kafka, b, receiver, group, topic, expected, 'the key recovered')
     check('key-window', receiver, 'h', expected)
