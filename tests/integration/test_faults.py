@@ -408,6 +408,22 @@ def wait_all_delivered(bridges_running, receivers_by_hook, must, timeout, what):
     wait_until(done, timeout, what, interval=0.5)
 
 
+def drain_commit_and_stop(b, broker, receivers_by_hook, must, group, topic, timeout, what):
+    """After a broker fault: every message of must delivered within timeout (what: the wait's
+    name), the group committed to the end of topic, and SIGTERM ends b with exit code 0."""
+    wait_all_delivered([b], receivers_by_hook, must, timeout, what)
+    wait_until(lambda: broker.fully_committed(group, [topic]), 60, 'group fully committed')
+    rc, _ = b.terminate(timeout=30)
+    assert rc == 0, 'exit code %d after SIGTERM\n%s' % (rc, b.log_tail())
+
+
+def print_log_tails(b, broker):
+    """On a failure: the tail of the bridge's log (when it was made) and of the broker's."""
+    if b is not None:
+        print(b.log_tail(150))
+    print(broker.log_tail(40))
+
+
 def dead_letters(bootstrap, topic, expect, timeout=60, settle=3.0):
     """Every record of the dead-letter topic (1 partition): [(key, value, {header: text})].
     Reads until `expect` records arrived, then `settle` seconds more for any extra."""
@@ -764,15 +780,10 @@ def test_broker_restart_mid_stream(workdir, receiver, uniq, faults_summary, requ
         time.sleep(3)
         placed = load.result(timeout=180)
         must = {'a': set(placed), 'b': set(placed)}
-        wait_all_delivered([b], {'a': receiver, 'b': receiver}, must, 90,
-                           'every message delivered after the broker restart')
-        wait_until(lambda: broker.fully_committed(group, [topic]), 60, 'group fully committed')
-        rc, _ = b.terminate(timeout=20)
-        assert rc == 0, 'exit code %d after SIGTERM\n%s' % (rc, b.log_tail())
+        drain_commit_and_stop(b, broker, {'a': receiver, 'b': receiver}, must, group, topic, 90,
+                              'every message delivered after the broker restart')
     except BaseException:
-        if b is not None:
-            print(b.log_tail(150))
-        print(broker.log_tail(40))
+        print_log_tails(b, broker)
         raise
     finally:
         if load:

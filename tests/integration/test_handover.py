@@ -28,7 +28,8 @@ from . import ackmeta
 from .bridge import Bridge, make_config
 from .kafka_broker import Broker
 from .records import wait_until
-from .test_faults import CommitSampler, Load, analyse, avro_topic, hook, wait_all_delivered
+from .test_faults import (CommitSampler, Load, analyse, avro_topic, drain_commit_and_stop, hook,
+                          print_log_tails, wait_all_delivered)
 
 SLOW_S = 0.15
 FAST_S = 0.002
@@ -206,15 +207,10 @@ def test_broker_down_bounds_deliveries_beyond_the_last_commit(workdir, receiver,
         t_up = time.time()
         during = [r for r in receiver.delivered('h') if t_stop <= r.time < t_up]
         broker.restart(down_s=0.0)
-        wait_all_delivered([b], {'h': receiver}, {'h': set(placed)}, 120,
-                           'every message delivered after the broker came back')
-        wait_until(lambda: broker.fully_committed(group, [topic]), 60, 'group fully committed')
-        rc, _ = b.terminate(timeout=30)
-        assert rc == 0, 'exit code %d after SIGTERM\n%s' % (rc, b.log_tail())
+        drain_commit_and_stop(b, broker, {'h': receiver}, {'h': set(placed)}, group, topic, 120,
+                              'every message delivered after the broker came back')
     except BaseException:
-        if b is not None:
-            print(b.log_tail(100))
-        print(broker.log_tail(30))
+        print_log_tails(b, broker)
         raise
     finally:
         if b is not None:
