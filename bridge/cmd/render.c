@@ -123,7 +123,12 @@ int br_cmd_render(int argc, char **argv)
                    "Reads one Kafka message value from standard input and prints every request\n"
                    "it would cause (hook, method, URL, headers, body), sending nothing.\n"
                    "--partition/--offset give the message's position (for the derived\n"
-                   "request_id); --header request_id=... and trace_id=... act as Kafka headers.\n");
+                   "request_id); --header request_id=... and trace_id=... act as Kafka headers\n"
+                   "(no other header is taken).\n"
+                   "Exit codes: 0 printed (also a message that is not an event, or that no hook\n"
+                   "subscribes to); 1 the message cannot be read, decoded or rendered; 2 usage\n"
+                   "error (also an unknown --hook or a topic that no topics entry matches);\n"
+                   "3 configuration error.\n");
             return BR_EXIT_OK;
         default:
             return BR_EXIT_USAGE;
