@@ -11,7 +11,8 @@ int br_cmd_check_config(int argc, char **argv)
 
     if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         printf("Usage: perscom-bridge check-config FILE\n"
-               "Validates FILE; prints every problem as file:line:col: key: message.\n");
+               "Validates FILE; prints every problem as file:line:col: key: message.\n"
+               "Exit codes: 0 valid; 2 usage error; 3 FILE was refused.\n");
         return BR_EXIT_OK;
     }
     if (argc != 2) {

@@ -36,7 +36,10 @@ int br_cmd_run(int argc, char **argv)
         case 'h':
             printf("Usage: perscom-bridge run --config FILE\n"
                    "Consumes the configured topics and delivers webhooks until SIGTERM/SIGINT.\n"
-                   "POD_NAME, when set, becomes the static group member id.\n");
+                   "SIGHUP reloads FILE's hooks without leaving the group.\n"
+                   "POD_NAME, when set, becomes the static group member id.\n"
+                   "Exit codes: 0 stopped by SIGTERM/SIGINT; 1 runtime failure; 2 usage error;\n"
+                   "3 configuration error.\n");
             return BR_EXIT_OK;
         default:
             return BR_EXIT_USAGE;
