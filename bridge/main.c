@@ -40,7 +40,7 @@ static const char usage_text[] =
     "                               interrupted\n"
     "\n"
     "Options:\n"
-    "  -h, --help                   show help (also after a command)\n"
+    "  -h, --help, help             show help (-h and --help also after a command)\n"
     "  -V, --version                show the version (before a command)\n"
     "Options of the commands have one-letter forms: -c --config, -t --topic,\n"
     "-p --partition, -k --hook, -e --event, -o --offset, -H --header.\n"
