@@ -30,7 +30,7 @@ static const char help_text[] =
     "  --since TIME  --until TIME   record timestamp (for a dead letter: when it was\n"
     "                               dead-lettered) in [since, until): 2026-05-01T10:00:00Z,\n"
     "                               2026-05-01 (UTC unless an offset is given), or a time\n"
-    "                               ago: 36h, 90m, 2d\n"
+    "                               ago: 36h, 90m, 2d, 300s\n"
     "  --reason R                   refused, exhausted, undecodable or egress_refused\n"
     "Options:\n"
     "  --group G                    the consumer group keeping the progress (default:\n"
