@@ -17,8 +17,7 @@
 #include "loop/schedule.h"
 
 #define FEED_TIMEOUT_MS 10000   /* the listing of the webhooks topics at start */
-#define REFRESH_MS 30000        /* new webhooks topics (new tenants) looked for this often */
-#define REFRESH_TIMEOUT_MS 2000
+#define DISCOVER_TIMEOUT_MS 2000 /* a later listing, on the discovery thread (not the loop's) */
 #define FEED_BUDGET 512         /* webhooks messages applied per turn */
 #define RETRY_MS 200            /* a message waiting for the registry is tried again after */
 
@@ -34,7 +33,6 @@ int br_tablefeed_start(struct br_loop *loop, char *errstr, size_t errstr_size)
         return -1;
     }
     loop->hookfeed_started_ms = br_schedule_now_ms();
-    loop->hookfeed_refresh_ms = loop->hookfeed_started_ms + REFRESH_MS;
     br_log_info("tablefeed", "table hooks: reading %zu webhooks topic(s), %zu partition(s), from "
                 "the beginning; the record topics wait until they are read",
                 br_hookfeed_topics(loop->hookfeed), br_hookfeed_partitions(loop->hookfeed));
@@ -176,7 +174,8 @@ static bool apply(struct br_loop *loop, rd_kafka_message_t *message)
     return true;
 }
 
-/* The start-up read is complete: the record topics may be read. */
+/* The start-up read is complete: the record topics may be read, and new webhooks topics (new
+ * tenants) are looked for from now on, by the discovery thread (kafka/hookfeed.h). */
 static void caught_up(struct br_loop *loop, int64_t now_ms)
 {
     char errstr[512];
@@ -201,6 +200,12 @@ static void caught_up(struct br_loop *loop, int64_t now_ms)
     if (br_consumer_subscribe(loop->consumer, loop->conf, errstr, sizeof(errstr)) != 0) {
         br_log_error("tablefeed", "%s", errstr);
         loop->fatal = true;
+        return;
+    }
+    if (br_hookfeed_discover(loop->hookfeed, (int)loop->conf->table_hooks.discover_interval_ms,
+                             DISCOVER_TIMEOUT_MS, errstr, sizeof(errstr)) != 0) {
+        br_log_error("tablefeed", "%s", errstr);
+        loop->fatal = true;
     }
 }
 
@@ -211,6 +216,18 @@ int64_t br_tablefeed_poll(struct br_loop *loop, int64_t now_ms)
 
     if (!loop->hookfeed) {
         return wait;
+    }
+    {
+        /* what the discovery thread found (the wake descriptor said so): no network wait */
+        char errstr[256];
+        int added = br_hookfeed_take_found(loop->hookfeed, errstr, sizeof(errstr));
+
+        if (added < 0) {
+            br_log_warn("tablefeed", "%s", errstr);
+        } else if (added > 0) {
+            br_log_info("tablefeed", "table hooks: %d new webhooks partition(s), read from the "
+                        "beginning", added);
+        }
     }
     if (loop->hookfeed_held) {
         if (loop->hookfeed_due_ms > now_ms) {
@@ -242,24 +259,7 @@ int64_t br_tablefeed_poll(struct br_loop *loop, int64_t now_ms)
     if (!loop->hooks_caught_up && br_hookfeed_caught_up(loop->hookfeed)) {
         caught_up(loop, now_ms);
     }
-    if (!loop->hooks_caught_up) {
-        /* the end of a partition is an event of the queue: the wake descriptor says so */
-        return wait;
-    }
-    if (now_ms >= loop->hookfeed_refresh_ms) {
-        char errstr[256];
-        int added = br_hookfeed_refresh(loop->hookfeed, REFRESH_TIMEOUT_MS, errstr,
-                                        sizeof(errstr));
-        loop->hookfeed_refresh_ms = now_ms + REFRESH_MS;
-        if (added < 0) {
-            br_log_warn("tablefeed", "%s", errstr);
-        } else if (added > 0) {
-            br_log_info("tablefeed", "table hooks: %d new webhooks partition(s), read from the "
-                        "beginning", added);
-        }
-    }
-    if (loop->hookfeed_refresh_ms - now_ms < wait) {
-        wait = loop->hookfeed_refresh_ms - now_ms;
-    }
+    /* the end of a partition is an event of the queue, and a listing of the discovery thread
+     * is ready: the wake descriptor says so for both */
     return wait;
 }

@@ -86,22 +86,25 @@ class Tenants:
         return ids
 
 
-def config(bridges, tenants, uniq, receiver, port, name='b', yaml_hook=True):
+def config(bridges, tenants, uniq, receiver, port, name='b', yaml_hook=True, discover_ms=None):
     hooks = None
     if yaml_hook:
         hooks = [{'name': 'yaml', 'url': receiver.url('yaml'), 'secret': 'yaml-secret',
                   'events': ['*']}]
         receiver.add_hook('yaml', 'yaml-secret')
     esc = tenants.prefix.replace('.', r'\.')
+    table_hooks = {'topics': esc + r'\.(t[0-9]+)\.webhooks',
+                   'record_tenant': esc + r'\.(t[0-9]+)\..*',
+                   'format': 'avro',
+                   'schema': records.WEBHOOKS_SCHEMA}
+    if discover_ms is not None:
+        table_hooks['discover_interval_ms'] = discover_ms
     return bridges(name, 'g-' + uniq,
                    [{'pattern': esc + r'\.t[0-9]+\.' + TABLE, 'format': 'avro',
                      'schema': records.schema_path(TABLE)}],
                    hooks,
                    extra={'admin': {'listen': '127.0.0.1:%d' % port},
-                          'table_hooks': {'topics': esc + r'\.(t[0-9]+)\.webhooks',
-                                          'record_tenant': esc + r'\.(t[0-9]+)\..*',
-                                          'format': 'avro',
-                                          'schema': records.WEBHOOKS_SCHEMA}})
+                          'table_hooks': table_hooks})
 
 
 def ids_of(receiver, hook):
@@ -356,3 +359,61 @@ def test_table_hooks_only_without_yaml_hooks(kafka, receiver, bridges, uniq):
     snap = receiver.snapshot('only')
     assert all(r.sig_ok and r.method == 'POST' for r in snap)
     assert not set(early) & set(ids_of(receiver, 'only')), 'routing is decided when read'
+
+
+def tenant_hooks(port, tenant):
+    """The tenant's table_hooks gauge; its series appears with the tenant's first row."""
+    text = get(port, '/metrics')[1]
+    series = 'perscom_bridge_table_hooks{tenant="%s"}' % tenant
+    return metric(text, series) if series in text else 0
+
+
+def test_a_new_tenants_webhooks_topic_is_found_while_running(kafka, receiver, bridges, uniq):
+    """A tenant whose webhooks topic is created after the bridge started (a new PERSCOM tenant):
+    the discovery thread finds the topic within table_hooks.discover_interval_ms, its rows are
+    read from the beginning, and its hook gets the tenant's records. Meanwhile the first tenant's
+    hook keeps receiving the records produced every 50 ms, each once."""
+    tenants = Tenants(kafka, uniq, ['t1'])
+    kafka.create_topics([tenants.records('t2')], partitions=2) # its record topic exists already
+    receiver.add_hook('old', 'so')
+    receiver.add_hook('new', 'sn')
+    tenants.row('t1', 'c', 1, receiver.url('old'), ['rankrecord.created'], 'so')
+    port = free_port()
+    b = config(bridges, tenants, uniq, receiver, port, yaml_hook=False, discover_ms=1000)
+    b.start()
+    wait_until(lambda: b.assert_running() or get(port, '/readyz')[0] == 200, 60, '/readyz')
+    assert tenant_hooks(port, 't1') == 1 and tenant_hooks(port, 't2') == 0
+
+    stop = threading.Event()
+    sent = []
+    def produce_t1():
+        while not stop.is_set():
+            sent.extend(tenants.creates('t1', 1))
+            time.sleep(0.05)
+    flow = threading.Thread(target=produce_t1)
+    flow.start()
+    try:
+        created = time.monotonic()
+        kafka.create_topics([tenants.webhooks('t2')], partitions=1)
+        tenants.row('t2', 'c', 5, receiver.url('new'), ['rankrecord.created'], 'sn')
+        tenants.row('t2', 'c', 6, receiver.url('new'), ['rankrecord.deleted'], 'sn')
+        wait_until(lambda: b.assert_running() or tenant_hooks(port, 't2') == 2, 30,
+                   "the new tenant's rows applied")
+        print('TABLEHOOKS new-webhooks-topic-to-hooks %.2f s' % (time.monotonic() - created))
+        assert 'table hooks: 1 new webhooks partition(s), read from the beginning' \
+            in b.log_text()
+        ids = tenants.creates('t2', 5)
+        wait_until(lambda: b.assert_running() or set(ids) <= set(ids_of(receiver, 'new')), 60,
+                   "the new tenant's records at its hook")
+        time.sleep(2)  # more listings while records flow
+    finally:
+        stop.set()
+        flow.join()
+    wait_until(lambda: b.assert_running() or set(sent) <= set(ids_of(receiver, 'old')), 60,
+               "the first tenant's records")
+    new = receiver.snapshot('new')
+    assert sorted(r.record_id for r in new) == ids  # t2's records only, each once
+    assert all(r.sig_ok and r.method == 'POST' for r in new)
+    old = receiver.snapshot('old')
+    assert all(r.sig_ok for r in old)
+    assert sorted(r.record_id for r in old) == sorted(sent)  # t1's records only, each once
