@@ -12,6 +12,7 @@
 #include "config/tablehooks.h"
 #include "core/log.h"
 #include "kafka/hookfeed.h"
+#include "loop/headers.h"
 #include "loop/hooks.h"
 #include "loop/loopstate.h"
 #include "loop/schedule.h"
@@ -56,21 +57,6 @@ int br_tablefeed_wake_fd(const struct br_loop *loop)
     return loop->hookfeed ? br_hookfeed_wake_fd(loop->hookfeed) : -1;
 }
 
-/* A header's bytes (a header without a value: present, 0 bytes). */
-static void header_bytes(rd_kafka_headers_t *headers, const char *name, const void **value,
-                         size_t *len)
-{
-    *value = NULL;
-    *len = 0;
-    if (!headers || rd_kafka_header_get_last(headers, name, value, len) !=
-                        RD_KAFKA_RESP_ERR_NO_ERROR) {
-        *value = NULL;
-        *len = 0;
-    } else if (!*value) {
-        *value = "";
-    }
-}
-
 /* The tenant's hooks and last change, into the metrics. */
 static void tenant_changed(struct br_loop *loop, const char *tenant)
 {
@@ -101,9 +87,8 @@ static bool apply(struct br_loop *loop, rd_kafka_message_t *message)
 {
     const char *topic = rd_kafka_topic_name(message->rkt);
     char tenant[BR_TABLEHOOKS_TENANT_MAX];
-    rd_kafka_headers_t *headers = NULL;
-    struct br_value_headers key_headers = {0};
-    struct br_value_headers value_headers = {0};
+    struct br_value_headers key_headers;
+    struct br_value_headers value_headers;
     struct br_hookrow row;
     struct br_log_where where = {topic, message->partition, message->offset, NULL};
     enum br_hookrow_kind kind;
@@ -113,25 +98,13 @@ static bool apply(struct br_loop *loop, rd_kafka_message_t *message)
                               sizeof(tenant))) {
         return true; /* listed as a webhooks topic, so this cannot happen */
     }
-    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        headers = NULL;
-    }
-    header_bytes(headers, "apicurio.key.contentId", &key_headers.content_id,
-                 &key_headers.content_id_len);
-    header_bytes(headers, "apicurio.key.globalId", &key_headers.global_id,
-                 &key_headers.global_id_len);
-    header_bytes(headers, "apicurio.value.contentId", &value_headers.content_id,
-                 &value_headers.content_id_len);
-    header_bytes(headers, "apicurio.value.globalId", &value_headers.global_id,
-                 &value_headers.global_id_len);
     struct br_hookrow_message msg = {
         .key = message->key,
         .key_len = message->key_len,
-        .key_headers = key_headers.content_id || key_headers.global_id ? &key_headers : NULL,
+        .key_headers = br_header_key_ids(message, &key_headers) ? &key_headers : NULL,
         .value = message->payload,
         .value_len = message->payload ? message->len : 0,
-        .value_headers =
-            value_headers.content_id || value_headers.global_id ? &value_headers : NULL,
+        .value_headers = br_header_value_ids(message, &value_headers) ? &value_headers : NULL,
     };
 
     kind = br_hookrows_decode(loop->hookrows, loop->conf, tenant, &msg, &row);
