@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,8 @@ struct br_topicwatch *br_topicwatch_create(rd_kafka_t *rk, br_topicwatch_match_f
 {
     struct br_topicwatch *watch = calloc(1, sizeof(*watch));
     pthread_condattr_t attr;
+    sigset_t all;
+    sigset_t old;
     int err;
 
     if (!watch) {
@@ -181,7 +184,12 @@ struct br_topicwatch *br_topicwatch_create(rd_kafka_t *rk, br_topicwatch_match_f
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&watch->cond, &attr);
     pthread_condattr_destroy(&attr);
+    /* the thread starts with every signal blocked: they stay the loop thread's (the handlers
+     * only write eventfds, but a signal taken here would not interrupt the loop's wait) */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     err = pthread_create(&watch->thread, NULL, run, watch);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err != 0) {
         snprintf(errstr, errstr_size, "starting the topic listing thread: %s", strerror(err));
         br_topicwatch_destroy(watch);

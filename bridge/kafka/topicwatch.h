@@ -7,6 +7,8 @@
  * created it (br_topicwatch_take), writing one byte into a descriptor that thread polls. The
  * thread that polls never waits for the network: a listing in progress holds no lock it needs.
  *
+ * The thread blocks every signal (they stay with the threads that handle them).
+ *
  * Ownership: a watch borrows the librdkafka handle (thread-safe) and match's opaque, which
  * must outlive it; br_topicwatch_destroy stops and joins the thread, waiting for a listing in
  * progress (at most its timeout). Each list taken belongs to the caller.
