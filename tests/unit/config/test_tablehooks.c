@@ -272,7 +272,8 @@ static void test_group_out_of_range(void **state)
              "  topics: 'perscom\\.(t[0-9]+)\\.webhooks'\n"
              "  record_tenant: 'perscom\\.(t[0-9]+)\\..*'\n"
              "  discover_interval_ms: 999\n",
-             "F:16:25: table_hooks.discover_interval_ms: must be between 1000 and 3600000, got 999");
+             "F:16:25: table_hooks.discover_interval_ms: must be between 1000 and 3600000, "
+             "got 999");
 }
 
 static void test_missing_keys(void **state)
