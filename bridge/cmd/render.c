@@ -8,6 +8,8 @@
 #include "avro/registry.h"
 #include "cmd/cmd.h"
 #include "cmd/cmdutil.h"
+#include "cmd/hookview.h"
+#include "config/tablehooks.h"
 #include "core/buf.h"
 #include "loop/headers.h"
 #include "loop/message.h"
@@ -61,6 +63,9 @@ int br_cmd_render(int argc, char **argv)
     struct br_conf *conf = NULL;
     struct br_registry *registry = NULL;
     struct br_decoder *decoder = NULL;
+    struct br_hookview *view = NULL;
+    struct br_hook_list hooks;
+    char tenant[BR_TABLEHOOKS_TENANT_MAX];
     struct br_prepared prepared = {0};
     struct br_buf value;
     char errstr[1024];
@@ -125,6 +130,8 @@ int br_cmd_render(int argc, char **argv)
                    "--partition/--offset give the message's position (for the derived\n"
                    "request_id); --header request_id=... and trace_id=... act as Kafka headers\n"
                    "(no other header is taken).\n"
+                   "With table_hooks, a topic with a tenant also goes to that tenant's table\n"
+                   "hooks (--hook tenant:...), read from the webhooks topics first.\n"
                    "Exit codes: 0 printed (also a message that is not an event, or that no hook\n"
                    "subscribes to); 1 the message cannot be read, decoded or rendered; 2 usage\n"
                    "error (also an unknown --hook or a topic that no topics entry matches);\n"
@@ -152,7 +159,7 @@ int br_cmd_render(int argc, char **argv)
         rc = BR_EXIT_USAGE;
         goto done;
     }
-    if (hook && !br_cmdutil_find_hook(conf, hook)) {
+    if (hook && !br_hookview_is_table_name(conf, hook) && !br_cmdutil_find_hook(conf, hook)) {
         fprintf(stderr, "perscom-bridge render: no hook named %s in %s\n", hook, path);
         rc = BR_EXIT_USAGE;
         goto done;
@@ -163,10 +170,30 @@ int br_cmd_render(int argc, char **argv)
     }
     registry = br_registry_create_for(conf);
     decoder = br_decoder_create(registry);
+    /* the table hooks only when one of them may get the message: a tenant's topic, or --hook
+     * naming one (a YAML-only render needs no broker) */
+    view = br_hookview_create(conf, !hook ? br_tablehooks_tenant(&conf->table_hooks,
+                                                                 BR_TABLEHOOKS_RECORDS, in.topic,
+                                                                 tenant, sizeof(tenant))
+                                          : br_hookview_is_table_name(conf, hook),
+                              decoder, registry, errstr, sizeof(errstr));
+    if (!view) {
+        fprintf(stderr, "perscom-bridge render: table hooks: %s\n", errstr);
+        goto done;
+    }
+    if (hook && !br_hookview_find(view, hook, NULL)) {
+        fprintf(stderr, "perscom-bridge render: no hook named %s in %s and its webhooks topics; ",
+                hook, path);
+        br_hookview_print(view, stderr);
+        rc = BR_EXIT_USAGE;
+        goto done;
+    }
+    br_hookview_for_topic(view, in.topic, &hooks, NULL);
     in.value = value.data;
     in.len = value.len;
     errstr[0] = '\0';
-    switch (br_message_prepare(conf, decoder, &in, hook, &prepared, errstr, sizeof(errstr))) {
+    switch (br_message_prepare_for(conf, &hooks, decoder, &in, hook, &prepared, errstr,
+                                   sizeof(errstr))) {
     case BR_PREPARE_OK:
         if (prepared.count == 0) {
             printf("# %s: no hook is subscribed\n", prepared.event);
@@ -190,6 +217,7 @@ int br_cmd_render(int argc, char **argv)
 
 done:
     br_prepared_finish(&prepared);
+    br_hookview_destroy(view);
     br_decoder_destroy(decoder);
     br_registry_destroy(registry);
     br_conf_destroy(conf);

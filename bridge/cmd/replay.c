@@ -291,6 +291,9 @@ static void summary(const struct br_replay *replay)
     }
 }
 
+#define SETUP_USAGE -2 /* setup's return: a usage error, printed */
+
+/* 0, SETUP_USAGE, or -1 with a message. */
 static int setup(struct br_replay *replay, const struct br_replay_options *opt, char *errstr,
                  size_t errstr_size)
 {
@@ -315,6 +318,17 @@ static int setup(struct br_replay *replay, const struct br_replay_options *opt, 
     }
     replay->registry = br_registry_create_for(conf);
     replay->decoder = br_decoder_create(replay->registry);
+    replay->hooks = br_hookview_create(conf, true, replay->decoder, replay->registry, errstr,
+                                       errstr_size);
+    if (!replay->hooks) {
+        return -1;
+    }
+    if (opt->sel.hook && !br_hookview_find(replay->hooks, opt->sel.hook, NULL)) {
+        fprintf(stderr, "perscom-bridge replay: no hook named %s in %s and its webhooks topics; ",
+                opt->sel.hook, opt->config);
+        br_hookview_print(replay->hooks, stderr);
+        return SETUP_USAGE;
+    }
     if (!opt->dry_run) {
         replay->sender = br_sender_create(1, errstr, errstr_size);
         if (!replay->sender) {
@@ -328,7 +342,7 @@ static int setup(struct br_replay *replay, const struct br_replay_options *opt, 
             }
         }
     }
-    replay->delivered_hooks = calloc(conf->hook_count + 1, sizeof(bool));
+    replay->delivered_hooks = calloc(br_hookview_count(replay->hooks) + 1, sizeof(bool));
     replay->start = calloc(br_reader_count(replay->reader), sizeof(int64_t));
     replay->end = calloc(br_reader_count(replay->reader), sizeof(int64_t));
     if (!replay->delivered_hooks || !replay->start || !replay->end) {
@@ -346,6 +360,7 @@ static void teardown(struct br_replay *replay)
     }
     br_deadletter_destroy(replay->deadletter);
     br_sender_destroy(replay->sender);
+    br_hookview_destroy(replay->hooks);
     br_decoder_destroy(replay->decoder);
     br_registry_destroy(replay->registry);
     br_reader_destroy(replay->reader);
@@ -396,7 +411,13 @@ int br_cmd_replay(int argc, char **argv)
     replay.attempts = opt.attempts;
     replay.stop_fd = fd;
     replay.random = (uint64_t)br_clock_wall_ms() * 2654435761u | 1;
-    if (setup(&replay, &opt, errstr, sizeof(errstr)) != 0) {
+    switch (setup(&replay, &opt, errstr, sizeof(errstr))) {
+    case 0:
+        break;
+    case SETUP_USAGE:
+        rc = BR_EXIT_USAGE; /* said why */
+        goto done;
+    default:
         fprintf(stderr, "perscom-bridge replay: %s\n", errstr);
         goto done;
     }

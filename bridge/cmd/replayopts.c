@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/cmdutil.h"
+#include "cmd/hookview.h"
 #include "perscom/catalog.h"
 
 static const char help_text[] =
@@ -234,7 +235,9 @@ int br_replay_options_check(struct br_replay_options *opt, const struct br_conf 
 {
     char errstr[512];
 
-    if (opt->sel.hook && !br_cmdutil_find_hook(conf, opt->sel.hook)) {
+    /* a table hook's name is checked once the webhooks topics are read (replay.c) */
+    if (opt->sel.hook && !br_hookview_is_table_name(conf, opt->sel.hook) &&
+        !br_cmdutil_find_hook(conf, opt->sel.hook)) {
         fprintf(stderr, "perscom-bridge replay: no hook named %s in %s; ", opt->sel.hook,
                 opt->config);
         br_cmdutil_print_hooks(conf, stderr);

@@ -14,7 +14,6 @@
 #include <time.h>
 
 #include "core/clock.h"
-#include "cmd/cmdutil.h"
 #include "cmd/oneshot.h"
 #include "cmd/replaystate.h"
 #include "core/url.h"
@@ -194,15 +193,16 @@ static void origin_text(const struct br_message_in *in, char *out, size_t out_si
 
 /* Prepares in, waiting out an unavailable schema registry up to replay->attempts times. */
 static enum br_prepare_status prepare(struct br_replay *replay, const struct br_message_in *in,
-                                      const char *target, struct br_prepared *prepared,
-                                      char *errstr, size_t errstr_size)
+                                      const struct br_hook_list *hooks, const char *target,
+                                      struct br_prepared *prepared, char *errstr,
+                                      size_t errstr_size)
 {
     enum br_prepare_status status = BR_PREPARE_RETRY;
 
     for (unsigned attempt = 1; attempt <= replay->attempts; attempt++) {
         errstr[0] = '\0';
-        status = br_message_prepare(replay->conf, replay->decoder, in, target, prepared, errstr,
-                                    errstr_size);
+        status = br_message_prepare_for(replay->conf, hooks, replay->decoder, in, target,
+                                        prepared, errstr, errstr_size);
         if (status != BR_PREPARE_RETRY || attempt == replay->attempts ||
             !br_replay_sleep(replay, br_retry_backoff_ms(replay->conf->backoff_initial_ms,
                                                          replay->conf->backoff_max_ms, attempt,
@@ -223,7 +223,7 @@ static void track_origin(struct br_replay *replay, const struct br_message_in *i
         replay->last_origin.topic = replay->last_topic;
         replay->last_origin.partition = in->partition;
         replay->last_origin.offset = in->offset;
-        memset(replay->delivered_hooks, 0, replay->conf->hook_count * sizeof(bool));
+        memset(replay->delivered_hooks, 0, br_hookview_count(replay->hooks) * sizeof(bool));
     }
 }
 
@@ -266,7 +266,8 @@ static enum br_replay_outcome undecodable(struct br_replay *replay,
 /* Sends the prepared requests; the outcome of the record. */
 static enum br_replay_outcome send_all(struct br_replay *replay, const rd_kafka_message_t *message,
                                        const struct br_message_in *in,
-                                       const struct br_prepared *prepared, const char *where)
+                                       const struct br_prepared *prepared,
+                                       const size_t *indexes, const char *where)
 {
     enum br_replay_outcome outcome = BR_REPLAY_DELIVERED;
     size_t sent = 0;
@@ -274,7 +275,7 @@ static enum br_replay_outcome send_all(struct br_replay *replay, const rd_kafka_
     for (size_t r = 0; r < prepared->count; r++) {
         const struct br_request *request = &prepared->requests[r];
         const struct br_conf_hook *hook = request->hook;
-        size_t hook_index = (size_t)(hook - replay->conf->hooks);
+        size_t hook_index = indexes[prepared->positions[r]];
         struct attempt_log log;
         char errstr[512];
 
@@ -367,6 +368,8 @@ enum br_replay_outcome br_replay_entry(struct br_replay *replay, size_t i,
     struct br_message_in in = {0};
     struct br_dead_header dl;
     struct br_prepared prepared = {0};
+    struct br_hook_list hooks;
+    const size_t *indexes;
     enum br_replay_outcome outcome;
     struct br_value_headers value_ids;
     char request_id[BR_HEADER_TEXT_SIZE];
@@ -391,9 +394,12 @@ enum br_replay_outcome br_replay_entry(struct br_replay *replay, size_t i,
         in.trace_id = dl.trace_id[0] ? dl.trace_id : NULL;
         origin_text(&in, where, sizeof(where));
         if (dl.hook[0]) {
-            if (!br_cmdutil_find_hook(replay->conf, dl.hook)) {
-                br_replay_list(replay, "not sent    %s -> %s: the hook is not configured", where,
-                               dl.hook);
+            if (!br_hookview_find(replay->hooks, dl.hook, NULL)) {
+                br_replay_list(replay, "not sent    %s -> %s: the hook is not configured%s",
+                               where, dl.hook,
+                               br_hookview_is_table_name(replay->conf, dl.hook)
+                                   ? " (no such row in its tenant's webhooks topic)"
+                                   : "");
                 return BR_REPLAY_NOT_SENT;
             }
             target = dl.hook;
@@ -413,8 +419,9 @@ enum br_replay_outcome br_replay_entry(struct br_replay *replay, size_t i,
         in.headers = &value_ids;
     }
     track_origin(replay, &in);
+    br_hookview_for_topic(replay->hooks, in.topic, &hooks, &indexes);
 
-    switch (prepare(replay, &in, target, &prepared, errstr, sizeof(errstr))) {
+    switch (prepare(replay, &in, &hooks, target, &prepared, errstr, sizeof(errstr))) {
     case BR_PREPARE_RETRY:
         snprintf(replay->stop_reason, sizeof(replay->stop_reason), "%s: %s", where,
                  replay->interrupted ? "interrupted" : errstr);
@@ -443,7 +450,7 @@ enum br_replay_outcome br_replay_entry(struct br_replay *replay, size_t i,
         br_prepared_finish(&prepared);
         return BR_REPLAY_NOT_SENT;
     }
-    outcome = send_all(replay, message, &in, &prepared, where);
+    outcome = send_all(replay, message, &in, &prepared, indexes, where);
     br_prepared_finish(&prepared);
     return outcome;
 }

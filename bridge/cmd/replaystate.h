@@ -8,6 +8,7 @@
 
 #include "avro/decode.h"
 #include "avro/registry.h"
+#include "cmd/hookview.h"
 #include "cmd/progress.h"
 #include "cmd/replayindex.h"
 #include "cmd/selection.h"
@@ -57,6 +58,7 @@ struct br_replay {
     struct br_reader *reader;
     struct br_registry *registry;
     struct br_decoder *decoder;
+    struct br_hookview *hooks; /* the YAML hooks and the table hooks as their topics have them */
     struct br_sender *sender;
     struct br_deadletter *deadletter; /* re-dead-letters failures; NULL in a dry run or without
                                          dead_letter.topic (a failure then stops the replay) */
@@ -68,7 +70,7 @@ struct br_replay {
     /* the origin record of the previous entry and the hooks it was delivered to */
     struct br_replay_key last_origin;
     char last_topic[256];
-    bool *delivered_hooks;  /* per configured hook */
+    bool *delivered_hooks;  /* per hook of hooks, by its index */
 
     struct br_progress progress;
     struct br_replay_counts counts;

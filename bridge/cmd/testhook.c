@@ -10,7 +10,10 @@
 #include <time.h>
 
 #include "cmd/cmd.h"
+#include "avro/decode.h"
+#include "avro/registry.h"
 #include "cmd/cmdutil.h"
+#include "cmd/hookview.h"
 #include "cmd/oneshot.h"
 #include "cmd/probe.h"
 #include "delivery/egress.h"
@@ -29,7 +32,9 @@ static const char help_text[] =
     "timeout_ms); 12 TLS failure; 13 HTTP 4xx; 14 HTTP 5xx; 15 DNS failure; 16 anything else\n"
     "(1xx or 3xx answer, reset, ...); 17 refused by the outbound request guard (egress: the\n"
     "hook's address is loopback, private, link-local, ...; nothing sent); 1 runtime failure;\n"
-    "2 usage error; 3 configuration error.\n";
+    "2 usage error; 3 configuration error.\n"
+    "A table hook (NAME tenant:<tenant>:webhook:<id>, with table_hooks) is read from the\n"
+    "webhooks topics first, as the bridge reads them at start.\n";
 
 static int64_t now_us(void)
 {
@@ -134,6 +139,9 @@ int br_cmd_test_hook(int argc, char **argv)
     const char *requested = NULL;
     const struct br_conf_hook *hook;
     struct br_conf *conf = NULL;
+    struct br_registry *registry = NULL;
+    struct br_decoder *decoder = NULL;
+    struct br_hookview *view = NULL;
     struct br_sender *sender = NULL;
     struct br_request request = {0};
     struct br_oneshot_result sent = {0};
@@ -169,10 +177,20 @@ int br_cmd_test_hook(int argc, char **argv)
     if (!conf) {
         return BR_EXIT_CONFIG;
     }
-    hook = br_cmdutil_find_hook(conf, hook_name);
+    if (br_hookview_is_table_name(conf, hook_name)) {
+        /* a table hook: the webhooks topics are read (decoder and registry for their rows) */
+        registry = br_registry_create_for(conf);
+        decoder = br_decoder_create(registry);
+    }
+    view = br_hookview_create(conf, decoder != NULL, decoder, registry, errstr, sizeof(errstr));
+    if (!view) {
+        fprintf(stderr, "perscom-bridge test-hook: table hooks: %s\n", errstr);
+        goto done;
+    }
+    hook = br_hookview_find(view, hook_name, NULL);
     if (!hook) {
         fprintf(stderr, "perscom-bridge test-hook: no hook named %s in %s; ", hook_name, path);
-        br_cmdutil_print_hooks(conf, stderr);
+        br_hookview_print(view, stderr);
         rc = BR_EXIT_USAGE;
         goto done;
     }
@@ -225,6 +243,9 @@ done:
     br_oneshot_finish(&sent);
     br_sender_destroy(sender);
     br_request_finish(&request);
+    br_hookview_destroy(view); /* after the request, which points into its hook */
+    br_decoder_destroy(decoder);
+    br_registry_destroy(registry);
     br_conf_destroy(conf);
     return rc;
 }

@@ -143,6 +143,7 @@ struct br_conf_table_hooks {
     regex_t record_tenant_regex; /* anchored, with submatches; valid when record_tenant_ok */
     bool record_tenant_ok;
     long record_tenant_group;   /* the group of record_tenant that is the tenant; default 1 */
+    long discover_interval_ms;  /* new webhooks topics looked for this often; default 30000 */
     /* how the webhooks topics' messages are framed, for the decoder: format and, for format
      * avro, schema_path and schema_json (name, pattern and resource stay NULL) */
     struct br_conf_topic topic;

@@ -96,6 +96,7 @@ size_t br_confdiff_restart(const struct br_conf *running, const struct br_conf *
              r->table_hooks.tenant_group != l->table_hooks.tenant_group ||
              !same_text(r->table_hooks.record_tenant, l->table_hooks.record_tenant) ||
              r->table_hooks.record_tenant_group != l->table_hooks.record_tenant_group ||
+             r->table_hooks.discover_interval_ms != l->table_hooks.discover_interval_ms ||
              r->table_hooks.topic.format != l->table_hooks.topic.format ||
              !same_text(r->table_hooks.topic.schema_json, l->table_hooks.topic.schema_json)},
     };

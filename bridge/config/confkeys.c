@@ -390,6 +390,11 @@ static const struct br_yamlconf_key table_hooks_keys[] = {
         {.key = "schema", .kind = BR_YAMLCONF_PATH,
          .offset = FIELD(struct br_conf, table_hooks.topic.schema_path),
          .doc = "Avro schema file for format avro (schemas/webhooks.avsc)"},
+    [BR_TABLEHOOKS_DISCOVER_INTERVAL] =
+        {.key = "discover_interval_ms", .kind = BR_YAMLCONF_INT,
+         .offset = FIELD(struct br_conf, table_hooks.discover_interval_ms), .def = 30000,
+         .min = 1000, .max = 3600000,
+         .doc = "new webhooks topics (new tenants) are looked for this often"},
 };
 static const struct br_yamlconf_section table_hooks_section = {
     table_hooks_keys, COUNT(table_hooks_keys), br_tablehooks_check};

@@ -31,6 +31,7 @@ enum br_tablehooks_indexes {
     BR_TABLEHOOKS_RECORD_TENANT_GROUP,
     BR_TABLEHOOKS_FORMAT,
     BR_TABLEHOOKS_SCHEMA,
+    BR_TABLEHOOKS_DISCOVER_INTERVAL,
 };
 
 /* Which regex of the section a topic name is read with. */

@@ -11,6 +11,7 @@
 #include "config/tablehooks.h"
 #include "core/log.h"
 #include "kafka/consumer.h"
+#include "kafka/topicwatch.h"
 
 struct feed_partition {
     char *topic; /* owned */
@@ -24,6 +25,7 @@ struct br_hookfeed {
     rd_kafka_t *rk;
     rd_kafka_queue_t *queue;
     int wake[2];
+    struct br_topicwatch *watch; /* owned: the discovery thread, or NULL */
     struct feed_partition *parts;
     size_t count;
     size_t cap;
@@ -87,54 +89,62 @@ static void add(struct br_hookfeed *feed, const char *topic, int32_t id, bool in
     }
 }
 
-/* Lists the webhooks topics; assigns partitions not seen before from their beginning. */
-static int discover(struct br_hookfeed *feed, bool initial, int timeout_ms, char *errstr,
-                    size_t errstr_size)
+/* The discovery's filter: a topic table_hooks.topics matches (regexec is thread-safe). */
+static bool is_webhooks_topic(void *opaque, const char *topic)
 {
-    const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_topic_partition_list_t *list;
-    rd_kafka_resp_err_t err;
+    const struct br_conf *conf = opaque;
+
+    return br_tablehooks_is_webhooks_topic(&conf->table_hooks, topic);
+}
+
+/* Assigns the partitions of list not seen before from their beginning. */
+static int assign_new(struct br_hookfeed *feed, const struct br_topicwatch_list *list,
+                      bool initial, char *errstr, size_t errstr_size)
+{
+    rd_kafka_topic_partition_list_t *assign = rd_kafka_topic_partition_list_new(8);
     int added = 0;
-    size_t topics = 0;
 
-    err = rd_kafka_metadata(feed->rk, 1, NULL, &md, timeout_ms);
-    if (err) {
-        snprintf(errstr, errstr_size, "listing the webhooks topics: %s", rd_kafka_err2str(err));
-        return -1;
-    }
-    list = rd_kafka_topic_partition_list_new(8);
-    for (int t = 0; t < md->topic_cnt; t++) {
-        const rd_kafka_metadata_topic_t *topic = &md->topics[t];
+    for (size_t i = 0; i < list->count; i++) {
+        const struct br_topicwatch_entry *entry = &list->entries[i];
 
-        if (topic->err || !br_tablehooks_is_webhooks_topic(&feed->conf->table_hooks,
-                                                           topic->topic)) {
+        if (find(feed, entry->topic, entry->partition)) {
             continue;
         }
-        topics++;
-        for (int p = 0; p < topic->partition_cnt; p++) {
-            int32_t id = topic->partitions[p].id;
-            if (find(feed, topic->topic, id)) {
-                continue;
-            }
-            add(feed, topic->topic, id, initial);
-            rd_kafka_topic_partition_list_add(list, topic->topic, id)->offset =
-                RD_KAFKA_OFFSET_BEGINNING;
-            added++;
-        }
+        add(feed, entry->topic, entry->partition, initial);
+        rd_kafka_topic_partition_list_add(assign, entry->topic, entry->partition)->offset =
+            RD_KAFKA_OFFSET_BEGINNING;
+        added++;
     }
-    rd_kafka_metadata_destroy(md);
-    feed->topics = topics > feed->topics ? topics : feed->topics;
+    feed->topics = list->topics > feed->topics ? list->topics : feed->topics;
     if (added > 0) {
-        rd_kafka_error_t *error = rd_kafka_incremental_assign(feed->rk, list);
+        /* local: an operation for librdkafka's own thread, no request to the brokers */
+        rd_kafka_error_t *error = rd_kafka_incremental_assign(feed->rk, assign);
         if (error) {
             snprintf(errstr, errstr_size, "assigning the webhooks topics: %s",
                      rd_kafka_error_string(error));
             rd_kafka_error_destroy(error);
-            rd_kafka_topic_partition_list_destroy(list);
+            rd_kafka_topic_partition_list_destroy(assign);
             return -1;
         }
     }
-    rd_kafka_topic_partition_list_destroy(list);
+    rd_kafka_topic_partition_list_destroy(assign);
+    return added;
+}
+
+/* Lists the webhooks topics (blocking); assigns partitions not seen before. */
+static int discover(struct br_hookfeed *feed, bool initial, int timeout_ms, char *errstr,
+                    size_t errstr_size)
+{
+    struct br_topicwatch_list *list = br_topicwatch_list(feed->rk, is_webhooks_topic,
+                                                         (void *)feed->conf, timeout_ms,
+                                                         errstr, errstr_size);
+    int added;
+
+    if (!list) {
+        return -1;
+    }
+    added = assign_new(feed, list, initial, errstr, errstr_size);
+    br_topicwatch_list_destroy(list);
     return added;
 }
 
@@ -191,6 +201,8 @@ void br_hookfeed_destroy(struct br_hookfeed *feed)
     if (!feed) {
         return;
     }
+    br_topicwatch_destroy(feed->watch); /* joined before the handle and the pipe go */
+    feed->watch = NULL;
     if (feed->queue) {
         rd_kafka_queue_io_event_enable(feed->queue, -1, NULL, 0);
         rd_kafka_queue_destroy(feed->queue);
@@ -215,6 +227,37 @@ int br_hookfeed_refresh(struct br_hookfeed *feed, int timeout_ms, char *errstr,
                         size_t errstr_size)
 {
     return discover(feed, false, timeout_ms, errstr, errstr_size);
+}
+
+int br_hookfeed_discover(struct br_hookfeed *feed, int interval_ms, int timeout_ms, char *errstr,
+                         size_t errstr_size)
+{
+    if (feed->watch) {
+        snprintf(errstr, errstr_size, "the webhooks topics' discovery already runs");
+        return -1;
+    }
+    feed->watch = br_topicwatch_create(feed->rk, is_webhooks_topic, (void *)feed->conf,
+                                       interval_ms, timeout_ms, feed->wake[1], "hookfeed",
+                                       errstr, errstr_size);
+    return feed->watch ? 0 : -1;
+}
+
+int br_hookfeed_take_found(struct br_hookfeed *feed, char *errstr, size_t errstr_size)
+{
+    struct br_topicwatch_list *list = feed->watch ? br_topicwatch_take(feed->watch) : NULL;
+    int added;
+
+    if (!list) {
+        return 0;
+    }
+    added = assign_new(feed, list, false, errstr, errstr_size);
+    br_topicwatch_list_destroy(list);
+    return added;
+}
+
+unsigned long br_hookfeed_discoveries(struct br_hookfeed *feed)
+{
+    return feed->watch ? br_topicwatch_listings(feed->watch) : 0;
 }
 
 rd_kafka_message_t *br_hookfeed_poll(struct br_hookfeed *feed)

@@ -53,7 +53,8 @@ static void header_bytes(rd_kafka_headers_t *headers, const char *name, const vo
     }
 }
 
-bool br_header_value_ids(const rd_kafka_message_t *message, struct br_value_headers *out)
+static bool schema_ids(const rd_kafka_message_t *message, const char *content_id,
+                       const char *global_id, struct br_value_headers *out)
 {
     rd_kafka_headers_t *headers = NULL;
 
@@ -61,7 +62,17 @@ bool br_header_value_ids(const rd_kafka_message_t *message, struct br_value_head
     if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return false;
     }
-    header_bytes(headers, BR_FRAMING_CONTENT_ID_HEADER, &out->content_id, &out->content_id_len);
-    header_bytes(headers, BR_FRAMING_GLOBAL_ID_HEADER, &out->global_id, &out->global_id_len);
+    header_bytes(headers, content_id, &out->content_id, &out->content_id_len);
+    header_bytes(headers, global_id, &out->global_id, &out->global_id_len);
     return out->content_id || out->global_id;
+}
+
+bool br_header_value_ids(const rd_kafka_message_t *message, struct br_value_headers *out)
+{
+    return schema_ids(message, BR_FRAMING_CONTENT_ID_HEADER, BR_FRAMING_GLOBAL_ID_HEADER, out);
+}
+
+bool br_header_key_ids(const rd_kafka_message_t *message, struct br_value_headers *out)
+{
+    return schema_ids(message, "apicurio.key.contentId", "apicurio.key.globalId", out);
 }

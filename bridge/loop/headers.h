@@ -29,5 +29,7 @@ const char *br_header_text(const rd_kafka_message_t *message, const char *name, 
 
 /* Apicurio's schema-id headers of message (avro/framing.h); false when it has neither. */
 bool br_header_value_ids(const rd_kafka_message_t *message, struct br_value_headers *out);
+/* The same for the key: apicurio.key.contentId and apicurio.key.globalId (webhooks topics). */
+bool br_header_key_ids(const rd_kafka_message_t *message, struct br_value_headers *out);
 
 #endif

@@ -61,7 +61,6 @@ struct br_loop {
     bool hooks_caught_up;            /* the webhooks topics were read (always true without) */
     rd_kafka_message_t *hookfeed_held; /* a webhooks message waiting for the registry */
     int64_t hookfeed_due_ms;
-    int64_t hookfeed_refresh_ms;     /* next look for new webhooks topics */
     int64_t hookfeed_started_ms;
     /* reloading the configuration (reload.c) */
     int reload_fd;                   /* SIGHUP's eventfd, or -1 */

@@ -12,13 +12,13 @@
 #include "config/tablehooks.h"
 #include "core/log.h"
 #include "kafka/hookfeed.h"
+#include "loop/headers.h"
 #include "loop/hooks.h"
 #include "loop/loopstate.h"
 #include "loop/schedule.h"
 
 #define FEED_TIMEOUT_MS 10000   /* the listing of the webhooks topics at start */
-#define REFRESH_MS 30000        /* new webhooks topics (new tenants) looked for this often */
-#define REFRESH_TIMEOUT_MS 2000
+#define DISCOVER_TIMEOUT_MS 2000 /* a later listing, on the discovery thread (not the loop's) */
 #define FEED_BUDGET 512         /* webhooks messages applied per turn */
 #define RETRY_MS 200            /* a message waiting for the registry is tried again after */
 
@@ -34,7 +34,6 @@ int br_tablefeed_start(struct br_loop *loop, char *errstr, size_t errstr_size)
         return -1;
     }
     loop->hookfeed_started_ms = br_schedule_now_ms();
-    loop->hookfeed_refresh_ms = loop->hookfeed_started_ms + REFRESH_MS;
     br_log_info("tablefeed", "table hooks: reading %zu webhooks topic(s), %zu partition(s), from "
                 "the beginning; the record topics wait until they are read",
                 br_hookfeed_topics(loop->hookfeed), br_hookfeed_partitions(loop->hookfeed));
@@ -56,21 +55,6 @@ void br_tablefeed_stop(struct br_loop *loop)
 int br_tablefeed_wake_fd(const struct br_loop *loop)
 {
     return loop->hookfeed ? br_hookfeed_wake_fd(loop->hookfeed) : -1;
-}
-
-/* A header's bytes (a header without a value: present, 0 bytes). */
-static void header_bytes(rd_kafka_headers_t *headers, const char *name, const void **value,
-                         size_t *len)
-{
-    *value = NULL;
-    *len = 0;
-    if (!headers || rd_kafka_header_get_last(headers, name, value, len) !=
-                        RD_KAFKA_RESP_ERR_NO_ERROR) {
-        *value = NULL;
-        *len = 0;
-    } else if (!*value) {
-        *value = "";
-    }
 }
 
 /* The tenant's hooks and last change, into the metrics. */
@@ -103,9 +87,8 @@ static bool apply(struct br_loop *loop, rd_kafka_message_t *message)
 {
     const char *topic = rd_kafka_topic_name(message->rkt);
     char tenant[BR_TABLEHOOKS_TENANT_MAX];
-    rd_kafka_headers_t *headers = NULL;
-    struct br_value_headers key_headers = {0};
-    struct br_value_headers value_headers = {0};
+    struct br_value_headers key_headers;
+    struct br_value_headers value_headers;
     struct br_hookrow row;
     struct br_log_where where = {topic, message->partition, message->offset, NULL};
     enum br_hookrow_kind kind;
@@ -115,25 +98,13 @@ static bool apply(struct br_loop *loop, rd_kafka_message_t *message)
                               sizeof(tenant))) {
         return true; /* listed as a webhooks topic, so this cannot happen */
     }
-    if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        headers = NULL;
-    }
-    header_bytes(headers, "apicurio.key.contentId", &key_headers.content_id,
-                 &key_headers.content_id_len);
-    header_bytes(headers, "apicurio.key.globalId", &key_headers.global_id,
-                 &key_headers.global_id_len);
-    header_bytes(headers, "apicurio.value.contentId", &value_headers.content_id,
-                 &value_headers.content_id_len);
-    header_bytes(headers, "apicurio.value.globalId", &value_headers.global_id,
-                 &value_headers.global_id_len);
     struct br_hookrow_message msg = {
         .key = message->key,
         .key_len = message->key_len,
-        .key_headers = key_headers.content_id || key_headers.global_id ? &key_headers : NULL,
+        .key_headers = br_header_key_ids(message, &key_headers) ? &key_headers : NULL,
         .value = message->payload,
         .value_len = message->payload ? message->len : 0,
-        .value_headers =
-            value_headers.content_id || value_headers.global_id ? &value_headers : NULL,
+        .value_headers = br_header_value_ids(message, &value_headers) ? &value_headers : NULL,
     };
 
     kind = br_hookrows_decode(loop->hookrows, loop->conf, tenant, &msg, &row);
@@ -176,7 +147,8 @@ static bool apply(struct br_loop *loop, rd_kafka_message_t *message)
     return true;
 }
 
-/* The start-up read is complete: the record topics may be read. */
+/* The start-up read is complete: the record topics may be read, and new webhooks topics (new
+ * tenants) are looked for from now on, by the discovery thread (kafka/hookfeed.h). */
 static void caught_up(struct br_loop *loop, int64_t now_ms)
 {
     char errstr[512];
@@ -201,6 +173,12 @@ static void caught_up(struct br_loop *loop, int64_t now_ms)
     if (br_consumer_subscribe(loop->consumer, loop->conf, errstr, sizeof(errstr)) != 0) {
         br_log_error("tablefeed", "%s", errstr);
         loop->fatal = true;
+        return;
+    }
+    if (br_hookfeed_discover(loop->hookfeed, (int)loop->conf->table_hooks.discover_interval_ms,
+                             DISCOVER_TIMEOUT_MS, errstr, sizeof(errstr)) != 0) {
+        br_log_error("tablefeed", "%s", errstr);
+        loop->fatal = true;
     }
 }
 
@@ -211,6 +189,18 @@ int64_t br_tablefeed_poll(struct br_loop *loop, int64_t now_ms)
 
     if (!loop->hookfeed) {
         return wait;
+    }
+    {
+        /* what the discovery thread found (the wake descriptor said so): no network wait */
+        char errstr[256];
+        int added = br_hookfeed_take_found(loop->hookfeed, errstr, sizeof(errstr));
+
+        if (added < 0) {
+            br_log_warn("tablefeed", "%s", errstr);
+        } else if (added > 0) {
+            br_log_info("tablefeed", "table hooks: %d new webhooks partition(s), read from the "
+                        "beginning", added);
+        }
     }
     if (loop->hookfeed_held) {
         if (loop->hookfeed_due_ms > now_ms) {
@@ -242,24 +232,7 @@ int64_t br_tablefeed_poll(struct br_loop *loop, int64_t now_ms)
     if (!loop->hooks_caught_up && br_hookfeed_caught_up(loop->hookfeed)) {
         caught_up(loop, now_ms);
     }
-    if (!loop->hooks_caught_up) {
-        /* the end of a partition is an event of the queue: the wake descriptor says so */
-        return wait;
-    }
-    if (now_ms >= loop->hookfeed_refresh_ms) {
-        char errstr[256];
-        int added = br_hookfeed_refresh(loop->hookfeed, REFRESH_TIMEOUT_MS, errstr,
-                                        sizeof(errstr));
-        loop->hookfeed_refresh_ms = now_ms + REFRESH_MS;
-        if (added < 0) {
-            br_log_warn("tablefeed", "%s", errstr);
-        } else if (added > 0) {
-            br_log_info("tablefeed", "table hooks: %d new webhooks partition(s), read from the "
-                        "beginning", added);
-        }
-    }
-    if (loop->hookfeed_refresh_ms - now_ms < wait) {
-        wait = loop->hookfeed_refresh_ms - now_ms;
-    }
+    /* the end of a partition is an event of the queue, and a listing of the discovery thread
+     * is ready: the wake descriptor says so for both */
     return wait;
 }

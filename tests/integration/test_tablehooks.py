@@ -7,13 +7,17 @@ changes only, signed with the row's secret, with the row's method; an invalid ro
 with its reason. While records flow, a tenant updates a row (URL and secret), deletes one and
 creates one: the new settings apply, the deleted hook gets nothing afterwards, the new one gets
 what is read after it; the time from the row change to the first delivery under it is printed.
-A restarted bridge rebuilds the same hooks from the topic before it consumes.
+A restarted bridge rebuilds the same hooks from the topic before it consumes. A tenant whose
+webhooks topic is created while the bridge runs is found (table_hooks.discover_interval_ms).
+render, test-hook and replay know the table hooks: a table hook's dead letters are replayed to
+a receiver that verifies the row's secret.
 """
 import collections
 import hashlib
 import hmac
 import json
 import re
+import subprocess
 import threading
 import time
 
@@ -21,6 +25,7 @@ import pytest
 import yaml
 
 from . import records
+from .bridge import bridge_bin
 from .records import wait_until
 from .test_admin import free_port, get, metric
 
@@ -86,22 +91,26 @@ class Tenants:
         return ids
 
 
-def config(bridges, tenants, uniq, receiver, port, name='b', yaml_hook=True):
+def config(bridges, tenants, uniq, receiver, port, name='b', yaml_hook=True, discover_ms=None,
+           extra=None):
     hooks = None
     if yaml_hook:
         hooks = [{'name': 'yaml', 'url': receiver.url('yaml'), 'secret': 'yaml-secret',
                   'events': ['*']}]
         receiver.add_hook('yaml', 'yaml-secret')
     esc = tenants.prefix.replace('.', r'\.')
+    table_hooks = {'topics': esc + r'\.(t[0-9]+)\.webhooks',
+                   'record_tenant': esc + r'\.(t[0-9]+)\..*',
+                   'format': 'avro',
+                   'schema': records.WEBHOOKS_SCHEMA}
+    if discover_ms is not None:
+        table_hooks['discover_interval_ms'] = discover_ms
     return bridges(name, 'g-' + uniq,
                    [{'pattern': esc + r'\.t[0-9]+\.' + TABLE, 'format': 'avro',
                      'schema': records.schema_path(TABLE)}],
                    hooks,
-                   extra={'admin': {'listen': '127.0.0.1:%d' % port},
-                          'table_hooks': {'topics': esc + r'\.(t[0-9]+)\.webhooks',
-                                          'record_tenant': esc + r'\.(t[0-9]+)\..*',
-                                          'format': 'avro',
-                                          'schema': records.WEBHOOKS_SCHEMA}})
+                   extra=dict({'admin': {'listen': '127.0.0.1:%d' % port},
+                               'table_hooks': table_hooks}, **(extra or {})))
 
 
 def ids_of(receiver, hook):
@@ -356,3 +365,154 @@ def test_table_hooks_only_without_yaml_hooks(kafka, receiver, bridges, uniq):
     snap = receiver.snapshot('only')
     assert all(r.sig_ok and r.method == 'POST' for r in snap)
     assert not set(early) & set(ids_of(receiver, 'only')), 'routing is decided when read'
+
+
+def tenant_hooks(port, tenant):
+    """The tenant's table_hooks gauge; its series appears with the tenant's first row."""
+    text = get(port, '/metrics')[1]
+    series = 'perscom_bridge_table_hooks{tenant="%s"}' % tenant
+    return metric(text, series) if series in text else 0
+
+
+def test_a_new_tenants_webhooks_topic_is_found_while_running(kafka, receiver, bridges, uniq):
+    """A tenant whose webhooks topic is created after the bridge started (a new PERSCOM tenant):
+    the discovery thread finds the topic within table_hooks.discover_interval_ms, its rows are
+    read from the beginning, and its hook gets the tenant's records. Meanwhile the first tenant's
+    hook keeps receiving the records produced every 50 ms, each once."""
+    tenants = Tenants(kafka, uniq, ['t1'])
+    kafka.create_topics([tenants.records('t2')], partitions=2) # its record topic exists already
+    receiver.add_hook('old', 'so')
+    receiver.add_hook('new', 'sn')
+    tenants.row('t1', 'c', 1, receiver.url('old'), ['rankrecord.created'], 'so')
+    port = free_port()
+    b = config(bridges, tenants, uniq, receiver, port, yaml_hook=False, discover_ms=1000)
+    b.start()
+    wait_until(lambda: b.assert_running() or get(port, '/readyz')[0] == 200, 60, '/readyz')
+    assert tenant_hooks(port, 't1') == 1 and tenant_hooks(port, 't2') == 0
+
+    stop = threading.Event()
+    sent = []
+    def produce_t1():
+        while not stop.is_set():
+            sent.extend(tenants.creates('t1', 1))
+            time.sleep(0.05)
+    flow = threading.Thread(target=produce_t1)
+    flow.start()
+    try:
+        created = time.monotonic()
+        kafka.create_topics([tenants.webhooks('t2')], partitions=1)
+        tenants.row('t2', 'c', 5, receiver.url('new'), ['rankrecord.created'], 'sn')
+        tenants.row('t2', 'c', 6, receiver.url('new'), ['rankrecord.deleted'], 'sn')
+        wait_until(lambda: b.assert_running() or tenant_hooks(port, 't2') == 2, 30,
+                   "the new tenant's rows applied")
+        print('TABLEHOOKS new-webhooks-topic-to-hooks %.2f s' % (time.monotonic() - created))
+        assert 'table hooks: 1 new webhooks partition(s), read from the beginning' \
+            in b.log_text()
+        ids = tenants.creates('t2', 5)
+        wait_until(lambda: b.assert_running() or set(ids) <= set(ids_of(receiver, 'new')), 60,
+                   "the new tenant's records at its hook")
+        time.sleep(2)  # more listings while records flow
+    finally:
+        stop.set()
+        flow.join()
+    wait_until(lambda: b.assert_running() or set(sent) <= set(ids_of(receiver, 'old')), 60,
+               "the first tenant's records")
+    new = receiver.snapshot('new')
+    assert sorted(r.record_id for r in new) == ids  # t2's records only, each once
+    assert all(r.sig_ok and r.method == 'POST' for r in new)
+    old = receiver.snapshot('old')
+    assert all(r.sig_ok for r in old)
+    assert sorted(r.record_id for r in old) == sorted(sent)  # t1's records only, each once
+
+
+def dead_letter_hooks(kafka, topic, want):
+    """The perscom.hook header of each of the want first records of topic (one partition)."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+    c = Consumer({'bootstrap.servers': kafka.bootstrap, 'group.id': 'it-dlq-reader',
+                  'enable.auto.commit': False, 'log_level': 0})
+    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    got = []
+    deadline = time.monotonic() + 30
+    try:
+        while len(got) < want and time.monotonic() < deadline:
+            m = c.poll(0.5)
+            if m is not None and not m.error():
+                got.append(dict((k, v.decode()) for k, v in m.headers() or [])['perscom.hook'])
+    finally:
+        c.close()
+    return got
+
+
+def command(config, *args, stdin=None):
+    return subprocess.run([bridge_bin()] + list(args[:1]) + ['--config', config] +
+                          list(args[1:]), input=stdin, capture_output=True, timeout=120)
+
+
+def test_commands_know_the_table_hooks(kafka, receiver, bridges, uniq):
+    """render, test-hook and replay read the webhooks topics as the bridge does at start: a
+    table hook's dead letters, refused by its receiver, are replayed once it is fixed, signed
+    with the row's secret and byte-identical to the refused attempts; render shows a tenant's
+    record going to that tenant's table hook only; test-hook reaches a table hook by its name."""
+    tenants = Tenants(kafka, uniq, ['t1', 't2'])
+    dlq = 'it.%s.dead-letter' % uniq
+    kafka.create_topics([dlq], partitions=1)
+    receiver.add_hook('th1', 'secret-1')
+    receiver.add_hook('th2', 'secret-2')
+    receiver.set_behaviour('th1', status=400, body=b'{"message":"nope"}')
+    tenants.row('t1', 'c', 3, receiver.url('th1'), ['rankrecord.created'], 'secret-1')
+    tenants.row('t2', 'c', 4, receiver.url('th2'), ['rankrecord.created'], 'secret-2')
+    tenants.row('t2', 'c', 5, 'http://127.0.0.1:9/gone', ['rankrecord.created'], 'x')
+    tenants.row('t2', 'tombstone', 5)  # deleted: not a hook any more
+    port = free_port()
+    b = config(bridges, tenants, uniq, receiver, port, yaml_hook=False,
+               extra={'dead_letter': {'topic': dlq}})
+    b.start()
+    t1_ids = tenants.creates('t1', 10)
+    tenants.next_id['t2'] = 1000
+    t2_ids = tenants.creates('t2', 3)
+    wait_until(lambda: b.assert_running() or
+               (len(receiver.delivered('th2')) == 3 and
+                len(dead_letter_hooks(kafka, dlq, 10)) == 10), 90,
+               "t2's records delivered and t1's dead-lettered")
+    rc, _ = b.terminate(20)
+    assert rc == 0
+    assert set(dead_letter_hooks(kafka, dlq, 10)) == {'tenant:t1:webhook:3'}
+    refused = {r.record_id: r for r in receiver.snapshot('th1')}
+    assert sorted(refused) == t1_ids
+    seen = len(receiver.snapshot())
+
+    # render: a t1 record goes to t1's table hook only (t2's hooks are another tenant's)
+    value = records.encode(TABLE, records.envelope(TABLE, 'created', 77))
+    proc = command(b.config_path, 'render', '--topic', tenants.records('t1'), stdin=value)
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert 'tenant:t1:webhook:3' in out and 'tenant:t2' not in out, out
+    proc = command(b.config_path, 'render', '--topic', tenants.records('t1'), '--hook',
+                   'tenant:t2:webhook:5', stdin=value)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    err = proc.stderr.decode()
+    assert 'no hook named tenant:t2:webhook:5' in err, err
+    listed = err.partition('configured hooks: none; table hooks: ')[2].strip().split(', ')
+    assert sorted(listed) == ['tenant:t1:webhook:3', 'tenant:t2:webhook:4'], err
+
+    # test-hook: a sample event to t2's table hook, signed with its row's secret
+    proc = command(b.config_path, 'test-hook', '--hook', 'tenant:t2:webhook:4')
+    assert proc.returncode == 0, (proc.stdout.decode(), proc.stderr.decode())
+    sample = receiver.snapshot()[seen:]
+    assert [(r.hook, r.sig_ok) for r in sample] == [('th2', True)]
+    seen += 1
+
+    # replay: t1's hook fixed, its dead letters sent again
+    receiver.set_behaviour('th1', status=204)
+    proc = command(b.config_path, 'replay')
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, (out[-3000:], proc.stderr.decode()[-2000:])
+    assert 'delivered 10 record(s) (10 request(s)), failed again 0, not sent 0' in out, out
+    again = receiver.snapshot()[seen:]
+    assert {r.hook for r in again} == {'th1'}
+    assert sorted(r.record_id for r in again) == t1_ids  # each once
+    for r in again:
+        assert r.ok and r.sig_ok, r.record_id
+        assert r.body == refused[r.record_id].body
+        assert r.signature == refused[r.record_id].signature
+    assert len(receiver.delivered('th2')) == 3 + 1  # its records and the sample, nothing more

@@ -122,6 +122,7 @@ static void test_defaults_and_tenants(void **state)
     assert_string_equal(section->topics, "perscom\\.(t[0-9]+)\\.webhooks");
     assert_int_equal(section->tenant_group, 1);
     assert_int_equal(section->record_tenant_group, 1);
+    assert_int_equal(section->discover_interval_ms, 30000);
     assert_int_equal(section->topic.format, BR_FORMAT_CONFLUENT);
     assert_null(section->topic.schema_json);
 
@@ -198,6 +199,7 @@ static void test_fixture(void **state)
     assert_true(conf->table_hooks.enabled);
     assert_int_equal(conf->table_hooks.tenant_group, 2);
     assert_int_equal(conf->table_hooks.record_tenant_group, 2);
+    assert_int_equal(conf->table_hooks.discover_interval_ms, 5000);
     assert_int_equal(conf->table_hooks.topic.format, BR_FORMAT_AVRO);
     assert_string_equal(conf->table_hooks.topic.schema_path,
                         "conf/../../../../schemas/webhooks.avsc");
@@ -266,6 +268,12 @@ static void test_group_out_of_range(void **state)
              "  tenant_group: 0\n"
              "  record_tenant: 'perscom\\.(t[0-9]+)\\..*'\n",
              "F:15:17: table_hooks.tenant_group: must be between 1 and 9, got 0");
+    load_bad("table_hooks:\n"
+             "  topics: 'perscom\\.(t[0-9]+)\\.webhooks'\n"
+             "  record_tenant: 'perscom\\.(t[0-9]+)\\..*'\n"
+             "  discover_interval_ms: 999\n",
+             "F:16:25: table_hooks.discover_interval_ms: must be between 1000 and 3600000, "
+             "got 999");
 }
 
 static void test_missing_keys(void **state)
@@ -282,7 +290,8 @@ static void test_missing_keys(void **state)
              "  record_tenant: 'perscom\\.(t[0-9]+)\\..*'\n"
              "  tenants: x\n",
              "F:16:3: table_hooks.tenants: unknown key (expected one of topics, tenant_group, "
-             "record_tenant, record_tenant_group, format, schema)");
+             "record_tenant, record_tenant_group, format, schema, "
+             "discover_interval_ms)");
 }
 
 static void test_format_rules(void **state)

@@ -2,7 +2,9 @@
  * Unit tests of hookfeed.c against librdkafka's in-process mock cluster: only the topics
  * table_hooks.topics matches are read, every partition from its beginning; caught up once each
  * partition seen at start reached its end (also an empty one); a webhooks topic created later is
- * found by a refresh and read from its beginning.
+ * found by a refresh and read from its beginning; the discovery thread finds one too, wakes the
+ * wake descriptor, and its listing never holds up the caller even when the broker answers
+ * slowly.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,9 +19,12 @@
 
 #include <cmocka.h>
 
+#include <poll.h>
+
 #include <librdkafka/rdkafka.h>
 
 #include "config/conf.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "kafka/hookfeed.h"
 #include "support/mockcluster.h"
@@ -160,10 +165,123 @@ static void test_reads_the_webhooks_topics_and_catches_up(void **state)
     br_hookfeed_destroy(feed);
 }
 
+/* A feed over the topics that exist now, read to its end. */
+static struct br_hookfeed *caught_up_feed(struct cluster *cl)
+{
+    char seen[8192] = "";
+    char errstr[512] = "";
+    struct br_hookfeed *feed = br_hookfeed_create(cl->conf, TIMEOUT_MS, errstr, sizeof(errstr));
+
+    if (!feed) {
+        fail_msg("br_hookfeed_create: %s", errstr);
+    }
+    drain(feed, 0, true, seen, sizeof(seen));
+    assert_true(br_hookfeed_caught_up(feed));
+    return feed;
+}
+
+static void test_the_discovery_thread_finds_a_new_topic(void **state)
+{
+    struct cluster *cl = *state;
+    static const int t5[] = {2, 1};
+    char seen[4096] = "";
+    char errstr[512] = "";
+    struct br_hookfeed *feed = caught_up_feed(cl);
+    size_t before = br_hookfeed_partitions(feed);
+    struct pollfd pfd = {.fd = br_hookfeed_wake_fd(feed), .events = POLLIN};
+    int added = 0;
+
+    assert_int_equal(br_hookfeed_take_found(feed, errstr, sizeof(errstr)), 0); /* none yet */
+    assert_int_equal(br_hookfeed_discover(feed, 1000, TIMEOUT_MS, errstr, sizeof(errstr)), 0);
+    assert_int_equal(br_hookfeed_discover(feed, 1000, TIMEOUT_MS, errstr, sizeof(errstr)), -1);
+    assert_string_equal(errstr, "the webhooks topics' discovery already runs");
+    br_test_cluster_fill(&cl->kafka, "wh.t5.webhooks", 2, t5);
+    /* the thread's listing wakes the descriptor; what it found is assigned by take_found */
+    for (int round = 0; round < 100 && added == 0; round++) {
+        assert_true(poll(&pfd, 1, 200) >= 0);
+        drain(feed, 0, false, seen, sizeof(seen));
+        added = br_hookfeed_take_found(feed, errstr, sizeof(errstr));
+        assert_true(added >= 0);
+    }
+    assert_int_equal(added, 2);
+    assert_true(br_hookfeed_discoveries(feed) >= 1);
+    assert_int_equal(br_hookfeed_partitions(feed), before + 2);
+    assert_int_equal(drain(feed, 3, false, seen, sizeof(seen)), 3);
+    assert_non_null(strstr(seen, "wh.t5.webhooks/0/0\nwh.t5.webhooks/0/1\n"));
+    assert_non_null(strstr(seen, "wh.t5.webhooks/1/0\n"));
+    /* listed again later: nothing new */
+    unsigned long listings = br_hookfeed_discoveries(feed);
+    for (int round = 0; round < 100 && br_hookfeed_discoveries(feed) == listings; round++) {
+        usleep(50000);
+    }
+    assert_true(br_hookfeed_discoveries(feed) > listings);
+    assert_int_equal(br_hookfeed_take_found(feed, errstr, sizeof(errstr)), 0);
+    br_hookfeed_destroy(feed); /* joins the thread */
+}
+
+/*
+ * The broker answers every request 1.5 s late: the same listing made on the caller's thread
+ * (br_hookfeed_refresh) holds it at least that long, while with the discovery thread every call
+ * the loop makes (take_found, poll) returns at once during the listing, and the new topic is
+ * found all the same.
+ */
+static void test_a_slow_listing_never_holds_up_the_caller(void **state)
+{
+    struct cluster *cl = *state;
+    static const int t6[] = {1};
+    char seen[4096] = "";
+    char errstr[512] = "";
+    struct br_hookfeed *feed = caught_up_feed(cl);
+    int64_t started;
+    int64_t slowest = 0;
+    int64_t found_after = -1;
+
+    br_test_cluster_fill(&cl->kafka, "wh.t6.webhooks", 1, t6);
+    assert_int_equal(rd_kafka_mock_broker_set_rtt(cl->kafka.mock, 1, 1500), 0);
+
+    started = br_clock_monotonic_ms();
+    assert_int_equal(br_hookfeed_refresh(feed, TIMEOUT_MS, errstr, sizeof(errstr)), 1);
+    assert_true(br_clock_monotonic_ms() - started >= 1400); /* the slowness is real */
+
+    /* an empty topic: created in the mock cluster without a round trip */
+    assert_int_equal(rd_kafka_mock_topic_create(cl->kafka.mock, "wh.t7.webhooks", 1, 1), 0);
+    assert_int_equal(br_hookfeed_discover(feed, 1000, TIMEOUT_MS, errstr, sizeof(errstr)), 0);
+    started = br_clock_monotonic_ms();
+    while (br_clock_monotonic_ms() - started < 8000 && found_after < 0) {
+        int64_t call = br_clock_monotonic_ms();
+        int added = br_hookfeed_take_found(feed, errstr, sizeof(errstr));
+        rd_kafka_message_t *message;
+
+        while ((message = br_hookfeed_poll(feed)) != NULL) {
+            rd_kafka_message_destroy(message);
+        }
+        call = br_clock_monotonic_ms() - call;
+        slowest = call > slowest ? call : slowest;
+        assert_true(added >= 0);
+        if (added > 0) {
+            assert_int_equal(added, 1);
+            found_after = br_clock_monotonic_ms() - started;
+        }
+        usleep(10000);
+    }
+    /* the interval (1 s) and the listing (>= 1.5 s) passed while the caller went on */
+    assert_true(slowest < 500);
+    assert_true(found_after >= 2400);
+    assert_int_equal(rd_kafka_mock_broker_set_rtt(cl->kafka.mock, 1, 0), 0);
+    assert_int_equal(drain(feed, 1, false, seen, sizeof(seen)), 1);
+    assert_string_equal(seen, "wh.t6.webhooks/0/0\n"); /* the refresh's; t7 is empty */
+    assert_int_equal(br_hookfeed_topics(feed), 6); /* t1, t2, t3, t5, t6, t7 */
+    started = br_clock_monotonic_ms();
+    br_hookfeed_destroy(feed);
+    assert_true(br_clock_monotonic_ms() - started < TIMEOUT_MS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reads_the_webhooks_topics_and_catches_up),
+        cmocka_unit_test(test_the_discovery_thread_finds_a_new_topic),
+        cmocka_unit_test(test_a_slow_listing_never_holds_up_the_caller),
     };
 
     return cmocka_run_group_tests(tests, cluster_start, cluster_stop);

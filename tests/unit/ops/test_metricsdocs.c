@@ -101,7 +101,9 @@ static struct row *find_row(struct row *rows, size_t count, const char *name)
 {
     char want[160];
 
-    snprintf(want, sizeof(want), "`%s`", name);
+    int n = snprintf(want, sizeof(want), "`%s`", name);
+
+    assert_true(n > 0 && (size_t)n < sizeof(want));
     for (size_t i = 0; i < count; i++) {
         if (strstr(rows[i].names, want)) {
             return &rows[i];
