@@ -46,6 +46,12 @@ struct transfer {
     unsigned refused;                  /* addresses the guard refused */
     bool refused_reused;               /* the guard refused the connection it was to reuse */
     char refusal[CURL_ERROR_SIZE];     /* the last refusal's reason */
+    /* The hook version whose constant options the easy handle carries (set at its first
+     * request, kept over the next ones: no curl_easy_reset and no setting them again), with the
+     * TLS files' generation they were set from; NULL: none (a fresh or reset handle). */
+    const struct br_conf_hook *configured;
+    unsigned configured_tls;
+    char *url; /* owned: the CURLOPT_URL last set, NULL: none */
     struct transfer *next_idle;
     struct transfer *prev_active; /* the in-flight list */
     struct transfer *next_active;
@@ -207,6 +213,7 @@ static void transfer_free(struct transfer *transfer)
     capture_free(transfer->capture_headers);
     capture_free(transfer->capture_body);
     curl_easy_cleanup(transfer->easy);
+    free(transfer->url);
     free(transfer);
 }
 
@@ -311,13 +318,38 @@ static size_t keep_retry_after(char *line, size_t size, size_t count, void *opaq
     return len;
 }
 
-static struct transfer *transfer_take(struct br_sender *sender)
+/* Back to a handle without options (curl_easy_reset), as a new one. */
+static void unconfigure(struct transfer *transfer)
 {
-    struct transfer *transfer = sender->idle;
+    curl_easy_reset(transfer->easy);
+    transfer->configured = NULL;
+    free(transfer->url);
+    transfer->url = NULL;
+}
 
+/*
+ * An idle transfer for hook: one whose handle already carries the options of hook's version and
+ * TLS generation if there is one, else any (reset: its options are set again), else a new one.
+ */
+static struct transfer *transfer_take(struct br_sender *sender, const struct br_conf_hook *hook,
+                                      unsigned tls_generation)
+{
+    struct transfer **link = &sender->idle;
+    struct transfer *transfer;
+
+    for (transfer = sender->idle; transfer; transfer = transfer->next_idle) {
+        if (transfer->configured == hook && transfer->configured_tls == tls_generation) {
+            break;
+        }
+        link = &transfer->next_idle;
+    }
+    if (!transfer && sender->idle) {
+        link = &sender->idle;
+        transfer = sender->idle;
+        unconfigure(transfer);
+    }
     if (transfer) {
-        sender->idle = transfer->next_idle;
-        curl_easy_reset(transfer->easy);
+        *link = transfer->next_idle;
         transfer->next_idle = NULL;
         return transfer;
     }
@@ -389,6 +421,13 @@ static struct hook_state *hook_state(struct br_sender *sender, const struct br_c
 
 void br_sender_forget_hook(struct br_sender *sender, const struct br_conf_hook *hook)
 {
+    /* a later hook at the same address must not find this one's options on a handle */
+    for (struct transfer *transfer = sender ? sender->idle : NULL; transfer;
+         transfer = transfer->next_idle) {
+        if (transfer->configured == hook) {
+            unconfigure(transfer);
+        }
+    }
     for (size_t i = 0; sender && i < sender->hook_count; i++) {
         if (sender->hooks[i].hook == hook) {
             br_tlsfiles_finish(&sender->hooks[i].files);
@@ -670,6 +709,42 @@ static int before_request(void *opaque, char *primary_ip, char *local_ip, int pr
     return CURL_PREREQFUNC_OK;
 }
 
+/*
+ * The options that are the same in every request of hook's version (and its TLS files'
+ * generation), set on a fresh or reset handle; the request's own (URL, body, timeouts) are set
+ * by br_sender_start. The header list is the transfer's own nodes, relinked per request.
+ */
+static void configure(struct br_sender *sender, struct transfer *transfer,
+                      const struct br_conf_hook *hook, struct hook_state *state)
+{
+    CURL *easy = transfer->easy;
+
+    if (transfer->configured) {
+        unconfigure(transfer); /* another hook's, or older TLS files */
+    }
+    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, &transfer->nodes[LINE_CONTENT_TYPE]);
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, br_request_user_agent());
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    set_tls(easy, hook, state);
+    set_proxy(easy, hook, sender->env_proxy);
+    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, take_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, keep_retry_after);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)transfer);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, transfer);
+    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, before_request);
+    curl_easy_setopt(easy, CURLOPT_PREREQDATA, transfer);
+    transfer->configured = hook;
+    transfer->configured_tls = state->files.generation;
+}
+
 static void give_back(struct br_sender *sender, struct transfer *transfer)
 {
     transfer->next_idle = sender->idle;
@@ -692,7 +767,7 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     if (!state->headers) {
         state->headers = hook_lines(hook);
     }
-    transfer = transfer_take(sender);
+    transfer = transfer_take(sender, hook, state->files.generation);
     easy = transfer->easy;
     if (link_headers(transfer, request, state->headers, errstr, errstr_size) != 0) {
         give_back(sender, transfer);
@@ -721,28 +796,20 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
         br_buf_reset(transfer->capture_body);
     }
 
-    curl_easy_setopt(easy, CURLOPT_URL, request->url);
-    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, &transfer->nodes[LINE_CONTENT_TYPE]);
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, br_request_user_agent());
+    if (transfer->configured != hook || transfer->configured_tls != state->files.generation) {
+        configure(sender, transfer, hook, state);
+    }
+    if (!transfer->url || strcmp(transfer->url, request->url) != 0) {
+        /* a POST hook's URL is the same in every request: set once per handle */
+        free(transfer->url);
+        transfer->url = strdup(request->url);
+        if (!transfer->url) {
+            abort();
+        }
+        curl_easy_setopt(easy, CURLOPT_URL, request->url);
+    }
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    set_tls(easy, hook, state);
-    set_proxy(easy, hook, sender->env_proxy);
-    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, take_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, keep_retry_after);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)transfer);
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, transfer);
-    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, before_request);
-    curl_easy_setopt(easy, CURLOPT_PREREQDATA, transfer);
     if (request->method == BR_METHOD_POST) {
         curl_easy_setopt(easy, CURLOPT_POST, 1L);
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request->body);
