@@ -53,7 +53,8 @@ struct transfer {
      * TLS files' generation they were set from; NULL: none (a fresh or reset handle). */
     const struct br_conf_hook *configured;
     unsigned configured_tls;
-    char *url; /* owned: the CURLOPT_URL last set, NULL: none */
+    char *url; /* owned: the URL last set, NULL: none */
+    CURLU *parsed; /* owned: url parsed, given as CURLOPT_CURLU (NULL until the first) */
     struct transfer *next_idle;
     struct transfer *prev_active; /* the in-flight list */
     struct transfer *next_active;
@@ -277,6 +278,7 @@ static void transfer_free(struct transfer *transfer)
     capture_free(transfer->capture_headers);
     capture_free(transfer->capture_body);
     curl_easy_cleanup(transfer->easy);
+    curl_url_cleanup(transfer->parsed);
     free(transfer->url);
     free(transfer);
 }
@@ -624,7 +626,21 @@ static struct curl_slist *append_auth(struct curl_slist *list, const struct br_c
 static void put_line(struct curl_slist *node, char *line, size_t line_size, const char *name,
                      const char *value, struct curl_slist **tail)
 {
-    snprintf(line, line_size, "%s: %s", name, value);
+    size_t name_len = strlen(name);
+    size_t value_len = strlen(value);
+
+    /* by hand, not snprintf: once per request (value cut to what line holds, as before) */
+    if (name_len + 2 >= line_size) {
+        name_len = line_size - 3;
+    }
+    if (value_len > line_size - name_len - 3) {
+        value_len = line_size - name_len - 3;
+    }
+    memcpy(line, name, name_len);
+    line[name_len] = ':';
+    line[name_len + 1] = ' ';
+    memcpy(line + name_len + 2, value, value_len);
+    line[name_len + 2 + value_len] = '\0';
     node->data = line;
     node->next = NULL;
     (*tail)->next = node;
@@ -835,6 +851,35 @@ static void configure(struct br_sender *sender, struct transfer *transfer,
     transfer->configured_tls = state->files.generation;
 }
 
+/*
+ * The request's URL, parsed once here and handed over as CURLOPT_CURLU (libcurl parses a
+ * CURLOPT_URL again for every transfer); a URL that does not parse is set as it is, and the
+ * transfer fails with libcurl's own message, as before.
+ */
+static void set_url(struct transfer *transfer, const char *url)
+{
+    free(transfer->url);
+    transfer->url = strdup(url);
+    if (!transfer->url) {
+        abort();
+    }
+    if (!transfer->parsed) {
+        transfer->parsed = curl_url();
+        if (!transfer->parsed) {
+            abort();
+        }
+    }
+    /* the flags libcurl parses a CURLOPT_URL with */
+    if (curl_url_set(transfer->parsed, CURLUPART_URL, url,
+                     CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+        curl_easy_setopt(transfer->easy, CURLOPT_URL, NULL);
+        curl_easy_setopt(transfer->easy, CURLOPT_CURLU, transfer->parsed);
+    } else {
+        curl_easy_setopt(transfer->easy, CURLOPT_CURLU, NULL);
+        curl_easy_setopt(transfer->easy, CURLOPT_URL, url);
+    }
+}
+
 static void give_back(struct br_sender *sender, struct transfer *transfer)
 {
     transfer->next_idle = sender->idle;
@@ -891,12 +936,7 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     }
     if (!transfer->url || strcmp(transfer->url, request->url) != 0) {
         /* a POST hook's URL is the same in every request: set once per handle */
-        free(transfer->url);
-        transfer->url = strdup(request->url);
-        if (!transfer->url) {
-            abort();
-        }
-        curl_easy_setopt(easy, CURLOPT_URL, request->url);
+        set_url(transfer, request->url);
     }
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
