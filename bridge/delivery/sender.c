@@ -1,16 +1,13 @@
 #include "delivery/sender.h"
 
-#include <errno.h>
-#include <poll.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <sys/epoll.h>
 
 #include <openssl/crypto.h>
 
@@ -18,6 +15,7 @@
 #include "core/base64.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "delivery/waitset.h"
 
 #define CAPTURE_HEADERS_MAX (16u * 1024u)
 
@@ -70,44 +68,14 @@ struct hook_state {
     struct curl_slist *headers;
 };
 
-enum watch_kind { WATCH_NONE, WATCH_CURL, WATCH_EXTRA };
-
-/*
- * What the sender knows of a descriptor, in a table indexed by its number: the events wanted
- * (by libcurl, CURLMOPT_SOCKETFUNCTION, or by the caller of br_sender_wait) and the events it
- * is registered for in the epoll set. A socket the sender opened itself (open_socket) stays in
- * the set when libcurl stops watching it between requests on a kept-alive connection: its next
- * request wants the same events again, and no epoll_ctl is made for it.
- */
-struct watch {
-    uint32_t want;        /* EPOLLIN | EPOLLOUT; 0: not wanted */
-    uint32_t registered;  /* the events in the epoll set; 0: not in it */
-    unsigned char kind;   /* enum watch_kind */
-    bool ours;            /* opened by open_socket, closed by close_socket */
-    bool stable;          /* extra: the caller keeps it open while it is listed */
-    short seen;           /* libcurl's socket: poll revents of the last wait, for perform */
-    unsigned listed;      /* extra: the number of the last wait that listed it */
-    unsigned index;       /* extra: its index in that wait's list */
-};
-
-#define WAIT_EVENTS 64 /* ready descriptors taken per epoll_wait; the rest come at the next */
-
 /*
  * libcurl's socket interface drives the transfers: the sender watches the sockets libcurl
- * names in one epoll set, kept from wait to wait, and tells libcurl which are ready
- * (curl_multi_socket_action); a wait is one epoll_wait, with no descriptor to hand over.
+ * names in one epoll set, kept from wait to wait (waitset.h), and tells libcurl which are
+ * ready (curl_multi_socket_action); a wait is one epoll_wait, with no descriptor to hand over.
  */
 struct br_sender {
     CURLM *multi;
-    int epoll_fd;
-    struct watch *watches;  /* indexed by descriptor */
-    size_t watch_cap;
-    struct epoll_event ready[WAIT_EVENTS]; /* what the last wait saw, for perform */
-    int ready_count;
-    int *extras;            /* the descriptors of the last wait's extra list */
-    size_t extra_count;
-    size_t extra_cap;
-    unsigned wait_number;
+    struct br_waitset *waitset; /* libcurl's sockets and the caller's descriptors */
     int64_t timer_ms;       /* libcurl's timer, monotonic ms; -1: none */
     struct transfer *idle;
     struct transfer *active;
@@ -123,83 +91,14 @@ struct br_sender {
 
 static int64_t monotonic_ms(void);
 
-/* fd's entry in the table, grown as needed. */
-static struct watch *watch_at(struct br_sender *sender, int fd)
-{
-    if ((size_t)fd >= sender->watch_cap) {
-        size_t cap = sender->watch_cap ? sender->watch_cap : 64;
-        struct watch *grown;
-
-        while (cap <= (size_t)fd) {
-            cap *= 2;
-        }
-        grown = realloc(sender->watches, cap * sizeof(*grown));
-        if (!grown) {
-            abort();
-        }
-        memset(grown + sender->watch_cap, 0, (cap - sender->watch_cap) * sizeof(*grown));
-        sender->watches = grown;
-        sender->watch_cap = cap;
-    }
-    return &sender->watches[fd];
-}
-
-/*
- * Puts fd in the epoll set for events (0: out of it). force: even when the table says it is
- * registered so (fd may have been closed and opened again since: the set forgot it). Errors
- * are logged.
- */
-static void watch_register(struct br_sender *sender, int fd, struct watch *watch,
-                           uint32_t events, bool force)
-{
-    struct epoll_event event = {.events = events, .data.fd = fd};
-    int rc = 0;
-
-    if (events == watch->registered && !force) {
-        return;
-    }
-    if (events == 0) {
-        /* gone already when fd was closed: ENOENT and EBADF are fine */
-        epoll_ctl(sender->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
-    } else if (watch->registered == 0) {
-        rc = epoll_ctl(sender->epoll_fd, EPOLL_CTL_ADD, fd, &event);
-        if (rc != 0 && errno == EEXIST) {
-            rc = epoll_ctl(sender->epoll_fd, EPOLL_CTL_MOD, fd, &event);
-        }
-    } else {
-        rc = epoll_ctl(sender->epoll_fd, EPOLL_CTL_MOD, fd, &event);
-        if (rc != 0 && errno == ENOENT) {
-            rc = epoll_ctl(sender->epoll_fd, EPOLL_CTL_ADD, fd, &event);
-        }
-    }
-    if (rc != 0) {
-        br_log_error("sender", "epoll_ctl(%d): %s", fd, strerror(errno));
-        events = 0;
-    }
-    watch->registered = events;
-}
-
 /* CURLMOPT_SOCKETFUNCTION: what to watch on fd from now on. */
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *opaque, void *socket_opaque)
 {
     struct br_sender *sender = opaque;
-    struct watch *watch = watch_at(sender, fd);
 
     (void)easy;
     (void)socket_opaque;
-    if (what == CURL_POLL_REMOVE) {
-        watch->want = 0;
-        watch->seen = 0;
-        if (!watch->ours) {
-            /* libcurl's own descriptor (a resolver's): may be closed already */
-            watch_register(sender, fd, watch, 0, false);
-            watch->kind = WATCH_NONE;
-        }
-        return 0;
-    }
-    watch->kind = WATCH_CURL;
-    watch->want = ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
-    watch_register(sender, fd, watch, watch->want, false);
+    br_waitset_curl(sender->waitset, fd, what);
     return 0;
 }
 
@@ -220,16 +119,15 @@ struct br_sender *br_sender_create(long max_connections, char *errstr, size_t er
     if (!sender) {
         abort();
     }
-    sender->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-    if (sender->epoll_fd < 0) {
-        snprintf(errstr, errstr_size, "epoll_create1: %s", strerror(errno));
+    sender->waitset = br_waitset_create(errstr, errstr_size);
+    if (!sender->waitset) {
         free(sender);
         return NULL;
     }
     sender->multi = curl_multi_init();
     if (!sender->multi) {
         snprintf(errstr, errstr_size, "curl_multi_init failed");
-        close(sender->epoll_fd);
+        br_waitset_destroy(sender->waitset);
         free(sender);
         return NULL;
     }
@@ -319,9 +217,7 @@ void br_sender_destroy(struct br_sender *sender)
         transfer_free(transfer);
     }
     curl_multi_cleanup(sender->multi); /* closes the connections: close_socket */
-    close(sender->epoll_fd);
-    free(sender->watches);
-    free(sender->extras);
+    br_waitset_destroy(sender->waitset);
     for (size_t i = 0; i < sender->hook_count; i++) {
         br_tlsfiles_finish(&sender->hooks[i].files);
         free_headers(sender->hooks[i].headers);
@@ -746,19 +642,8 @@ static curl_socket_t open_socket(void *opaque, curlsocktype purpose,
     }
     fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
     if (fd >= 0) {
-        struct watch *watch = watch_at(sender, fd);
-
         transfer->opened++;
-        /* a new file: the epoll set forgot whatever had this number before (closed), but
-         * libcurl may go on wanting what it wanted for the number without saying so again */
-        if (watch->kind != WATCH_CURL) {
-            watch->kind = WATCH_CURL;
-            watch->want = 0;
-        }
-        watch->ours = true;
-        watch->seen = 0;
-        watch->registered = 0;
-        watch_register(sender, fd, watch, watch->want, false);
+        br_waitset_opened(sender->waitset, fd);
     }
     return fd;
 }
@@ -767,10 +652,8 @@ static curl_socket_t open_socket(void *opaque, curlsocktype purpose,
 static int close_socket(void *opaque, curl_socket_t fd)
 {
     struct br_sender *sender = opaque;
-    struct watch *watch = watch_at(sender, fd);
 
-    watch_register(sender, fd, watch, 0, false);
-    memset(watch, 0, sizeof(*watch));
+    br_waitset_closing(sender->waitset, fd);
     return close(fd);
 }
 
@@ -977,80 +860,9 @@ size_t br_sender_in_flight(const struct br_sender *sender)
     return sender->in_flight;
 }
 
-static uint32_t epoll_events(short curl_events)
-{
-    return ((curl_events & CURL_WAIT_POLLIN) ? EPOLLIN : 0) |
-           ((curl_events & CURL_WAIT_POLLPRI) ? EPOLLPRI : 0) |
-           ((curl_events & CURL_WAIT_POLLOUT) ? EPOLLOUT : 0);
-}
-
-static short curl_events(uint32_t events)
-{
-    return (short)(((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) ? CURL_WAIT_POLLIN : 0) |
-                   ((events & EPOLLPRI) ? CURL_WAIT_POLLPRI : 0) |
-                   ((events & EPOLLOUT) ? CURL_WAIT_POLLOUT : 0));
-}
-
-static short poll_revents(uint32_t events)
-{
-    return (short)(((events & EPOLLIN) ? POLLIN : 0) | ((events & EPOLLOUT) ? POLLOUT : 0) |
-                   ((events & EPOLLERR) ? POLLERR : 0) | ((events & EPOLLHUP) ? POLLHUP : 0));
-}
-
-/* Registers this wait's extra descriptors and unregisters the last wait's that left the list. */
-static void list_extras(struct br_sender *sender, struct curl_waitfd *extra, unsigned count,
-                        unsigned stable_count, unsigned number)
-{
-    for (unsigned i = 0; i < count; i++) {
-        int fd = extra[i].fd;
-        struct watch *watch = watch_at(sender, fd);
-        uint32_t events = epoll_events(extra[i].events);
-        bool stable = i < stable_count;
-
-        extra[i].revents = 0;
-        /* a stable one listed before is registered still; any other is checked again */
-        watch_register(sender, fd, watch, events,
-                       !(stable && watch->kind == WATCH_EXTRA && watch->stable));
-        watch->kind = WATCH_EXTRA;
-        watch->want = events;
-        watch->stable = stable;
-        watch->listed = number;
-        watch->index = i;
-    }
-    for (size_t i = 0; i < sender->extra_count; i++) {
-        int fd = sender->extras[i];
-        struct watch *watch = watch_at(sender, fd);
-
-        if (watch->kind == WATCH_EXTRA && watch->listed != number) {
-            watch_register(sender, fd, watch, 0, false);
-            memset(watch, 0, sizeof(*watch));
-        }
-    }
-    if (count > sender->extra_cap) {
-        int *grown = realloc(sender->extras, count * sizeof(*grown));
-
-        if (!grown) {
-            abort();
-        }
-        sender->extras = grown;
-        sender->extra_cap = count;
-    }
-    for (unsigned i = 0; i < count; i++) {
-        sender->extras[i] = extra[i].fd;
-    }
-    sender->extra_count = count;
-}
-
 int br_sender_wait(struct br_sender *sender, struct curl_waitfd *extra, unsigned extra_count,
                    unsigned stable_count, int timeout_ms)
 {
-    unsigned number = ++sender->wait_number;
-    int got;
-    int ready = 0;
-
-    if (number == 0) {
-        number = ++sender->wait_number; /* 0 is "never listed" */
-    }
     if (sender->timer_ms >= 0) {
         int64_t due = sender->timer_ms - monotonic_ms();
 
@@ -1058,59 +870,19 @@ int br_sender_wait(struct br_sender *sender, struct curl_waitfd *extra, unsigned
             timeout_ms = due < 0 ? 0 : (int)due;
         }
     }
-    list_extras(sender, extra, extra_count, stable_count, number);
-    sender->ready_count = 0;
-    got = epoll_wait(sender->epoll_fd, sender->ready, WAIT_EVENTS, timeout_ms);
-    if (got < 0) {
-        if (errno == EINTR) {
-            return 0; /* a signal: the loop looks at its flags */
-        }
-        br_log_error("sender", "epoll_wait: %s", strerror(errno));
-        return -1;
-    }
-    for (int i = 0; i < got; i++) {
-        int fd = sender->ready[i].data.fd;
-        uint32_t events = sender->ready[i].events;
-        struct watch *watch = watch_at(sender, fd);
-
-        if (watch->kind == WATCH_EXTRA && watch->listed == number) {
-            extra[watch->index].revents = curl_events(events);
-            ready++;
-        } else if (watch->kind == WATCH_CURL && watch->want != 0) {
-            watch->seen = poll_revents(events);
-            ready++;
-        } else {
-            /* wanted by nobody now (a kept-alive socket between requests whose peer closed
-             * it or wrote to it): out of the set until libcurl wants it again */
-            watch_register(sender, fd, watch, 0, false);
-        }
-    }
-    sender->ready_count = got;
-    return ready;
+    return br_waitset_wait(sender->waitset, extra, extra_count, stable_count, timeout_ms);
 }
 
 /* Hands libcurl the sockets br_sender_wait found ready, and its timer when it is due. */
 static void drive(struct br_sender *sender)
 {
     int running = 0;
+    int fd;
+    int mask;
 
-    /* libcurl changes the table while it works: each socket is looked at again before */
-    for (int i = 0; i < sender->ready_count; i++) {
-        int fd = sender->ready[i].data.fd;
-        struct watch *watch = watch_at(sender, fd);
-        short seen = watch->seen;
-        int mask;
-
-        if (watch->kind != WATCH_CURL || watch->want == 0 || seen == 0) {
-            continue;
-        }
-        watch->seen = 0;
-        mask = ((seen & (POLLIN | POLLHUP)) ? CURL_CSELECT_IN : 0) |
-               ((seen & POLLOUT) ? CURL_CSELECT_OUT : 0) |
-               ((seen & POLLERR) ? CURL_CSELECT_ERR : 0);
+    while (br_waitset_next_ready(sender->waitset, &fd, &mask)) {
         curl_multi_socket_action(sender->multi, fd, mask, &running);
     }
-    sender->ready_count = 0;
     if (sender->timer_ms >= 0 && sender->timer_ms <= monotonic_ms()) {
         sender->timer_ms = -1; /* libcurl sets it again (on_timer) when it wants */
         curl_multi_socket_action(sender->multi, CURL_SOCKET_TIMEOUT, 0, &running);

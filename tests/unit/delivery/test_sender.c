@@ -828,46 +828,6 @@ static void test_wait_extra(void **state)
 }
 
 /*
- * The wait keeps its descriptors in an epoll set: a descriptor closed and opened again under
- * the same number still wakes the wait, when listed as changing (not stable) and when listed
- * as stable after one wait without it.
- */
-static void test_wait_extra_reopened(void **state)
-{
-    struct br_sender *sender = sender_new();
-    int first[2];
-    int again[2];
-    struct curl_waitfd extra;
-
-    (void)state;
-    for (unsigned stable = 0; stable <= 1; stable++) {
-        assert_int_equal(pipe(first), 0);
-        extra = (struct curl_waitfd){.fd = first[0], .events = CURL_WAIT_POLLIN};
-        assert_int_equal(br_sender_wait(sender, &extra, 1, stable, 0), 0);
-        assert_int_equal(write(first[1], "x", 1), 1);
-        assert_int_equal(br_sender_wait(sender, &extra, 1, stable, 1000), 1);
-        if (stable) {
-            /* a stable descriptor is left out of one wait before it is closed */
-            assert_int_equal(br_sender_wait(sender, NULL, 0, 0, 0), 0);
-        }
-        close(first[0]);
-        close(first[1]);
-        assert_int_equal(pipe(again), 0);
-        assert_int_equal(again[0], first[0]); /* the lowest free numbers: the same */
-        extra = (struct curl_waitfd){.fd = again[0], .events = CURL_WAIT_POLLIN};
-        assert_int_equal(br_sender_wait(sender, &extra, 1, stable, 0), 0);
-        assert_int_equal(extra.revents, 0);
-        assert_int_equal(write(again[1], "y", 1), 1);
-        assert_int_equal(br_sender_wait(sender, &extra, 1, stable, 1000), 1);
-        assert_true(extra.revents & CURL_WAIT_POLLIN);
-        assert_int_equal(br_sender_wait(sender, NULL, 0, 0, 0), 0);
-        close(again[0]);
-        close(again[1]);
-    }
-    br_sender_destroy(sender);
-}
-
-/*
  * A hook's constant header lines are made once per hook version (its settings): a new version
  * sends its own lines, and a forgotten version's lines go with it (settings put again at the
  * same address after br_sender_forget_hook get lines made from them, not the old ones).
@@ -1020,7 +980,6 @@ int main(void)
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_cancel_and_destroy),
         cmocka_unit_test(test_wait_extra),
-        cmocka_unit_test(test_wait_extra_reopened),
         cmocka_unit_test(test_header_lines_per_version),
         cmocka_unit_test(test_handles_keep_a_hooks_options),
     };
