@@ -56,7 +56,7 @@ int br_oneshot_send(struct br_sender *sender, const struct br_request *request,
     }
     /* the sender's own timeout ends the transfer; the wait only paces the turns */
     while (!wait.done) {
-        if (br_sender_wait(sender, NULL, 0, 1000) < 0) {
+        if (br_sender_wait(sender, NULL, 0, 0, 1000) < 0) {
             br_sender_cancel(sender, &delivery);
             snprintf(errstr, errstr_size, "waiting for the transfer failed");
             return -1;

@@ -1,11 +1,10 @@
 #include "delivery/sender.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,6 +15,7 @@
 #include "core/base64.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "delivery/waitset.h"
 
 #define CAPTURE_HEADERS_MAX (16u * 1024u)
 
@@ -46,6 +46,13 @@ struct transfer {
     unsigned refused;                  /* addresses the guard refused */
     bool refused_reused;               /* the guard refused the connection it was to reuse */
     char refusal[CURL_ERROR_SIZE];     /* the last refusal's reason */
+    /* The hook version whose constant options the easy handle carries (set at its first
+     * request, kept over the next ones: no curl_easy_reset and no setting them again), with the
+     * TLS files' generation they were set from; NULL: none (a fresh or reset handle). */
+    const struct br_conf_hook *configured;
+    unsigned configured_tls;
+    char *url; /* owned: the URL last set, NULL: none */
+    CURLU *parsed; /* owned: url parsed, given as CURLOPT_CURLU (NULL until the first) */
     struct transfer *next_idle;
     struct transfer *prev_active; /* the in-flight list */
     struct transfer *next_active;
@@ -61,26 +68,14 @@ struct hook_state {
     struct curl_slist *headers;
 };
 
-/* A socket libcurl wants watched (CURLMOPT_SOCKETFUNCTION), and what poll() saw on it. */
-struct watch {
-    curl_socket_t fd;
-    int what;    /* CURL_POLL_IN, CURL_POLL_OUT or CURL_POLL_INOUT */
-    short seen;  /* revents of the last br_sender_wait, handed to libcurl by br_sender_perform */
-};
-
 /*
- * libcurl's socket interface drives the transfers: the sender polls the sockets libcurl names
- * and tells it which are ready (curl_multi_socket_action), so libcurl does not poll every
- * transfer's socket again itself on each curl_multi_perform (one poll() per transfer and turn,
- * most of the bridge's system calls before).
+ * libcurl's socket interface drives the transfers: the sender watches the sockets libcurl
+ * names in one epoll set, kept from wait to wait (waitset.h), and tells libcurl which are
+ * ready (curl_multi_socket_action); a wait is one epoll_wait, with no descriptor to hand over.
  */
 struct br_sender {
     CURLM *multi;
-    struct watch *watches; /* the sockets libcurl wants watched */
-    size_t watch_count;
-    size_t watch_cap;
-    struct pollfd *pollfds; /* br_sender_wait's scratch */
-    size_t pollfd_cap;
+    struct br_waitset *waitset; /* libcurl's sockets and the caller's descriptors */
     int64_t timer_ms;       /* libcurl's timer, monotonic ms; -1: none */
     struct transfer *idle;
     struct transfer *active;
@@ -96,46 +91,14 @@ struct br_sender {
 
 static int64_t monotonic_ms(void);
 
-static struct watch *watch_find(struct br_sender *sender, curl_socket_t fd)
-{
-    for (size_t i = 0; i < sender->watch_count; i++) {
-        if (sender->watches[i].fd == fd) {
-            return &sender->watches[i];
-        }
-    }
-    return NULL;
-}
-
 /* CURLMOPT_SOCKETFUNCTION: what to watch on fd from now on. */
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *opaque, void *socket_opaque)
 {
     struct br_sender *sender = opaque;
-    struct watch *watch = watch_find(sender, fd);
 
     (void)easy;
     (void)socket_opaque;
-    if (what == CURL_POLL_REMOVE) {
-        if (watch) {
-            *watch = sender->watches[--sender->watch_count];
-        }
-        return 0;
-    }
-    if (!watch) {
-        if (sender->watch_count == sender->watch_cap) {
-            size_t cap = sender->watch_cap ? sender->watch_cap * 2 : 16;
-            struct watch *grown = realloc(sender->watches, cap * sizeof(*grown));
-
-            if (!grown) {
-                abort();
-            }
-            sender->watches = grown;
-            sender->watch_cap = cap;
-        }
-        watch = &sender->watches[sender->watch_count++];
-        watch->fd = fd;
-        watch->seen = 0;
-    }
-    watch->what = what;
+    br_waitset_curl(sender->waitset, fd, what);
     return 0;
 }
 
@@ -156,9 +119,15 @@ struct br_sender *br_sender_create(long max_connections, char *errstr, size_t er
     if (!sender) {
         abort();
     }
+    sender->waitset = br_waitset_create(errstr, errstr_size);
+    if (!sender->waitset) {
+        free(sender);
+        return NULL;
+    }
     sender->multi = curl_multi_init();
     if (!sender->multi) {
         snprintf(errstr, errstr_size, "curl_multi_init failed");
+        br_waitset_destroy(sender->waitset);
         free(sender);
         return NULL;
     }
@@ -207,6 +176,8 @@ static void transfer_free(struct transfer *transfer)
     capture_free(transfer->capture_headers);
     capture_free(transfer->capture_body);
     curl_easy_cleanup(transfer->easy);
+    curl_url_cleanup(transfer->parsed);
+    free(transfer->url);
     free(transfer);
 }
 
@@ -245,9 +216,8 @@ void br_sender_destroy(struct br_sender *sender)
         sender->idle = transfer->next_idle;
         transfer_free(transfer);
     }
-    curl_multi_cleanup(sender->multi);
-    free(sender->watches);
-    free(sender->pollfds);
+    curl_multi_cleanup(sender->multi); /* closes the connections: close_socket */
+    br_waitset_destroy(sender->waitset);
     for (size_t i = 0; i < sender->hook_count; i++) {
         br_tlsfiles_finish(&sender->hooks[i].files);
         free_headers(sender->hooks[i].headers);
@@ -311,13 +281,38 @@ static size_t keep_retry_after(char *line, size_t size, size_t count, void *opaq
     return len;
 }
 
-static struct transfer *transfer_take(struct br_sender *sender)
+/* Back to a handle without options (curl_easy_reset), as a new one. */
+static void unconfigure(struct transfer *transfer)
 {
-    struct transfer *transfer = sender->idle;
+    curl_easy_reset(transfer->easy);
+    transfer->configured = NULL;
+    free(transfer->url);
+    transfer->url = NULL;
+}
 
+/*
+ * An idle transfer for hook: one whose handle already carries the options of hook's version and
+ * TLS generation if there is one, else any (reset: its options are set again), else a new one.
+ */
+static struct transfer *transfer_take(struct br_sender *sender, const struct br_conf_hook *hook,
+                                      unsigned tls_generation)
+{
+    struct transfer **link = &sender->idle;
+    struct transfer *transfer;
+
+    for (transfer = sender->idle; transfer; transfer = transfer->next_idle) {
+        if (transfer->configured == hook && transfer->configured_tls == tls_generation) {
+            break;
+        }
+        link = &transfer->next_idle;
+    }
+    if (!transfer && sender->idle) {
+        link = &sender->idle;
+        transfer = sender->idle;
+        unconfigure(transfer);
+    }
     if (transfer) {
-        sender->idle = transfer->next_idle;
-        curl_easy_reset(transfer->easy);
+        *link = transfer->next_idle;
         transfer->next_idle = NULL;
         return transfer;
     }
@@ -389,6 +384,13 @@ static struct hook_state *hook_state(struct br_sender *sender, const struct br_c
 
 void br_sender_forget_hook(struct br_sender *sender, const struct br_conf_hook *hook)
 {
+    /* a later hook at the same address must not find this one's options on a handle */
+    for (struct transfer *transfer = sender ? sender->idle : NULL; transfer;
+         transfer = transfer->next_idle) {
+        if (transfer->configured == hook) {
+            unconfigure(transfer);
+        }
+    }
     for (size_t i = 0; sender && i < sender->hook_count; i++) {
         if (sender->hooks[i].hook == hook) {
             br_tlsfiles_finish(&sender->hooks[i].files);
@@ -520,7 +522,21 @@ static struct curl_slist *append_auth(struct curl_slist *list, const struct br_c
 static void put_line(struct curl_slist *node, char *line, size_t line_size, const char *name,
                      const char *value, struct curl_slist **tail)
 {
-    snprintf(line, line_size, "%s: %s", name, value);
+    size_t name_len = strlen(name);
+    size_t value_len = strlen(value);
+
+    /* by hand, not snprintf: once per request (value cut to what line holds, as before) */
+    if (name_len + 2 >= line_size) {
+        name_len = line_size - 3;
+    }
+    if (value_len > line_size - name_len - 3) {
+        value_len = line_size - name_len - 3;
+    }
+    memcpy(line, name, name_len);
+    line[name_len] = ':';
+    line[name_len + 1] = ' ';
+    memcpy(line + name_len + 2, value, value_len);
+    line[name_len + 2 + value_len] = '\0';
     node->data = line;
     node->next = NULL;
     (*tail)->next = node;
@@ -627,8 +643,18 @@ static curl_socket_t open_socket(void *opaque, curlsocktype purpose,
     fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
     if (fd >= 0) {
         transfer->opened++;
+        br_waitset_opened(sender->waitset, fd);
     }
     return fd;
+}
+
+/* CURLOPT_CLOSESOCKETFUNCTION: a socket of open_socket leaves the epoll set, then closes. */
+static int close_socket(void *opaque, curl_socket_t fd)
+{
+    struct br_sender *sender = opaque;
+
+    br_waitset_closing(sender->waitset, fd);
+    return close(fd);
 }
 
 /*
@@ -670,6 +696,73 @@ static int before_request(void *opaque, char *primary_ip, char *local_ip, int pr
     return CURL_PREREQFUNC_OK;
 }
 
+/*
+ * The options that are the same in every request of hook's version (and its TLS files'
+ * generation), set on a fresh or reset handle; the request's own (URL, body, timeouts) are set
+ * by br_sender_start. The header list is the transfer's own nodes, relinked per request.
+ */
+static void configure(struct br_sender *sender, struct transfer *transfer,
+                      const struct br_conf_hook *hook, struct hook_state *state)
+{
+    CURL *easy = transfer->easy;
+
+    if (transfer->configured) {
+        unconfigure(transfer); /* another hook's, or older TLS files */
+    }
+    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, &transfer->nodes[LINE_CONTENT_TYPE]);
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, br_request_user_agent());
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    set_tls(easy, hook, state);
+    set_proxy(easy, hook, sender->env_proxy);
+    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, take_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, keep_retry_after);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)transfer);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, transfer);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, sender);
+    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, before_request);
+    curl_easy_setopt(easy, CURLOPT_PREREQDATA, transfer);
+    transfer->configured = hook;
+    transfer->configured_tls = state->files.generation;
+}
+
+/*
+ * The request's URL, parsed once here and handed over as CURLOPT_CURLU (libcurl parses a
+ * CURLOPT_URL again for every transfer); a URL that does not parse is set as it is, and the
+ * transfer fails with libcurl's own message, as before.
+ */
+static void set_url(struct transfer *transfer, const char *url)
+{
+    free(transfer->url);
+    transfer->url = strdup(url);
+    if (!transfer->url) {
+        abort();
+    }
+    if (!transfer->parsed) {
+        transfer->parsed = curl_url();
+        if (!transfer->parsed) {
+            abort();
+        }
+    }
+    /* the flags libcurl parses a CURLOPT_URL with */
+    if (curl_url_set(transfer->parsed, CURLUPART_URL, url,
+                     CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+        curl_easy_setopt(transfer->easy, CURLOPT_URL, NULL);
+        curl_easy_setopt(transfer->easy, CURLOPT_CURLU, transfer->parsed);
+    } else {
+        curl_easy_setopt(transfer->easy, CURLOPT_CURLU, NULL);
+        curl_easy_setopt(transfer->easy, CURLOPT_URL, url);
+    }
+}
+
 static void give_back(struct br_sender *sender, struct transfer *transfer)
 {
     transfer->next_idle = sender->idle;
@@ -692,7 +785,7 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
     if (!state->headers) {
         state->headers = hook_lines(hook);
     }
-    transfer = transfer_take(sender);
+    transfer = transfer_take(sender, hook, state->files.generation);
     easy = transfer->easy;
     if (link_headers(transfer, request, state->headers, errstr, errstr_size) != 0) {
         give_back(sender, transfer);
@@ -721,28 +814,15 @@ int br_sender_start(struct br_sender *sender, struct br_delivery *delivery, long
         br_buf_reset(transfer->capture_body);
     }
 
-    curl_easy_setopt(easy, CURLOPT_URL, request->url);
-    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, &transfer->nodes[LINE_CONTENT_TYPE]);
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, br_request_user_agent());
+    if (transfer->configured != hook || transfer->configured_tls != state->files.generation) {
+        configure(sender, transfer, hook, state);
+    }
+    if (!transfer->url || strcmp(transfer->url, request->url) != 0) {
+        /* a POST hook's URL is the same in every request: set once per handle */
+        set_url(transfer, request->url);
+    }
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    set_tls(easy, hook, state);
-    set_proxy(easy, hook, sender->env_proxy);
-    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, take_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, keep_retry_after);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)transfer);
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, transfer);
-    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, before_request);
-    curl_easy_setopt(easy, CURLOPT_PREREQDATA, transfer);
     if (request->method == BR_METHOD_POST) {
         curl_easy_setopt(easy, CURLOPT_POST, 1L);
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request->body);
@@ -780,27 +860,9 @@ size_t br_sender_in_flight(const struct br_sender *sender)
     return sender->in_flight;
 }
 
-static short poll_events(short curl_events)
-{
-    return (short)(((curl_events & CURL_WAIT_POLLIN) ? POLLIN : 0) |
-                   ((curl_events & CURL_WAIT_POLLPRI) ? POLLPRI : 0) |
-                   ((curl_events & CURL_WAIT_POLLOUT) ? POLLOUT : 0));
-}
-
-static short curl_events(short poll_revents)
-{
-    return (short)(((poll_revents & (POLLIN | POLLHUP | POLLERR)) ? CURL_WAIT_POLLIN : 0) |
-                   ((poll_revents & POLLPRI) ? CURL_WAIT_POLLPRI : 0) |
-                   ((poll_revents & POLLOUT) ? CURL_WAIT_POLLOUT : 0));
-}
-
 int br_sender_wait(struct br_sender *sender, struct curl_waitfd *extra, unsigned extra_count,
-                   int timeout_ms)
+                   unsigned stable_count, int timeout_ms)
 {
-    size_t total = sender->watch_count + extra_count;
-    size_t n = 0;
-    int ready;
-
     if (sender->timer_ms >= 0) {
         int64_t due = sender->timer_ms - monotonic_ms();
 
@@ -808,71 +870,17 @@ int br_sender_wait(struct br_sender *sender, struct curl_waitfd *extra, unsigned
             timeout_ms = due < 0 ? 0 : (int)due;
         }
     }
-    if (total > sender->pollfd_cap) {
-        struct pollfd *grown = realloc(sender->pollfds, total * sizeof(*grown));
-
-        if (!grown) {
-            abort();
-        }
-        sender->pollfds = grown;
-        sender->pollfd_cap = total;
-    }
-    for (size_t i = 0; i < sender->watch_count; i++) {
-        const struct watch *watch = &sender->watches[i];
-
-        sender->pollfds[n].fd = watch->fd;
-        sender->pollfds[n].events = (short)(((watch->what & CURL_POLL_IN) ? POLLIN : 0) |
-                                            ((watch->what & CURL_POLL_OUT) ? POLLOUT : 0));
-        sender->pollfds[n++].revents = 0;
-    }
-    for (unsigned i = 0; i < extra_count; i++) {
-        sender->pollfds[n].fd = extra[i].fd;
-        sender->pollfds[n].events = poll_events(extra[i].events);
-        sender->pollfds[n++].revents = 0;
-        extra[i].revents = 0;
-    }
-    ready = poll(sender->pollfds, (nfds_t)n, timeout_ms);
-    if (ready < 0) {
-        if (errno == EINTR) {
-            return 0; /* a signal: the loop looks at its flags */
-        }
-        br_log_error("sender", "poll: %s", strerror(errno));
-        return -1;
-    }
-    for (size_t i = 0; i < sender->watch_count; i++) {
-        sender->watches[i].seen = sender->pollfds[i].revents;
-    }
-    for (unsigned i = 0; i < extra_count; i++) {
-        extra[i].revents = curl_events(sender->pollfds[sender->watch_count + i].revents);
-    }
-    return ready;
+    return br_waitset_wait(sender->waitset, extra, extra_count, stable_count, timeout_ms);
 }
 
 /* Hands libcurl the sockets br_sender_wait found ready, and its timer when it is due. */
 static void drive(struct br_sender *sender)
 {
     int running = 0;
+    int fd;
+    int mask;
 
-    /* libcurl changes the watch list while it works: take the ready ones first */
-    for (;;) {
-        curl_socket_t fd = CURL_SOCKET_BAD;
-        int mask = 0;
-
-        for (size_t i = 0; i < sender->watch_count; i++) {
-            short seen = sender->watches[i].seen;
-
-            if (seen) {
-                fd = sender->watches[i].fd;
-                mask = ((seen & (POLLIN | POLLHUP)) ? CURL_CSELECT_IN : 0) |
-                       ((seen & POLLOUT) ? CURL_CSELECT_OUT : 0) |
-                       ((seen & (POLLERR | POLLNVAL)) ? CURL_CSELECT_ERR : 0);
-                sender->watches[i].seen = 0;
-                break;
-            }
-        }
-        if (fd == CURL_SOCKET_BAD) {
-            break;
-        }
+    while (br_waitset_next_ready(sender->waitset, &fd, &mask)) {
         curl_multi_socket_action(sender->multi, fd, mask, &running);
     }
     if (sender->timer_ms >= 0 && sender->timer_ms <= monotonic_ms()) {

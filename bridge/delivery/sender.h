@@ -2,8 +2,9 @@
 #define BR_SENDER_H
 /*
  * libcurl multi: starts the requests of deliveries, waits for them (and for the loop's other
- * descriptors) in one poll() on the sockets libcurl names (its socket interface), and reports
- * each finished transfer. HTTP/1.1 with kept-alive connections; redirects are not followed.
+ * descriptors) in one epoll_wait on the sockets libcurl names (its socket interface, kept in
+ * one epoll set from wait to wait), and reports each finished transfer. HTTP/1.1 with
+ * kept-alive connections; redirects are not followed.
  */
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -83,11 +84,15 @@ void br_sender_forget_hook(struct br_sender *sender, const struct br_conf_hook *
 
 /*
  * Waits up to timeout_ms (less when libcurl's timer is due sooner) for transfer activity or one
- * of extra's descriptors (their revents set, as curl_multi_poll sets them). Returns the number
- * of ready descriptors, or -1 (logged).
+ * of extra's descriptors (their revents set, as curl_multi_poll sets them). The first
+ * stable_count of extra are the caller's long-lived descriptors: registered in the epoll set
+ * once and kept there while they are listed, so the caller must leave one out of a wait before
+ * closing it (a descriptor left out is unregistered at that wait). The others (an admin
+ * connection, opened and closed at any time) are checked again at every wait. Returns the
+ * number of ready descriptors, or -1 (logged).
  */
 int br_sender_wait(struct br_sender *sender, struct curl_waitfd *extra, unsigned extra_count,
-                   int timeout_ms);
+                   unsigned stable_count, int timeout_ms);
 /* Hands libcurl what the last wait saw (and its timer when due), then calls done for each
  * finished transfer. */
 void br_sender_perform(struct br_sender *sender, br_sender_done_fn done, void *opaque);

@@ -14,6 +14,8 @@ struct br_consumer {
     rd_kafka_t *rk;
     rd_kafka_queue_t *queue;
     int wake[2]; /* pipe: librdkafka writes, the loop polls the read end */
+    bool wake_known;    /* br_consumer_wake_seen was called: wake_readable is meaningful */
+    bool wake_readable; /* the last wait saw wake[0] readable, and it was not read since */
     struct br_consumer_events events;
     bool closed;
     /* With cooperative-sticky, a rebalance goes on after its callbacks (the member rejoins);
@@ -359,12 +361,25 @@ int br_consumer_wake_fd(const struct br_consumer *consumer)
     return consumer->wake[0];
 }
 
+void br_consumer_wake_seen(struct br_consumer *consumer, bool readable)
+{
+    consumer->wake_known = true;
+    consumer->wake_readable = readable;
+}
+
 void br_consumer_clear_wake(struct br_consumer *consumer)
 {
     char sink[64];
+    ssize_t got;
 
-    while (read(consumer->wake[0], sink, sizeof(sink)) > 0) {
+    if (consumer->wake_known && !consumer->wake_readable) {
+        return; /* empty at the last wait, and the loop has not waited since */
     }
+    consumer->wake_readable = false;
+    /* one byte per wake-up: a short read emptied it, no second read to see EAGAIN */
+    do {
+        got = read(consumer->wake[0], sink, sizeof(sink));
+    } while (got == (ssize_t)sizeof(sink));
 }
 
 rd_kafka_message_t *br_consumer_poll(struct br_consumer *consumer, bool *fatal)

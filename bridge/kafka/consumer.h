@@ -82,8 +82,13 @@ void br_consumer_destroy(struct br_consumer *consumer);
 
 /* A descriptor that becomes readable when messages or events wait in the consumer queue. */
 int br_consumer_wake_fd(const struct br_consumer *consumer);
-/* Empties the wake-up descriptor; call before draining the queue. */
+/*
+ * Empties the wake-up descriptor; call before draining the queue. Once br_consumer_wake_seen
+ * has been called, it reads only when the last wait saw the descriptor readable.
+ */
 void br_consumer_clear_wake(struct br_consumer *consumer);
+/* What the caller's last wait saw of the wake-up descriptor (true when it did not watch it). */
+void br_consumer_wake_seen(struct br_consumer *consumer, bool readable);
 
 /*
  * The next message, without waiting, or NULL. Errors are logged and not returned; a fatal

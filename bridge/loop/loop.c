@@ -115,6 +115,8 @@ struct br_loop *br_loop_create(const struct br_conf *conf, int stop_fd, char *er
     }
     loop->conf = conf;
     loop->stop_fd = stop_fd;
+    loop->stop_ready = true;
+    loop->reload_ready = true;
     br_schedule_init(&loop->schedule,
                      (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL);
     loop->reload_fd = -1;
@@ -172,10 +174,15 @@ void br_loop_set_reload_fd(struct br_loop *loop, int reload_fd)
     loop->reload_fd = reload_fd;
 }
 
+/* Read only when the last wait saw it readable: no read(2) per turn. */
 static bool stop_requested(struct br_loop *loop)
 {
     char sink[8];
 
+    if (!loop->stop_ready) {
+        return false;
+    }
+    loop->stop_ready = false;
     return read(loop->stop_fd, sink, sizeof(sink)) > 0;
 }
 
@@ -215,6 +222,7 @@ int br_loop_run(struct br_loop *loop)
 {
     struct curl_waitfd *fds;
     unsigned fd_count;
+    unsigned stable_count;
     bool more = false;
 
     loop->next_commit_ms = br_schedule_now_ms() + loop->conf->commit_interval_ms;
@@ -304,6 +312,8 @@ int br_loop_run(struct br_loop *loop)
         if (more || wait < 0) {
             wait = 0;
         }
+        /* the loop's own descriptors first: open as long as the loop runs, they stay in the
+         * sender's epoll set from turn to turn (stable); then those that come and go */
         fd_count = 0;
         fds = loop->fds;
         if (!loop->stopping) {
@@ -318,14 +328,15 @@ int br_loop_run(struct br_loop *loop)
                 fds[fd_count].events = CURL_WAIT_POLLIN;
                 fds[fd_count++].revents = 0;
             }
-            if (br_tablefeed_wake_fd(loop) >= 0) {
-                fds[fd_count].fd = br_tablefeed_wake_fd(loop);
-                fds[fd_count].events = CURL_WAIT_POLLIN;
-                fds[fd_count++].revents = 0;
-            }
         }
         if (loop->deadletter) {
             fds[fd_count].fd = br_deadletter_wake_fd(loop->deadletter);
+            fds[fd_count].events = CURL_WAIT_POLLIN;
+            fds[fd_count++].revents = 0;
+        }
+        stable_count = fd_count;
+        if (!loop->stopping && br_tablefeed_wake_fd(loop) >= 0) {
+            fds[fd_count].fd = br_tablefeed_wake_fd(loop);
             fds[fd_count].events = CURL_WAIT_POLLIN;
             fds[fd_count++].revents = 0;
         }
@@ -337,7 +348,13 @@ int br_loop_run(struct br_loop *loop)
                 wait = admin_wait;
             }
         }
-        br_sender_wait(loop->sender, fds, fd_count, (int)wait);
+        br_sender_wait(loop->sender, fds, fd_count, stable_count, (int)wait);
+        if (!loop->stopping) {
+            /* what is not ready is not read in the next turn */
+            br_consumer_wake_seen(loop->consumer, fds[0].revents != 0);
+            loop->stop_ready = fds[1].revents != 0;
+            loop->reload_ready = loop->reload_fd >= 0 && fds[2].revents != 0;
+        }
         if (loop->admin) {
             br_admin_serve(loop->admin);
         }

@@ -3,8 +3,9 @@
 /*
  * The event loop: one thread owns the consumer, the lanes, the sender and the offsets. Each turn
  * drains the consumer queue up to the free window, starts the heads of ready lanes, harvests
- * completions, fires due retries, stores and commits offsets, then waits in one poll() on
- * the transfers' sockets (br_sender_wait), the consumer's wake-up descriptor and the stop descriptor.
+ * completions, fires due retries, stores and commits offsets, then waits in one epoll_wait on
+ * the transfers' sockets (br_sender_wait), the consumer's wake-up descriptor and the stop
+ * descriptor.
  */
 #include <stddef.h>
 #include <stdint.h>

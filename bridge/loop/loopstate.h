@@ -43,6 +43,10 @@ struct br_loop {
     size_t fd_cap;
     bool joined;                       /* the consumer has had an assignment */
     int stop_fd;
+    /* the last wait saw stop_fd / reload_fd readable (or did not watch it): read it (true
+     * before the first wait); a descriptor that is not ready is not read on every turn */
+    bool stop_ready;
+    bool reload_ready;
 
     /* the live hook set (hooks.c): slots index lanes, health, metrics and progress ids */
     struct br_hookset *hookset;

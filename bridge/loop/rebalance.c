@@ -144,7 +144,7 @@ static void finish_in_flight(struct br_loop *loop, struct br_partition **partiti
     br_log_info("loop", "revoking: waiting up to %ld ms for the requests in flight",
                 loop->conf->shutdown_grace_ms);
     while (in_flight(partitions, count) && now < deadline) {
-        br_sender_wait(loop->sender, NULL, 0, (int)(deadline - now < 50 ? deadline - now : 50));
+        br_sender_wait(loop->sender, NULL, 0, 0, (int)(deadline - now < 50 ? deadline - now : 50));
         br_sender_perform(loop->sender, br_finish_attempt, loop);
         now = br_schedule_now_ms();
     }

@@ -177,8 +177,11 @@ int64_t br_reload_poll(struct br_loop *loop, int64_t now_ms)
 {
     uint64_t count;
 
-    if (loop->reload_fd >= 0 && read(loop->reload_fd, &count, sizeof(count)) > 0) {
-        br_reload_now(loop, "SIGHUP");
+    if (loop->reload_fd >= 0 && loop->reload_ready) {
+        loop->reload_ready = false;
+        if (read(loop->reload_fd, &count, sizeof(count)) > 0) {
+            br_reload_now(loop, "SIGHUP");
+        }
     }
     if (loop->reload_watch_ms <= 0) {
         return INT64_MAX;

@@ -20,8 +20,8 @@
  * request bodies are not read.
  *
  * Use from the loop: before each wait, br_admin_waitfds() adds the admin's descriptors to the
- * extra descriptors of the sender's wait (br_sender_wait, a poll()), and br_admin_timeout_ms() bounds the wait; after it,
- * br_admin_serve() does whatever is possible without blocking.
+ * extra descriptors of the sender's wait (br_sender_wait), and br_admin_timeout_ms() bounds the
+ * wait; after it, br_admin_serve() does whatever is possible without blocking.
  */
 #include <stdbool.h>
 #include <stddef.h>

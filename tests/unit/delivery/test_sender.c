@@ -221,7 +221,7 @@ static void drive(struct br_sender *sender, struct server *server, struct done_l
                                                     .events = CURL_WAIT_POLLIN};
             }
         }
-        assert_true(br_sender_wait(sender, fds, count, 20) >= 0);
+        assert_true(br_sender_wait(sender, fds, count, 0, 20) >= 0);
         if (server) {
             server_step(server);
         }
@@ -802,11 +802,11 @@ static void test_wait_extra(void **state)
     assert_int_equal(pipe(fds), 0);
     extra = (struct curl_waitfd){.fd = fds[0], .events = CURL_WAIT_POLLIN};
     started = now_ms();
-    assert_int_equal(br_sender_wait(sender, &extra, 1, 100), 0);
+    assert_int_equal(br_sender_wait(sender, &extra, 1, 1, 100), 0);
     assert_true(now_ms() - started >= 90);
     assert_int_equal(write(fds[1], "x", 1), 1);
     started = now_ms();
-    assert_int_equal(br_sender_wait(sender, &extra, 1, 5000), 1);
+    assert_int_equal(br_sender_wait(sender, &extra, 1, 1, 5000), 1);
     assert_true(extra.revents & CURL_WAIT_POLLIN);
     assert_true(now_ms() - started < 1000);
     close(fds[0]);
@@ -875,6 +875,84 @@ static void test_header_lines_per_version(void **state)
     server_stop(&server);
 }
 
+/*
+ * An easy handle keeps a hook's options between that hook's requests (no reset): each request
+ * still goes with its own method, target, body and signature, and one hook's options never
+ * ride on another hook's request (one connection, requests of two hooks in turn).
+ */
+static void test_handles_keep_a_hooks_options(void **state)
+{
+    struct br_kv a_headers[] = {{"X-Tenant", "a"}};
+    struct br_kv b_headers[] = {{"X-Other", "b"}};
+    struct br_conf_hook a_hook = {.name = "a", .method = BR_METHOD_POST, .headers = a_headers,
+                                  .header_count = 1};
+    struct br_conf_hook b_hook = {.name = "b", .method = BR_METHOD_GET, .headers = b_headers,
+                                  .header_count = 1, .signature = BR_SIGNATURE_STANDARD};
+    struct {
+        struct br_conf_hook *hook;
+        enum br_method method;
+        const char *path;
+        char *body;
+        const char *want_line;   /* the hook's own header */
+        const char *other_line;  /* the other hook's: never sent */
+    } steps[] = {
+        {&a_hook, BR_METHOD_POST, "/a/1", "{\"n\":1}", "X-Tenant: a", "X-Other: b"},
+        {&a_hook, BR_METHOD_POST, "/a/2", "{\"n\":22}", "X-Tenant: a", "X-Other: b"},
+        {&b_hook, BR_METHOD_GET, "/b?q=3", NULL, "X-Other: b", "X-Tenant: a"},
+        {&a_hook, BR_METHOD_POST, "/a/2", "{\"n\":4444}", "X-Tenant: a", "X-Other: b"},
+        {&b_hook, BR_METHOD_GET, "/b?q=5", NULL, "X-Other: b", "X-Tenant: a"},
+    };
+    static unsigned char secret_key[] = "k";
+    struct br_hook_secret b_secret = {.key = secret_key, .key_len = 1};
+    struct server server;
+    struct br_sender *sender = sender_new();
+    struct done_log log = {0};
+    char urls[COUNT(steps)][128];
+    char lines[32][1100];
+    char want[256];
+
+    (void)state;
+    b_hook.secrets = &b_secret;
+    b_hook.secret_count = 1;
+    server_start(&server);
+    server.response = "HTTP/1.1 204 No Content\r\n\r\n";
+    for (size_t i = 0; i < COUNT(steps); i++) {
+        struct br_delivery delivery;
+        size_t count;
+
+        snprintf(urls[i], sizeof(urls[i]), "http://127.0.0.1:%d%s", server.port, steps[i].path);
+        delivery_init(&delivery, steps[i].hook, steps[i].method, urls[i], steps[i].body);
+        snprintf(delivery.request.webhook_id, sizeof(delivery.request.webhook_id), "id-%zu", i);
+        start(sender, &delivery, 5000);
+        drive(sender, &server, &log, i + 1, 5000);
+        assert_int_equal(log.count, i + 1);
+        assert_int_equal(log.items[i].result.http_status, 204);
+        snprintf(want, sizeof(want), "%s %s HTTP/1.1\r\n",
+                 steps[i].method == BR_METHOD_POST ? "POST" : "GET", steps[i].path);
+        assert_starts_with(server.last, want);
+        count = header_lines(server.last, lines, COUNT(lines));
+        assert_true(find_line(lines, count, steps[i].want_line) >= 0);
+        assert_int_equal(find_line(lines, count, steps[i].other_line), -1);
+        if (steps[i].body) {
+            snprintf(want, sizeof(want), "Content-Length: %zu", strlen(steps[i].body));
+            assert_true(find_line(lines, count, want) >= 0);
+            assert_true(find_line(lines, count, "Signature: " SIGNATURE) >= 0);
+            assert_string_equal(strstr(server.last, "\r\n\r\n") + 4, steps[i].body);
+        } else {
+            snprintf(want, sizeof(want), "webhook-id: id-%zu", i);
+            assert_true(find_line(lines, count, want) >= 0);
+            assert_int_equal(find_line(lines, count, "Signature: " SIGNATURE), -1);
+            assert_null(strcasestr(server.last, "Content-Length:"));
+        }
+    }
+    assert_int_equal(server.accepts, 1);
+
+    br_sender_forget_hook(sender, &a_hook);
+    br_sender_forget_hook(sender, &b_hook);
+    br_sender_destroy(sender);
+    server_stop(&server);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -890,6 +968,7 @@ int main(void)
         cmocka_unit_test(test_cancel_and_destroy),
         cmocka_unit_test(test_wait_extra),
         cmocka_unit_test(test_header_lines_per_version),
+        cmocka_unit_test(test_handles_keep_a_hooks_options),
     };
     int failed;
 
