@@ -43,6 +43,12 @@ static bool same_topics(const struct br_conf *a, const struct br_conf *b)
     return true;
 }
 
+/* Both have a table_hooks section: its keys are compared one by one. */
+static bool both_tables(const struct br_conf *a, const struct br_conf *b)
+{
+    return a->table_hooks.enabled && b->table_hooks.enabled;
+}
+
 struct check {
     const char *key;
     bool differs;
@@ -90,15 +96,27 @@ size_t br_confdiff_restart(const struct br_conf *running, const struct br_conf *
              r->admin_idle_timeout_ms != l->admin_idle_timeout_ms},
         {"log_format", r->log_format != l->log_format},
         {"reload.watch_interval_ms", r->reload_watch_ms != l->reload_watch_ms},
-        {"table_hooks",
-         r->table_hooks.enabled != l->table_hooks.enabled ||
-             !same_text(r->table_hooks.topics, l->table_hooks.topics) ||
-             r->table_hooks.tenant_group != l->table_hooks.tenant_group ||
-             !same_text(r->table_hooks.record_tenant, l->table_hooks.record_tenant) ||
-             r->table_hooks.record_tenant_group != l->table_hooks.record_tenant_group ||
-             r->table_hooks.discover_interval_ms != l->table_hooks.discover_interval_ms ||
-             r->table_hooks.topic.format != l->table_hooks.topic.format ||
+        /* table_hooks: added or removed as a whole, else each key (the table hooks' delivery
+         * settings are delivery.*'s, applied at once: loop/tablefeed.h) */
+        {"table_hooks", r->table_hooks.enabled != l->table_hooks.enabled},
+        {"table_hooks.topics", both_tables(r, l) &&
+                                   !same_text(r->table_hooks.topics, l->table_hooks.topics)},
+        {"table_hooks.tenant_group",
+         both_tables(r, l) && r->table_hooks.tenant_group != l->table_hooks.tenant_group},
+        {"table_hooks.record_tenant",
+         both_tables(r, l) &&
+             !same_text(r->table_hooks.record_tenant, l->table_hooks.record_tenant)},
+        {"table_hooks.record_tenant_group",
+         both_tables(r, l) &&
+             r->table_hooks.record_tenant_group != l->table_hooks.record_tenant_group},
+        {"table_hooks.format",
+         both_tables(r, l) && r->table_hooks.topic.format != l->table_hooks.topic.format},
+        {"table_hooks.schema",
+         both_tables(r, l) &&
              !same_text(r->table_hooks.topic.schema_json, l->table_hooks.topic.schema_json)},
+        {"table_hooks.discover_interval_ms",
+         both_tables(r, l) &&
+             r->table_hooks.discover_interval_ms != l->table_hooks.discover_interval_ms},
     };
     size_t count = 0;
 

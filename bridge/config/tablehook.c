@@ -257,10 +257,10 @@ struct br_conf_hook *br_tablehook_build(const struct br_conf *conf, const char *
     hook->name = xstrdup(name);
     hook->signature = BR_SIGNATURE_PERSCOM;
     hook->timeout_ms = BR_TABLEHOOK_TIMEOUT_MS;
-    /* ordering partition (the default), so one request in flight per partition: the cap a YAML
-     * hook without max_in_flight gets (confcheck.c) */
+    /* ordering partition (the default), so one request in flight per partition; its
+     * max_in_flight is delivery.max_in_flight (br_tablehook_defaults), the cap a YAML hook
+     * without max_in_flight gets (confcheck.c) */
     hook->ordering = BR_ORDERING_PARTITION;
-    hook->max_in_flight = conf->max_in_flight;
     /* a row written by a tenant never reaches private addresses: allow_private is a YAML
      * hook's alone (delivery/egress.h) */
     hook->allow_private = false;
@@ -268,8 +268,56 @@ struct br_conf_hook *br_tablehook_build(const struct br_conf *conf, const char *
         br_tablehook_free(hook);
         return NULL;
     }
-    br_conf_hook_resolve(conf, hook);
+    br_tablehook_defaults(conf, hook);
     return hook;
+}
+
+void br_tablehook_defaults(const struct br_conf *conf, struct br_conf_hook *hook)
+{
+    hook->max_in_flight = conf->max_in_flight;
+    br_conf_hook_resolve(conf, hook);
+}
+
+struct br_conf_hook *br_tablehook_rebuild(const struct br_conf *conf, const char *tenant,
+                                          const struct br_conf_hook *hook, char *errstr,
+                                          size_t errstr_size)
+{
+    static const char middle[] = ":webhook:";
+    const char *prefix = "tenant:";
+    size_t tenant_len = tenant ? strlen(tenant) : 0;
+    struct br_tablehook_row row = {0};
+    struct br_conf_hook *fresh;
+    json_t *events;
+
+    /* the row's id is what follows "tenant:<tenant>:webhook:" in the hook's name */
+    if (!hook->name || tenant_len == 0 || strncmp(hook->name, prefix, strlen(prefix)) != 0 ||
+        strncmp(hook->name + strlen(prefix), tenant, tenant_len) != 0 ||
+        strncmp(hook->name + strlen(prefix) + tenant_len, middle, sizeof(middle) - 1) != 0) {
+        refuse(errstr, errstr_size, "not a table hook of tenant \"%s\"", tenant ? tenant : "");
+        return NULL;
+    }
+    if (hook->secret_count == 0) {
+        refuse(errstr, errstr_size, "secret is missing");
+        return NULL;
+    }
+    events = json_array();
+    if (!events) {
+        abort();
+    }
+    for (size_t i = 0; i < hook->event_count; i++) {
+        if (json_array_append_new(events, json_string(hook->events[i])) != 0) {
+            abort();
+        }
+    }
+    row.id = hook->name + strlen(prefix) + tenant_len + sizeof(middle) - 1;
+    row.url = hook->url;
+    row.method = hook->method == BR_METHOD_GET ? "get" : "post";
+    row.events = events;
+    row.secret = hook->secrets[0].text;
+    row.secret_len = hook->secrets[0].len;
+    fresh = br_tablehook_build(conf, tenant, &row, errstr, errstr_size);
+    json_decref(events);
+    return fresh;
 }
 
 void br_tablehook_free(struct br_conf_hook *hook)

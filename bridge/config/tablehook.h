@@ -63,6 +63,23 @@ struct br_conf_hook *br_tablehook_build(const struct br_conf *conf, const char *
                                         const struct br_tablehook_row *row, char *errstr,
                                         size_t errstr_size);
 
+/*
+ * Sets what hook takes from conf's delivery.* settings: max_in_flight (ordering partition: the
+ * cap a YAML hook without max_in_flight gets), the retry policy and the TLS floor
+ * (br_conf_hook_resolve). br_tablehook_build does it with its conf.
+ */
+void br_tablehook_defaults(const struct br_conf *conf, struct br_conf_hook *hook);
+
+/*
+ * The table hook hook of tenant built again from its own row (id, url, method, events, secret)
+ * with conf's delivery settings: what br_tablehook_build gives for that row under conf (a
+ * reloaded configuration's defaults reach the table hooks this way). A new hook the caller
+ * owns; NULL with the reason in errstr when hook is not a table hook of tenant.
+ */
+struct br_conf_hook *br_tablehook_rebuild(const struct br_conf *conf, const char *tenant,
+                                          const struct br_conf_hook *hook, char *errstr,
+                                          size_t errstr_size);
+
 /* br_conf_hook_finish, then free. NULL is fine. */
 void br_tablehook_free(struct br_conf_hook *hook);
 

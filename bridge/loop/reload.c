@@ -17,6 +17,7 @@
 #include "loop/hooks.h"
 #include "loop/loopstate.h"
 #include "loop/schedule.h"
+#include "loop/tablefeed.h"
 
 #define RESTART_KEYS_MAX 32
 
@@ -119,6 +120,8 @@ void br_reload_now(struct br_loop *loop, const char *why)
     size_t added = 0;
     size_t changed = 0;
     size_t removed = 0;
+    size_t table_changed;
+    size_t table_failed;
 
     stamp_of(loop->conf->path, loop->reload_stamp);
     errstr[0] = '\0';
@@ -162,6 +165,13 @@ void br_reload_now(struct br_loop *loop, const char *why)
             break;
         }
     }
+    /* the table hooks take the file's delivery settings, as its hooks do (tablefeed.h) */
+    table_changed = br_tablefeed_reload(loop, fresh, &table_failed);
+    if (table_failed > 0) {
+        br_metrics_set(loop->metrics, BR_METRIC_RESTART_REQUIRED, 1);
+        br_log_warn("reload", "%zu table hook(s) keep their previous delivery settings: a "
+                    "restart applies the reloaded ones", table_failed);
+    }
     /* the guard checks the next connection under the file's egress.allow; the previous
      * configuration goes once nothing reads it any more */
     br_egress_install(loop->sender, fresh);
@@ -170,7 +180,8 @@ void br_reload_now(struct br_loop *loop, const char *why)
     br_metrics_reload(loop->metrics, BR_METRIC_RELOAD_APPLIED);
     br_metrics_set(loop->metrics, BR_METRIC_RELOAD_SUCCESS, 1);
     br_log_info("reload", "configuration reloaded (%s): %zu hook(s) added, %zu changed, %zu "
-                "removed; %zu hook(s) now", why, added, changed, removed, loop->route_count);
+                "removed, %zu table hook(s) changed; %zu hook(s) now", why, added, changed,
+                removed, table_changed, loop->route_count);
 }
 
 int64_t br_reload_poll(struct br_loop *loop, int64_t now_ms)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "avro/hookrow.h"
+#include "config/tablehook.h"
 #include "config/tablehooks.h"
 #include "core/log.h"
 #include "kafka/hookfeed.h"
@@ -82,6 +83,46 @@ static size_t clear_tenant(struct br_loop *loop, const char *tenant)
     return removed;
 }
 
+/* The configuration whose delivery.* settings the table hooks take: the last one loaded. */
+static const struct br_conf *defaults_of(const struct br_loop *loop)
+{
+    return loop->reload_conf ? loop->reload_conf : loop->conf;
+}
+
+size_t br_tablefeed_reload(struct br_loop *loop, const struct br_conf *fresh, size_t *failed)
+{
+    size_t changed = 0;
+
+    *failed = 0;
+    for (size_t slot = 0; slot < loop->hook_slots; slot++) {
+        const char *group = br_hookset_group(loop->hookset, slot);
+        const struct br_conf_hook *current = br_hooks_conf(loop, slot);
+        char tenant[BR_TABLEHOOKS_TENANT_MAX];
+        char id[BR_TABLEHOOK_NAME_MAX];
+        char errstr[256];
+        struct br_conf_hook *hook;
+
+        if (!group || !current) {
+            continue; /* a YAML hook (reload.c puts those), or removed */
+        }
+        /* copies: the hook set frees its own when it puts the new version */
+        snprintf(tenant, sizeof(tenant), "%s", group);
+        snprintf(id, sizeof(id), "%s", br_hookset_id(loop->hookset, slot));
+        hook = br_tablehook_rebuild(fresh, tenant, current, errstr, sizeof(errstr));
+        if (!hook) {
+            br_log_warn("tablefeed", "table hook %s keeps its delivery settings until a restart: "
+                        "it cannot be built again under the reloaded configuration (%s)", id,
+                        errstr);
+            (*failed)++;
+            continue;
+        }
+        if (br_hooks_put(loop, id, hook, true, tenant) == BR_HOOKSET_CHANGED) {
+            changed++;
+        }
+    }
+    return changed;
+}
+
 /* Applies one webhooks message. false: the registry cannot help yet, try it again later. */
 static bool apply(struct br_loop *loop, rd_kafka_message_t *message)
 {
@@ -112,6 +153,8 @@ static bool apply(struct br_loop *loop, rd_kafka_message_t *message)
     case BR_HOOKROW_UPSERT: {
         struct br_conf_hook *hook = row.hook;
         row.hook = NULL; /* the hook set owns it now */
+        /* decoded under the running table_hooks; delivery settings of the last file loaded */
+        br_tablehook_defaults(defaults_of(loop), hook);
         br_hooks_put(loop, row.name, hook, true, tenant);
         tenant_changed(loop, tenant);
         break;

@@ -228,9 +228,107 @@ static void test_name(void **state)
     assert_int_equal(br_tablehook_name("t1", "", out, sizeof(out)), -1);
 }
 
+/*
+ * A reload's delivery settings reach a table hook: built again from its own row under another
+ * configuration, it is what that row gives under it (br_conf_hook_equal), with the new retry
+ * policy, TLS floor and max_in_flight, and the same url, method, events and secret.
+ */
+static void test_rebuild_takes_the_new_defaults(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct br_conf reloaded;
+    char err[256] = "";
+    struct br_conf_hook *hook;
+    struct br_conf_hook *again;
+    struct br_conf_hook *direct;
+
+    fixture_init(&f, "[\"user.created\",\"rankrecord.deleted\"]");
+    f.row.method = "get";
+    f.row.secret = "a\0b";
+    f.row.secret_len = 3;
+    conf.max_in_flight = 64;
+    hook = br_tablehook_build(&conf, "acme:eu", &f.row, err, sizeof(err));
+    if (!hook) {
+        fail_msg("refused: %s", err);
+    }
+    assert_int_equal(hook->max_in_flight, 64);
+    reloaded = conf;
+    reloaded.backoff_initial_ms = 40;
+    reloaded.backoff_max_ms = 80;
+    reloaded.max_attempts = 2;
+    reloaded.max_age_ms = 5000;
+    reloaded.retry_after_max_ms = 7;
+    reloaded.hooks_tls_min = BR_TLS_1_2;
+    reloaded.max_in_flight = 8;
+    again = br_tablehook_rebuild(&reloaded, "acme:eu", hook, err, sizeof(err));
+    if (!again) {
+        fail_msg("not built again: %s", err);
+    }
+    assert_string_equal(again->name, "tenant:acme:eu:webhook:42");
+    assert_string_equal(again->url, hook->url);
+    assert_int_equal(again->method, BR_METHOD_GET);
+    assert_int_equal(again->event_count, 2);
+    assert_string_equal(again->events[0], "user.created");
+    assert_string_equal(again->events[1], "rankrecord.deleted");
+    assert_int_equal(again->secret_len, 3);
+    assert_memory_equal(again->secret, "a\0b", 3);
+    assert_int_equal(again->retry.initial_ms, 40);
+    assert_int_equal(again->retry.max_ms, 80);
+    assert_int_equal(again->retry.max_attempts, 2);
+    assert_int_equal(again->retry.max_age_ms, 5000);
+    assert_int_equal(again->retry.retry_after_max_ms, 7);
+    assert_int_equal(again->tls_min, BR_TLS_1_2);
+    assert_int_equal(again->max_in_flight, 8);
+    assert_false(br_conf_hook_equal(hook, again));
+    direct = br_tablehook_build(&reloaded, "acme:eu", &f.row, err, sizeof(err));
+    assert_non_null(direct);
+    assert_true(br_conf_hook_equal(direct, again));
+    /* under the same configuration: the same hook (a reload that changes nothing, no version) */
+    br_tablehook_free(direct);
+    direct = br_tablehook_rebuild(&conf, "acme:eu", hook, err, sizeof(err));
+    assert_non_null(direct);
+    assert_true(br_conf_hook_equal(direct, hook));
+    /* another tenant's name does not hold this hook's id */
+    assert_null(br_tablehook_rebuild(&conf, "acme", hook, err, sizeof(err)));
+    assert_string_equal(err, "not a table hook of tenant \"acme\"");
+    br_tablehook_free(direct);
+    br_tablehook_free(again);
+    br_tablehook_free(hook);
+    json_decref(f.events);
+}
+
+/* br_tablehook_defaults alone: what a row applied after a reload gets. */
+static void test_defaults_set_delivery_settings(void **state)
+{
+    (void)state;
+    struct fixture f;
+    struct br_conf reloaded;
+    char err[256] = "";
+    struct br_conf_hook *hook;
+
+    fixture_init(&f, "[\"user.created\"]");
+    hook = br_tablehook_build(&conf, "t1", &f.row, err, sizeof(err));
+    assert_non_null(hook);
+    assert_int_equal(hook->retry.max_attempts, 7);
+    reloaded = conf;
+    reloaded.max_attempts = 3;
+    reloaded.backoff_initial_ms = 11;
+    reloaded.max_in_flight = 5;
+    br_tablehook_defaults(&reloaded, hook);
+    assert_int_equal(hook->retry.max_attempts, 3);
+    assert_int_equal(hook->retry.initial_ms, 11);
+    assert_int_equal(hook->retry.max_ms, 9000);
+    assert_int_equal(hook->max_in_flight, 5);
+    br_tablehook_free(hook);
+    json_decref(f.events);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_rebuild_takes_the_new_defaults, setup),
+        cmocka_unit_test_setup(test_defaults_set_delivery_settings, setup),
         cmocka_unit_test_setup(test_valid_post, setup),
         cmocka_unit_test_setup(test_valid_get_array, setup),
         cmocka_unit_test_setup(test_refusals, setup),
