@@ -200,16 +200,19 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def produce(bootstrap, topic, warmup, warmup_rate, events, rate, burst, created_us, warmed):
+def produce(bootstrap, topic, warmup, warmup_rate, events, rate, burst, created_us, warmed,
+            properties=()):
     """Produces warmup at warmup_rate and calls warmed() once they are acknowledged; then events,
     paced at rate (in groups of burst) when rate is set. Returns the times of the first measured
     message and of the last acknowledgement."""
-    p = Producer({
+    conf = {
         "bootstrap.servers": bootstrap,
         "linger.ms": 1,
         "queue.buffering.max.messages": len(events) + 1000,
         "queue.buffering.max.kbytes": 1048576,
-    })
+    }
+    conf.update(kv.split("=", 1) for kv in properties)
+    p = Producer(conf)
     errors = []
 
     def on_delivery(err, _msg):
@@ -669,7 +672,7 @@ def run_round(b, rnd, topic, partitions, events, warmup, warmup_rate, rate, burs
 
         created_us = array.array("q", bytes(8 * len(events)))
         first, produced = produce(args.bootstrap, topic, warmup, warmup_rate, events, rate,
-                                  max(1, burst), created_us, warmed)
+                                  max(1, burst), created_us, warmed, args.producer_property)
         log("%s: produced %d in %.2f s (%.0f msgs/s)"
             % (rnd.label(), len(events), produced - first, len(events) / (produced - first)))
         committed = wait_committed(args.bootstrap, group, topic, partitions,
@@ -1082,6 +1085,9 @@ def main():
                     help="delivery.partition_window (default: the bridge's default)")
     ap.add_argument("--kafka-property", action="append", default=[], metavar="KEY=VALUE",
                     help="extra kafka.properties entry for the bridge (repeatable)")
+    ap.add_argument("--producer-property", action="append", default=[], metavar="KEY=VALUE",
+                    help="a librdkafka property of the benchmark's producer, repeatable (e.g. "
+                    "batch.size=16384: Kafka Connect's batches, as Debezium produces them)")
     ap.add_argument("--log-level", default="info", help="the bridge's log_level")
     ap.add_argument("--rate", type=int, default=0,
                     help="produce at most this many msgs/s (default: as fast as possible)")

@@ -9,7 +9,7 @@
 #   bench/run.sh [--bootstrap HOST:PORT] [--no-go] [bench.py options: --messages N
 #                 --partitions N --max-in-flight N --partition-window N --kafka-property K=V
 #                 --rate MSGS_PER_S --burst N --warmup-seconds S --wrk-seconds N --wrk-threads N
-#                 --json FILE --log-level LEVEL
+#                 --producer-property K=V --json FILE --log-level LEVEL
 #                 --slow-receiver-ms MS --ordering partition|key|none --hook-max-in-flight N
 #                 --keys N --scenario slow ...]
 #

@@ -157,30 +157,25 @@ struct br_message *br_message_create(struct br_partition *partition,
     return message;
 }
 
-void br_message_keep_headers(struct br_message *message, const rd_kafka_message_t *kafka,
-                             const char *const *names)
+void br_message_keep_headers(struct br_message *message, rd_kafka_headers_t **kept)
 {
-    rd_kafka_headers_t *headers = NULL;
+    const char *name = NULL;
+    const void *value = NULL;
+    size_t size = 0;
 
-    if (rd_kafka_message_headers(kafka, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (!*kept) {
         return;
     }
-    for (size_t n = 0; names[n]; n++) {
-        const void *value = NULL;
-        size_t size = 0;
-
-        /* every occurrence, in order, as the original had them */
-        for (size_t i = 0; rd_kafka_header_get(headers, i, names[n], &value, &size) ==
-                           RD_KAFKA_RESP_ERR_NO_ERROR;
-             i++) {
-            if (!message->kept_headers) {
-                message->kept_headers = rd_kafka_headers_new(2);
-            }
-            rd_kafka_header_add(message->kept_headers, names[n], -1, value,
-                                value ? (ssize_t)size : 0);
-            message->bytes += strlen(names[n]) + size;
-            message->partition->bytes += strlen(names[n]) + size;
-        }
+    if (message->kept_headers) {
+        rd_kafka_headers_destroy(message->kept_headers);
+    }
+    message->kept_headers = *kept;
+    *kept = NULL;
+    for (size_t i = 0; rd_kafka_header_get_all(message->kept_headers, i, &name, &value, &size) ==
+                       RD_KAFKA_RESP_ERR_NO_ERROR;
+         i++) {
+        message->bytes += strlen(name) + size;
+        message->partition->bytes += strlen(name) + size;
     }
 }
 

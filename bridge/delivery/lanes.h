@@ -195,12 +195,11 @@ size_t br_partition_window_use(const struct br_partition *partition);
 struct br_message *br_message_create(struct br_partition *partition,
                                      const rd_kafka_message_t *kafka, int64_t now_ms);
 /*
- * Keeps a copy of the headers of kafka named in names (NULL-terminated) that it has, for its
- * dead letter: the value bytes alone cannot be decoded again without, e.g., Apicurio's
- * schema-id headers. Nothing is kept when kafka has none of them.
+ * Gives message the Kafka headers its dead letter carries on (takes kept, which may be NULL;
+ * the caller's pointer is set to NULL): the value bytes alone cannot be decoded again without,
+ * e.g., Apicurio's schema-id headers. Their bytes count in the window.
  */
-void br_message_keep_headers(struct br_message *message, const rd_kafka_message_t *kafka,
-                             const char *const *names);
+void br_message_keep_headers(struct br_message *message, rd_kafka_headers_t **kept);
 struct br_message *br_message_ref(struct br_message *message);
 /* Drops a reference; the last one frees the message and returns its bytes to the window. */
 void br_message_release(struct br_message *message);

@@ -76,3 +76,33 @@ bool br_header_key_ids(const rd_kafka_message_t *message, struct br_value_header
 {
     return schema_ids(message, "apicurio.key.contentId", "apicurio.key.globalId", out);
 }
+
+bool br_header_value_ids_keep(const rd_kafka_headers_t *headers, struct br_value_headers *out,
+                              rd_kafka_headers_t **kept)
+{
+    const char *name = NULL;
+    const void *value = NULL;
+    size_t size = 0;
+
+    memset(out, 0, sizeof(*out));
+    *kept = NULL;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         i++) {
+        if (strcmp(name, BR_FRAMING_CONTENT_ID_HEADER) != 0 &&
+            strcmp(name, BR_FRAMING_GLOBAL_ID_HEADER) != 0) {
+            continue;
+        }
+        if (!*kept) {
+            *kept = rd_kafka_headers_new(2);
+        }
+        rd_kafka_header_add(*kept, name, -1, value, value ? (ssize_t)size : 0);
+    }
+    if (!*kept) {
+        return false;
+    }
+    /* the last occurrence of each, as br_header_value_ids reads them (a small list) */
+    header_bytes(*kept, BR_FRAMING_CONTENT_ID_HEADER, &out->content_id, &out->content_id_len);
+    header_bytes(*kept, BR_FRAMING_GLOBAL_ID_HEADER, &out->global_id, &out->global_id_len);
+    return true;
+}

@@ -32,4 +32,12 @@ bool br_header_value_ids(const rd_kafka_message_t *message, struct br_value_head
 /* The same for the key: apicurio.key.contentId and apicurio.key.globalId (webhooks topics). */
 bool br_header_key_ids(const rd_kafka_message_t *message, struct br_value_headers *out);
 
+/*
+ * The same from headers in one pass, also copying every occurrence of them, in order, into
+ * *kept (a new list the caller owns): what a message's dead letter carries on. out points into
+ * *kept. false, with *kept NULL, when headers has neither.
+ */
+bool br_header_value_ids_keep(const rd_kafka_headers_t *headers, struct br_value_headers *out,
+                              rd_kafka_headers_t **kept);
+
 #endif

@@ -146,16 +146,18 @@ static const char *partition_tenant(struct br_loop *loop, struct br_partition *p
     return partition->tenant;
 }
 
-/* Turns kafka into deliveries on partition's lanes. false: hold it and try again later. */
-static bool accept_message(struct br_loop *loop, struct br_partition *partition,
-                           rd_kafka_message_t *kafka)
+/*
+ * accept_message with kafka's schema-id headers (NULL when none) and their copy, which the
+ * message it makes takes (*kept is left to the caller otherwise).
+ */
+static bool accept_with(struct br_loop *loop, struct br_partition *partition,
+                        rd_kafka_message_t *kafka, const struct br_value_headers *headers,
+                        rd_kafka_headers_t **kept)
 {
     char request_id[128];
     char trace_id[128];
     char errstr[512];
     struct br_prepared prepared;
-    struct br_value_headers headers;
-    bool has_headers = br_header_value_ids(kafka, &headers);
     struct br_message_in in = {
         .topic = partition->topic,
         .partition = partition->id,
@@ -165,7 +167,7 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
         .request_id = header_value(partition, kafka, "request_id", request_id,
                                    sizeof(request_id)),
         .trace_id = header_value(partition, kafka, "trace_id", trace_id, sizeof(trace_id)),
-        .headers = has_headers ? &headers : NULL,
+        .headers = headers,
         .topic_conf = partition->topic_conf,
         .signer = loop->signer,
     };
@@ -213,12 +215,8 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
         return false;
     }
     message = br_message_create(partition, kafka, br_schedule_now_ms());
-    if (has_headers) {
-        /* the value alone cannot be decoded again: its dead letter carries the schema ids */
-        static const char *const value_ids[] = {BR_FRAMING_CONTENT_ID_HEADER,
-                                                BR_FRAMING_GLOBAL_ID_HEADER, NULL};
-        br_message_keep_headers(message, kafka, value_ids);
-    }
+    /* the value alone cannot be decoded again: its dead letter carries the schema ids */
+    br_message_keep_headers(message, kept);
     snprintf(message->event, sizeof(message->event), "%s", prepared.event);
     snprintf(message->request_id, sizeof(message->request_id), "%s", prepared.request_id);
     snprintf(message->trace_id, sizeof(message->trace_id), "%s", in.trace_id ? in.trace_id : "");
@@ -236,6 +234,24 @@ static bool accept_message(struct br_loop *loop, struct br_partition *partition,
     br_message_release(message);
     br_prepared_finish(&prepared);
     return true;
+}
+
+/* Turns kafka into deliveries on partition's lanes. false: hold it and try again later. */
+static bool accept_message(struct br_loop *loop, struct br_partition *partition,
+                           rd_kafka_message_t *kafka)
+{
+    struct br_value_headers headers;
+    rd_kafka_headers_t *all = NULL;
+    rd_kafka_headers_t *kept = NULL; /* the schema-id headers' copy, for the dead letter */
+    /* Apicurio's schema-id headers are looked up once, copied in the same pass */
+    bool has_headers = rd_kafka_message_headers(kafka, &all) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                       br_header_value_ids_keep(all, &headers, &kept);
+    bool accepted = accept_with(loop, partition, kafka, has_headers ? &headers : NULL, &kept);
+
+    if (kept) {
+        rd_kafka_headers_destroy(kept); /* no message took it: skipped or held */
+    }
+    return accepted;
 }
 
 /* When the held messages of partition are tried again: backoff over its failed tries. */
