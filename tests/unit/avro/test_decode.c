@@ -20,6 +20,7 @@
 
 #include "avro/decode.h"
 #include "avro/registry.h"
+#include "support/readfile.h"
 
 #define TS_BASE INT64_C(1777629600123456) /* 2026-05-01T10:00:00.123456Z */
 
@@ -59,30 +60,12 @@ enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t
 
 /* ---- helpers ---- */
 
-static char *read_text(const char *path)
-{
-    FILE *file = fopen(path, "rb");
-    char *text;
-    long size;
-
-    assert_non_null(file);
-    assert_int_equal(fseek(file, 0, SEEK_END), 0);
-    size = ftell(file);
-    assert_true(size > 0);
-    rewind(file);
-    text = calloc(1, (size_t)size + 1);
-    assert_non_null(text);
-    assert_int_equal(fread(text, 1, (size_t)size, file), (size_t)size);
-    fclose(file);
-    return text;
-}
-
 static char *table_schema(const char *table)
 {
     char path[256];
 
     snprintf(path, sizeof(path), "../../../schemas/%s.avsc", table);
-    return read_text(path);
+    return br_test_read_file(path, NULL);
 }
 
 /* A writable message of schema text. */
@@ -1102,25 +1085,6 @@ static void test_max_elements(void **state)
 
 /* ---- fixtures written by fastavro (decode/make_fixtures.py) ---- */
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *file = fopen(path, "rb");
-    char *data;
-    long size;
-
-    assert_non_null(file);
-    assert_int_equal(fseek(file, 0, SEEK_END), 0);
-    size = ftell(file);
-    assert_true(size > 0);
-    rewind(file);
-    data = malloc((size_t)size);
-    assert_non_null(data);
-    assert_int_equal(fread(data, 1, (size_t)size, file), (size_t)size);
-    fclose(file);
-    *len = (size_t)size;
-    return data;
-}
-
 static void expect_time(const struct br_row *row, const char *name, int64_t us)
 {
     const struct br_field *f = br_row_find(row, name);
@@ -1157,7 +1121,7 @@ static void test_fastavro_ranks(void **state)
     const struct br_field *f;
     char errstr[256];
     size_t len;
-    char *data = read_file("decode/ranks_update.bin", &len);
+    char *data = br_test_read_file("decode/ranks_update.bin", &len);
     (void)state;
     avro_case_init(&ac, table_schema("records_ranks"));
 
@@ -1195,13 +1159,13 @@ static void test_fastavro_debezium(void **state)
     struct br_change change;
     char errstr[256];
     size_t len;
-    char *data = read_file("decode/debezium_users.bin", &len);
+    char *data = br_test_read_file("decode/debezium_users.bin", &len);
     static const char *const order[] = {
         "id",           "name",       "email",      "email_verified_at", "password",
         "approved",     "last_seen_at", "created_at", "updated_at",      "data",
     };
     (void)state;
-    avro_case_init(&ac, read_text("decode/debezium_users.avsc"));
+    avro_case_init(&ac, br_test_read_file("decode/debezium_users.avsc", NULL));
 
     if (decode(ac.decoder, &ac.topic, data, len, &change, errstr) != BR_DECODE_OK) {
         fail_msg("%s", errstr);

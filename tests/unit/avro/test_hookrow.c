@@ -20,6 +20,7 @@
 #include "avro/registry.h"
 #include "avro/rowkey.h"
 #include "config/conf.h"
+#include "support/readfile.h"
 
 #define TS_MS INT64_C(1777629600123)
 
@@ -66,23 +67,6 @@ enum br_registry_status br_registry_schema(struct br_registry *registry, int32_t
 
 /* ---- helpers ---- */
 
-static char *read_text(const char *path)
-{
-    FILE *file = fopen(path, "rb");
-    char *text;
-    long size;
-
-    assert_non_null(file);
-    assert_int_equal(fseek(file, 0, SEEK_END), 0);
-    size = ftell(file);
-    rewind(file);
-    text = calloc(1, (size_t)size + 1);
-    assert_non_null(text);
-    assert_int_equal(fread(text, 1, (size_t)size, file), (size_t)size);
-    fclose(file);
-    return text;
-}
-
 static char *webhooks_schema;
 static char *key_schema_file;
 static struct br_conf conf;
@@ -108,8 +92,8 @@ static char *replaced(const char *text, const char *from, const char *to)
 static int setup(void **state)
 {
     (void)state;
-    webhooks_schema = read_text("../../../schemas/webhooks.avsc");
-    key_schema_file = read_text("../../../schemas/webhooks_key.avsc");
+    webhooks_schema = br_test_read_file("../../../schemas/webhooks.avsc", NULL);
+    key_schema_file = br_test_read_file("../../../schemas/webhooks_key.avsc", NULL);
     /* the same envelope with Debezium's default long id */
     long_value_schema = replaced(webhooks_schema,
             "{\"type\": \"bytes\", \"scale\": 0, \"precision\": 20, \"logicalType\": "

@@ -17,6 +17,7 @@
 
 #include "avro/schemabounds.h"
 #include "core/buf.h"
+#include "support/readfile.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -363,25 +364,6 @@ static void test_depth_and_text(void **state)
     assert_int_equal(br_schemabounds_check("{\"type\":7}", 10, errstr, sizeof(errstr)), 0);
 }
 
-static char *read_text(const char *path)
-{
-    FILE *file = fopen(path, "rb");
-    char *text;
-    long size;
-
-    if (!file) {
-        fail_msg("cannot open %s", path);
-    }
-    assert_int_equal(fseek(file, 0, SEEK_END), 0);
-    size = ftell(file);
-    rewind(file);
-    text = calloc(1, (size_t)size + 1);
-    assert_non_null(text);
-    assert_int_equal(fread(text, 1, (size_t)size, file), (size_t)size);
-    fclose(file);
-    return text;
-}
-
 static void test_real_schemas(void **state)
 {
     static const char *const paths[] = {
@@ -396,7 +378,7 @@ static void test_real_schemas(void **state)
     (void)state;
 
     for (size_t i = 0; i < COUNT(paths); i++) {
-        char *text = read_text(paths[i]);
+        char *text = br_test_read_file(paths[i], NULL);
 
         expect(text, NULL, paths[i]);
         free(text);

@@ -16,6 +16,7 @@
 
 #include "config/confkeys.h"
 #include "config/yamlconf.h"
+#include "support/readfile.h"
 
 #define DOCS_PATH "../../../docs/configuration.md"
 #define MAX_ROWS 256
@@ -33,25 +34,6 @@ struct docs {
     size_t count;
     char *text;
 };
-
-static char *read_docs(void)
-{
-    FILE *file = fopen(DOCS_PATH, "rb");
-    char *text;
-    long size;
-
-    assert_non_null(file);
-    assert_int_equal(fseek(file, 0, SEEK_END), 0);
-    size = ftell(file);
-    assert_true(size > 0);
-    rewind(file);
-    text = malloc((size_t)size + 1);
-    assert_non_null(text);
-    assert_int_equal(fread(text, 1, (size_t)size, file), (size_t)size);
-    text[size] = '\0';
-    fclose(file);
-    return text;
-}
 
 /* Splits "| a | b \| c | ..." into cells (an escaped "\|" stays in its cell). */
 static size_t split_row(const char *line, size_t len, struct row *row)
@@ -86,7 +68,7 @@ static void load_docs(struct docs *docs)
     const char *line;
     int in_keys = 0;
 
-    docs->text = read_docs();
+    docs->text = br_test_read_file(DOCS_PATH, NULL);
     docs->rows = calloc(MAX_ROWS, sizeof(*docs->rows));
     assert_non_null(docs->rows);
     docs->count = 0;

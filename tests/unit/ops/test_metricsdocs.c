@@ -16,6 +16,7 @@
 
 #include "core/buf.h"
 #include "ops/metrics.h"
+#include "support/readfile.h"
 
 #define DOCS_PATH "../../../docs/configuration.md"
 #define TABLE_HEADER "| name | type | labels | meaning |"
@@ -28,25 +29,6 @@ struct row {
     char labels[512];
     int matched;
 };
-
-static char *read_docs(void)
-{
-    FILE *file = fopen(DOCS_PATH, "rb");
-    char *text;
-    long size;
-
-    assert_non_null(file);
-    assert_int_equal(fseek(file, 0, SEEK_END), 0);
-    size = ftell(file);
-    assert_true(size > 0);
-    rewind(file);
-    text = malloc((size_t)size + 1);
-    assert_non_null(text);
-    assert_int_equal(fread(text, 1, (size_t)size, file), (size_t)size);
-    text[size] = '\0';
-    fclose(file);
-    return text;
-}
 
 /* Copies cell number index (from 0) of a "| a | b | c |" line, trimmed, into out. */
 static void cell(const char *line, size_t len, int index, char *out, size_t out_size)
@@ -186,7 +168,7 @@ static void test_every_metric_is_documented_as_rendered(void **state)
     struct row rows[MAX_ROWS];
     struct br_metrics *metrics = br_metrics_create(hooks, 1);
     struct br_buf out;
-    char *text = read_docs();
+    char *text = br_test_read_file(DOCS_PATH, NULL);
     size_t count = load_rows(text, rows);
     size_t families = 0;
     int bad = 0;
