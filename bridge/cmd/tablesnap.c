@@ -88,22 +88,14 @@ static bool apply(struct br_tablesnap *snap, struct br_hookrows *rows,
 {
     const char *topic = rd_kafka_topic_name(message->rkt);
     char tenant[BR_TABLEHOOKS_TENANT_MAX];
-    struct br_value_headers key_ids;
-    struct br_value_headers value_ids;
+    struct br_hookrow_ids ids;
     struct br_hookrow row;
 
     if (!br_tablehooks_tenant(&conf->table_hooks, BR_TABLEHOOKS_WEBHOOKS, topic, tenant,
                               sizeof(tenant))) {
         return true; /* listed as a webhooks topic, so this cannot happen */
     }
-    struct br_hookrow_message msg = {
-        .key = message->key,
-        .key_len = message->key_len,
-        .key_headers = br_header_key_ids(message, &key_ids) ? &key_ids : NULL,
-        .value = message->payload,
-        .value_len = message->payload ? message->len : 0,
-        .value_headers = br_header_value_ids(message, &value_ids) ? &value_ids : NULL,
-    };
+    struct br_hookrow_message msg = br_header_hookrow_message(message, &ids);
     switch (br_hookrows_decode(rows, conf, tenant, &msg, &row)) {
     case BR_HOOKROW_UPSERT:
         put(snap, tenant, row.hook);

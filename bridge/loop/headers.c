@@ -77,6 +77,21 @@ bool br_header_key_ids(const rd_kafka_message_t *message, struct br_value_header
     return schema_ids(message, "apicurio.key.contentId", "apicurio.key.globalId", out);
 }
 
+struct br_hookrow_message br_header_hookrow_message(const rd_kafka_message_t *message,
+                                                    struct br_hookrow_ids *ids)
+{
+    struct br_hookrow_message msg = {
+        .key = message->key,
+        .key_len = message->key_len,
+        .key_headers = br_header_key_ids(message, &ids->key) ? &ids->key : NULL,
+        .value = message->payload,
+        .value_len = message->payload ? message->len : 0,
+        .value_headers = br_header_value_ids(message, &ids->value) ? &ids->value : NULL,
+    };
+
+    return msg;
+}
+
 bool br_header_value_ids_keep(const rd_kafka_headers_t *headers, struct br_value_headers *out,
                               rd_kafka_headers_t **kept)
 {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "avro/framing.h"
+#include "avro/hookrow.h"
 
 /* The buffer size of a request_id or trace_id: its text has at most 127 bytes. */
 #define BR_HEADER_TEXT_SIZE 128
@@ -31,6 +32,20 @@ const char *br_header_text(const rd_kafka_message_t *message, const char *name, 
 bool br_header_value_ids(const rd_kafka_message_t *message, struct br_value_headers *out);
 /* The same for the key: apicurio.key.contentId and apicurio.key.globalId (webhooks topics). */
 bool br_header_key_ids(const rd_kafka_message_t *message, struct br_value_headers *out);
+
+/* The schema-id headers of a webhooks-topic message (key and value), kept for its decoding. */
+struct br_hookrow_ids {
+    struct br_value_headers key;
+    struct br_value_headers value;
+};
+
+/*
+ * A webhooks-topic message as avro/hookrow.h decodes it: key, value (NULL/0 for a tombstone)
+ * and their schema-id headers, which it points to in ids (the caller's, alive as long as the
+ * result). It points into message: used while message is.
+ */
+struct br_hookrow_message br_header_hookrow_message(const rd_kafka_message_t *message,
+                                                    struct br_hookrow_ids *ids);
 
 /*
  * The same from headers in one pass, also copying every occurrence of them, in order, into

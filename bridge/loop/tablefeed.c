@@ -128,8 +128,7 @@ static bool apply(struct br_loop *loop, rd_kafka_message_t *message)
 {
     const char *topic = rd_kafka_topic_name(message->rkt);
     char tenant[BR_TABLEHOOKS_TENANT_MAX];
-    struct br_value_headers key_headers;
-    struct br_value_headers value_headers;
+    struct br_hookrow_ids ids;
     struct br_hookrow row;
     struct br_log_where where = {topic, message->partition, message->offset, NULL};
     enum br_hookrow_kind kind;
@@ -139,14 +138,7 @@ static bool apply(struct br_loop *loop, rd_kafka_message_t *message)
                               sizeof(tenant))) {
         return true; /* listed as a webhooks topic, so this cannot happen */
     }
-    struct br_hookrow_message msg = {
-        .key = message->key,
-        .key_len = message->key_len,
-        .key_headers = br_header_key_ids(message, &key_headers) ? &key_headers : NULL,
-        .value = message->payload,
-        .value_len = message->payload ? message->len : 0,
-        .value_headers = br_header_value_ids(message, &value_headers) ? &value_headers : NULL,
-    };
+    struct br_hookrow_message msg = br_header_hookrow_message(message, &ids);
 
     kind = br_hookrows_decode(loop->hookrows, loop->conf, tenant, &msg, &row);
     switch (kind) {
