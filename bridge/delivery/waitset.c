@@ -137,9 +137,13 @@ void br_waitset_curl(struct br_waitset *set, int fd, int what)
         }
         return;
     }
+    /* the entry of a number that was not libcurl's (an extra its owner closed since) says
+     * nothing of this file: registered again whatever it says */
+    bool fresh = watch->kind != WATCH_CURL;
+
     watch->kind = WATCH_CURL;
     watch->want = ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
-    watch_register(set, fd, watch, watch->want, false);
+    watch_register(set, fd, watch, watch->want, fresh);
 }
 
 void br_waitset_opened(struct br_waitset *set, int fd)

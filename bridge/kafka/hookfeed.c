@@ -242,11 +242,23 @@ int br_hookfeed_discover(struct br_hookfeed *feed, int interval_ms, int timeout_
     return feed->watch ? 0 : -1;
 }
 
+/* Empties the wake descriptor; what it announced is looked at after (no wake-up is lost). */
+static void clear_wake(struct br_hookfeed *feed)
+{
+    char sink[64];
+
+    while (read(feed->wake[0], sink, sizeof(sink)) > 0) {
+    }
+}
+
 int br_hookfeed_take_found(struct br_hookfeed *feed, char *errstr, size_t errstr_size)
 {
-    struct br_topicwatch_list *list = feed->watch ? br_topicwatch_take(feed->watch) : NULL;
+    struct br_topicwatch_list *list;
     int added;
 
+    /* cleared first: a listing handed over from here on wakes the descriptor again */
+    clear_wake(feed);
+    list = feed->watch ? br_topicwatch_take(feed->watch) : NULL;
     if (!list) {
         return 0;
     }
@@ -262,9 +274,10 @@ unsigned long br_hookfeed_discoveries(struct br_hookfeed *feed)
 
 rd_kafka_message_t *br_hookfeed_poll(struct br_hookfeed *feed)
 {
-    char sink[64];
-
-    while (read(feed->wake[0], sink, sizeof(sink)) > 0) {
+    if (!feed->watch) {
+        /* with the discovery thread, take_found clears it: a listing's wake-up cleared here,
+         * after take_found looked, would wait for some other wake-up */
+        clear_wake(feed);
     }
     for (;;) {
         rd_kafka_message_t *message = rd_kafka_consumer_poll(feed->rk, 0);

@@ -72,7 +72,10 @@ bool br_hookfeed_caught_up(const struct br_hookfeed *feed);
 size_t br_hookfeed_partitions(const struct br_hookfeed *feed);
 size_t br_hookfeed_topics(const struct br_hookfeed *feed);
 
-/* Readable when messages or a listing are waiting; br_hookfeed_poll clears it. */
+/* Readable when messages or a listing are waiting. br_hookfeed_take_found clears it (before it
+ * looks), and br_hookfeed_poll too until the discovery thread runs; from then on the caller
+ * calls take_found first in each turn, then poll: whatever comes after that clearing wakes the
+ * descriptor again. */
 int br_hookfeed_wake_fd(const struct br_hookfeed *feed);
 
 #endif

@@ -226,7 +226,9 @@ int64_t br_tablefeed_poll(struct br_loop *loop, int64_t now_ms)
         return wait;
     }
     {
-        /* what the discovery thread found (the wake descriptor said so): no network wait */
+        /* what the discovery thread found (the wake descriptor said so): no network wait;
+         * first in the turn, as it clears the descriptor (hookfeed.h), even while a message is
+         * held below (a wake-up left there would end every wait at once) */
         char errstr[256];
         int added = br_hookfeed_take_found(loop->hookfeed, errstr, sizeof(errstr));
 

@@ -953,6 +953,89 @@ static void test_handles_keep_a_hooks_options(void **state)
     server_stop(&server);
 }
 
+/*
+ * One easy handle (requests one after the other) going from hook to hook: what a hook's
+ * handle carries never reaches another hook's request (Authorization, credentials in the URL,
+ * a proxy), a GET after a POST sends no body, and a GET hook's target changes with each request
+ * while its parsed URL is kept. A proxy variable is set (loopback, bypassed for 127.0.0.1), so
+ * that a hook without proxy sets no proxy option of its own: only the handle's reset between
+ * hooks keeps the proxy hook's from the next hook's request.
+ */
+static void test_kept_handle_per_request(void **state)
+{
+    struct br_conf_hook get_hook = {.name = "g", .method = BR_METHOD_GET, .auth = BR_AUTH_BEARER,
+                                    .auth_bearer = "tok-g"};
+    struct br_conf_hook post_hook = {.name = "p", .method = BR_METHOD_POST};
+    struct br_conf_hook creds_hook = {.name = "u", .method = BR_METHOD_POST};
+    struct br_conf_hook proxy_hook = {.name = "x", .method = BR_METHOD_POST};
+    struct fixture fx;
+    struct {
+        struct br_conf_hook *hook;
+        const char *url_form;   /* %d: the server's port */
+        const char *request;    /* the request line */
+        char *body;
+        const char *auth;       /* the Authorization line, NULL: none */
+    } steps[] = {
+        {&get_hook, "http://127.0.0.1:%d/g?n=1", "GET /g?n=1 HTTP/1.1", NULL,
+         "Authorization: Bearer tok-g"},
+        {&get_hook, "http://127.0.0.1:%d/g?n=2", "GET /g?n=2 HTTP/1.1", NULL,
+         "Authorization: Bearer tok-g"},
+        {&post_hook, "http://127.0.0.1:%d/p", "POST /p HTTP/1.1", "{\"n\":3}", NULL},
+        {&get_hook, "http://127.0.0.1:%d/g?n=4", "GET /g?n=4 HTTP/1.1", NULL,
+         "Authorization: Bearer tok-g"},
+        {&creds_hook, "http://u:p@127.0.0.1:%d/u", "POST /u HTTP/1.1", "{\"n\":5}",
+         "Authorization: Basic dTpw"},
+        {&post_hook, "http://127.0.0.1:%d/p", "POST /p HTTP/1.1", "{\"n\":6}", NULL},
+        {&proxy_hook, "http://127.0.0.1:%d/x", "POST http://127.0.0.1:%d/x HTTP/1.1",
+         "{\"n\":7}", NULL},
+        {&post_hook, "http://127.0.0.1:%d/x", "POST /x HTTP/1.1", "{\"n\":8}", NULL},
+    };
+    char urls[COUNT(steps)][128];
+    char proxy[64];
+    char want[256];
+    char lines[32][1100];
+
+    (void)state;
+    assert_int_equal(setenv("all_proxy", "http://127.0.0.1:1", 1), 0);
+    assert_int_equal(setenv("no_proxy", "127.0.0.1", 1), 0);
+    fixture_start(&fx, "HTTP/1.1 204 No Content\r\n\r\n", "");
+    snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", fx.server.port);
+    proxy_hook.proxy = proxy; /* the server itself: it sees the absolute target */
+    proxy_hook.no_proxy = "";
+    for (size_t i = 0; i < COUNT(steps); i++) {
+        struct br_delivery delivery;
+        size_t count;
+
+        snprintf(urls[i], sizeof(urls[i]), steps[i].url_form, fx.server.port);
+        delivery_init(&delivery, steps[i].hook, steps[i].hook->method, urls[i], steps[i].body);
+        start(fx.sender, &delivery, 5000);
+        drive(fx.sender, &fx.server, &fx.log, i + 1, 5000);
+        assert_int_equal(fx.log.count, i + 1);
+        assert_int_equal(fx.log.items[i].result.http_status, 204);
+        snprintf(want, sizeof(want), steps[i].request, fx.server.port);
+        assert_starts_with(fx.server.last, want);
+        count = header_lines(fx.server.last, lines, COUNT(lines));
+        if (steps[i].auth) {
+            assert_true(find_line(lines, count, steps[i].auth) >= 0);
+        } else {
+            assert_null(strcasestr(fx.server.last, "\r\nAuthorization:"));
+        }
+        if (steps[i].body) {
+            assert_string_equal(strstr(fx.server.last, "\r\n\r\n") + 4, steps[i].body);
+        } else {
+            assert_null(strcasestr(fx.server.last, "Content-Length:"));
+            assert_string_equal(strstr(fx.server.last, "\r\n\r\n"), "\r\n\r\n");
+        }
+    }
+    br_sender_forget_hook(fx.sender, &get_hook);
+    br_sender_forget_hook(fx.sender, &post_hook);
+    br_sender_forget_hook(fx.sender, &creds_hook);
+    br_sender_forget_hook(fx.sender, &proxy_hook);
+    fixture_stop(&fx);
+    unsetenv("all_proxy");
+    unsetenv("no_proxy");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -969,6 +1052,7 @@ int main(void)
         cmocka_unit_test(test_wait_extra),
         cmocka_unit_test(test_header_lines_per_version),
         cmocka_unit_test(test_handles_keep_a_hooks_options),
+        cmocka_unit_test(test_kept_handle_per_request),
     };
     int failed;
 

@@ -185,12 +185,46 @@ static void test_number_taken_over(void **state)
     br_waitset_destroy(set);
 }
 
+/*
+ * A changing extra descriptor (an admin connection) closed by its owner after a wait, its
+ * number taken by libcurl's own descriptor (a resolver's, not opened through the sender) before
+ * the next wait: the table still says "registered" for the old file, which epoll forgot when it
+ * was closed; the new descriptor is watched all the same.
+ */
+static void test_extra_number_to_curl(void **state)
+{
+    struct br_waitset *set = set_new();
+    int first[2];
+    int resolver[2];
+    int mask = 0;
+    struct curl_waitfd extra;
+
+    (void)state;
+    assert_int_equal(pipe(first), 0);
+    extra = (struct curl_waitfd){.fd = first[0], .events = CURL_WAIT_POLLIN};
+    assert_int_equal(br_waitset_wait(set, &extra, 1, 0, 0), 0);
+    close(first[0]);
+    close(first[1]);
+    assert_int_equal(pipe(resolver), 0);
+    assert_int_equal(resolver[0], first[0]);
+    br_waitset_curl(set, resolver[0], CURL_POLL_IN);
+    assert_int_equal(write(resolver[1], "r", 1), 1);
+    assert_int_equal(br_waitset_wait(set, NULL, 0, 0, 1000), 1);
+    assert_int_equal(ready_socket(set, &mask), resolver[0]);
+    assert_int_equal(mask, CURL_CSELECT_IN);
+    br_waitset_curl(set, resolver[0], CURL_POLL_REMOVE);
+    close(resolver[0]);
+    close(resolver[1]);
+    br_waitset_destroy(set);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extra_reopened),
         cmocka_unit_test(test_kept_alive_socket),
         cmocka_unit_test(test_number_taken_over),
+        cmocka_unit_test(test_extra_number_to_curl),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
