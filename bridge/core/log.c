@@ -1,15 +1,20 @@
 #include "core/log.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/utf8.h"
 
-/* The one process-wide setting besides signals: read on every log call, set at start-up. */
-static enum br_log_level current_level = BR_LOG_INFO;
-static enum br_log_format current_format = BR_LOG_TEXT;
+/*
+ * The one process-wide setting besides signals: read on every log call, from the loop and from
+ * other threads (librdkafka's log callbacks, the table hooks' discovery), and set at start-up
+ * and by a reload on the loop thread: atomic, so a reload's write is no data race.
+ */
+static _Atomic int current_level = BR_LOG_INFO;
+static _Atomic int current_format = BR_LOG_TEXT;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -17,7 +22,7 @@ int br_log_set_level_name(const char *name)
 {
     for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
         if (strcmp(name, level_names[i]) == 0) {
-            current_level = (enum br_log_level)i;
+            atomic_store_explicit(&current_level, (int)i, memory_order_relaxed);
             return 0;
         }
     }
@@ -26,12 +31,12 @@ int br_log_set_level_name(const char *name)
 
 void br_log_set_level(enum br_log_level level)
 {
-    current_level = level;
+    atomic_store_explicit(&current_level, (int)level, memory_order_relaxed);
 }
 
 int br_log_enabled(enum br_log_level level)
 {
-    return level <= current_level;
+    return (int)level <= atomic_load_explicit(&current_level, memory_order_relaxed);
 }
 
 char *br_log_escape(const char *in, char *out, size_t out_size)
@@ -84,7 +89,7 @@ char *br_log_escape(const char *in, char *out, size_t out_size)
 
 void br_log_set_format(enum br_log_format format)
 {
-    current_format = format;
+    atomic_store_explicit(&current_format, (int)format, memory_order_relaxed);
 }
 
 /* The length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one. */
@@ -160,7 +165,7 @@ static void write_line(enum br_log_level level, const char *module,
     gmtime_r(&now.tv_sec, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
     vsnprintf(line, sizeof(line), fmt, ap);
-    if (current_format == BR_LOG_TEXT) {
+    if (atomic_load_explicit(&current_format, memory_order_relaxed) == BR_LOG_TEXT) {
         fprintf(stderr, "%s.%03ldZ %s %s: %s\n", stamp, now.tv_nsec / 1000000L,
                 level_names[level], module, br_log_escape(line, escaped, sizeof(escaped)));
         return;
