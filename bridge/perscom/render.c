@@ -280,6 +280,24 @@ struct data_sink {
     int (*label)(void *sink, const char *text, size_t len, char *errstr, size_t errstr_size);
 };
 
+/* The custom fields' walk: members that no column of the row (nor label) hides go to sink. */
+struct custom_walk {
+    const struct br_row *row;
+    const struct data_sink *ops;
+    void *sink;
+};
+
+static void custom_member(void *ctx, const char *key, json_t *member)
+{
+    struct custom_walk *walk = ctx;
+
+    /* a column of the row (the custom column too) wins, as does label */
+    if (br_row_find(walk->row, key) || strcmp(key, LABEL_KEY) == 0) {
+        return;
+    }
+    walk->ops->custom(walk->sink, key, member);
+}
+
 /* `data` of row into ops/sink. Returns 0, or -1 with a message (a build error). */
 static inline int walk_data(const struct br_resource *resource, const struct br_row *row,
                             const struct data_sink *ops, void *sink, char *errstr,
@@ -305,7 +323,7 @@ static inline int walk_data(const struct br_resource *resource, const struct br_
                 goto done;
             }
             /* hidden names never leave, also when the schema lacks the hidden columns */
-            custom = br_custom_fields(field->value, resource->hidden, errstr, errstr_size);
+            custom = br_custom_parse(field->value, errstr, errstr_size);
             if (!custom) {
                 goto done;
             }
@@ -319,15 +337,9 @@ static inline int walk_data(const struct br_resource *resource, const struct br_
         ops->column(sink, field->name, value);
     }
     if (custom) {
-        const char *key;
-        json_t *member;
-        json_object_foreach(custom, key, member) {
-            /* a column of the row (the custom column too) wins, as does label */
-            if (br_row_find(row, key) || strcmp(key, LABEL_KEY) == 0) {
-                continue;
-            }
-            ops->custom(sink, key, member);
-        }
+        struct custom_walk walk = {.row = row, .ops = ops, .sink = sink};
+
+        br_custom_each(custom, resource->hidden, custom_member, &walk);
     }
     if (label_text(resource, row, &label, errstr, errstr_size) != 0) {
         goto done;
