@@ -274,6 +274,9 @@ static int changed_value(const struct br_resource *resource, const struct br_fie
 struct data_sink {
     /* A column of the row and its value (the sink owns the reference). */
     void (*column)(void *sink, const char *name, json_t *value);
+    /* A column whose value is a string made without jansson (casts.h, br_casts_data_text):
+     * ASCII, NUL-terminated. */
+    void (*column_text)(void *sink, const char *name, const char *text);
     /* A custom field that no column of the row (nor label) hides; borrowed. */
     void (*custom)(void *sink, const char *key, json_t *member);
     /* The label, last: well-formed UTF-8 (NUL allowed). 0, or -1 with a message. */
@@ -311,6 +314,8 @@ static inline int walk_data(const struct br_resource *resource, const struct br_
     br_buf_init(&label, 0);
     for (size_t i = 0; i < row->count; i++) {
         const struct br_field *field = &row->fields[i];
+        const struct br_column *column;
+        char text[32];
         json_t *value;
 
         if (in_list(resource->hidden, field->name)) {
@@ -329,7 +334,12 @@ static inline int walk_data(const struct br_resource *resource, const struct br_
             }
             continue;
         }
-        value = br_casts_data(br_catalog_column(resource, field->name), field, why, sizeof(why));
+        column = br_catalog_column(resource, field->name);
+        if (br_casts_data_text(column, field, text)) {
+            ops->column_text(sink, field->name, text);
+            continue;
+        }
+        value = br_casts_data(column, field, why, sizeof(why));
         if (!value) {
             snprintf(errstr, errstr_size, "column \"%s\": %s", field->name, why);
             goto done;
@@ -352,12 +362,18 @@ done:
 }
 
 /*
- * `changes` of an update: member(sink, name, value) for each changed column, value its raw form
- * (member owns the reference). Returns 0, or -1 with a message (a build error).
+ * `changes` of an update: ops->member(sink, name, value) for each changed column, value its raw
+ * form (member owns the reference), or ops->member_text(sink, name, text). Returns 0, or -1 with a message (a build error).
  */
+struct changes_sink {
+    /* A changed column and its raw value (the sink owns the reference). */
+    void (*member)(void *sink, const char *name, json_t *value);
+    /* A changed column whose raw value is text made without jansson (br_casts_raw_text). */
+    void (*member_text)(void *sink, const char *name, const char *text);
+};
+
 static inline int walk_changes(const struct br_resource *resource,
-                               const struct br_change *change,
-                               void (*member)(void *sink, const char *name, json_t *value),
+                               const struct br_change *change, const struct changes_sink *ops,
                                void *sink, char *errstr, size_t errstr_size)
 {
     char why[256] = "";
@@ -366,10 +382,18 @@ static inline int walk_changes(const struct br_resource *resource,
         const struct br_field *field = &change->after->fields[i];
         const struct br_field *before =
             change->before ? br_row_find(change->before, field->name) : NULL;
+        char text[32];
         json_t *value;
         int changed;
 
         if (in_list(resource->hidden, field->name)) {
+            continue;
+        }
+        if (!is_custom_column(resource, field->name) &&
+            br_casts_raw_text(br_catalog_column(resource, field->name), field, text)) {
+            if (!before || !br_field_equal(field, before)) {
+                ops->member_text(sink, field->name, text);
+            }
             continue;
         }
         changed = changed_value(resource, field, before, &value, why, sizeof(why));
@@ -378,7 +402,7 @@ static inline int walk_changes(const struct br_resource *resource,
             return -1;
         }
         if (changed) {
-            member(sink, field->name, value);
+            ops->member(sink, field->name, value);
         }
     }
     return 0;
@@ -389,6 +413,11 @@ static inline int walk_changes(const struct br_resource *resource,
 static void tree_column(void *sink, const char *name, json_t *value)
 {
     json_object_set_new(sink, name, value);
+}
+
+static void tree_column_text(void *sink, const char *name, const char *text)
+{
+    json_object_set_new(sink, name, json_string(text));
 }
 
 static void tree_custom(void *sink, const char *key, json_t *member)
@@ -411,6 +440,7 @@ static int tree_label(void *sink, const char *text, size_t len, char *errstr, si
 
 static const struct data_sink tree_sink = {
     .column = tree_column,
+    .column_text = tree_column_text,
     .custom = tree_custom,
     .label = tree_label,
 };
@@ -427,12 +457,17 @@ static json_t *build_data(const struct br_resource *resource, const struct br_ro
     return data;
 }
 
+static const struct changes_sink tree_changes = {
+    .member = tree_column,
+    .member_text = tree_column_text,
+};
+
 static json_t *build_changes(const struct br_resource *resource, const struct br_change *change,
                              char *errstr, size_t errstr_size)
 {
     json_t *changes = json_object();
 
-    if (walk_changes(resource, change, tree_column, changes, errstr, errstr_size) != 0) {
+    if (walk_changes(resource, change, &tree_changes, changes, errstr, errstr_size) != 0) {
         json_decref(changes);
         return NULL;
     }
@@ -589,19 +624,36 @@ struct object_writer {
     size_t label_at;        /* ... whose value goes here, once the label is known */
 };
 
-static void write_column(void *sink, const char *name, json_t *value)
+/* A column's key; 1 when its value is to be written, 0 for a column named label. */
+static int column_key(struct object_writer *ow, const char *name)
 {
-    struct object_writer *ow = sink;
-
     put_key(ow->w, name, &ow->first);
     if (strcmp(name, LABEL_KEY) == 0) {
         /* the label takes the column's place (json_object_set_new replaces in place) */
         ow->has_label_column = 1;
         ow->label_at = ow->w->out->len;
-    } else {
+        return 0;
+    }
+    return 1;
+}
+
+static void write_column(void *sink, const char *name, json_t *value)
+{
+    struct object_writer *ow = sink;
+
+    if (column_key(ow, name)) {
         put_value(ow->w, value);
     }
     json_decref(value);
+}
+
+static void write_column_text(void *sink, const char *name, const char *text)
+{
+    struct object_writer *ow = sink;
+
+    if (column_key(ow, name)) {
+        put_string(ow->w, text, strlen(text));
+    }
 }
 
 static void write_custom(void *sink, const char *key, json_t *member)
@@ -636,6 +688,7 @@ static int write_label(void *sink, const char *text, size_t len, char *errstr,
 
 static const struct data_sink write_sink = {
     .column = write_column,
+    .column_text = write_column_text,
     .custom = write_custom,
     .label = write_label,
 };
@@ -650,6 +703,20 @@ static void write_change(void *sink, const char *name, json_t *value)
     put_value(ow->w, value);
     json_decref(value);
 }
+
+static void write_change_text(void *sink, const char *name, const char *text)
+{
+    struct object_writer *ow = sink;
+
+    put_raw(ow->w, ow->first ? "{" : "", ow->first ? 1 : 0);
+    put_key(ow->w, name, &ow->first);
+    put_string(ow->w, text, strlen(text));
+}
+
+static const struct changes_sink write_changes_sink = {
+    .member = write_change,
+    .member_text = write_change_text,
+};
 
 /* `data`, as build_data makes it. Returns 0, or -1 with a message (a build error). */
 static int write_data(struct writer *w, const struct br_resource *resource,
@@ -671,7 +738,7 @@ static int write_changes(struct writer *w, const struct br_resource *resource,
 {
     struct object_writer ow = {.w = w, .first = 1};
 
-    if (walk_changes(resource, change, write_change, &ow, errstr, errstr_size) != 0) {
+    if (walk_changes(resource, change, &write_changes_sink, &ow, errstr, errstr_size) != 0) {
         return -1;
     }
     /* PHP writes an empty array as [] */
