@@ -3,19 +3,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The fields' names are copied into blocks: the first (NAMES_FIRST bytes) is allocated with the
+ * row, further ones as needed, each linked to the previous; a name never moves once copied.
+ */
+#define NAMES_FIRST 256
+
+struct br_row_names {
+    struct br_row_names *next; /* the block filled before this one, or NULL */
+    size_t used;
+    size_t size;
+    char text[];
+};
+
 struct br_row *br_row_create(size_t capacity)
 {
-    struct br_row *row = calloc(1, sizeof(*row));
+    struct br_row *row = calloc(1, sizeof(*row) + sizeof(struct br_row_names) + NAMES_FIRST);
 
     if (!row) {
         abort();
     }
+    row->names = (struct br_row_names *)(row + 1);
+    row->names->size = NAMES_FIRST;
     row->capacity = capacity < 8 ? 8 : capacity;
     row->fields = calloc(row->capacity, sizeof(*row->fields));
     if (!row->fields) {
         abort();
     }
     return row;
+}
+
+static char *copy_name(struct br_row *row, const char *name)
+{
+    size_t len = strlen(name) + 1;
+    char *copy;
+
+    if (row->names->size - row->names->used < len) {
+        size_t size = len > NAMES_FIRST ? len : NAMES_FIRST;
+        struct br_row_names *block = malloc(sizeof(*block) + size);
+
+        if (!block) {
+            abort();
+        }
+        block->next = row->names;
+        block->used = 0;
+        block->size = size;
+        row->names = block;
+    }
+    copy = row->names->text + row->names->used;
+    memcpy(copy, name, len);
+    row->names->used += len;
+    return copy;
 }
 
 static struct br_field *push(struct br_row *row, const char *name)
@@ -32,10 +70,7 @@ static struct br_field *push(struct br_row *row, const char *name)
     }
     field = &row->fields[row->count++];
     memset(field, 0, sizeof(*field));
-    field->name = strdup(name);
-    if (!field->name) {
-        abort();
-    }
+    field->name = copy_name(row, name);
     return field;
 }
 
@@ -132,8 +167,13 @@ void br_row_destroy(struct br_row *row)
         return;
     }
     for (size_t i = 0; i < row->count; i++) {
-        free(row->fields[i].name);
         json_decref(row->fields[i].value);
+    }
+    while (row->names != (struct br_row_names *)(row + 1)) {
+        struct br_row_names *next = row->names->next;
+
+        free(row->names);
+        row->names = next;
     }
     free(row->fields);
     free(row);
