@@ -18,6 +18,7 @@
 #include "perscom/json.h"
 #include "perscom/casts.h"
 #include "perscom/custom.h"
+#include "perscom/customscan.h"
 
 #define LABEL_KEY "label"
 
@@ -140,6 +141,24 @@ void br_render_raw_time(int64_t time_us, char out[32])
     format_time(time_us, 0, out);
 }
 
+/* The digits of n as "%" JSON_INTEGER_FORMAT writes them, at out (24 bytes); their count. */
+static size_t integer_digits(json_int_t n, char *out)
+{
+    uint64_t magnitude = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+    char digits[24];
+    size_t at = sizeof(digits);
+
+    do {
+        digits[--at] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude > 0);
+    if (n < 0) {
+        digits[--at] = '-';
+    }
+    memcpy(out, digits + at, sizeof(digits) - at);
+    return sizeof(digits) - at;
+}
+
 void br_render_derived_uuid(const char *topic, int32_t partition, int64_t offset, char out[37])
 {
     static const char hex[] = "0123456789abcdef";
@@ -154,8 +173,11 @@ void br_render_derived_uuid(const char *topic, int32_t partition, int64_t offset
     size_t suffix_len;
     size_t pos = 0;
 
-    suffix_len = (size_t)snprintf(suffix, sizeof(suffix), "/%" PRId32 "/%" PRId64, partition,
-                                  offset);
+    /* "/%" PRId32 "/%" PRId64, without printf */
+    suffix[0] = '/';
+    suffix_len = 1 + integer_digits(partition, suffix + 1);
+    suffix[suffix_len++] = '/';
+    suffix_len += integer_digits(offset, suffix + suffix_len);
     if (sizeof(request_id_namespace) + topic_len + suffix_len > sizeof(stack)) {
         name = malloc(sizeof(request_id_namespace) + topic_len + suffix_len);
         if (!name) {
@@ -199,23 +221,40 @@ static int is_custom_column(const struct br_resource *resource, const char *name
     return resource->custom_fields && strcmp(name, BR_CUSTOM_COLUMN) == 0;
 }
 
-/* The label "<prefix>: <id>" into label; 0, or -1 with a message. */
+/*
+ * The label "<prefix>: <id>": *text and *len point into stack (stack_size bytes) for an integer
+ * id that fits (the usual case), else into label. 0, or -1 with a message.
+ */
 static int label_text(const struct br_resource *resource, const struct br_row *row,
-                      struct br_buf *label, char *errstr, size_t errstr_size)
+                      struct br_buf *label, char *stack, size_t stack_size, const char **text,
+                      size_t *len, char *errstr, size_t errstr_size)
 {
     const struct br_field *id = br_row_find(row, "id");
+    size_t prefix_len = strlen(resource->label_prefix);
     json_t *value;
     char why[256] = "";
 
-    br_buf_printf(label, "%s: ", resource->label_prefix);
     value = id ? br_casts_data(br_catalog_column(resource, "id"), id, why, sizeof(why)) : NULL;
-    if (json_is_integer(value)) {
-        br_buf_printf(label, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
-    } else if (json_is_string(value)) {
-        br_buf_append(label, json_string_value(value), json_string_length(value));
+    if (json_is_integer(value) && prefix_len + 2 + 24 <= stack_size) {
+        memcpy(stack, resource->label_prefix, prefix_len);
+        memcpy(stack + prefix_len, ": ", 2);
+        *len = prefix_len + 2 + integer_digits(json_integer_value(value), stack + prefix_len + 2);
+        *text = stack;
+    } else {
+        br_buf_append(label, resource->label_prefix, prefix_len);
+        br_buf_append(label, ": ", 2);
+        if (json_is_integer(value)) {
+            char digits[24];
+
+            br_buf_append(label, digits, integer_digits(json_integer_value(value), digits));
+        } else if (json_is_string(value)) {
+            br_buf_append(label, json_string_value(value), json_string_length(value));
+        }
+        *text = label->data;
+        *len = label->len;
     }
     json_decref(value);
-    if (label->overflow || !br_utf8_valid_nul(label->data, label->len)) {
+    if (label->overflow || !br_utf8_valid_nul(*text, *len)) {
         snprintf(errstr, errstr_size, "the id is not valid UTF-8");
         return -1;
     }
@@ -279,6 +318,8 @@ struct data_sink {
     void (*column_text)(void *sink, const char *name, const char *text);
     /* A custom field that no column of the row (nor label) hides; borrowed. */
     void (*custom)(void *sink, const char *key, json_t *member);
+    /* The same, of a custom-field column read without jansson (customscan.h). */
+    void (*custom_scalar)(void *sink, const struct br_customscan_member *member);
     /* The label, last: well-formed UTF-8 (NUL allowed). 0, or -1 with a message. */
     int (*label)(void *sink, const char *text, size_t len, char *errstr, size_t errstr_size);
 };
@@ -301,13 +342,34 @@ static void custom_member(void *ctx, const char *key, json_t *member)
     walk->ops->custom(walk->sink, key, member);
 }
 
+/* The custom fields of a column read by br_customscan_object, as custom_member sends them. */
+static void scanned_members(const struct br_resource *resource, const struct br_row *row,
+                            const struct br_customscan *scan, const struct data_sink *ops,
+                            void *sink)
+{
+    for (size_t i = 0; i < scan->count; i++) {
+        const char *key = scan->members[i].key;
+
+        if (in_list(resource->hidden, key) || br_row_find(row, key) ||
+            strcmp(key, LABEL_KEY) == 0) {
+            continue;
+        }
+        ops->custom_scalar(sink, &scan->members[i]);
+    }
+}
+
 /* `data` of row into ops/sink. Returns 0, or -1 with a message (a build error). */
 static inline int walk_data(const struct br_resource *resource, const struct br_row *row,
                             const struct data_sink *ops, void *sink, char *errstr,
                             size_t errstr_size)
 {
     json_t *custom = NULL;
+    struct br_customscan scan;
+    int scanned = 0;
     struct br_buf label;
+    char label_stack[128];
+    const char *label_at = NULL;
+    size_t label_len = 0;
     char why[256] = "";
     int rc = -1;
 
@@ -322,12 +384,18 @@ static inline int walk_data(const struct br_resource *resource, const struct br_
             continue;
         }
         if (is_custom_column(resource, field->name)) {
-            if (custom || field->kind != BR_FIELD_VALUE) {
+            if (custom || scanned || field->kind != BR_FIELD_VALUE) {
                 snprintf(errstr, errstr_size, "custom-field column \"%s\" is not a string",
                          BR_CUSTOM_COLUMN);
                 goto done;
             }
             /* hidden names never leave, also when the schema lacks the hidden columns */
+            if (json_is_string(field->value) &&
+                br_customscan_object(json_string_value(field->value),
+                                     json_string_length(field->value), &scan) == 0) {
+                scanned = 1;
+                continue;
+            }
             custom = br_custom_parse(field->value, errstr, errstr_size);
             if (!custom) {
                 goto done;
@@ -346,15 +414,19 @@ static inline int walk_data(const struct br_resource *resource, const struct br_
         }
         ops->column(sink, field->name, value);
     }
+    if (scanned) {
+        scanned_members(resource, row, &scan, ops, sink);
+    }
     if (custom) {
         struct custom_walk walk = {.row = row, .ops = ops, .sink = sink};
 
         br_custom_each(custom, resource->hidden, custom_member, &walk);
     }
-    if (label_text(resource, row, &label, errstr, errstr_size) != 0) {
+    if (label_text(resource, row, &label, label_stack, sizeof(label_stack), &label_at,
+                   &label_len, errstr, errstr_size) != 0) {
         goto done;
     }
-    rc = ops->label(sink, label.data, label.len, errstr, errstr_size);
+    rc = ops->label(sink, label_at, label_len, errstr, errstr_size);
 done:
     br_buf_finish(&label);
     json_decref(custom);
@@ -425,6 +497,34 @@ static void tree_custom(void *sink, const char *key, json_t *member)
     json_object_set(sink, key, member);
 }
 
+static void tree_custom_scalar(void *sink, const struct br_customscan_member *member)
+{
+    json_t *value;
+    char digits[24];
+
+    switch (member->type) {
+    case BR_CUSTOMSCAN_STRING:
+        value = json_stringn(member->text, member->len);
+        break;
+    case BR_CUSTOMSCAN_INTEGER:
+        /* at most 18 digits and a sign */
+        memcpy(digits, member->text, member->len);
+        digits[member->len] = '\0';
+        value = json_integer(strtoll(digits, NULL, 10));
+        break;
+    case BR_CUSTOMSCAN_TRUE:
+        value = json_true();
+        break;
+    case BR_CUSTOMSCAN_FALSE:
+        value = json_false();
+        break;
+    default:
+        value = json_null();
+        break;
+    }
+    json_object_set_new(sink, member->key, value);
+}
+
 /* A column named label keeps its place: json_object_set_new replaces in place. */
 static int tree_label(void *sink, const char *text, size_t len, char *errstr, size_t errstr_size)
 {
@@ -442,6 +542,7 @@ static const struct data_sink tree_sink = {
     .column = tree_column,
     .column_text = tree_column_text,
     .custom = tree_custom,
+    .custom_scalar = tree_custom_scalar,
     .label = tree_label,
 };
 
@@ -664,6 +765,19 @@ static void write_custom(void *sink, const char *key, json_t *member)
     put_value(ow->w, member);
 }
 
+static void write_custom_scalar(void *sink, const struct br_customscan_member *member)
+{
+    struct object_writer *ow = sink;
+
+    put_key(ow->w, member->key, &ow->first);
+    if (member->type == BR_CUSTOMSCAN_STRING) {
+        put_string(ow->w, member->text, member->len);
+    } else {
+        /* an integer's digits as written are what json_encode writes of it; the constants */
+        put_raw(ow->w, member->text, member->len);
+    }
+}
+
 static int write_label(void *sink, const char *text, size_t len, char *errstr,
                        size_t errstr_size)
 {
@@ -690,6 +804,7 @@ static const struct data_sink write_sink = {
     .column = write_column,
     .column_text = write_column_text,
     .custom = write_custom,
+    .custom_scalar = write_custom_scalar,
     .label = write_label,
 };
 
