@@ -4,8 +4,11 @@
 #include <string.h>
 
 /*
- * The fields' names are copied into blocks: the first (NAMES_FIRST bytes) is allocated with the
- * row, further ones as needed, each linked to the previous; a name never moves once copied.
+ * One allocation holds the row, the first block of its fields' names (NAMES_FIRST bytes) and
+ * its first array of fields (the capacity asked for: the decoder asks for the schema's column
+ * count, so a decoded row is one allocation). Further name blocks are allocated as needed, each
+ * linked to the previous, so a name never moves once copied; a row that outgrows its first
+ * array moves its fields to the heap.
  */
 #define NAMES_FIRST 256
 
@@ -16,20 +19,29 @@ struct br_row_names {
     char text[];
 };
 
+static struct br_row_names *first_names(const struct br_row *row)
+{
+    return (struct br_row_names *)(row + 1);
+}
+
+static struct br_field *first_fields(const struct br_row *row)
+{
+    return (struct br_field *)((char *)(row + 1) + sizeof(struct br_row_names) + NAMES_FIRST);
+}
+
 struct br_row *br_row_create(size_t capacity)
 {
-    struct br_row *row = calloc(1, sizeof(*row) + sizeof(struct br_row_names) + NAMES_FIRST);
+    size_t fields = capacity < 8 ? 8 : capacity;
+    struct br_row *row = calloc(1, sizeof(*row) + sizeof(struct br_row_names) + NAMES_FIRST +
+                                       fields * sizeof(struct br_field));
 
     if (!row) {
         abort();
     }
-    row->names = (struct br_row_names *)(row + 1);
+    row->names = first_names(row);
     row->names->size = NAMES_FIRST;
-    row->capacity = capacity < 8 ? 8 : capacity;
-    row->fields = calloc(row->capacity, sizeof(*row->fields));
-    if (!row->fields) {
-        abort();
-    }
+    row->capacity = fields;
+    row->fields = first_fields(row);
     return row;
 }
 
@@ -61,7 +73,16 @@ static struct br_field *push(struct br_row *row, const char *name)
     struct br_field *field;
 
     if (row->count == row->capacity) {
-        struct br_field *grown = realloc(row->fields, 2 * row->capacity * sizeof(*grown));
+        struct br_field *grown;
+
+        if (row->fields == first_fields(row)) {
+            grown = malloc(2 * row->capacity * sizeof(*grown));
+            if (grown) {
+                memcpy(grown, row->fields, row->count * sizeof(*grown));
+            }
+        } else {
+            grown = realloc(row->fields, 2 * row->capacity * sizeof(*grown));
+        }
         if (!grown) {
             abort();
         }
@@ -169,13 +190,15 @@ void br_row_destroy(struct br_row *row)
     for (size_t i = 0; i < row->count; i++) {
         json_decref(row->fields[i].value);
     }
-    while (row->names != (struct br_row_names *)(row + 1)) {
+    while (row->names != first_names(row)) {
         struct br_row_names *next = row->names->next;
 
         free(row->names);
         row->names = next;
     }
-    free(row->fields);
+    if (row->fields != first_fields(row)) {
+        free(row->fields);
+    }
     free(row);
 }
 

@@ -36,7 +36,8 @@ struct br_row_names;
 struct br_row {
     size_t count;
     size_t capacity;         /* allocated fields */
-    struct br_field *fields; /* owned array of count fields */
+    struct br_field *fields; /* owned array of count fields (at first part of the row's own
+                                allocation: change.c) */
     struct br_row_names *names; /* owned list of blocks holding the fields' names; the first
                                    block is part of the row's own allocation */
 };
