@@ -433,10 +433,7 @@ done:
     return rc;
 }
 
-/*
- * `changes` of an update: ops->member(sink, name, value) for each changed column, value its raw
- * form (member owns the reference), or ops->member_text(sink, name, text). Returns 0, or -1 with a message (a build error).
- */
+/* Where walk_changes sends the changed columns. */
 struct changes_sink {
     /* A changed column and its raw value (the sink owns the reference). */
     void (*member)(void *sink, const char *name, json_t *value);
@@ -444,6 +441,11 @@ struct changes_sink {
     void (*member_text)(void *sink, const char *name, const char *text);
 };
 
+/*
+ * `changes` of an update: ops->member(sink, name, value) for each changed column, value its raw
+ * form (member owns the reference), or ops->member_text(sink, name, text). Returns 0, or -1
+ * with a message (a build error).
+ */
 static inline int walk_changes(const struct br_resource *resource,
                                const struct br_change *change, const struct changes_sink *ops,
                                void *sink, char *errstr, size_t errstr_size)
