@@ -387,6 +387,65 @@ json_t *br_casts_data(const struct br_column *column, const struct br_field *fie
     return default_data(field);
 }
 
+static int is_timed(const struct br_field *field)
+{
+    return field->kind == BR_FIELD_TIME || field->kind == BR_FIELD_DATE ||
+           field->kind == BR_FIELD_CLOCK;
+}
+
+static int is_datetime_cast(const struct br_column *column)
+{
+    return column && (column->cast == BR_CAST_DATETIME || column->cast == BR_CAST_RAW_DATETIME);
+}
+
+/* default_data's text of a timed field. */
+static void default_text(const struct br_field *field, char out[32])
+{
+    if (field->kind == BR_FIELD_TIME) {
+        br_render_iso_time(field->time_us, out);
+    } else if (field->kind == BR_FIELD_DATE) {
+        br_casts_date_text(field->time_us, out);
+    } else {
+        br_casts_clock_text(field->time_us, out);
+    }
+}
+
+int br_casts_data_text(const struct br_column *column, const struct br_field *field, char out[32])
+{
+    if (!is_timed(field)) {
+        return 0;
+    }
+    /* as br_casts_data: only the datetime casts apply to a timed field (a datetime or a
+     * date); every other cast, and a time of day, give the default form */
+    if (is_datetime_cast(column) && field->kind != BR_FIELD_CLOCK) {
+        if (column->cast == BR_CAST_RAW_DATETIME) {
+            br_render_raw_time(field->time_us, out);
+        } else {
+            br_render_iso_time(field->time_us, out);
+        }
+        return 1;
+    }
+    default_text(field, out);
+    return 1;
+}
+
+int br_casts_raw_text(const struct br_column *column, const struct br_field *field, char out[32])
+{
+    if (!is_timed(field)) {
+        return 0;
+    }
+    /* as br_casts_raw: a datetime, and a date under a datetime cast, as Laravel stores it;
+     * otherwise the default form (also through br_casts_data for the integer, boolean and
+     * JSON casts, which do not apply to a timed field) */
+    if (field->kind == BR_FIELD_TIME ||
+        (field->kind == BR_FIELD_DATE && is_datetime_cast(column))) {
+        br_render_raw_time(field->time_us, out);
+        return 1;
+    }
+    default_text(field, out);
+    return 1;
+}
+
 /* json_encode of value as a JSON string (lists and objects in `changes`); NULL on failure. */
 static json_t *encoded(const json_t *value, char *errstr, size_t errstr_size)
 {

@@ -23,6 +23,16 @@ json_t *br_casts_raw(const struct br_column *column, const struct br_field *fiel
                      size_t errstr_size);
 
 /*
+ * br_casts_data and br_casts_raw for the values that are text made here, without a jansson
+ * value: a datetime, date or time of day (BR_FIELD_TIME, BR_FIELD_DATE, BR_FIELD_CLOCK) in
+ * whatever column. Return 1 with the string's text in out (what br_casts_data or br_casts_raw
+ * would give as a JSON string), or 0 when the field is of another kind (use those).
+ */
+int br_casts_data_text(const struct br_column *column, const struct br_field *field,
+                       char out[32]);
+int br_casts_raw_text(const struct br_column *column, const struct br_field *field, char out[32]);
+
+/*
  * A decoded JSON value as PHP's json_encode(json_decode($text, true)) writes it again: every
  * object becomes a PHP array, written as a list when its keys are exactly "0", "1", ... in
  * order (so {} becomes [] and {"0":"a","1":"b"} becomes ["a","b"]). Returns a new reference.

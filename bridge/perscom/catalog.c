@@ -202,7 +202,24 @@ const char *br_catalog_event_name(const struct br_resource *resource, enum br_ac
         out[0] = '\0';
         return out;
     }
-    snprintf(out, out_size, "%s.%s", resource->name, action_name);
+    /* snprintf(out, out_size, "%s.%s", ...) without printf: cut to out_size - 1 bytes */
+    {
+        size_t name_len = strlen(resource->name);
+        size_t action_len = strlen(action_name);
+        size_t at = 0;
+        size_t part;
+
+        part = name_len < out_size - 1 ? name_len : out_size - 1;
+        memcpy(out, resource->name, part);
+        at = part;
+        if (at < out_size - 1) {
+            out[at++] = '.';
+        }
+        part = action_len < out_size - 1 - at ? action_len : out_size - 1 - at;
+        memcpy(out + at, action_name, part);
+        at += part;
+        out[at] = '\0';
+    }
     return out;
 }
 

@@ -3,19 +3,69 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * One allocation holds the row, the first block of its fields' names (NAMES_FIRST bytes) and
+ * its first array of fields (the capacity asked for: the decoder asks for the schema's column
+ * count, so a decoded row is one allocation). Further name blocks are allocated as needed, each
+ * linked to the previous, so a name never moves once copied; a row that outgrows its first
+ * array moves its fields to the heap.
+ */
+#define NAMES_FIRST 256
+
+struct br_row_names {
+    struct br_row_names *next; /* the block filled before this one, or NULL */
+    size_t used;
+    size_t size;
+    char text[];
+};
+
+static struct br_row_names *first_names(const struct br_row *row)
+{
+    return (struct br_row_names *)(row + 1);
+}
+
+static struct br_field *first_fields(const struct br_row *row)
+{
+    return (struct br_field *)((char *)(row + 1) + sizeof(struct br_row_names) + NAMES_FIRST);
+}
+
 struct br_row *br_row_create(size_t capacity)
 {
-    struct br_row *row = calloc(1, sizeof(*row));
+    size_t fields = capacity < 8 ? 8 : capacity;
+    struct br_row *row = calloc(1, sizeof(*row) + sizeof(struct br_row_names) + NAMES_FIRST +
+                                       fields * sizeof(struct br_field));
 
     if (!row) {
         abort();
     }
-    row->capacity = capacity < 8 ? 8 : capacity;
-    row->fields = calloc(row->capacity, sizeof(*row->fields));
-    if (!row->fields) {
-        abort();
-    }
+    row->names = first_names(row);
+    row->names->size = NAMES_FIRST;
+    row->capacity = fields;
+    row->fields = first_fields(row);
     return row;
+}
+
+static char *copy_name(struct br_row *row, const char *name)
+{
+    size_t len = strlen(name) + 1;
+    char *copy;
+
+    if (row->names->size - row->names->used < len) {
+        size_t size = len > NAMES_FIRST ? len : NAMES_FIRST;
+        struct br_row_names *block = malloc(sizeof(*block) + size);
+
+        if (!block) {
+            abort();
+        }
+        block->next = row->names;
+        block->used = 0;
+        block->size = size;
+        row->names = block;
+    }
+    copy = row->names->text + row->names->used;
+    memcpy(copy, name, len);
+    row->names->used += len;
+    return copy;
 }
 
 static struct br_field *push(struct br_row *row, const char *name)
@@ -23,7 +73,16 @@ static struct br_field *push(struct br_row *row, const char *name)
     struct br_field *field;
 
     if (row->count == row->capacity) {
-        struct br_field *grown = realloc(row->fields, 2 * row->capacity * sizeof(*grown));
+        struct br_field *grown;
+
+        if (row->fields == first_fields(row)) {
+            grown = malloc(2 * row->capacity * sizeof(*grown));
+            if (grown) {
+                memcpy(grown, row->fields, row->count * sizeof(*grown));
+            }
+        } else {
+            grown = realloc(row->fields, 2 * row->capacity * sizeof(*grown));
+        }
         if (!grown) {
             abort();
         }
@@ -32,10 +91,7 @@ static struct br_field *push(struct br_row *row, const char *name)
     }
     field = &row->fields[row->count++];
     memset(field, 0, sizeof(*field));
-    field->name = strdup(name);
-    if (!field->name) {
-        abort();
-    }
+    field->name = copy_name(row, name);
     return field;
 }
 
@@ -132,10 +188,17 @@ void br_row_destroy(struct br_row *row)
         return;
     }
     for (size_t i = 0; i < row->count; i++) {
-        free(row->fields[i].name);
         json_decref(row->fields[i].value);
     }
-    free(row->fields);
+    while (row->names != first_names(row)) {
+        struct br_row_names *next = row->names->next;
+
+        free(row->names);
+        row->names = next;
+    }
+    if (row->fields != first_fields(row)) {
+        free(row->fields);
+    }
     free(row);
 }
 

@@ -22,18 +22,24 @@ enum br_field_kind {
 };
 
 struct br_field {
-    char *name;              /* owned */
+    char *name;              /* in its row's name storage (freed with the row) */
     enum br_field_kind kind;
     int64_t time_us;         /* BR_FIELD_TIME, BR_FIELD_DATE, BR_FIELD_CLOCK */
     json_t *value;           /* owned reference; BR_FIELD_VALUE and BR_FIELD_DECIMAL, never NULL
                                 there */
 };
 
+/* Storage for a row's column names: one allocation for many names (change.c). */
+struct br_row_names;
+
 /* One row image, columns in schema (table) order. */
 struct br_row {
     size_t count;
     size_t capacity;         /* allocated fields */
-    struct br_field *fields; /* owned array of count fields */
+    struct br_field *fields; /* owned array of count fields (at first part of the row's own
+                                allocation: change.c) */
+    struct br_row_names *names; /* owned list of blocks holding the fields' names; the first
+                                   block is part of the row's own allocation */
 };
 
 enum br_op {

@@ -73,16 +73,12 @@ static json_t *parse(const json_t *column, char *errstr, size_t errstr_size)
     return parsed;
 }
 
-json_t *br_custom_fields(const json_t *column, const char *const *hidden, char *errstr,
-                         size_t errstr_size)
+json_t *br_custom_parse(const json_t *column, char *errstr, size_t errstr_size)
 {
     json_t *parsed;
-    json_t *fields;
-    const char *key;
-    json_t *member;
 
     if (json_is_null(column)) {
-        return json_object();
+        return json_null();
     }
     parsed = parse(column, errstr, errstr_size);
     if (!parsed) {
@@ -97,22 +93,53 @@ json_t *br_custom_fields(const json_t *column, const char *const *hidden, char *
         json_decref(parsed);
         return NULL;
     }
-    fields = json_object();
+    return parsed;
+}
+
+void br_custom_each(const json_t *parsed, const char *const *hidden,
+                    void (*field)(void *ctx, const char *key, json_t *value), void *ctx)
+{
+    const char *key;
+    json_t *member;
+
     if (json_is_array(parsed)) {
         /* a list's items are set under their integer keys: "0", "1", ... in `data` */
         for (size_t i = 0; i < json_array_size(parsed); i++) {
             char index[32];
+            json_t *value = br_casts_php_array(json_array_get(parsed, i));
 
             snprintf(index, sizeof(index), "%zu", i);
-            json_object_set_new(fields, index, br_casts_php_array(json_array_get(parsed, i)));
+            field(ctx, index, value);
+            json_decref(value);
         }
     } else if (json_is_object(parsed)) {
-        json_object_foreach(parsed, key, member) {
+        json_object_foreach((json_t *)parsed, key, member) {
             if (!in_list(hidden, key)) {
-                json_object_set_new(fields, key, br_casts_php_array(member));
+                json_t *value = br_casts_php_array(member);
+
+                field(ctx, key, value);
+                json_decref(value);
             }
         }
     }
+}
+
+static void set_field(void *ctx, const char *key, json_t *value)
+{
+    json_object_set(ctx, key, value);
+}
+
+json_t *br_custom_fields(const json_t *column, const char *const *hidden, char *errstr,
+                         size_t errstr_size)
+{
+    json_t *parsed = br_custom_parse(column, errstr, errstr_size);
+    json_t *fields;
+
+    if (!parsed) {
+        return NULL;
+    }
+    fields = json_object();
+    br_custom_each(parsed, hidden, set_field, fields);
     json_decref(parsed);
     return fields;
 }

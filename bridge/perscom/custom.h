@@ -25,6 +25,17 @@ json_t *br_custom_fields(const json_t *column, const char *const *hidden, char *
                          size_t errstr_size);
 
 /*
+ * The custom fields without the object br_custom_fields makes: br_custom_parse checks and
+ * parses the column's value (the same errors), a new reference to an object, a list or null
+ * (SQL NULL gives JSON null); br_custom_each then calls field for each custom field of it in
+ * br_custom_fields' order, names in hidden left out, value as a PHP array (borrowed for the
+ * call).
+ */
+json_t *br_custom_parse(const json_t *column, char *errstr, size_t errstr_size);
+void br_custom_each(const json_t *parsed, const char *const *hidden,
+                    void (*field)(void *ctx, const char *key, json_t *value), void *ctx);
+
+/*
  * The column's value in `changes`: its raw text as it is, unless the text is a JSON object
  * with a key in hidden at its top level; then the JSON text of the object without those keys,
  * as PHP's json_encode writes the array (so an object left empty is "[]"). A value that is no

@@ -18,6 +18,7 @@
 #include "perscom/json.h"
 #include "perscom/casts.h"
 #include "perscom/custom.h"
+#include "perscom/customscan.h"
 
 #define LABEL_KEY "label"
 
@@ -140,6 +141,24 @@ void br_render_raw_time(int64_t time_us, char out[32])
     format_time(time_us, 0, out);
 }
 
+/* The digits of n as "%" JSON_INTEGER_FORMAT writes them, at out (24 bytes); their count. */
+static size_t integer_digits(json_int_t n, char *out)
+{
+    uint64_t magnitude = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+    char digits[24];
+    size_t at = sizeof(digits);
+
+    do {
+        digits[--at] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude > 0);
+    if (n < 0) {
+        digits[--at] = '-';
+    }
+    memcpy(out, digits + at, sizeof(digits) - at);
+    return sizeof(digits) - at;
+}
+
 void br_render_derived_uuid(const char *topic, int32_t partition, int64_t offset, char out[37])
 {
     static const char hex[] = "0123456789abcdef";
@@ -154,8 +173,11 @@ void br_render_derived_uuid(const char *topic, int32_t partition, int64_t offset
     size_t suffix_len;
     size_t pos = 0;
 
-    suffix_len = (size_t)snprintf(suffix, sizeof(suffix), "/%" PRId32 "/%" PRId64, partition,
-                                  offset);
+    /* "/%" PRId32 "/%" PRId64, without printf */
+    suffix[0] = '/';
+    suffix_len = 1 + integer_digits(partition, suffix + 1);
+    suffix[suffix_len++] = '/';
+    suffix_len += integer_digits(offset, suffix + suffix_len);
     if (sizeof(request_id_namespace) + topic_len + suffix_len > sizeof(stack)) {
         name = malloc(sizeof(request_id_namespace) + topic_len + suffix_len);
         if (!name) {
@@ -199,23 +221,40 @@ static int is_custom_column(const struct br_resource *resource, const char *name
     return resource->custom_fields && strcmp(name, BR_CUSTOM_COLUMN) == 0;
 }
 
-/* The label "<prefix>: <id>" into label; 0, or -1 with a message. */
+/*
+ * The label "<prefix>: <id>": *text and *len point into stack (stack_size bytes) for an integer
+ * id that fits (the usual case), else into label. 0, or -1 with a message.
+ */
 static int label_text(const struct br_resource *resource, const struct br_row *row,
-                      struct br_buf *label, char *errstr, size_t errstr_size)
+                      struct br_buf *label, char *stack, size_t stack_size, const char **text,
+                      size_t *len, char *errstr, size_t errstr_size)
 {
     const struct br_field *id = br_row_find(row, "id");
+    size_t prefix_len = strlen(resource->label_prefix);
     json_t *value;
     char why[256] = "";
 
-    br_buf_printf(label, "%s: ", resource->label_prefix);
     value = id ? br_casts_data(br_catalog_column(resource, "id"), id, why, sizeof(why)) : NULL;
-    if (json_is_integer(value)) {
-        br_buf_printf(label, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
-    } else if (json_is_string(value)) {
-        br_buf_append(label, json_string_value(value), json_string_length(value));
+    if (json_is_integer(value) && prefix_len + 2 + 24 <= stack_size) {
+        memcpy(stack, resource->label_prefix, prefix_len);
+        memcpy(stack + prefix_len, ": ", 2);
+        *len = prefix_len + 2 + integer_digits(json_integer_value(value), stack + prefix_len + 2);
+        *text = stack;
+    } else {
+        br_buf_append(label, resource->label_prefix, prefix_len);
+        br_buf_append(label, ": ", 2);
+        if (json_is_integer(value)) {
+            char digits[24];
+
+            br_buf_append(label, digits, integer_digits(json_integer_value(value), digits));
+        } else if (json_is_string(value)) {
+            br_buf_append(label, json_string_value(value), json_string_length(value));
+        }
+        *text = label->data;
+        *len = label->len;
     }
     json_decref(value);
-    if (label->overflow || !br_utf8_valid_nul(label->data, label->len)) {
+    if (label->overflow || !br_utf8_valid_nul(*text, *len)) {
         snprintf(errstr, errstr_size, "the id is not valid UTF-8");
         return -1;
     }
@@ -274,11 +313,50 @@ static int changed_value(const struct br_resource *resource, const struct br_fie
 struct data_sink {
     /* A column of the row and its value (the sink owns the reference). */
     void (*column)(void *sink, const char *name, json_t *value);
+    /* A column whose value is a string made without jansson (casts.h, br_casts_data_text):
+     * ASCII, NUL-terminated. */
+    void (*column_text)(void *sink, const char *name, const char *text);
     /* A custom field that no column of the row (nor label) hides; borrowed. */
     void (*custom)(void *sink, const char *key, json_t *member);
+    /* The same, of a custom-field column read without jansson (customscan.h). */
+    void (*custom_scalar)(void *sink, const struct br_customscan_member *member);
     /* The label, last: well-formed UTF-8 (NUL allowed). 0, or -1 with a message. */
     int (*label)(void *sink, const char *text, size_t len, char *errstr, size_t errstr_size);
 };
+
+/* The custom fields' walk: members that no column of the row (nor label) hides go to sink. */
+struct custom_walk {
+    const struct br_row *row;
+    const struct data_sink *ops;
+    void *sink;
+};
+
+static void custom_member(void *ctx, const char *key, json_t *member)
+{
+    struct custom_walk *walk = ctx;
+
+    /* a column of the row (the custom column too) wins, as does label */
+    if (br_row_find(walk->row, key) || strcmp(key, LABEL_KEY) == 0) {
+        return;
+    }
+    walk->ops->custom(walk->sink, key, member);
+}
+
+/* The custom fields of a column read by br_customscan_object, as custom_member sends them. */
+static void scanned_members(const struct br_resource *resource, const struct br_row *row,
+                            const struct br_customscan *scan, const struct data_sink *ops,
+                            void *sink)
+{
+    for (size_t i = 0; i < scan->count; i++) {
+        const char *key = scan->members[i].key;
+
+        if (in_list(resource->hidden, key) || br_row_find(row, key) ||
+            strcmp(key, LABEL_KEY) == 0) {
+            continue;
+        }
+        ops->custom_scalar(sink, &scan->members[i]);
+    }
+}
 
 /* `data` of row into ops/sink. Returns 0, or -1 with a message (a build error). */
 static inline int walk_data(const struct br_resource *resource, const struct br_row *row,
@@ -286,66 +364,90 @@ static inline int walk_data(const struct br_resource *resource, const struct br_
                             size_t errstr_size)
 {
     json_t *custom = NULL;
+    struct br_customscan scan;
+    int scanned = 0;
     struct br_buf label;
+    char label_stack[128];
+    const char *label_at = NULL;
+    size_t label_len = 0;
     char why[256] = "";
     int rc = -1;
 
     br_buf_init(&label, 0);
     for (size_t i = 0; i < row->count; i++) {
         const struct br_field *field = &row->fields[i];
+        const struct br_column *column;
+        char text[32];
         json_t *value;
 
         if (in_list(resource->hidden, field->name)) {
             continue;
         }
         if (is_custom_column(resource, field->name)) {
-            if (custom || field->kind != BR_FIELD_VALUE) {
+            if (custom || scanned || field->kind != BR_FIELD_VALUE) {
                 snprintf(errstr, errstr_size, "custom-field column \"%s\" is not a string",
                          BR_CUSTOM_COLUMN);
                 goto done;
             }
             /* hidden names never leave, also when the schema lacks the hidden columns */
-            custom = br_custom_fields(field->value, resource->hidden, errstr, errstr_size);
+            if (json_is_string(field->value) &&
+                br_customscan_object(json_string_value(field->value),
+                                     json_string_length(field->value), &scan) == 0) {
+                scanned = 1;
+                continue;
+            }
+            custom = br_custom_parse(field->value, errstr, errstr_size);
             if (!custom) {
                 goto done;
             }
             continue;
         }
-        value = br_casts_data(br_catalog_column(resource, field->name), field, why, sizeof(why));
+        column = br_catalog_column(resource, field->name);
+        if (br_casts_data_text(column, field, text)) {
+            ops->column_text(sink, field->name, text);
+            continue;
+        }
+        value = br_casts_data(column, field, why, sizeof(why));
         if (!value) {
             snprintf(errstr, errstr_size, "column \"%s\": %s", field->name, why);
             goto done;
         }
         ops->column(sink, field->name, value);
     }
-    if (custom) {
-        const char *key;
-        json_t *member;
-        json_object_foreach(custom, key, member) {
-            /* a column of the row (the custom column too) wins, as does label */
-            if (br_row_find(row, key) || strcmp(key, LABEL_KEY) == 0) {
-                continue;
-            }
-            ops->custom(sink, key, member);
-        }
+    if (scanned) {
+        scanned_members(resource, row, &scan, ops, sink);
     }
-    if (label_text(resource, row, &label, errstr, errstr_size) != 0) {
+    if (custom) {
+        struct custom_walk walk = {.row = row, .ops = ops, .sink = sink};
+
+        br_custom_each(custom, resource->hidden, custom_member, &walk);
+    }
+    if (label_text(resource, row, &label, label_stack, sizeof(label_stack), &label_at,
+                   &label_len, errstr, errstr_size) != 0) {
         goto done;
     }
-    rc = ops->label(sink, label.data, label.len, errstr, errstr_size);
+    rc = ops->label(sink, label_at, label_len, errstr, errstr_size);
 done:
     br_buf_finish(&label);
     json_decref(custom);
     return rc;
 }
 
+/* Where walk_changes sends the changed columns. */
+struct changes_sink {
+    /* A changed column and its raw value (the sink owns the reference). */
+    void (*member)(void *sink, const char *name, json_t *value);
+    /* A changed column whose raw value is text made without jansson (br_casts_raw_text). */
+    void (*member_text)(void *sink, const char *name, const char *text);
+};
+
 /*
- * `changes` of an update: member(sink, name, value) for each changed column, value its raw form
- * (member owns the reference). Returns 0, or -1 with a message (a build error).
+ * `changes` of an update: ops->member(sink, name, value) for each changed column, value its raw
+ * form (member owns the reference), or ops->member_text(sink, name, text). Returns 0, or -1
+ * with a message (a build error).
  */
 static inline int walk_changes(const struct br_resource *resource,
-                               const struct br_change *change,
-                               void (*member)(void *sink, const char *name, json_t *value),
+                               const struct br_change *change, const struct changes_sink *ops,
                                void *sink, char *errstr, size_t errstr_size)
 {
     char why[256] = "";
@@ -354,10 +456,18 @@ static inline int walk_changes(const struct br_resource *resource,
         const struct br_field *field = &change->after->fields[i];
         const struct br_field *before =
             change->before ? br_row_find(change->before, field->name) : NULL;
+        char text[32];
         json_t *value;
         int changed;
 
         if (in_list(resource->hidden, field->name)) {
+            continue;
+        }
+        if (!is_custom_column(resource, field->name) &&
+            br_casts_raw_text(br_catalog_column(resource, field->name), field, text)) {
+            if (!before || !br_field_equal(field, before)) {
+                ops->member_text(sink, field->name, text);
+            }
             continue;
         }
         changed = changed_value(resource, field, before, &value, why, sizeof(why));
@@ -366,7 +476,7 @@ static inline int walk_changes(const struct br_resource *resource,
             return -1;
         }
         if (changed) {
-            member(sink, field->name, value);
+            ops->member(sink, field->name, value);
         }
     }
     return 0;
@@ -379,9 +489,42 @@ static void tree_column(void *sink, const char *name, json_t *value)
     json_object_set_new(sink, name, value);
 }
 
+static void tree_column_text(void *sink, const char *name, const char *text)
+{
+    json_object_set_new(sink, name, json_string(text));
+}
+
 static void tree_custom(void *sink, const char *key, json_t *member)
 {
     json_object_set(sink, key, member);
+}
+
+static void tree_custom_scalar(void *sink, const struct br_customscan_member *member)
+{
+    json_t *value;
+    char digits[24];
+
+    switch (member->type) {
+    case BR_CUSTOMSCAN_STRING:
+        value = json_stringn(member->text, member->len);
+        break;
+    case BR_CUSTOMSCAN_INTEGER:
+        /* at most 18 digits and a sign */
+        memcpy(digits, member->text, member->len);
+        digits[member->len] = '\0';
+        value = json_integer(strtoll(digits, NULL, 10));
+        break;
+    case BR_CUSTOMSCAN_TRUE:
+        value = json_true();
+        break;
+    case BR_CUSTOMSCAN_FALSE:
+        value = json_false();
+        break;
+    default:
+        value = json_null();
+        break;
+    }
+    json_object_set_new(sink, member->key, value);
 }
 
 /* A column named label keeps its place: json_object_set_new replaces in place. */
@@ -399,7 +542,9 @@ static int tree_label(void *sink, const char *text, size_t len, char *errstr, si
 
 static const struct data_sink tree_sink = {
     .column = tree_column,
+    .column_text = tree_column_text,
     .custom = tree_custom,
+    .custom_scalar = tree_custom_scalar,
     .label = tree_label,
 };
 
@@ -415,12 +560,17 @@ static json_t *build_data(const struct br_resource *resource, const struct br_ro
     return data;
 }
 
+static const struct changes_sink tree_changes = {
+    .member = tree_column,
+    .member_text = tree_column_text,
+};
+
 static json_t *build_changes(const struct br_resource *resource, const struct br_change *change,
                              char *errstr, size_t errstr_size)
 {
     json_t *changes = json_object();
 
-    if (walk_changes(resource, change, tree_column, changes, errstr, errstr_size) != 0) {
+    if (walk_changes(resource, change, &tree_changes, changes, errstr, errstr_size) != 0) {
         json_decref(changes);
         return NULL;
     }
@@ -577,19 +727,36 @@ struct object_writer {
     size_t label_at;        /* ... whose value goes here, once the label is known */
 };
 
-static void write_column(void *sink, const char *name, json_t *value)
+/* A column's key; 1 when its value is to be written, 0 for a column named label. */
+static int column_key(struct object_writer *ow, const char *name)
 {
-    struct object_writer *ow = sink;
-
     put_key(ow->w, name, &ow->first);
     if (strcmp(name, LABEL_KEY) == 0) {
         /* the label takes the column's place (json_object_set_new replaces in place) */
         ow->has_label_column = 1;
         ow->label_at = ow->w->out->len;
-    } else {
+        return 0;
+    }
+    return 1;
+}
+
+static void write_column(void *sink, const char *name, json_t *value)
+{
+    struct object_writer *ow = sink;
+
+    if (column_key(ow, name)) {
         put_value(ow->w, value);
     }
     json_decref(value);
+}
+
+static void write_column_text(void *sink, const char *name, const char *text)
+{
+    struct object_writer *ow = sink;
+
+    if (column_key(ow, name)) {
+        put_string(ow->w, text, strlen(text));
+    }
 }
 
 static void write_custom(void *sink, const char *key, json_t *member)
@@ -598,6 +765,19 @@ static void write_custom(void *sink, const char *key, json_t *member)
 
     put_key(ow->w, key, &ow->first);
     put_value(ow->w, member);
+}
+
+static void write_custom_scalar(void *sink, const struct br_customscan_member *member)
+{
+    struct object_writer *ow = sink;
+
+    put_key(ow->w, member->key, &ow->first);
+    if (member->type == BR_CUSTOMSCAN_STRING) {
+        put_string(ow->w, member->text, member->len);
+    } else {
+        /* an integer's digits as written are what json_encode writes of it; the constants */
+        put_raw(ow->w, member->text, member->len);
+    }
 }
 
 static int write_label(void *sink, const char *text, size_t len, char *errstr,
@@ -624,7 +804,9 @@ static int write_label(void *sink, const char *text, size_t len, char *errstr,
 
 static const struct data_sink write_sink = {
     .column = write_column,
+    .column_text = write_column_text,
     .custom = write_custom,
+    .custom_scalar = write_custom_scalar,
     .label = write_label,
 };
 
@@ -638,6 +820,20 @@ static void write_change(void *sink, const char *name, json_t *value)
     put_value(ow->w, value);
     json_decref(value);
 }
+
+static void write_change_text(void *sink, const char *name, const char *text)
+{
+    struct object_writer *ow = sink;
+
+    put_raw(ow->w, ow->first ? "{" : "", ow->first ? 1 : 0);
+    put_key(ow->w, name, &ow->first);
+    put_string(ow->w, text, strlen(text));
+}
+
+static const struct changes_sink write_changes_sink = {
+    .member = write_change,
+    .member_text = write_change_text,
+};
 
 /* `data`, as build_data makes it. Returns 0, or -1 with a message (a build error). */
 static int write_data(struct writer *w, const struct br_resource *resource,
@@ -659,7 +855,7 @@ static int write_changes(struct writer *w, const struct br_resource *resource,
 {
     struct object_writer ow = {.w = w, .first = 1};
 
-    if (walk_changes(resource, change, write_change, &ow, errstr, errstr_size) != 0) {
+    if (walk_changes(resource, change, &write_changes_sink, &ow, errstr, errstr_size) != 0) {
         return -1;
     }
     /* PHP writes an empty array as [] */

@@ -25,6 +25,7 @@
 #include "perscom/catalog.h"
 #include "core/civil.h"
 #include "perscom/change.h"
+#include "perscom/customscan.h"
 #include "fuzz_check.h"
 
 static int digits(const char *s, int n, int *out)
@@ -122,6 +123,65 @@ static struct br_row *row_from(json_t *object)
     return row;
 }
 
+/*
+ * The render's reader of flat custom fields (customscan.h) against jansson: every string column
+ * it accepts reads, member by member and in order, as json_loadb reads it.
+ */
+static void check_customscan(const struct br_row *row)
+{
+    for (size_t i = 0; row && i < row->count; i++) {
+        const json_t *column = row->fields[i].value;
+        const char *text = json_string_value(column);
+        size_t len = json_string_length(column);
+        struct br_customscan scan;
+        json_error_t error;
+        json_t *parsed;
+        const char *key;
+        json_t *member;
+        size_t at = 0;
+
+        if (row->fields[i].kind != BR_FIELD_VALUE || !text ||
+            br_customscan_object(text, len, &scan) != 0) {
+            continue;
+        }
+        parsed = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
+        if (!json_is_object(parsed) || json_object_size(parsed) != scan.count) {
+            fuzz_fail("customscan accepted what jansson reads otherwise", text, len);
+        }
+        json_object_foreach(parsed, key, member) {
+            const struct br_customscan_member *m = &scan.members[at++];
+            char digits[32];
+            int same = strcmp(m->key, key) == 0;
+
+            switch (m->type) {
+            case BR_CUSTOMSCAN_STRING:
+                same = same && json_is_string(member) && json_string_length(member) == m->len &&
+                       memcmp(json_string_value(member), m->text, m->len) == 0;
+                break;
+            case BR_CUSTOMSCAN_INTEGER:
+                snprintf(digits, sizeof(digits), "%" JSON_INTEGER_FORMAT,
+                         json_integer_value(member));
+                same = same && json_is_integer(member) && strlen(digits) == m->len &&
+                       memcmp(digits, m->text, m->len) == 0;
+                break;
+            case BR_CUSTOMSCAN_TRUE:
+                same = same && json_is_true(member);
+                break;
+            case BR_CUSTOMSCAN_FALSE:
+                same = same && json_is_false(member);
+                break;
+            case BR_CUSTOMSCAN_NULL:
+                same = same && json_is_null(member);
+                break;
+            }
+            if (!same) {
+                fuzz_fail("customscan read a member otherwise than jansson", text, len);
+            }
+        }
+        json_decref(parsed);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const enum br_op ops[BR_ACTION_COUNT] = {BR_OP_CREATE, BR_OP_UPDATE, BR_OP_DELETE};
@@ -146,6 +206,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     change.before = row_from(json_object_get(root, "before"));
     change.after = row_from(json_object_get(root, "after"));
     change.ts_us = (int64_t)json_integer_value(json_object_get(root, "ts_us"));
+    check_customscan(change.before);
+    check_customscan(change.after);
     /* What br_decode guarantees: a delete has a before image, everything else an after. */
     if ((action == BR_ACTION_DELETED && !change.before) ||
         (action != BR_ACTION_DELETED && !change.after)) {

@@ -313,6 +313,16 @@ static void test_event_names(void **state)
     br_catalog_event_name(br_catalog_by_name("rankrecord"), BR_ACTION_CREATED, small,
                           sizeof(small));
     assert_string_equal(small, "rankrec");
+    /* every size cuts where snprintf("%s.%s") cuts: around the dot too */
+    for (size_t size = 1; size <= 24; size++) {
+        char got[24];
+        char want[24];
+
+        memset(got, 'x', sizeof(got));
+        br_catalog_event_name(br_catalog_by_name("rankrecord"), BR_ACTION_UPDATED, got, size);
+        snprintf(want, size, "%s.%s", "rankrecord", "updated");
+        assert_string_equal(got, want);
+    }
 }
 
 struct valid_case {

@@ -69,6 +69,40 @@ static void test_add_grows_in_order(void **state)
     br_row_destroy(row);
 }
 
+/* Names longer and more than the row's first name block holds (256 bytes), one of 300 bytes:
+ * each stays whole where it was copied while later ones fill further blocks. */
+static void test_names_past_the_first_block(void **state)
+{
+    struct br_row *row = br_row_create(0);
+    char name[320];
+    const char *copies[30];
+
+    (void)state;
+    for (int i = 0; i < 30; i++) {
+        int len = i == 12 ? 300 : 10 + i;
+
+        memset(name, 'a' + i % 26, (size_t)len);
+        snprintf(name, sizeof(name) - (size_t)len, "%02d", i);
+        name[2] = 'a' + i % 26;
+        name[len] = '\0';
+        br_row_add_value(row, name, json_integer(i));
+        copies[i] = row->fields[i].name;
+    }
+    for (int i = 0; i < 30; i++) {
+        int len = i == 12 ? 300 : 10 + i;
+
+        memset(name, 'a' + i % 26, (size_t)len);
+        snprintf(name, sizeof(name) - (size_t)len, "%02d", i);
+        name[2] = 'a' + i % 26;
+        name[len] = '\0';
+        assert_ptr_equal(row->fields[i].name, copies[i]);
+        assert_string_equal(row->fields[i].name, name);
+        assert_ptr_equal(br_row_find(row, name), &row->fields[i]);
+        assert_int_equal(json_integer_value(row->fields[i].value), i);
+    }
+    br_row_destroy(row);
+}
+
 static void test_time_edges(void **state)
 {
     static const int64_t values[] = {0, -1, 1, INT64_MIN, INT64_MAX};
@@ -238,6 +272,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_capacity),
         cmocka_unit_test(test_add_grows_in_order),
+        cmocka_unit_test(test_names_past_the_first_block),
         cmocka_unit_test(test_time_edges),
         cmocka_unit_test(test_null_value_is_json_null),
         cmocka_unit_test(test_ownership),
