@@ -111,6 +111,20 @@ const char *br_consumer_default_strategy(int version)
     return version >= COOPERATIVE_SAFE_VERSION ? "cooperative-sticky" : "range";
 }
 
+/*
+ * A partition whose prefetch is over queued.max.messages.kbytes is not looked at again for a
+ * fixed second (librdkafka's #2879); 2.2.0 made that second fetch.queue.backoff.ms. In a burst
+ * every partition drains its 256 KiB in under a second and waits, all at once, for the end of
+ * that second: 10-13 partition-seconds of stalls in a 13 s run (docs/performance.md, "What
+ * limits the bridge here").
+ */
+#define QUEUE_BACKOFF_VERSION 0x02020000
+
+const char *br_consumer_queue_backoff(int version)
+{
+    return version >= QUEUE_BACKOFF_VERSION ? "10" : NULL;
+}
+
 /* Properties the delivery guarantee depends on: the config file cannot change them. */
 static const char *const fixed_props[][2] = {
     {"enable.auto.commit", "false"},
@@ -146,6 +160,10 @@ int br_consumer_conf_set(const struct br_conf *conf, const char *instance,
         /* Debezium creates a table's topic at its first change; a pattern subscription (or a
          * name not created yet) sees it only at the next metadata refresh: 5 s, not 300 s */
         set(kconf, "topic.metadata.refresh.interval.ms", "5000", errstr, errstr_size) != 0) {
+        return -1;
+    }
+    const char *backoff = br_consumer_queue_backoff(rd_kafka_version());
+    if (backoff && set(kconf, "fetch.queue.backoff.ms", backoff, errstr, errstr_size) != 0) {
         return -1;
     }
     if (instance && *instance && set(kconf, "group.instance.id", instance, errstr,
@@ -264,6 +282,11 @@ static struct br_consumer *create(const struct br_conf *conf,
         br_log_info("consumer", "librdkafka %s: partition.assignment.strategy = %s (default %s)",
                     rd_kafka_version_str(), reason,
                     br_consumer_default_strategy(rd_kafka_version()));
+    }
+    if (br_consumer_property(consumer, "fetch.queue.backoff.ms", reason, sizeof(reason)) != 0) {
+        br_log_info("consumer", "librdkafka %s has no fetch.queue.backoff.ms (2.2.0 and later "
+                    "have): a partition whose prefetch is full waits a whole second for its "
+                    "next fetch, which stalls bursts", rd_kafka_version_str());
     }
     if (br_consumer_property(consumer, "topic.metadata.refresh.interval.ms", reason,
                              sizeof(reason)) == 0) {

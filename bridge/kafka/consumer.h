@@ -36,7 +36,8 @@ struct br_consumer_events {
 /*
  * Sets the consumer's librdkafka properties from conf on kconf, in this order: the bridge's
  * defaults (bootstrap.servers, group.id, auto.offset.reset, partition.assignment.strategy as
- * br_consumer_default_strategy says, client.id and the fetch bounds), group.instance.id =
+ * br_consumer_default_strategy says, client.id, the fetch bounds and
+ * fetch.queue.backoff.ms as br_consumer_queue_backoff says), group.instance.id =
  * instance when instance is non-empty (static membership: br_consumer_create passes
  * $POD_NAME), conf's kafka.properties as written (they override the above), then the
  * offset-management properties, which kafka.properties may not name. Returns 0, or -1 with a
@@ -53,6 +54,14 @@ int br_consumer_conf_set(const struct br_conf *conf, const char *instance,
  * the member declare its whole assignment lost. kafka.properties may set either.
  */
 const char *br_consumer_default_strategy(int version);
+
+/*
+ * The default fetch.queue.backoff.ms for the librdkafka version (0xMMmmrrxx): "10" from 2.2.0
+ * on, where a partition whose prefetch is full is looked at again after that long rather than
+ * after librdkafka's second; NULL before 2.2.0, which has no such property (its second is
+ * fixed). kafka.properties may set it.
+ */
+const char *br_consumer_queue_backoff(int version);
 
 struct br_consumer *br_consumer_create(const struct br_conf *conf,
                                        const struct br_consumer_events *events, char *errstr,

@@ -80,6 +80,32 @@ static void test_default_strategy(void **state)
     }
 }
 
+/* fetch.queue.backoff.ms by librdkafka version: 10 ms from 2.2.0 on, none before. */
+static void test_queue_backoff(void **state)
+{
+    static const struct {
+        int version;
+        const char *want; /* NULL: not set */
+    } cases[] = {
+        {0x020002ff, NULL}, /* 2.0.2, Debian 12 */
+        {0x020101ff, NULL}, /* 2.1.1 */
+        {0x0201ffff, NULL}, /* the last before 2.2.0 */
+        {0x02020000, "10"}, /* 2.2.0 pre-releases and on */
+        {0x020800ff, "10"}, /* 2.8.0, Debian 13 */
+        {0x030000ff, "10"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        const char *got = br_consumer_queue_backoff(cases[i].version);
+
+        if (!got != !cases[i].want || (got && strcmp(got, cases[i].want) != 0)) {
+            fail_msg("version 0x%08x: \"%s\", want \"%s\"", cases[i].version,
+                     got ? got : "(none)", cases[i].want ? cases[i].want : "(none)");
+        }
+    }
+}
+
 static void test_conf_defaults(void **state)
 {
     static const char *const want[][2] = {
@@ -107,6 +133,8 @@ static void test_conf_defaults(void **state)
     const char *const strategy[][2] = {
         /* the running librdkafka's (test_default_strategy) */
         {"partition.assignment.strategy", br_consumer_default_strategy(rd_kafka_version())},
+        /* none before 2.2.0, where librdkafka does not know the property (test_queue_backoff) */
+        {"fetch.queue.backoff.ms", rd_kafka_version() >= 0x02020000 ? "10" : UNSET},
     };
 
     (void)state;
@@ -700,6 +728,7 @@ int main(void)
 {
     const struct CMUnitTest pure[] = {
         cmocka_unit_test(test_default_strategy),
+        cmocka_unit_test(test_queue_backoff),
         cmocka_unit_test(test_conf_defaults),
         cmocka_unit_test(test_conf_instance),
         cmocka_unit_test(test_conf_properties_override),
