@@ -25,8 +25,8 @@ RUN apt-get update \
         libjansson-dev libcmocka-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# The unit tests read examples/bridge.yaml and schemas/ (tests/unit/fixtures is their working
-# directory).
+# The unit tests read examples/bridge.yaml, schemas/ and docs/configuration.md (its key and
+# metric tables are checked against the code; tests/unit/fixtures is their working directory).
 COPY CMakeLists.txt ./
 COPY bridge/ bridge/
 COPY examples/ examples/
@@ -34,6 +34,7 @@ COPY schemas/ schemas/
 COPY tests/layout/ tests/layout/
 COPY tests/unit/ tests/unit/
 COPY tests/fuzz/schemas/ tests/fuzz/schemas/
+COPY docs/configuration.md docs/configuration.md
 ARG BUILD_JOBS=2
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     && cmake --build build -j"${BUILD_JOBS}" \
