@@ -346,20 +346,10 @@ static int encode_value(const json_t *value, int depth, struct br_buf *out, char
         return encode_string(json_string_value(value), json_string_length(value), out, errstr,
                              errstr_size);
     case JSON_INTEGER: {
-        /* what "%" JSON_INTEGER_FORMAT writes, without printf */
-        json_int_t n = json_integer_value(value);
-        uint64_t magnitude = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
-        char digits[24];
-        size_t at = sizeof(digits);
+        char digits[BR_JSON_INTEGER_MAX];
+        size_t len = br_json_integer_digits(json_integer_value(value), digits);
 
-        do {
-            digits[--at] = (char)('0' + magnitude % 10);
-            magnitude /= 10;
-        } while (magnitude > 0);
-        if (n < 0) {
-            digits[--at] = '-';
-        }
-        return br_buf_append(out, digits + at, sizeof(digits) - at) == 0 ? 0 : -1;
+        return br_buf_append(out, digits, len) == 0 ? 0 : -1;
     }
     case JSON_REAL:
         if (!isfinite(json_real_value(value))) {
@@ -421,4 +411,21 @@ int br_json_encode(const json_t *value, struct br_buf *out, char *errstr, size_t
         return rc;
     }
     return 0;
+}
+
+size_t br_json_integer_digits(json_int_t n, char *out)
+{
+    uint64_t magnitude = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+    char digits[BR_JSON_INTEGER_MAX];
+    size_t at = sizeof(digits);
+
+    do {
+        digits[--at] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude > 0);
+    if (n < 0) {
+        digits[--at] = '-';
+    }
+    memcpy(out, digits + at, sizeof(digits) - at);
+    return sizeof(digits) - at;
 }

@@ -37,4 +37,11 @@ int br_json_encode_at(const json_t *value, int depth, struct br_buf *out, char *
 #define BR_JSON_DOUBLE_MAX 40
 void br_json_format_double(double value, int precision, char out[BR_JSON_DOUBLE_MAX]);
 
+/*
+ * Writes n's digits as "%" JSON_INTEGER_FORMAT does, without printf, at out (room for
+ * BR_JSON_INTEGER_MAX bytes; no NUL); their count.
+ */
+#define BR_JSON_INTEGER_MAX 24
+size_t br_json_integer_digits(json_int_t n, char *out);
+
 #endif

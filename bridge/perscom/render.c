@@ -141,24 +141,6 @@ void br_render_raw_time(int64_t time_us, char out[32])
     format_time(time_us, 0, out);
 }
 
-/* The digits of n as "%" JSON_INTEGER_FORMAT writes them, at out (24 bytes); their count. */
-static size_t integer_digits(json_int_t n, char *out)
-{
-    uint64_t magnitude = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
-    char digits[24];
-    size_t at = sizeof(digits);
-
-    do {
-        digits[--at] = (char)('0' + magnitude % 10);
-        magnitude /= 10;
-    } while (magnitude > 0);
-    if (n < 0) {
-        digits[--at] = '-';
-    }
-    memcpy(out, digits + at, sizeof(digits) - at);
-    return sizeof(digits) - at;
-}
-
 void br_render_derived_uuid(const char *topic, int32_t partition, int64_t offset, char out[37])
 {
     static const char hex[] = "0123456789abcdef";
@@ -175,9 +157,9 @@ void br_render_derived_uuid(const char *topic, int32_t partition, int64_t offset
 
     /* "/%" PRId32 "/%" PRId64, without printf */
     suffix[0] = '/';
-    suffix_len = 1 + integer_digits(partition, suffix + 1);
+    suffix_len = 1 + br_json_integer_digits(partition, suffix + 1);
     suffix[suffix_len++] = '/';
-    suffix_len += integer_digits(offset, suffix + suffix_len);
+    suffix_len += br_json_integer_digits(offset, suffix + suffix_len);
     if (sizeof(request_id_namespace) + topic_len + suffix_len > sizeof(stack)) {
         name = malloc(sizeof(request_id_namespace) + topic_len + suffix_len);
         if (!name) {
@@ -235,18 +217,19 @@ static int label_text(const struct br_resource *resource, const struct br_row *r
     char why[256] = "";
 
     value = id ? br_casts_data(br_catalog_column(resource, "id"), id, why, sizeof(why)) : NULL;
-    if (json_is_integer(value) && prefix_len + 2 + 24 <= stack_size) {
+    if (json_is_integer(value) && prefix_len + 2 + BR_JSON_INTEGER_MAX <= stack_size) {
         memcpy(stack, resource->label_prefix, prefix_len);
         memcpy(stack + prefix_len, ": ", 2);
-        *len = prefix_len + 2 + integer_digits(json_integer_value(value), stack + prefix_len + 2);
+        *len = prefix_len + 2 +
+               br_json_integer_digits(json_integer_value(value), stack + prefix_len + 2);
         *text = stack;
     } else {
         br_buf_append(label, resource->label_prefix, prefix_len);
         br_buf_append(label, ": ", 2);
         if (json_is_integer(value)) {
-            char digits[24];
+            char digits[BR_JSON_INTEGER_MAX];
 
-            br_buf_append(label, digits, integer_digits(json_integer_value(value), digits));
+            br_buf_append(label, digits, br_json_integer_digits(json_integer_value(value), digits));
         } else if (json_is_string(value)) {
             br_buf_append(label, json_string_value(value), json_string_length(value));
         }
