@@ -69,6 +69,17 @@ static void test_add_grows_in_order(void **state)
     br_row_destroy(row);
 }
 
+/* The i-th name of test_names_past_the_first_block: 10 + i bytes, the 13th 300 (size > 300). */
+static void block_test_name(int i, char *name, size_t size)
+{
+    int len = i == 12 ? 300 : 10 + i;
+
+    memset(name, 'a' + i % 26, (size_t)len);
+    snprintf(name, size - (size_t)len, "%02d", i);
+    name[2] = 'a' + i % 26;
+    name[len] = '\0';
+}
+
 /* Names longer and more than the row's first name block holds (256 bytes), one of 300 bytes:
  * each stays whole where it was copied while later ones fill further blocks. */
 static void test_names_past_the_first_block(void **state)
@@ -79,22 +90,12 @@ static void test_names_past_the_first_block(void **state)
 
     (void)state;
     for (int i = 0; i < 30; i++) {
-        int len = i == 12 ? 300 : 10 + i;
-
-        memset(name, 'a' + i % 26, (size_t)len);
-        snprintf(name, sizeof(name) - (size_t)len, "%02d", i);
-        name[2] = 'a' + i % 26;
-        name[len] = '\0';
+        block_test_name(i, name, sizeof(name));
         br_row_add_value(row, name, json_integer(i));
         copies[i] = row->fields[i].name;
     }
     for (int i = 0; i < 30; i++) {
-        int len = i == 12 ? 300 : 10 + i;
-
-        memset(name, 'a' + i % 26, (size_t)len);
-        snprintf(name, sizeof(name) - (size_t)len, "%02d", i);
-        name[2] = 'a' + i % 26;
-        name[len] = '\0';
+        block_test_name(i, name, sizeof(name));
         assert_ptr_equal(row->fields[i].name, copies[i]);
         assert_string_equal(row->fields[i].name, name);
         assert_ptr_equal(br_row_find(row, name), &row->fields[i]);
